@@ -1,0 +1,78 @@
+/**
+ * The one error type the app raises on purpose. The code's first part decides the HTTP status and
+ * whether the message is shown to the caller (`visible`) or only logged.
+ */
+export type ErrorKind =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "payment_required"
+  | "payload_too_large"
+  | "rate_limit"
+  | "unavailable"
+  | "internal";
+
+export type ErrorCode = `${ErrorKind}:${string}`;
+
+const statusByKind: Record<ErrorKind, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  payment_required: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limit: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly status: number;
+  /** Extra fields sent with the error body (e.g. `balance` for 402). */
+  readonly details: Record<string, unknown> | undefined;
+  /** Seconds to send as `Retry-After` with a 429. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.kind = code.split(":")[0] as ErrorKind;
+    this.status = statusByKind[this.kind];
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  /** Internal errors keep their message in the log only. */
+  get visible(): boolean {
+    return this.kind !== "internal";
+  }
+
+  toResponse(): Response {
+    const headers = new Headers({ "content-type": "application/json" });
+    if (this.retryAfterSeconds !== undefined)
+      headers.set("retry-after", String(Math.ceil(this.retryAfterSeconds)));
+    const message = this.visible ? this.message : "Something went wrong on our side.";
+    return new Response(JSON.stringify({ code: this.code, message, ...this.details }), {
+      status: this.status,
+      headers,
+    });
+  }
+}
+
+/** Normalises anything thrown into an AppError, once, at the edge. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError("internal:unexpected", error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
