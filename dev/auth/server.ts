@@ -1,0 +1,99 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import postgres from "postgres";
+import { applySupabaseCors } from "./cors.ts";
+import { createAuthHandler, type NodeHandler } from "./handler.ts";
+import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.ts";
+
+export interface SupabaseStandInOptions {
+  /** 54321 in dev (Supabase's API port); 0 picks a free one. */
+  port: number;
+  host?: string;
+  databaseUrl: string;
+  /** Where the signing key is kept so tokens survive restarts; in memory when absent. */
+  stateDir?: string;
+  /** Expected `iss`; defaults to `<url>/auth/v1`, matching lib/env `jwtIssuer()` for that URL. */
+  issuer?: string;
+  jwtExpirySeconds?: number;
+  refreshTokenReuseIntervalSeconds?: number;
+  /** More stand-ins served on the same port (e.g. Realtime under /realtime/v1), tried after auth. */
+  handlers?: NodeHandler[];
+}
+
+export interface SupabaseStandIn {
+  /** e.g. http://127.0.0.1:54321 — what SUPABASE_URL points at. */
+  url: string;
+  issuer: string;
+  signingKey: SigningKey;
+  /** The HTTP server, for stand-ins that also need `upgrade` (WebSocket). */
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the local Supabase stand-ins (auth now, more via `handlers`) on one port with Supabase's
+ * paths; anything else answers 404 JSON.
+ */
+export async function startSupabaseStandIn(options: SupabaseStandInOptions): Promise<SupabaseStandIn> {
+  const host = options.host ?? "127.0.0.1";
+  const signingKey = await loadOrCreateSigningKey(
+    options.stateDir ? path.join(options.stateDir, "auth-signing-key.json") : undefined,
+  );
+  const sql = postgres(options.databaseUrl, { max: 5, onnotice: () => {} });
+  const handlers: NodeHandler[] = [];
+  const server = createServer((req, res) => {
+    void (async () => {
+      for (const handler of handlers) {
+        if (await handler(req, res)) return;
+      }
+      if (applySupabaseCors(req, res)) return;
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "no Supabase stand-in serves this path", path: req.url }));
+    })().catch((error: unknown) => {
+      console.error("supabase stand-in: request failed", { path: req.url, error });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "internal error" }));
+    });
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await sql.end();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const issuer = options.issuer ?? `${url}/auth/v1`;
+  handlers.push(
+    createAuthHandler({
+      sql,
+      issuer,
+      signingKey,
+      jwtExpirySeconds: options.jwtExpirySeconds,
+      refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds,
+    }),
+    ...(options.handlers ?? []),
+  );
+
+  return {
+    url,
+    issuer,
+    signingKey,
+    server,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

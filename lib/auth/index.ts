@@ -1,0 +1,8 @@
+export { type AuthUser, createRequireUser, type RequireUserOptions, requireUser } from "./require-user.ts";
+export { readSessionCookieToken, sessionCookieName } from "./session-cookie.ts";
+export {
+  type AccessTokenPayload,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+  remoteJwks,
+} from "./verify-access-token.ts";
