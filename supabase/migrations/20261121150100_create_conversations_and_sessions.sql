@@ -63,6 +63,9 @@ create table public.messages (
 
 create index messages_conversation_idx on public.messages (conversation_id, created_at);
 
+-- The user message a session answers (messages reference sessions too, hence added here).
+alter table public.sessions add column user_message_id uuid references public.messages (id) on delete set null;
+
 create table public.session_chunks (
   session_id uuid not null references public.sessions (id) on delete cascade,
   start_offset bigint not null check (start_offset >= 0),

@@ -2,10 +2,11 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { signAccessToken } from "../../dev/auth/access-token.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { loadOrCreateSigningKey } from "../../dev/auth/signing-key.ts";
+import { createTestDatabase } from "../support/database.ts";
 import { DEV_PASSWORD, nodeClient } from "./fixture.ts";
 
 let dir: string;
@@ -37,7 +38,8 @@ test("without a file every key is new", async () => {
 
 test("a session issued before a restart of the stand-in still works after it (state dir)", async () => {
   const stateDir = path.join(dir, "state");
-  const options = { port: 0, databaseUrl: inject("databaseUrl"), stateDir };
+  const database = await createTestDatabase();
+  const options = { port: 0, databaseUrl: database.url, stateDir };
   const before = await startSupabaseStandIn(options);
   let accessToken: string;
   try {
@@ -58,5 +60,6 @@ test("a session issued before a restart of the stand-in still works after it (st
     expect(data.user?.email).toBe("bob@example.com");
   } finally {
     await after.close();
+    await database.drop();
   }
 });

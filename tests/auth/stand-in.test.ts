@@ -1,19 +1,21 @@
 import { AuthApiError, isAuthSessionMissingError } from "@supabase/supabase-js";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SupabaseStandIn } from "../../dev/auth/server.ts";
 import { ALICE_ID, ANON_KEY, DEV_PASSWORD, nodeClient, startTestStandIn, uniqueEmail } from "./fixture.ts";
 
 let standIn: SupabaseStandIn;
-const sql = postgres(inject("databaseUrl"), { max: 2, onnotice: () => {} });
+let sql: postgres.Sql;
 
 beforeAll(async () => {
-  standIn = await startTestStandIn();
+  const started = await startTestStandIn();
+  standIn = started;
+  sql = postgres(started.databaseUrl, { max: 2, onnotice: () => {} });
 });
 afterAll(async () => {
+  await sql?.end();
   await standIn?.close();
-  await sql.end();
 });
 
 async function signUpFresh(label: string) {

@@ -1,8 +1,13 @@
 import postgres from "postgres";
-import { afterAll, expect, inject, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
+import { createTestDatabase } from "../support/database.ts";
 
-const sql = postgres(inject("databaseUrl"), { max: 2 });
-afterAll(() => sql.end());
+const database = await createTestDatabase();
+const sql = postgres(database.url, { max: 2 });
+afterAll(async () => {
+  await sql.end();
+  await database.drop();
+});
 
 test("the dev accounts are seeded with 1,000 credits each", async () => {
   const rows = await sql<{ email: string; balance: string }[]>`

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { startLocalPostgres } from "../../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
@@ -8,13 +9,15 @@ import { freePort } from "../../dev/net.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    databaseUrl: string;
+    /** The server's maintenance database, for CREATE DATABASE. */
+    adminUrl: string;
   }
 }
 
 /**
- * The test suite's own embedded Postgres (never the dev one, on a free port), with the same
- * bootstrap, migrations and seed as `npm run dev`.
+ * The test suite's own embedded Postgres (never the dev one, on a free port). The bootstrap, the
+ * migrations (through the Supabase CLI) and the seed go into a template database that each test
+ * file clones, so files can run in parallel without seeing each other's rows.
  */
 export default async function setup(project: TestProject) {
   const root = await mkdtemp(path.join(tmpdir(), "overtime-test-"));
@@ -23,10 +26,14 @@ export default async function setup(project: TestProject) {
     port: await freePort(),
     persistent: false,
   });
-  await migrateLocalDatabase(pg.url);
-  await seedLocalDatabase(pg.url);
-  process.env.DATABASE_URL = pg.url;
-  project.provide("databaseUrl", pg.url);
+  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  await admin`create database overtime_template`;
+  const templateUrl = pg.url.replace(/\/postgres$/, "/overtime_template");
+  await migrateLocalDatabase(templateUrl);
+  await seedLocalDatabase(templateUrl);
+  await admin`alter database overtime_template with is_template true`;
+  await admin.end();
+  project.provide("adminUrl", pg.url);
   return async () => {
     await pg.stop();
     await rm(root, { recursive: true, force: true });

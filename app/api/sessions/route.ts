@@ -1,0 +1,12 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { listSessionsForUser } from "@/lib/db/sessions.ts";
+import { route } from "@/lib/http/route.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = route(async (request) => {
+  const user = await requireUser(request);
+  return Response.json(await listSessionsForUser(getSql(), user.id));
+});

@@ -1,0 +1,5 @@
+import { SessionList } from "./components/session-list.tsx";
+
+export default function HomePage() {
+  return <SessionList />;
+}

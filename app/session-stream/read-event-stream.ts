@@ -1,0 +1,31 @@
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { parseSessionEvent, type SessionStreamEvent } from "./session-events.ts";
+
+/** What a consumer wants after an event: keep reading, or let go of this connection. */
+export type StreamDecision = "continue" | "stop";
+
+/**
+ * Reads a `fetch` SSE body (the live `POST /api/chat` answer) event by event. Resolves "stopped" when
+ * the consumer let go, "ended" when the server closed the stream; rejects if the connection broke.
+ * One streaming TextDecoder keeps multi-byte characters split across chunks intact.
+ */
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (event: SessionStreamEvent) => StreamDecision,
+): Promise<"ended" | "stopped"> {
+  const reader = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream({ onError: "terminate" }))
+    .getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return "ended";
+      const event = parseSessionEvent(value.event, value.data, value.id);
+      if (event && onEvent(event) === "stop") return "stopped";
+    }
+  } finally {
+    // Releases the connection whether we stopped, ended or failed; a cancel of a closed stream is a no-op.
+    await reader.cancel().catch(() => undefined);
+  }
+}

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
+
+/** Whether a URL points at this machine (so the local stand-in should serve it). */
+export function isLocalUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+}
+
+export function portOf(url: string, fallback: number): number {
+  const port = new URL(url).port;
+  return port ? Number(port) : fallback;
+}
+
+/**
+ * Where the dev cluster lives: `.state/postgres`, unless we run as root and the `postgres` user
+ * cannot reach that folder (e.g. a checkout under /root); then a stable folder under the OS temp dir.
+ */
+export function devPostgresDir(projectRoot: string): string {
+  const preferred = path.join(projectRoot, ".state", "postgres");
+  if (userInfo().uid !== 0) return preferred;
+  let dir = projectRoot;
+  while (true) {
+    try {
+      // Others need search permission on every parent for the postgres user to reach the cluster.
+      accessSync(dir, constants.X_OK);
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) return path.join(tmpdir(), `overtime-${hashPath(projectRoot)}`, "postgres");
+    } catch {
+      return path.join(tmpdir(), `overtime-${hashPath(projectRoot)}`, "postgres");
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  mkdirSync(path.dirname(preferred), { recursive: true });
+  return preferred;
+}
+
+function hashPath(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 12);
+}
+
+/**
+ * Spawns a child in its own process group, so stopping it also stops everything it started.
+ * Output is prefixed with the child's name.
+ */
+export function spawnService(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ChildProcess {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const prefix = `[${name}] `;
+  const forward = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) if (line.trim()) stream.write(`${prefix}${line}\n`);
+  };
+  child.stdout?.on("data", forward(process.stdout));
+  child.stderr?.on("data", forward(process.stderr));
+  return child;
+}
+
+/** Sends SIGTERM to a child's whole process group and waits for it to exit (SIGKILL after `graceMs`). */
+export async function stopService(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,76 @@
+import type { Sql } from "./client.ts";
+import type { RunnerKind, SessionMode, SessionStatus } from "./sessions.ts";
+
+export interface StartSessionInput {
+  userId: string;
+  /** An existing conversation of the user, or undefined to start a new one. */
+  conversationId?: string;
+  message: string;
+  agent: string;
+  mode: SessionMode;
+  status: Extract<SessionStatus, "live" | "background" | "queued">;
+  runner: RunnerKind | null;
+  title: string;
+  leaseSeconds: number;
+}
+
+export interface StartedSession {
+  sessionId: string;
+  conversationId: string;
+  userMessageId: string;
+  epoch: number;
+}
+
+/**
+ * Creates (or continues) the conversation, the user message and the session in one transaction.
+ * Returns "not_found" when `conversationId` is not one of the user's conversations.
+ */
+export async function startSession(
+  sql: Sql,
+  input: StartSessionInput,
+): Promise<StartedSession | "not_found"> {
+  return sql.begin(async (tx) => {
+    let conversationId = input.conversationId;
+    if (conversationId) {
+      const [owned] = await tx`
+        update conversations set updated_at = now()
+        where id = ${conversationId} and user_id = ${input.userId} returning id`;
+      if (!owned) return "not_found" as const;
+    } else {
+      const [created] = await tx<{ id: string }[]>`
+        insert into conversations (user_id, title) values (${input.userId}, ${input.title}) returning id`;
+      conversationId = created!.id;
+    }
+    const [message] = await tx<{ id: string }[]>`
+      insert into messages (conversation_id, user_id, role, content)
+      values (${conversationId}, ${input.userId}, 'user', ${input.message}) returning id`;
+    const [session] = await tx<{ id: string; epoch: number }[]>`
+      insert into sessions (user_id, conversation_id, user_message_id, agent, title, mode, status, runner,
+                            lease_expires_at, started_at)
+      values (${input.userId}, ${conversationId}, ${message!.id}, ${input.agent}, ${input.title}, ${input.mode},
+              ${input.status}, ${input.runner}, now() + make_interval(secs => ${input.leaseSeconds}), now())
+      returning id, epoch`;
+    return { sessionId: session!.id, conversationId, userMessageId: message!.id, epoch: session!.epoch };
+  });
+}
+
+/** Earlier turns of a conversation, oldest first, for the agent's context. */
+export async function readConversationMessages(
+  sql: Sql,
+  conversationId: string,
+): Promise<
+  { id: string; role: "user" | "assistant"; content: string; sessionId: string | null; createdAt: Date }[]
+> {
+  const rows = await sql<
+    { id: string; role: "user" | "assistant"; content: string; session_id: string | null; created_at: Date }[]
+  >`
+    select id, role, content, session_id, created_at from messages
+    where conversation_id = ${conversationId} order by created_at, role desc`;
+  return rows.map((row) => ({
+    id: row.id,
+    role: row.role,
+    content: row.content,
+    sessionId: row.session_id,
+    createdAt: row.created_at,
+  }));
+}

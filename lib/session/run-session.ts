@@ -1,0 +1,205 @@
+import {
+  type AgentConfig,
+  type AgentCursor,
+  AgentHttpError,
+  type AgentRequest,
+  cancelAgentRun,
+  costUsd,
+  isDetachable,
+  streamAgent,
+} from "../agent/index.ts";
+import type { Sql } from "../db/client.ts";
+import { finishSession } from "../db/session-finish.ts";
+import { appendCheckpoint } from "../db/session-log.ts";
+import { logError } from "../log.ts";
+import { Checkpointer, type Clock, systemClock } from "./checkpointer.ts";
+import type { SessionFeed } from "./events.ts";
+
+export interface RunSessionInput {
+  sql: Sql;
+  sessionId: string;
+  epoch: number;
+  agent: AgentConfig;
+  request: AgentRequest;
+  /** Where the log ends now; output is appended from here. */
+  startOffset: number;
+  /** Re-attach a detachable agent run here instead of starting one. */
+  cursor?: AgentCursor;
+  /** Aborting it cancels the session (partial output kept). */
+  signal: AbortSignal;
+  /** Live runners stop producing after this long and return "budget". */
+  budgetMs?: number;
+  feed?: SessionFeed;
+  checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** When the session started, for `elapsedMs` in progress. */
+  startedAt?: number;
+  clock?: Clock;
+}
+
+export type RunOutcome =
+  | { kind: "completed" | "failed" | "cancelled"; offset: number }
+  | { kind: "fenced"; offset: number }
+  | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
+
+const MAX_REATTACH = 5;
+
+type StopReason = "cancel" | "budget" | "fenced";
+
+/**
+ * Runs one producer of a session: streams the agent, checkpoints the output, fans it out to live
+ * subscribers and ends the session. The same code runs in the route handler, the local worker and
+ * the Trigger.dev task. Only the holder of `epoch` can write; a stale runner stops at its next write.
+ */
+export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
+  const clock = input.clock ?? systemClock;
+  const startedAt = input.startedAt ?? clock.now();
+  const checkpointer = new Checkpointer({
+    store: (write) => appendCheckpoint(input.sql, write),
+    sessionId: input.sessionId,
+    epoch: input.epoch,
+    startOffset: input.startOffset,
+    intervalMs: input.checkpoint.intervalMs,
+    maxBytes: input.checkpoint.maxBytes,
+    leaseSeconds: input.checkpoint.leaseSeconds,
+    clock,
+    onRetry: (error, attempt) =>
+      logError("checkpoint write failed; retrying", { sessionId: input.sessionId, attempt, error }),
+  });
+  const stop = new AbortController();
+  const stopWith = (reason: StopReason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+  const onCancel = () => stopWith("cancel");
+  if (input.signal.aborted) onCancel();
+  input.signal.addEventListener("abort", onCancel, { once: true });
+  const budgetTimer =
+    input.budgetMs !== undefined ? setTimeout(() => stopWith("budget"), input.budgetMs) : undefined;
+  const heartbeat = setInterval(
+    () => {
+      void checkpointer.heartbeat().then((result) => result === "fenced" && stopWith("fenced"));
+    },
+    Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3),
+  );
+
+  let cursor = input.cursor;
+  let usage: { inputTokens: number; outputTokens: number } | null = null;
+  let textEvents = 0;
+  let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
+
+  try {
+    for (let attempt = 0; terminal === undefined && !stop.signal.aborted; attempt++) {
+      let retryable = false;
+      try {
+        for await (const event of streamAgent(input.agent, input.request, { signal: stop.signal, cursor })) {
+          if (event.cursor) cursor = event.cursor;
+          if (event.type === "text") {
+            textEvents += 1;
+            checkpointer.push(event.text, { cursor: event.cursor });
+            if (checkpointer.fenced) stopWith("fenced");
+            input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
+            if (checkpointer.overLimit) await checkpointer.drained();
+          } else if (event.type === "progress") {
+            const progress = {
+              stage: event.stage,
+              outputTokens: usage?.outputTokens ?? textEvents,
+              elapsedMs: clock.now() - startedAt,
+            };
+            checkpointer.push("", { cursor: event.cursor, progress });
+            input.feed?.emit({ type: "progress", ...progress });
+          } else if (event.type === "usage") {
+            usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
+            if (event.cursor) checkpointer.push("", { cursor: event.cursor });
+          } else if (event.type === "done") {
+            terminal = { kind: "completed" };
+          } else {
+            retryable = event.retryable;
+            terminal = { kind: "failed", code: event.code, message: event.message };
+          }
+        }
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        const http = error instanceof AgentHttpError ? error : undefined;
+        retryable = http?.retryable ?? false;
+        terminal = {
+          kind: "failed",
+          code: http?.code ?? "agent_unreachable",
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
+      // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+      if (
+        terminal?.kind === "failed" &&
+        retryable &&
+        isDetachable(input.agent) &&
+        cursor &&
+        attempt < MAX_REATTACH
+      ) {
+        terminal = undefined;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      } else if (terminal === undefined && !stop.signal.aborted) {
+        terminal = {
+          kind: "failed",
+          code: "stream_truncated",
+          message: "The agent stream ended without a result.",
+        };
+      }
+    }
+  } finally {
+    clearTimeout(budgetTimer);
+    clearInterval(heartbeat);
+    input.signal.removeEventListener("abort", onCancel);
+  }
+
+  const reason = stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined;
+  const flushed = await checkpointer.flush();
+  checkpointer.close();
+  const offset = checkpointer.durableOffset;
+  if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
+  if (reason === "budget") return { kind: "budget", offset, cursor };
+
+  const cost = usage ? costUsd(input.agent.model, usage) : null;
+  if (reason === "cancel") {
+    await cancelAgentRun(input.agent, cursor).catch((error) =>
+      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
+    );
+    return finishWith(input, { kind: "cancelled", offset }, usage, cost, null);
+  }
+  if (terminal?.kind === "completed")
+    return finishWith(input, { kind: "completed", offset }, usage, cost, null);
+  const error =
+    terminal?.kind === "failed" ? { code: terminal.code, message: terminal.message } : unknownError;
+  return finishWith(input, { kind: "failed", offset }, usage, cost, error);
+}
+
+const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
+
+async function finishWith(
+  input: RunSessionInput,
+  outcome: { kind: "completed" | "failed" | "cancelled"; offset: number },
+  usage: { inputTokens: number; outputTokens: number } | null,
+  cost: number | null,
+  error: { code: string; message: string } | null,
+): Promise<RunOutcome> {
+  const result = await finishSession(input.sql, {
+    sessionId: input.sessionId,
+    epoch: input.epoch,
+    status: outcome.kind,
+    usage,
+    costUsd: cost,
+    error,
+  });
+  if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
+  if (outcome.kind === "failed" && error) {
+    input.feed?.emit({ type: "error", code: error.code, message: error.message, offset: outcome.offset });
+  } else if (outcome.kind === "cancelled") {
+    input.feed?.emit({
+      type: "error",
+      code: "cancelled",
+      message: "The session was cancelled.",
+      offset: outcome.offset,
+    });
+  } else {
+    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, usage, costUsd: cost });
+  }
+  return outcome;
+}

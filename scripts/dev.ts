@@ -1,0 +1,117 @@
+// `npm run dev`: the whole product on one machine with local defaults — embedded Postgres, the
+// Supabase stand-in (auth), the agent simulator, one local worker and the Next.js dev server.
+import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import { startAgentSimulator } from "../dev/agent-sim/server.ts";
+import { startSupabaseStandIn } from "../dev/auth/server.ts";
+import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
+import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
+import { devPostgresDir, isLocalUrl, portOf, spawnService, stopService } from "../dev/stack.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const stateDir = path.join(root, ".state");
+const log = (line: string) => console.log(`[dev] ${line}`);
+
+const webPort = Number(process.env.PORT ?? 3000);
+const appUrl = process.env.APP_URL ?? `http://127.0.0.1:${webPort}`;
+const supabaseUrl = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
+const agentSimUrl = process.env.AGENT_SIM_URL ?? "http://127.0.0.1:18789";
+const dbPort = Number(process.env.POSTGRES_PORT ?? 54322);
+
+const closers: (() => Promise<void>)[] = [];
+const children: ChildProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) return new Promise(() => {});
+  stopping = true;
+  log("stopping…");
+  await Promise.allSettled(children.map((child) => stopService(child)));
+  for (const close of closers.reverse()) {
+    await close().catch((error) => log(`while stopping: ${String(error)}`));
+  }
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+async function main(): Promise<void> {
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    log("starting embedded PostgreSQL…");
+    const pg: LocalPostgres = await startLocalPostgres({
+      dataDir: devPostgresDir(root),
+      port: dbPort,
+      persistent: true,
+    });
+    closers.push(() => pg.stop());
+    databaseUrl = pg.url;
+    log("applying the Supabase bootstrap and migrations…");
+    await migrateLocalDatabase(databaseUrl, (line) => log(line));
+    await seedLocalDatabase(databaseUrl);
+  }
+
+  if (isLocalUrl(supabaseUrl)) {
+    const standIn = await startSupabaseStandIn({
+      host: "127.0.0.1",
+      port: portOf(supabaseUrl, 54321),
+      databaseUrl,
+      stateDir,
+    });
+    closers.push(() => standIn.close());
+  }
+
+  if (isLocalUrl(agentSimUrl)) {
+    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: portOf(agentSimUrl, 18789) });
+    closers.push(() => simulator.close());
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    SUPABASE_URL: supabaseUrl,
+    AGENT_SIM_URL: agentSimUrl,
+    APP_URL: appUrl,
+  };
+  const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+
+  if (process.env.DEV_WORKER !== "0") {
+    children.push(spawnService("worker", bin("tsx"), [path.join(root, "scripts", "worker.ts")], env));
+  }
+  const web = spawnService(
+    "web",
+    bin("next"),
+    ["dev", "--hostname", "127.0.0.1", "--port", String(webPort)],
+    env,
+  );
+  children.push(web);
+  for (const child of children) {
+    child.once("exit", (code) => {
+      if (!stopping) {
+        log(`a service exited (code ${code}); stopping everything.`);
+        void stopAll(1);
+      }
+    });
+  }
+
+  console.log(
+    [
+      "",
+      "  Overtime is running locally",
+      `  Web app            ${appUrl}`,
+      `  Postgres           ${databaseUrl}`,
+      `  Supabase (auth)    ${supabaseUrl}/auth/v1`,
+      `  Agent simulator    ${agentSimUrl}  (openclaw: /openclaw, openai: /openai/v1, anthropic: /anthropic)`,
+      `  Local worker       ${process.env.DEV_WORKER === "0" ? "off (DEV_WORKER=0)" : "1 process"}`,
+      "  Dev accounts       alice@example.com / overtime-dev, bob@example.com / overtime-dev",
+      "  Stop               Ctrl-C",
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((error) => {
+  console.error("[dev] could not start:", error instanceof Error ? error.message : error);
+  void stopAll(1);
+});

@@ -1,0 +1,91 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { startSupabaseStandIn } from "../../dev/auth/server.ts";
+import { freePort } from "../../dev/net.ts";
+import { spawnService, stopService } from "../../dev/stack.ts";
+import { createTestDatabase } from "./database.ts";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+export interface TestStack {
+  appUrl: string;
+  supabaseUrl: string;
+  agentSimUrl: string;
+  databaseUrl: string;
+  /** Environment the app runs with (also handy for in-process lib calls). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** Extra environment for the app server (e.g. LIVE_BUDGET_SECONDS). */
+  env?: Record<string, string>;
+  /** Skip the Next.js server when a test only needs the stand-ins. */
+  app?: boolean;
+}
+
+/**
+ * The product as `npm run dev` wires it, on free ports: the Supabase stand-in and the agent simulator
+ * in this process, and the built Next.js app (`next start`) as a child, on a fresh clone of the
+ * migrated, seeded test database.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => {});
+  };
+  try {
+    const database = await createTestDatabase();
+    closers.push(() => database.drop());
+    const databaseUrl = database.url;
+    const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl });
+    closers.push(() => supabase.close());
+    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
+    closers.push(() => simulator.close());
+    const port = await freePort();
+    const appUrl = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      SUPABASE_URL: supabase.url,
+      AGENT_SIM_URL: simulator.url,
+      APP_URL: appUrl,
+      ...options.env,
+    };
+    if (options.app !== false) {
+      const child = await startNextServer(port, env);
+      closers.push(() => stopService(child));
+    }
+    return { appUrl, supabaseUrl: supabase.url, agentSimUrl: simulator.url, databaseUrl, env, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    throw new Error("The app is not built: run `npm test` (it builds first) or `npx next build`.");
+  }
+  const child = spawnService(
+    "next",
+    path.join(root, "node_modules", ".bin", "next"),
+    ["start", "--hostname", "127.0.0.1", "--port", String(port)],
+    { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
+  );
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (response.ok) return child;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  await stopService(child);
+  throw new Error("next start did not answer within 60 s");
+}
