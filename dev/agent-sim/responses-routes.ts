@@ -1,0 +1,217 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { BackgroundRun, type BackgroundRuns } from "./background-runs.ts";
+import { planGeneration, runGeneration } from "./generation.ts";
+import { BodyError, bearerToken, providerId, readJsonBody, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { type ErrorKind, sendOpenAiError, sendOpenClawError } from "./protocol-errors.ts";
+import { ResponsesEncoder } from "./responses-encoder.ts";
+import {
+  describeSchemaError,
+  openAiResponsesRequestSchema,
+  openClawRequestSchema,
+  type ResponsesRequest,
+  readResponsesRequest,
+} from "./responses-request.ts";
+import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
+import { SseWriter } from "./sse-writer.ts";
+import { failureMessage, playWhole, streamToClient } from "./stream-play.ts";
+
+type SendError = (response: ServerResponse, kind: ErrorKind, message?: string) => void;
+
+/** Auth, body and `#sim` checks shared by both Responses front doors; undefined = already answered. */
+async function acceptRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  sendError: SendError,
+  parse: (body: unknown) => ResponsesRequest | string,
+): Promise<{ parsed: ResponsesRequest; settings: SimSettings } | undefined> {
+  if (bearerToken(request) !== SIMULATOR_TOKEN) return void sendError(response, "unauthorized");
+  let parsed: ResponsesRequest | string;
+  let settings: SimSettings;
+  try {
+    parsed = parse(await readJsonBody(request));
+    if (typeof parsed === "string") return void sendError(response, "invalid_request", parsed);
+    settings = parseSimSettings(parsed.lastUserText);
+  } catch (error) {
+    if (error instanceof BodyError || error instanceof SimDirectiveError) {
+      return void sendError(response, "invalid_request", error.message);
+    }
+    throw error;
+  }
+  if (settings.fault?.kind === "http500") return void sendError(response, "server_error");
+  if (settings.fault?.kind === "http429") return void sendError(response, "rate_limited");
+  return { parsed, settings };
+}
+
+function newEncoder(parsed: ResponsesRequest, openClaw: boolean): ResponsesEncoder {
+  return new ResponsesEncoder({
+    model: parsed.model,
+    inputTokens: countInputTokens(parsed.allTexts),
+    instructions: parsed.instructions,
+    sequenceNumbers: !openClaw,
+    background: parsed.background,
+    doneSentinel: openClaw,
+  });
+}
+
+/** Answers a non-streamed, non-background request with the whole response object. */
+async function respondWhole(
+  response: ServerResponse,
+  encoder: ResponsesEncoder,
+  settings: SimSettings,
+  parsed: ResponsesRequest,
+  sendError: SendError,
+): Promise<void> {
+  const plan = planGeneration(settings, parsed.maxOutputTokens);
+  const abort = new AbortController();
+  response.once("close", () => abort.abort());
+  const end = await playWhole(encoder, plan, abort.signal);
+  if (end === "drop") return void response.socket?.resetAndDestroy();
+  if (end === "failed") return sendError(response, "server_error", failureMessage(plan));
+  if (end === "aborted") return;
+  encoder.finish(plan.truncated);
+  sendJson(response, 200, encoder.snapshot());
+}
+
+/** `POST /openclaw/v1/responses`: the OpenClaw gateway, strict schema, abort on disconnect. */
+export async function handleOpenClawResponses(
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const sessionKey = request.headers["x-openclaw-session-key"];
+  if (typeof sessionKey === "string" && /^(subagent|cron|acp):/.test(sessionKey)) {
+    return sendOpenClawError(
+      response,
+      "invalid_request",
+      "x-openclaw-session-key: reserved session key prefix",
+    );
+  }
+  const accepted = await acceptRequest(request, response, sendOpenClawError, (body) => {
+    const result = openClawRequestSchema.safeParse(body);
+    return result.success ? readResponsesRequest(result.data) : describeSchemaError(result.error);
+  });
+  if (!accepted) return;
+  const { parsed, settings } = accepted;
+  const encoder = newEncoder(parsed, true);
+  if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenClawError);
+  await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
+    splitUtf8: settings.fault?.kind === "splitutf8",
+  });
+}
+
+/** `POST /openai/v1/responses`: plain streaming, or a background run that outlives the connection. */
+export async function handleOpenAiResponsesCreate(
+  request: IncomingMessage,
+  response: ServerResponse,
+  runs: BackgroundRuns,
+): Promise<void> {
+  const accepted = await acceptRequest(request, response, sendOpenAiError, (body) => {
+    const result = openAiResponsesRequestSchema.safeParse(body);
+    if (!result.success) return describeSchemaError(result.error);
+    const parsed = readResponsesRequest(result.data);
+    if (parsed.background && !parsed.store) return "Background mode requires store=true.";
+    return parsed;
+  });
+  if (!accepted) return;
+  const { parsed, settings } = accepted;
+  const encoder = newEncoder(parsed, false);
+  const headers = { "x-request-id": providerId("req") };
+  if (!parsed.background) {
+    if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenAiError);
+    return streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
+      splitUtf8: settings.fault?.kind === "splitutf8",
+      headers,
+    });
+  }
+  const run = new BackgroundRun(encoder, parsed.stream, settings.fault?.kind === "splitutf8");
+  runs.add(run);
+  const queued = encoder.snapshot();
+  run.append(encoder.start());
+  generateInBackground(run, settings, parsed, runs).catch((error: unknown) => {
+    console.error("agent simulator: background run crashed", { responseId: run.encoder.id, error });
+  });
+  if (!parsed.stream) return sendJson(response, 200, queued, headers);
+  const writer = new SseWriter(response, { splitUtf8: run.splitUtf8 });
+  writer.open(headers);
+  await run.follow(writer, -1, true, closeOf(response));
+}
+
+async function generateInBackground(
+  run: BackgroundRun,
+  settings: SimSettings,
+  parsed: ResponsesRequest,
+  runs: BackgroundRuns,
+): Promise<void> {
+  const plan = planGeneration(settings, parsed.maxOutputTokens);
+  const { encoder } = run;
+  const end = await runGeneration(
+    plan,
+    {
+      text: (delta, tokens) => run.append(encoder.text(delta, tokens)),
+      stage: (index, toolName) => run.append(encoder.stage(index, toolName)),
+      // Wire faults hit only the creating connection; the run itself keeps generating.
+      fault: (kind) => {
+        if (kind === "failed") return "stop";
+        run.connectionFault = { kind, afterSequence: run.events.length - 1 };
+        return "continue";
+      },
+    },
+    run.abort.signal,
+  );
+  if (end === "aborted") return; // cancelled: the cancel handler finished the run
+  run.append(end === "failed" ? encoder.failed(failureMessage(plan)) : encoder.finish(plan.truncated));
+  run.finish();
+  runs.retire(run);
+}
+
+function closeOf(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => response.once("close", () => resolve()));
+}
+
+/** `GET /openai/v1/responses/{id}[?stream=true&starting_after=N]`. */
+export async function handleOpenAiResponseRetrieve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  runs: BackgroundRuns,
+  id: string,
+  query: URLSearchParams,
+): Promise<void> {
+  if (bearerToken(request) !== SIMULATOR_TOKEN) return sendOpenAiError(response, "unauthorized");
+  const run = runs.get(id);
+  if (!run) return sendOpenAiError(response, "not_found", `Response with id '${id}' not found.`);
+  if (query.get("stream") !== "true") return sendJson(response, 200, run.encoder.progressSnapshot());
+  if (!run.streamed) {
+    return sendOpenAiError(response, "invalid_request", "This response was not created with stream=true.");
+  }
+  const startingAfter = query.get("starting_after");
+  if (startingAfter !== null && !/^\d+$/.test(startingAfter)) {
+    return sendOpenAiError(response, "invalid_request", "starting_after must be a non-negative integer.");
+  }
+  const writer = new SseWriter(response, { splitUtf8: run.splitUtf8 });
+  writer.open({ "x-request-id": providerId("req") });
+  await run.follow(writer, startingAfter === null ? -1 : Number(startingAfter), false, closeOf(response));
+}
+
+/** `POST /openai/v1/responses/{id}/cancel`: idempotent; a finished run is returned as it is. */
+export function handleOpenAiResponseCancel(
+  request: IncomingMessage,
+  response: ServerResponse,
+  runs: BackgroundRuns,
+  id: string,
+): void {
+  if (bearerToken(request) !== SIMULATOR_TOKEN) {
+    sendOpenAiError(response, "unauthorized");
+    return;
+  }
+  const run = runs.get(id);
+  if (!run) {
+    sendOpenAiError(response, "not_found", `Response with id '${id}' not found.`);
+    return;
+  }
+  if (!run.finished) {
+    run.abort.abort();
+    run.encoder.cancel();
+    run.finish();
+    runs.retire(run);
+  }
+  sendJson(response, 200, run.encoder.progressSnapshot());
+}

@@ -1,0 +1,62 @@
+import type { FrameMapper } from "./frame-mapper.ts";
+import { withCursor } from "./frame-mapper.ts";
+import { readSseFrames, type SseFrame } from "./sse-frames.ts";
+import type { AgentEvent } from "./types.ts";
+
+/**
+ * The protocol-independent half of every transport: bytes → SSE frames → agent events, until the
+ * mapper sees the terminal event. Never throws for stream problems: a broken connection and a
+ * stream that ends without its terminal event are error events. When `signal` is aborted the
+ * iteration just ends — the caller asked for it.
+ */
+export async function* agentEventsFromBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  mapper: FrameMapper,
+  signal?: AbortSignal,
+): AsyncGenerator<AgentEvent> {
+  const frames = readSseFrames(chunks);
+  try {
+    while (true) {
+      let next: IteratorResult<SseFrame>;
+      try {
+        next = await frames.next();
+      } catch (error) {
+        if (signal?.aborted) return;
+        yield connectionLost(error, mapper);
+        return;
+      }
+      if (next.done) break;
+      for (const event of mapper.map(next.value)) yield event;
+      if (mapper.ended) return;
+    }
+    if (signal?.aborted) return;
+    yield withCursor(
+      {
+        type: "error",
+        code: "stream_truncated",
+        message: "The agent stream ended without its final event.",
+        retryable: true,
+      },
+      mapper.cursor,
+    );
+  } finally {
+    // Closes the byte stream when we stop early (terminal event, consumer break): a
+    // connection-bound agent is released instead of streaming into a socket nobody reads.
+    // A byte stream that already failed may reject its cancel; that failure was reported above.
+    await frames.return(undefined).catch(() => undefined);
+  }
+}
+
+function connectionLost(error: unknown, mapper: FrameMapper): AgentEvent {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const detail = cause instanceof Error ? cause.message : "";
+  return withCursor(
+    {
+      type: "error",
+      code: "connection_lost",
+      message: `The agent connection broke mid-stream${detail ? `: ${detail}` : ""}.`,
+      retryable: true,
+    },
+    mapper.cursor,
+  );
+}

@@ -1,0 +1,14 @@
+export { AgentHttpError } from "./agent-http-error.ts";
+export { getAgent, listAgents } from "./agents-config.ts";
+export { costUsd } from "./prices.ts";
+export { cancelAgentRun, isDetachable, streamAgent } from "./stream-agent.ts";
+export type {
+  AgentConfig,
+  AgentCursor,
+  AgentDoneReason,
+  AgentEvent,
+  AgentMessage,
+  AgentRequest,
+  AgentTransportName,
+  StreamAgentOptions,
+} from "./types.ts";

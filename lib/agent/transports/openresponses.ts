@@ -1,0 +1,31 @@
+import { ResponsesFrameMapper } from "./responses-events.ts";
+import { bearerJsonHeaders, type Transport } from "./transport.ts";
+
+/**
+ * The OpenClaw gateway's `/v1/responses`. Its request schema is strict (any unknown key is a 400),
+ * so the body carries only documented fields. No resume: the gateway aborts the run when our
+ * connection drops.
+ */
+export const openResponsesTransport: Transport = {
+  detachable: false,
+  buildRequest(agent, request) {
+    const headers = bearerJsonHeaders(agent.token);
+    if (request.sessionKey) headers["x-openclaw-session-key"] = request.sessionKey;
+    return {
+      method: "POST",
+      url: `${agent.url}/v1/responses`,
+      headers,
+      body: JSON.stringify({
+        model: agent.model,
+        input: request.messages.map((message) => ({
+          type: "message",
+          role: message.role,
+          content: message.content,
+        })),
+        ...(request.system ? { instructions: request.system } : {}),
+        stream: true,
+      }),
+    };
+  },
+  createMapper: () => new ResponsesFrameMapper({ trackCursor: false }),
+};
