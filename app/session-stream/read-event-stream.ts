@@ -10,7 +10,7 @@ export type StreamDecision = "continue" | "stop";
  * One streaming TextDecoder keeps multi-byte characters split across chunks intact.
  */
 export async function readEventStream(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
   onEvent: (event: SessionStreamEvent) => StreamDecision,
 ): Promise<"ended" | "stopped"> {
   const reader = body

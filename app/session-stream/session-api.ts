@@ -105,7 +105,7 @@ export async function cancelSession(
 }
 
 export type ChatStart =
-  | { kind: "live"; body: ReadableStream<Uint8Array> }
+  | { kind: "live"; body: ReadableStream<Uint8Array<ArrayBuffer>> }
   | { kind: "background"; acceptance: BackgroundAcceptance };
 
 /** `POST /api/chat`: either the live SSE body or, for background sessions, the 202 acceptance. */

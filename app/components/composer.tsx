@@ -1,0 +1,95 @@
+"use client";
+
+import type { FormEvent, KeyboardEvent } from "react";
+import type { AgentOption, SessionMode } from "../session-stream/session-types.ts";
+
+const modeLabels: Record<SessionMode, string> = {
+  auto: "Auto",
+  live: "Live",
+  background: "Run in background",
+};
+
+const MAX_MESSAGE_LENGTH = 32_000;
+
+interface ComposerProps {
+  draft: string;
+  onDraftChange(draft: string): void;
+  agents: AgentOption[] | null;
+  agent: string;
+  onAgentChange(agent: string): void;
+  mode: SessionMode;
+  onModeChange(mode: SessionMode): void;
+  /** False while a session of this conversation runs or a message is being sent. */
+  canSend: boolean;
+  onSend(): void;
+}
+
+/** The message box with the agent and mode pickers. Enter sends, Shift+Enter starts a new line. */
+export function Composer(props: ComposerProps) {
+  const { draft, onDraftChange, agents, agent, onAgentChange, mode, onModeChange, canSend, onSend } = props;
+  const sendable = canSend && draft.trim().length > 0 && draft.length <= MAX_MESSAGE_LENGTH;
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (sendable) onSend();
+  }
+
+  function sendOnEnter(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    if (sendable) onSend();
+  }
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      <label className="visually-hidden" htmlFor="composer-input">
+        Message
+      </label>
+      <textarea
+        id="composer-input"
+        data-testid="composer-input"
+        rows={3}
+        placeholder="Ask the agent…"
+        value={draft}
+        maxLength={MAX_MESSAGE_LENGTH}
+        onChange={(event) => onDraftChange(event.target.value)}
+        onKeyDown={sendOnEnter}
+      />
+      <div className="row composer-controls">
+        <label className="inline">
+          Agent
+          <select
+            data-testid="agent-select"
+            value={agent}
+            onChange={(event) => onAgentChange(event.target.value)}
+            disabled={agents === null}
+          >
+            {agents === null ? <option value={agent}>{agent}</option> : null}
+            {agents?.map((option) => (
+              <option key={option.name} value={option.name}>
+                {option.name} ({option.model})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Mode
+          <select
+            data-testid="mode-select"
+            value={mode}
+            onChange={(event) => onModeChange(event.target.value as SessionMode)}
+          >
+            {(Object.keys(modeLabels) as SessionMode[]).map((value) => (
+              <option key={value} value={value}>
+                {modeLabels[value]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" data-testid="send-button" disabled={!sendable}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

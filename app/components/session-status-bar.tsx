@@ -1,0 +1,76 @@
+"use client";
+
+import type { RunnerKind, SessionProgress, SessionStatus } from "../session-stream/session-types.ts";
+import { ElapsedTime } from "./elapsed-time.tsx";
+
+const runnerLabels: Record<RunnerKind, string> = {
+  live: "live connection",
+  worker: "background worker",
+  trigger: "Trigger.dev task",
+};
+
+const statusDescriptions: Record<SessionStatus, string> = {
+  queued: "Waiting for a runner",
+  live: "Streaming live from the agent",
+  background: "Running in the background; you can close this tab",
+  interrupted: "Reached the live time limit; a background job continues it",
+  completed: "Finished",
+  failed: "The session failed",
+  cancelled: "Stopped; the partial output is kept",
+};
+
+interface SessionStatusBarProps {
+  status: SessionStatus | null;
+  runner: RunnerKind | null;
+  progress: SessionProgress | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  running: boolean;
+  canStop: boolean;
+  stopping: boolean;
+  onStop(): void;
+}
+
+/** Status, runner, elapsed time and progress of a session, with Stop while it runs. */
+export function SessionStatusBar(props: SessionStatusBarProps) {
+  const { status, runner, progress, startedAt, finishedAt, running, canStop, stopping, onStop } = props;
+  return (
+    <div className="session-bar" aria-live="polite">
+      <span
+        className={`status status-${status ?? "starting"}`}
+        data-testid="session-status"
+        data-status={status ?? "starting"}
+        title={status ? statusDescriptions[status] : "Sending your message"}
+      >
+        {status ?? "starting"}
+      </span>
+      {runner ? (
+        <span className="muted" data-testid="session-runner" data-runner={runner}>
+          on {runnerLabels[runner]}
+        </span>
+      ) : null}
+      {startedAt !== null ? (
+        <ElapsedTime startedAt={startedAt} finishedAt={running ? null : finishedAt} />
+      ) : null}
+      {running && progress?.stage ? (
+        <span className="muted" data-testid="session-progress">
+          {progress.stage}
+        </span>
+      ) : null}
+      {progress && progress.outputTokens > 0 && running ? (
+        <span className="muted">{progress.outputTokens.toLocaleString("en-US")} tokens</span>
+      ) : null}
+      {canStop ? (
+        <button
+          type="button"
+          className="secondary stop"
+          data-testid="stop-button"
+          onClick={onStop}
+          disabled={stopping}
+        >
+          {stopping ? "Stopping…" : "Stop"}
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { fetchAgents } from "../session-stream/session-api.ts";
+import type { AgentOption } from "../session-stream/session-types.ts";
+
+export const DEFAULT_AGENT = "sim-openclaw";
+
+/** The agents the server offers (`GET /api/agents`); null until loaded. */
+export function useAgents(): { agents: AgentOption[] | null; error: string | null } {
+  const [agents, setAgents] = useState<AgentOption[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    fetchAgents(abort.signal)
+      .then(setAgents)
+      .catch((reason: unknown) => {
+        if (abort.signal.aborted) return;
+        console.warn("Could not load the agent list.", reason);
+        setError("Could not load the agent list; the default agent will be used.");
+      });
+    return () => abort.abort();
+  }, []);
+  return { agents, error };
+}
