@@ -44,7 +44,7 @@ export default function SignInPage() {
           {pending ? "Signing in…" : "Sign in"}
         </button>
         {error ? (
-          <p role="alert" className="error">
+          <p role="alert" className="error" data-testid="sign-in-error">
             {error}
           </p>
         ) : null}
