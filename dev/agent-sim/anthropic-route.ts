@@ -14,7 +14,7 @@ import {
 import { sendAnthropicError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
-import { failureMessage, playWhole, streamToClient } from "./stream-play.ts";
+import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 const messagesRequestSchema = z.looseObject({
   model: z.string(),
@@ -28,6 +28,7 @@ const messagesRequestSchema = z.looseObject({
 export async function handleAnthropicMessages(
   request: IncomingMessage,
   response: ServerResponse,
+  activity: SimActivity,
 ): Promise<void> {
   const apiKey = request.headers["x-api-key"] ?? bearerToken(request);
   if (apiKey !== SIMULATOR_TOKEN) return sendAnthropicError(response, "unauthorized");
@@ -59,6 +60,7 @@ export async function handleAnthropicMessages(
   if (body.stream) {
     return streamToClient(response, encoder, plan, {
       splitUtf8: settings.fault?.kind === "splitutf8",
+      activity,
       headers: { "request-id": providerId("req") },
     });
   }

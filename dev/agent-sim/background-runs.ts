@@ -103,6 +103,13 @@ export class BackgroundRuns {
     this.#expiryTimers.add(timer);
   }
 
+  /** Runs still generating. */
+  runningCount(): number {
+    let count = 0;
+    for (const run of this.#runs.values()) if (!run.finished) count++;
+    return count;
+  }
+
   closeAll(): void {
     for (const run of this.#runs.values()) run.abort.abort();
     for (const timer of this.#expiryTimers) clearTimeout(timer);

@@ -14,7 +14,7 @@ import {
 import { sendOpenAiError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
-import { failureMessage, playWhole, streamToClient } from "./stream-play.ts";
+import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 const chatRequestSchema = z.looseObject({
   model: z.string(),
@@ -29,6 +29,7 @@ const chatRequestSchema = z.looseObject({
 export async function handleChatCompletions(
   request: IncomingMessage,
   response: ServerResponse,
+  activity: SimActivity,
 ): Promise<void> {
   if (bearerToken(request) !== SIMULATOR_TOKEN) return sendOpenAiError(response, "unauthorized");
   let body: z.infer<typeof chatRequestSchema>;
@@ -57,6 +58,7 @@ export async function handleChatCompletions(
   if (body.stream) {
     return streamToClient(response, encoder, plan, {
       splitUtf8: settings.fault?.kind === "splitutf8",
+      activity,
       headers: { "x-request-id": providerId("req") },
     });
   }

@@ -13,7 +13,7 @@ import {
 } from "./responses-request.ts";
 import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
 import { SseWriter } from "./sse-writer.ts";
-import { failureMessage, playWhole, streamToClient } from "./stream-play.ts";
+import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 type SendError = (response: ServerResponse, kind: ErrorKind, message?: string) => void;
 
@@ -76,6 +76,7 @@ async function respondWhole(
 export async function handleOpenClawResponses(
   request: IncomingMessage,
   response: ServerResponse,
+  activity: SimActivity,
 ): Promise<void> {
   const sessionKey = request.headers["x-openclaw-session-key"];
   if (typeof sessionKey === "string" && /^(subagent|cron|acp):/.test(sessionKey)) {
@@ -95,6 +96,7 @@ export async function handleOpenClawResponses(
   if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenClawError);
   await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
     splitUtf8: settings.fault?.kind === "splitutf8",
+    activity,
   });
 }
 
@@ -103,6 +105,7 @@ export async function handleOpenAiResponsesCreate(
   request: IncomingMessage,
   response: ServerResponse,
   runs: BackgroundRuns,
+  activity: SimActivity,
 ): Promise<void> {
   const accepted = await acceptRequest(request, response, sendOpenAiError, (body) => {
     const result = openAiResponsesRequestSchema.safeParse(body);
@@ -119,6 +122,7 @@ export async function handleOpenAiResponsesCreate(
     if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenAiError);
     return streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
       splitUtf8: settings.fault?.kind === "splitutf8",
+      activity,
       headers,
     });
   }

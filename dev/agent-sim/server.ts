@@ -11,10 +11,13 @@ import {
   handleOpenAiResponsesCreate,
   handleOpenClawResponses,
 } from "./responses-routes.ts";
+import type { SimActivity } from "./stream-play.ts";
 
 export interface AgentSimulator {
   url: string;
   close(): Promise<void>;
+  /** Runs generating right now, by kind: proves abort-on-disconnect and detached runs in tests. */
+  activity(): { connectionBoundRuns: number; backgroundRuns: number };
 }
 
 const responseIdPath = /^\/openai\/v1\/responses\/([^/]+)$/;
@@ -24,6 +27,7 @@ function route(
   request: IncomingMessage,
   response: ServerResponse,
   runs: BackgroundRuns,
+  activity: SimActivity,
 ): Promise<void> | void {
   const url = new URL(request.url ?? "/", "http://simulator");
   const { pathname } = url;
@@ -33,12 +37,12 @@ function route(
     // The gateway answers wrong methods in plain text.
     if (method !== "POST")
       return void response.writeHead(405, { "content-type": "text/plain" }).end("Method Not Allowed");
-    return handleOpenClawResponses(request, response);
+    return handleOpenClawResponses(request, response, activity);
   }
   if (pathname === "/openai/v1/responses" && method === "POST")
-    return handleOpenAiResponsesCreate(request, response, runs);
+    return handleOpenAiResponsesCreate(request, response, runs, activity);
   if (pathname === "/openai/v1/chat/completions" && method === "POST")
-    return handleChatCompletions(request, response);
+    return handleChatCompletions(request, response, activity);
   const cancel = cancelPath.exec(pathname);
   if (cancel && method === "POST")
     return handleOpenAiResponseCancel(request, response, runs, decodeURIComponent(cancel[1]!));
@@ -53,7 +57,7 @@ function route(
     );
   }
   if (pathname === "/anthropic/v1/messages" && method === "POST")
-    return handleAnthropicMessages(request, response);
+    return handleAnthropicMessages(request, response, activity);
   if (pathname === "/" || pathname === "/health") {
     return sendJson(response, 200, {
       name: "overtime agent simulator",
@@ -78,8 +82,9 @@ export async function startAgentSimulator(
 ): Promise<AgentSimulator> {
   const host = options.host ?? "127.0.0.1";
   const runs = new BackgroundRuns();
+  const activity: SimActivity = { connectionBoundRuns: 0 };
   const server: Server = createServer((request, response) => {
-    Promise.resolve(route(request, response, runs)).catch((error: unknown) => {
+    Promise.resolve(route(request, response, runs, activity)).catch((error: unknown) => {
       console.error("agent simulator: request failed", { method: request.method, url: request.url, error });
       if (!response.headersSent) sendOpenAiError(response, "server_error");
       else response.destroy();
@@ -98,6 +103,10 @@ export async function startAgentSimulator(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    activity: () => ({
+      connectionBoundRuns: activity.connectionBoundRuns,
+      backgroundRuns: runs.runningCount(),
+    }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         runs.closeAll();

@@ -82,8 +82,12 @@ export class SseWriter {
     if (!this.closed) this.#response.end();
   }
 
-  /** Cuts the connection mid-stream: the client sees a reset, not an end of stream. */
+  /**
+   * Cuts the TCP connection mid-stream, without the chunked-encoding terminator: the client sees a
+   * premature close. (A FIN, not a RST, so the frames written before the cut still arrive and a
+   * test knows exactly which tokens the client got.)
+   */
   drop(): void {
-    this.#response.socket?.resetAndDestroy();
+    this.#response.socket?.end();
   }
 }

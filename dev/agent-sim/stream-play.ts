@@ -15,6 +15,11 @@ export interface StreamEncoder {
   malformed(): string;
 }
 
+/** Live counts, so tests can see that a run really stopped (or really goes on). */
+export interface SimActivity {
+  connectionBoundRuns: number;
+}
+
 export function failureMessage(plan: GenerationPlan): string {
   return `The simulated agent failed after ${plan.fault?.afterToken ?? 0} tokens (#sim fault=failed).`;
 }
@@ -28,21 +33,27 @@ export async function streamToClient(
   response: ServerResponse,
   encoder: StreamEncoder,
   plan: GenerationPlan,
-  options: { splitUtf8: boolean; headers?: Record<string, string> },
+  options: { splitUtf8: boolean; activity: SimActivity; headers?: Record<string, string> },
 ): Promise<void> {
   const writer = new SseWriter(response, { splitUtf8: options.splitUtf8 });
   const abort = new AbortController();
   response.once("close", () => abort.abort());
   writer.open(options.headers);
   await writer.write(encoder.start());
-  const end = await runGeneration(
-    plan,
-    {
-      text: (delta, tokens) => writer.write(encoder.text(delta, tokens)),
-      stage: (index, toolName) => writer.write(encoder.stage(index, toolName)),
-    },
-    abort.signal,
-  );
+  options.activity.connectionBoundRuns++;
+  let end: Awaited<ReturnType<typeof runGeneration>>;
+  try {
+    end = await runGeneration(
+      plan,
+      {
+        text: (delta, tokens) => writer.write(encoder.text(delta, tokens)),
+        stage: (index, toolName) => writer.write(encoder.stage(index, toolName)),
+      },
+      abort.signal,
+    );
+  } finally {
+    options.activity.connectionBoundRuns--;
+  }
   switch (end) {
     case "aborted":
       return;

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
+import { type AgentConfig, streamAgent } from "../../lib/agent/index.ts";
+import { collect, textOf } from "./support/event-collection.ts";
+import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
+
+let fixture: SimulatorFixture;
+beforeAll(async () => {
+  fixture = await startSimulatorWithAgents();
+});
+afterAll(async () => {
+  await fixture.simulator.close();
+});
+
+const transports = ["openclaw", "background", "chat", "anthropic"] as const;
+const agentOf = (name: (typeof transports)[number]): AgentConfig => fixture.agents[name];
+
+describe.each(transports)("%s transport against the simulator", (name) => {
+  it("streams exactly the deterministic text, then usage and done", async () => {
+    const events = await collect(streamAgent(agentOf(name), simRequest("tokens=150 rate=0 seed=alpha"), {}));
+    expect(textOf(events)).toBe(simulatedText("alpha", 150));
+    const usage = events.filter((event) => event.type === "usage").at(-1);
+    expect(usage).toMatchObject({ type: "usage", outputTokens: 150 });
+    expect(usage?.type === "usage" && usage.inputTokens).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ type: "done", reason: "completed" });
+  });
+
+  it("reports tool stages as progress between the text, without changing the text", async () => {
+    const events = await collect(
+      streamAgent(agentOf(name), simRequest("tokens=90 rate=0 seed=beta stages=3"), {}),
+    );
+    expect(events.filter((event) => event.type === "progress")).toEqual([
+      expect.objectContaining({ stage: "tool: web_search" }),
+      expect.objectContaining({ stage: "tool: read_file" }),
+      expect.objectContaining({ stage: "tool: run_code" }),
+    ]);
+    const firstProgress = events.findIndex((event) => event.type === "progress");
+    expect(textOf(events.slice(0, firstProgress))).toBe(simulatedPieces("beta", 90).slice(0, 23).join(""));
+    expect(textOf(events)).toBe(simulatedText("beta", 90));
+  });
+
+  it("paces the stream at the requested rate", async () => {
+    const started = performance.now();
+    const events = await collect(streamAgent(agentOf(name), simRequest("tokens=20 rate=100 seed=pace"), {}));
+    const elapsed = performance.now() - started;
+    expect(textOf(events)).toBe(simulatedText("pace", 20));
+    expect(elapsed).toBeGreaterThanOrEqual(150); // 20 tokens at 100/s: the last one is due at 190 ms
+    expect(events.filter((event) => event.type === "text").length).toBeGreaterThan(3);
+  });
+
+  it("stays silent for stall=MS@T and then finishes the text (no idle timeout on our side)", async () => {
+    const times: number[] = [];
+    const events = [];
+    for await (const event of streamAgent(
+      agentOf(name),
+      simRequest("tokens=12 rate=0 seed=stall stall=600@5"),
+      {},
+    )) {
+      events.push(event);
+      if (event.type === "text") times.push(performance.now());
+    }
+    expect(textOf(events)).toBe(simulatedText("stall", 12));
+    const gaps = times.slice(1).map((time, index) => time - times[index]!);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(550);
+  });
+
+  it("ends promptly without an error event when the caller aborts", async () => {
+    const abort = new AbortController();
+    const events = [];
+    const started = performance.now();
+    for await (const event of streamAgent(agentOf(name), simRequest("tokens=400 rate=10 seed=slow"), {
+      signal: abort.signal,
+    })) {
+      events.push(event);
+      if (event.type === "text") abort.abort();
+    }
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(events.some((event) => event.type === "error")).toBe(false);
+  });
+
+  it("gives the same text whatever the other messages, system prompt and model", async () => {
+    const agent = { ...agentOf(name), model: `${agentOf(name).model}-other` };
+    const request = simRequest("tokens=40 rate=0 seed=same", {
+      system: "You are terse.",
+      messages: [
+        { role: "user", content: "Earlier question with ünïcödé" },
+        { role: "assistant", content: "Earlier answer" },
+        { role: "user", content: "#sim tokens=40 rate=0 seed=same\nAnd now?" },
+      ],
+    });
+    expect(textOf(await collect(streamAgent(agent, request, {})))).toBe(simulatedText("same", 40));
+  });
+});
+
+describe("simulator defaults", () => {
+  it("derives the seed from the message text when there is no #sim line", async () => {
+    const request = { messages: [{ role: "user" as const, content: "Plain question" }] };
+    const first = await collect(streamAgent(fixture.agents.chat, request, {}));
+    expect(textOf(first)).toBe(simulatedText("Plain question", 400));
+  }, 20_000);
+});

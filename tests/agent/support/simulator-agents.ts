@@ -1,0 +1,29 @@
+import { type AgentSimulator, startAgentSimulator } from "../../../dev/agent-sim/server.ts";
+import { type AgentConfig, type AgentRequest, listAgents } from "../../../lib/agent/index.ts";
+import { getEnv } from "../../../lib/env.ts";
+
+export interface SimulatorFixture {
+  simulator: AgentSimulator;
+  agents: Record<"openclaw" | "background" | "chat" | "anthropic", AgentConfig>;
+}
+
+/** A fresh simulator on a free port and the four default agents pointing at it. */
+export async function startSimulatorWithAgents(): Promise<SimulatorFixture> {
+  const simulator = await startAgentSimulator({ port: 0 });
+  const env = getEnv({ AGENT_SIM_URL: simulator.url });
+  const byName = new Map(listAgents(env).map((agent) => [agent.name, agent]));
+  return {
+    simulator,
+    agents: {
+      openclaw: byName.get("sim-openclaw")!,
+      background: byName.get("sim-openai-bg")!,
+      chat: byName.get("sim-chat")!,
+      anthropic: byName.get("sim-anthropic")!,
+    },
+  };
+}
+
+/** A request whose last user message starts with a `#sim` line. */
+export function simRequest(directives: string, extra: Partial<AgentRequest> = {}): AgentRequest {
+  return { messages: [{ role: "user", content: `#sim ${directives}\nTell me a story.` }], ...extra };
+}
