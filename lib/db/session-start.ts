@@ -10,6 +10,8 @@ export interface StartSessionInput {
   mode: SessionMode;
   status: Extract<SessionStatus, "live" | "background" | "queued">;
   runner: RunnerKind | null;
+  /** Who produces it (a live route process); null for a session waiting for a background runner. */
+  leaseOwner: string | null;
   title: string;
   leaseSeconds: number;
 }
@@ -46,9 +48,10 @@ export async function startSession(
       values (${conversationId}, ${input.userId}, 'user', ${input.message}) returning id`;
     const [session] = await tx<{ id: string; epoch: number }[]>`
       insert into sessions (user_id, conversation_id, user_message_id, agent, title, mode, status, runner,
-                            lease_expires_at, started_at)
+                            lease_owner, lease_expires_at, started_at)
       values (${input.userId}, ${conversationId}, ${message!.id}, ${input.agent}, ${input.title}, ${input.mode},
-              ${input.status}, ${input.runner}, now() + make_interval(secs => ${input.leaseSeconds}), now())
+              ${input.status}, ${input.runner}, ${input.leaseOwner},
+              now() + make_interval(secs => ${input.leaseSeconds}), now())
       returning id, epoch`;
     return { sessionId: session!.id, conversationId, userMessageId: message!.id, epoch: session!.epoch };
   });

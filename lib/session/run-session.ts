@@ -29,7 +29,11 @@ export interface RunSessionInput {
   signal: AbortSignal;
   /** Live runners stop producing after this long and return "budget". */
   budgetMs?: number;
+  /** Aborting it stops producing without ending the session (returns "budget"): a worker shutting down. */
+  yieldSignal?: AbortSignal;
   feed?: SessionFeed;
+  /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
+  onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
@@ -72,6 +76,9 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const onCancel = () => stopWith("cancel");
   if (input.signal.aborted) onCancel();
   input.signal.addEventListener("abort", onCancel, { once: true });
+  const onYield = () => stopWith("budget");
+  if (input.yieldSignal?.aborted) onYield();
+  input.yieldSignal?.addEventListener("abort", onYield, { once: true });
   const budgetTimer =
     input.budgetMs !== undefined ? setTimeout(() => stopWith("budget"), input.budgetMs) : undefined;
   const heartbeat = setInterval(
@@ -106,6 +113,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
             };
             checkpointer.push("", { cursor: event.cursor, progress });
             input.feed?.emit({ type: "progress", ...progress });
+            input.onProgress?.(progress);
           } else if (event.type === "usage") {
             usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
             if (event.cursor) checkpointer.push("", { cursor: event.cursor });
@@ -148,6 +156,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
     clearTimeout(budgetTimer);
     clearInterval(heartbeat);
     input.signal.removeEventListener("abort", onCancel);
+    input.yieldSignal?.removeEventListener("abort", onYield);
   }
 
   const reason = stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined;

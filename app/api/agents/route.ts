@@ -1,0 +1,22 @@
+import { isDetachable, listAgents } from "@/lib/agent/index.ts";
+import { requireUser } from "@/lib/auth/index.ts";
+import { getEnv } from "@/lib/env.ts";
+import { route } from "@/lib/http/route.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** The configured agents, without their URLs or tokens (those never leave the server). */
+export const GET = route(async (request) => {
+  await requireUser(request);
+  const env = getEnv();
+  return Response.json(
+    listAgents(env).map((agent) => ({
+      name: agent.name,
+      transport: agent.transport,
+      model: agent.model,
+      detachable: isDetachable(agent),
+      default: agent.name === env.DEFAULT_AGENT,
+    })),
+  );
+});

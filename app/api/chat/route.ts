@@ -1,0 +1,59 @@
+import { after } from "next/server";
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { getEnv } from "@/lib/env.ts";
+import { readJsonBody, route } from "@/lib/http/route.ts";
+import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
+import { parseWith } from "@/lib/http/validate.ts";
+import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { isFinalEvent, writeSessionEvent } from "@/lib/session/sse-events.ts";
+import { startChat } from "@/lib/session/start-chat.ts";
+import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+export const maxDuration = 800;
+
+export const POST = route(async (request) => {
+  const user = await requireUser(request);
+  const body = parseWith(
+    chatRequestSchema,
+    await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES),
+    "bad_request:chat",
+  );
+  const env = getEnv();
+  const sql = getSql();
+  const started = await startChat({ sql, env, dispatcher: getDispatcher(env, sql), user, input: body });
+
+  if (started.kind === "background") {
+    return Response.json(
+      {
+        sessionId: started.sessionId,
+        conversationId: started.conversationId,
+        status: "background",
+        streamUrl: `/api/sessions/${started.sessionId}/stream`,
+      },
+      { status: 202 },
+    );
+  }
+
+  let unsubscribe = () => {};
+  const stream = createSseStream(
+    (writer) => {
+      writer.send("session", {
+        sessionId: started.sessionId,
+        conversationId: started.conversationId,
+        status: "live",
+        offset: 0,
+      });
+      unsubscribe = started.feed.subscribe((event) => {
+        writeSessionEvent(writer, event);
+        if (isFinalEvent(event)) writer.close();
+      });
+    },
+    { signal: request.signal, onClose: () => unsubscribe() },
+  );
+  // The runner outlives the response: a client that goes away does not stop the session.
+  after(started.run());
+  return sseResponse(stream);
+});

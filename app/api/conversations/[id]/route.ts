@@ -1,0 +1,16 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { getConversationOwnedBy } from "@/lib/db/conversations.ts";
+import { AppError } from "@/lib/errors.ts";
+import { route } from "@/lib/http/route.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
+  const user = await requireUser(request);
+  const { id } = await context.params;
+  const conversation = await getConversationOwnedBy(getSql(), id, user.id);
+  if (!conversation) throw new AppError("not_found:conversation", "Conversation not found.");
+  return Response.json(conversation);
+});

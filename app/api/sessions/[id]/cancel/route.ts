@@ -1,0 +1,17 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { getEnv } from "@/lib/env.ts";
+import { route } from "@/lib/http/route.ts";
+import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { cancelSession } from "@/lib/session/cancel.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
+  const user = await requireUser(request);
+  const { id } = await context.params;
+  const sql = getSql();
+  const result = await cancelSession({ sql, dispatcher: getDispatcher(getEnv(), sql), sessionId: id, userId: user.id });
+  return Response.json(result);
+});

@@ -1,0 +1,13 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { route } from "@/lib/http/route.ts";
+import { getSessionSnapshot } from "@/lib/session/snapshot.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
+  const user = await requireUser(request);
+  const { id } = await context.params;
+  return Response.json(await getSessionSnapshot(getSql(), id, user.id));
+});

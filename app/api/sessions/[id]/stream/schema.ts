@@ -1,0 +1,4 @@
+import { z } from "zod";
+
+/** A byte offset into the session's output: `?offset=N`, or the `Last-Event-ID` of a reconnect. */
+export const streamOffsetSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

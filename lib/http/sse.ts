@@ -1,0 +1,121 @@
+import { logError } from "../log.ts";
+
+/**
+ * A small Server-Sent Events writer over a web ReadableStream (DESIGN §5): formats fields, refuses
+ * newlines in `event`/`id`, sends `retry:` first and a `: ping` comment every 15 s, and stops writing
+ * once the client is gone.
+ */
+export const SSE_HEADERS: Record<string, string> = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-store, no-transform",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+export interface SseWriter {
+  send(event: string, data: unknown, id?: string | number): void;
+  comment(text: string): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface SseStreamOptions {
+  retryMs?: number;
+  heartbeatMs?: number;
+  /** The request's signal: the stream ends when the client goes away. */
+  signal?: AbortSignal;
+  /** Called once when the stream ends, whoever ended it. */
+  onClose?: () => void;
+}
+
+const encoder = new TextEncoder();
+
+function assertSingleLine(field: string, value: string): void {
+  if (/[\r\n]/.test(value)) throw new Error(`SSE ${field} must not contain a newline`);
+}
+
+/** Creates the stream and hands its writer to `start`; returns the Response body. */
+export function createSseStream(
+  start: (writer: SseWriter) => void | Promise<void>,
+  options: SseStreamOptions = {},
+): ReadableStream<Uint8Array> {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", finish);
+    options.onClose?.();
+  };
+
+  const write = (text: string) => {
+    if (closed) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      finish();
+    }
+  };
+
+  const writer: SseWriter = {
+    send(event, data, id) {
+      assertSingleLine("event", event);
+      let frame = "";
+      if (id !== undefined) {
+        assertSingleLine("id", String(id));
+        frame += `id: ${id}\n`;
+      }
+      frame += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      write(frame);
+    },
+    comment(text) {
+      assertSingleLine("comment", text);
+      write(`: ${text}\n\n`);
+    },
+    close() {
+      if (closed) return;
+      finish();
+      try {
+        controller.close();
+      } catch {
+        // Already closed by the client.
+      }
+    },
+    get closed() {
+      return closed;
+    },
+  };
+
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      write(`retry: ${options.retryMs ?? 2000}\n\n`);
+      heartbeat = setInterval(() => writer.comment("ping"), options.heartbeatMs ?? 15_000);
+      if (options.signal?.aborted) finish();
+      options.signal?.addEventListener("abort", finish, { once: true });
+      // `start` runs synchronously here, so subscriptions it makes exist before the caller goes on.
+      const fail = (error: unknown) => {
+        // The stream already said 200: a failure becomes an `error` event, never a silent close.
+        logError("event stream failed", { error });
+        writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
+        writer.close();
+      };
+      try {
+        const started = start(writer);
+        if (started instanceof Promise) started.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    cancel() {
+      finish();
+    },
+  });
+}
+
+export function sseResponse(body: ReadableStream<Uint8Array>, status = 200): Response {
+  return new Response(body, { status, headers: SSE_HEADERS });
+}

@@ -1,0 +1,118 @@
+import { type AgentConfig, getAgent, isDetachable } from "../agent/index.ts";
+import { getSql, type Sql } from "../db/client.ts";
+import { claimSession, releaseLease } from "../db/session-lease.ts";
+import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
+import { type Env, getEnv } from "../env.ts";
+import { logError, logInfo } from "../log.ts";
+import { buildAgentRequest } from "./agent-request.ts";
+import { registerRunner } from "./control.ts";
+import { type RunOutcome, runSession } from "./run-session.ts";
+
+export interface BackgroundRunInput {
+  sessionId: string;
+  /** The dispatch's epoch: claim only if nobody took the session since (or its lease expired). */
+  expectedEpoch?: number;
+  runner: Extract<RunnerKind, "trigger" | "worker">;
+  /** Who holds the lease (worker id, run id); for operators. */
+  owner: string;
+  /** Cancels the session (Trigger.dev run cancelled). */
+  signal?: AbortSignal;
+  /** Stops producing but leaves the session to another runner (worker shutting down). */
+  yieldSignal?: AbortSignal;
+  onProgress?: (progress: unknown) => void;
+  sql?: Sql;
+  env?: Env;
+}
+
+export type BackgroundOutcome = RunOutcome | { kind: "not_claimed"; offset: number };
+
+/**
+ * Claims a session (epoch + 1) and produces the rest of it from its checkpoint: a detachable agent is
+ * re-attached at its stored cursor; a connection-bound one gets a continuation request, with the
+ * seam recorded at the durable offset.
+ */
+export async function runBackgroundSession(input: BackgroundRunInput): Promise<BackgroundOutcome> {
+  const claimed = await claimForBackground(input);
+  if ("notClaimed" in claimed) return { kind: "not_claimed", offset: claimed.offset };
+  return produceClaimedSession(claimed, input);
+}
+
+export interface ClaimedSession {
+  session: SessionRow;
+  agent: AgentConfig;
+  detachable: boolean;
+}
+
+/** The claim step alone (the local worker claims before it starts the next one). */
+export async function claimForBackground(
+  input: BackgroundRunInput,
+): Promise<ClaimedSession | { notClaimed: true; offset: number }> {
+  const sql = input.sql ?? getSql();
+  const env = input.env ?? getEnv();
+  const current = await getSession(sql, input.sessionId);
+  if (!current) return { notClaimed: true, offset: 0 };
+  const agent = getAgent(env, current.agent);
+  const detachable = isDetachable(agent);
+  const session = await claimSession(sql, input.sessionId, {
+    runner: input.runner,
+    owner: input.owner,
+    leaseSeconds: env.LEASE_SECONDS,
+    expectedEpoch: input.expectedEpoch,
+    detachable,
+  });
+  if (!session) return { notClaimed: true, offset: current.durableOffset };
+  logInfo("background runner claimed session", {
+    sessionId: session.id,
+    epoch: session.epoch,
+    runner: input.runner,
+    offset: session.durableOffset,
+  });
+  return { session, agent, detachable };
+}
+
+/** Produces a claimed session until it ends, is cancelled, fenced, or yielded. */
+export async function produceClaimedSession(claimed: ClaimedSession, input: BackgroundRunInput): Promise<RunOutcome> {
+  const sql = input.sql ?? getSql();
+  const env = input.env ?? getEnv();
+  const { session, agent, detachable } = claimed;
+  const cursor = detachable ? parseCursor(session.agentCursor) : undefined;
+  const control = await registerRunner(sql, session.id);
+  const cancel = anySignal([control.signal, input.signal]);
+  try {
+    const request = await buildAgentRequest(sql, session, { continuation: !cursor && session.durableOffset > 0 });
+    const outcome = await runSession({
+      sql,
+      sessionId: session.id,
+      epoch: session.epoch,
+      agent,
+      request,
+      startOffset: session.durableOffset,
+      cursor,
+      signal: cancel,
+      yieldSignal: input.yieldSignal,
+      checkpoint: { intervalMs: env.CHECKPOINT_MS, maxBytes: env.CHECKPOINT_BYTES, leaseSeconds: env.LEASE_SECONDS },
+      startedAt: session.startedAt?.getTime(),
+      onProgress: input.onProgress,
+    });
+    // Stopped without finishing (shutdown): hand the session to another runner right away.
+    if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
+    return outcome;
+  } catch (error) {
+    logError("background runner failed", { sessionId: session.id, epoch: session.epoch, error });
+    throw error;
+  } finally {
+    control.release();
+  }
+}
+
+function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const { responseId, sequenceNumber } = value as Record<string, unknown>;
+  return typeof responseId === "string" && typeof sequenceNumber === "number"
+    ? { responseId, sequenceNumber }
+    : undefined;
+}
+
+function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+}

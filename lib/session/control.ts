@@ -1,0 +1,48 @@
+import type { Sql } from "../db/client.ts";
+import { CONTROL_CHANNEL } from "../db/session-lease.ts";
+
+interface Running {
+  cancel: AbortController;
+}
+
+const globalForControl = globalThis as unknown as {
+  overtimeRunning?: Map<string, Running>;
+  overtimeControlListening?: Promise<unknown>;
+};
+
+function running(): Map<string, Running> {
+  globalForControl.overtimeRunning ??= new Map();
+  return globalForControl.overtimeRunning;
+}
+
+/**
+ * Registers a runner of this process so a cancel request (from any process, via NOTIFY on
+ * CONTROL_CHANNEL) aborts it. Call `release` when the runner ends.
+ */
+export async function registerRunner(sql: Sql, sessionId: string): Promise<{ signal: AbortSignal; release(): void }> {
+  globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (payload) => {
+    let message: { s?: unknown; a?: unknown };
+    try {
+      message = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (message.a === "cancel" && typeof message.s === "string") {
+      running().get(message.s)?.cancel.abort("cancel");
+    }
+  });
+  await globalForControl.overtimeControlListening;
+  const entry: Running = { cancel: new AbortController() };
+  running().set(sessionId, entry);
+  return {
+    signal: entry.cancel.signal,
+    release: () => {
+      if (running().get(sessionId) === entry) running().delete(sessionId);
+    },
+  };
+}
+
+/** Sessions this process is producing right now. */
+export function runningSessionIds(): string[] {
+  return [...running().keys()];
+}

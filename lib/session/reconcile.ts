@@ -1,0 +1,31 @@
+import { getSql, type Sql } from "../db/client.ts";
+import { bumpExpiredEpoch, findExpiredLeases } from "../db/session-lease.ts";
+import { type Env, getEnv } from "../env.ts";
+import { type BackgroundDispatcher, getDispatcher } from "../jobs/dispatch.ts";
+import { logError } from "../log.ts";
+
+/**
+ * Finds sessions whose producer's lease expired while unfinished (a crashed worker, a route killed at
+ * the platform limit, a deploy) and re-dispatches each at a new epoch, which fences the old runner if
+ * it is still alive. The new runner resumes at the durable offset and stored agent cursor.
+ */
+export async function reconcileExpiredLeases(
+  options: { sql?: Sql; env?: Env; dispatcher?: BackgroundDispatcher } = {},
+): Promise<string[]> {
+  const sql = options.sql ?? getSql();
+  const env = options.env ?? getEnv();
+  const dispatcher = options.dispatcher ?? getDispatcher(env, sql);
+  const redispatched: string[] = [];
+  for (const expired of await findExpiredLeases(sql)) {
+    const epoch = await bumpExpiredEpoch(sql, expired.id, expired.epoch, env.LEASE_SECONDS);
+    if (epoch === null) continue;
+    try {
+      await dispatcher.dispatch({ sessionId: expired.id, epoch, userId: expired.userId });
+      redispatched.push(expired.id);
+    } catch (error) {
+      // The pending lease expires again, so the next sweep dispatches it again.
+      logError("re-dispatch failed", { sessionId: expired.id, epoch, error });
+    }
+  }
+  return redispatched;
+}

@@ -1,0 +1,129 @@
+import { getAgent, isDetachable } from "../agent/index.ts";
+import type { AuthUser } from "../auth/index.ts";
+import type { Sql } from "../db/client.ts";
+import { getCreditBalance, grantSignupCredits } from "../db/credits.ts";
+import { startSession } from "../db/session-start.ts";
+import type { SessionMode } from "../db/sessions.ts";
+import { readUsageCounts, recentSessionDurations } from "../db/usage-limits.ts";
+import type { Env } from "../env.ts";
+import { AppError } from "../errors.ts";
+import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
+import { logError } from "../log.ts";
+import { SessionFeed } from "./events.ts";
+import { runLiveSession } from "./live.ts";
+import { chooseRunner } from "./routing.ts";
+
+export interface ChatInput {
+  message: string;
+  conversationId?: string;
+  agent?: string;
+  mode: SessionMode;
+}
+
+export type StartedChat =
+  | {
+      kind: "live";
+      sessionId: string;
+      conversationId: string;
+      feed: SessionFeed;
+      /** Starts the runner; subscribe to `feed` first. Resolves when the runner is done. */
+      run(): Promise<void>;
+    }
+  | { kind: "background"; sessionId: string; conversationId: string };
+
+/**
+ * Starts a session for a chat message: checks the per-user limits and credits, decides live or
+ * background, records conversation/message/session, and either hands back a live runner or dispatches
+ * a background one.
+ */
+export async function startChat(deps: {
+  sql: Sql;
+  env: Env;
+  dispatcher: BackgroundDispatcher;
+  user: AuthUser;
+  input: ChatInput;
+}): Promise<StartedChat> {
+  const { sql, env, user, input } = deps;
+  const agent = getAgent(env, input.agent);
+  const detachable = isDetachable(agent);
+  await grantSignupCredits(sql, user.id, env.SIGNUP_CREDITS);
+  const [usage, balance, durations] = await Promise.all([
+    readUsageCounts(sql, user.id),
+    getCreditBalance(sql, user.id),
+    input.mode === "auto" && !detachable ? recentSessionDurations(sql, agent.name) : Promise.resolve([]),
+  ]);
+  if (usage.recentRequests >= env.CHAT_REQUESTS_PER_MINUTE) {
+    throw new AppError("rate_limit:requests", `At most ${env.CHAT_REQUESTS_PER_MINUTE} chats a minute.`, {
+      retryAfterSeconds: usage.windowResetSeconds,
+    });
+  }
+  const where = chooseRunner({
+    mode: input.mode,
+    detachable,
+    recentDurationsSeconds: durations,
+    budgetSeconds: env.LIVE_BUDGET_SECONDS,
+  });
+  if (where === "live" && usage.liveSessions >= env.MAX_LIVE_SESSIONS_PER_USER) {
+    throw new AppError("rate_limit:live_sessions", `At most ${env.MAX_LIVE_SESSIONS_PER_USER} live chats at once.`, {
+      retryAfterSeconds: 5,
+    });
+  }
+  if (balance < env.MIN_CREDITS_TO_START) {
+    throw new AppError("payment_required:credits", "Your credit balance is too low to start a session.", {
+      details: { balance, required: env.MIN_CREDITS_TO_START },
+    });
+  }
+
+  const started = await startSession(sql, {
+    userId: user.id,
+    conversationId: input.conversationId,
+    message: input.message,
+    agent: agent.name,
+    mode: input.mode,
+    status: where,
+    runner: where === "live" ? "live" : null,
+    leaseOwner: where === "live" ? `live:${process.pid}` : null,
+    title: titleOf(input.message),
+    leaseSeconds: env.LEASE_SECONDS,
+  });
+  if (started === "not_found") throw new AppError("not_found:conversation", "Conversation not found.");
+
+  if (where === "background") {
+    await deps.dispatcher
+      .dispatch({ sessionId: started.sessionId, epoch: started.epoch, userId: user.id })
+      .catch((error) =>
+        // The session waits with a pending lease; the reconciler dispatches it again when it expires.
+        logError("dispatch failed", { sessionId: started.sessionId, userId: user.id, error }),
+      );
+    return { kind: "background", sessionId: started.sessionId, conversationId: started.conversationId };
+  }
+
+  const feed = new SessionFeed();
+  return {
+    kind: "live",
+    sessionId: started.sessionId,
+    conversationId: started.conversationId,
+    feed,
+    run: () =>
+      runLiveSession({
+        sql,
+        env,
+        dispatcher: deps.dispatcher,
+        sessionId: started.sessionId,
+        userId: user.id,
+        epoch: started.epoch,
+        agent,
+        feed,
+      }),
+  };
+}
+
+/** A session's title: the first line of the message that is not a `#sim` directive. */
+export function titleOf(message: string): string {
+  const line = message
+    .split("\n")
+    .map((part) => part.trim())
+    .find((part) => part && !part.startsWith("#sim"));
+  const title = line ?? message.trim().split("\n")[0] ?? "";
+  return title.length > 80 ? `${title.slice(0, 79)}…` : title;
+}

@@ -1,0 +1,20 @@
+// `npm run worker`: one local background worker process (the embedded alternative to Trigger.dev).
+// SIGTERM/SIGINT: stop claiming, flush checkpoints, hand running sessions back, exit.
+import { getSql } from "../lib/db/client.ts";
+import { getEnv } from "../lib/env.ts";
+import { startLocalWorker } from "../lib/session/worker.ts";
+
+const env = getEnv();
+const sql = getSql();
+const worker = await startLocalWorker({ sql, env, concurrency: Number(process.env.WORKER_CONCURRENCY ?? 500) });
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await worker.stop();
+  await sql.end({ timeout: 5 });
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown());
+process.on("SIGINT", () => void shutdown());

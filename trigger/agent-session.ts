@@ -1,0 +1,34 @@
+import { logger, metadata, queue, schemaTask, tasks } from "@trigger.dev/sdk";
+import { z } from "zod";
+import { runBackgroundSession } from "../lib/session/background.ts";
+
+export const agentSessionQueue = queue({ name: "agent-sessions", concurrencyLimit: 50 });
+
+/**
+ * Continues one session in the background from its checkpoint (DESIGN §2). A retried attempt starts
+ * over and simply resumes from the durable offset: the epoch fences the attempt before it.
+ */
+export const agentSessionTask = schemaTask({
+  id: "agent-session",
+  schema: z.object({ sessionId: z.uuid(), epoch: z.number().int().min(1) }),
+  queue: agentSessionQueue,
+  maxDuration: 6 * 60 * 60,
+  retry: { maxAttempts: 3, minTimeoutInMs: 1000, maxTimeoutInMs: 10_000, factor: 2 },
+  run: async (payload, { ctx, signal }): Promise<{ outcome: string; offset: number }> => {
+    // Cancelling the run aborts `signal`; the runner then stops the agent and keeps the partial output.
+    tasks.onCancel(async () => {
+      logger.info("agent session run cancelled", { sessionId: payload.sessionId });
+    });
+    const result = await runBackgroundSession({
+      sessionId: payload.sessionId,
+      expectedEpoch: payload.epoch,
+      runner: "trigger",
+      owner: ctx.run.id,
+      signal,
+      onProgress: (progress: unknown) => {
+        metadata.set("progress", progress as { stage: string; outputTokens: number; elapsedMs: number });
+      },
+    });
+    return { outcome: result.kind, offset: result.offset };
+  },
+});
