@@ -59,7 +59,10 @@ export class ResponsesFrameMapper implements FrameMapper {
     const type = typeof json === "string" ? undefined : asString(json.type);
     if (typeof json === "string" || !type) {
       this.ended = true;
-      return [malformedFrame(typeof json === "string" ? json : "Event without a type.", this.cursor)];
+      const event = malformedFrame(typeof json === "string" ? json : "Event without a type.", this.cursor);
+      // A garbled frame is a wire problem, not the run's: with a cursor, re-attaching replays the
+      // stored events after it, so a detachable run can retry without losing or repeating text.
+      return [this.#trackCursor && this.cursor ? { ...event, retryable: true } : event];
     }
     this.#advanceCursor(json);
     const events = this.#mapEvent(type, json);
