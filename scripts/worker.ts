@@ -6,7 +6,11 @@ import { startLocalWorker } from "../lib/session/worker.ts";
 
 const env = getEnv();
 const sql = getSql();
-const worker = await startLocalWorker({ sql, env, concurrency: Number(process.env.WORKER_CONCURRENCY ?? 500) });
+const worker = await startLocalWorker({
+  sql,
+  env,
+  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 500),
+});
 
 let stopping = false;
 async function shutdown() {

@@ -82,7 +82,10 @@ export async function findClaimableSessionId(sql: Sql): Promise<string | null> {
 }
 
 /** Sessions whose producer's lease expired while not finished (for the scheduled reconciler). */
-export async function findExpiredLeases(sql: Sql, limit = 50): Promise<{ id: string; epoch: number; userId: string }[]> {
+export async function findExpiredLeases(
+  sql: Sql,
+  limit = 50,
+): Promise<{ id: string; epoch: number; userId: string }[]> {
   const rows = await sql<{ id: string; epoch: number; user_id: string }[]>`
     select id, epoch, user_id from sessions
     where status in ('queued', 'live', 'background', 'interrupted')
@@ -139,7 +142,12 @@ export async function notifyDispatch(sql: Sql, sessionId: string, epoch: number)
 }
 
 /** A runner that stops without finishing (shutdown) hands the session back for another to claim now. */
-export async function releaseLease(sql: Sql, sessionId: string, epoch: number, leaseSeconds: number): Promise<void> {
+export async function releaseLease(
+  sql: Sql,
+  sessionId: string,
+  epoch: number,
+  leaseSeconds: number,
+): Promise<void> {
   await sql`
     update sessions set lease_owner = null, runner = null, updated_at = now(),
                         lease_expires_at = now() + make_interval(secs => ${leaseSeconds})

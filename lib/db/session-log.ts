@@ -53,7 +53,7 @@ export async function appendCheckpoint(
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch)
       select ${write.sessionId}, ${write.startOffset}, ${endOffset}, ${write.text}, ${write.epoch}
       from advanced
-      where ${endOffset} > ${write.startOffset}
+      where ${write.text !== ""}::boolean
       returning end_offset
     )
     select ${endOffset}::bigint as end_offset,

@@ -58,7 +58,9 @@ export class SessionNotifications {
   }
 }
 
-const globalForNotifications = globalThis as unknown as { overtimeSessionNotifications?: SessionNotifications };
+const globalForNotifications = globalThis as unknown as {
+  overtimeSessionNotifications?: SessionNotifications;
+};
 
 /** The process-wide hub on the process-wide pool. */
 export function getSessionNotifications(sql: Sql): SessionNotifications {

@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { AppError, type ErrorCode } from "../errors.ts";
 
 /** Parses with a zod schema; a failure is a 400 with `code` whose message names the field. */
-export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown, code: ErrorCode): z.infer<Schema> {
+export function parseWith<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  code: ErrorCode,
+): z.infer<Schema> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -1,8 +1,8 @@
 import { configure, runs, tasks } from "@trigger.dev/sdk";
+import type { agentSessionTask } from "../../trigger/agent-session.ts";
 import type { Sql } from "../db/client.ts";
 import { notifyDispatch, recordRunId } from "../db/session-lease.ts";
 import type { Env } from "../env.ts";
-import type { agentSessionTask } from "../../trigger/agent-session.ts";
 
 export interface DispatchRequest {
   sessionId: string;
@@ -44,7 +44,10 @@ export function localWorkerDispatcher(sql: Sql): BackgroundDispatcher {
 }
 
 export function triggerDispatcher(env: Env, sql: Sql): BackgroundDispatcher {
-  configure({ secretKey: env.TRIGGER_SECRET_KEY, ...(env.TRIGGER_API_URL ? { baseURL: env.TRIGGER_API_URL } : {}) });
+  configure({
+    secretKey: env.TRIGGER_SECRET_KEY,
+    ...(env.TRIGGER_API_URL ? { baseURL: env.TRIGGER_API_URL } : {}),
+  });
   return {
     kind: "trigger",
     async dispatch({ sessionId, epoch, userId }) {

@@ -71,7 +71,10 @@ export async function claimForBackground(
 }
 
 /** Produces a claimed session until it ends, is cancelled, fenced, or yielded. */
-export async function produceClaimedSession(claimed: ClaimedSession, input: BackgroundRunInput): Promise<RunOutcome> {
+export async function produceClaimedSession(
+  claimed: ClaimedSession,
+  input: BackgroundRunInput,
+): Promise<RunOutcome> {
   const sql = input.sql ?? getSql();
   const env = input.env ?? getEnv();
   const { session, agent, detachable } = claimed;
@@ -79,7 +82,9 @@ export async function produceClaimedSession(claimed: ClaimedSession, input: Back
   const control = await registerRunner(sql, session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
-    const request = await buildAgentRequest(sql, session, { continuation: !cursor && session.durableOffset > 0 });
+    const request = await buildAgentRequest(sql, session, {
+      continuation: !cursor && session.durableOffset > 0,
+    });
     const outcome = await runSession({
       sql,
       sessionId: session.id,
@@ -90,7 +95,11 @@ export async function produceClaimedSession(claimed: ClaimedSession, input: Back
       cursor,
       signal: cancel,
       yieldSignal: input.yieldSignal,
-      checkpoint: { intervalMs: env.CHECKPOINT_MS, maxBytes: env.CHECKPOINT_BYTES, leaseSeconds: env.LEASE_SECONDS },
+      checkpoint: {
+        intervalMs: env.CHECKPOINT_MS,
+        maxBytes: env.CHECKPOINT_BYTES,
+        leaseSeconds: env.LEASE_SECONDS,
+      },
       startedAt: session.startedAt?.getTime(),
       onProgress: input.onProgress,
     });

@@ -19,7 +19,10 @@ function running(): Map<string, Running> {
  * Registers a runner of this process so a cancel request (from any process, via NOTIFY on
  * CONTROL_CHANNEL) aborts it. Call `release` when the runner ends.
  */
-export async function registerRunner(sql: Sql, sessionId: string): Promise<{ signal: AbortSignal; release(): void }> {
+export async function registerRunner(
+  sql: Sql,
+  sessionId: string,
+): Promise<{ signal: AbortSignal; release(): void }> {
   globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (payload) => {
     let message: { s?: unknown; a?: unknown };
     try {

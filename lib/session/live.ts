@@ -43,7 +43,11 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       signal: control.signal,
       budgetMs: env.LIVE_BUDGET_SECONDS * 1000,
       feed: input.feed,
-      checkpoint: { intervalMs: env.CHECKPOINT_MS, maxBytes: env.CHECKPOINT_BYTES, leaseSeconds: env.LEASE_SECONDS },
+      checkpoint: {
+        intervalMs: env.CHECKPOINT_MS,
+        maxBytes: env.CHECKPOINT_BYTES,
+        leaseSeconds: env.LEASE_SECONDS,
+      },
       startedAt: session.startedAt?.getTime(),
     });
     if (outcome.kind === "budget") await handOff(input, outcome.offset);
@@ -61,7 +65,8 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       costUsd: null,
       error: { code: "internal", message: "The session failed on our side." },
     }).catch(() => "fenced" as const);
-    if (failed === "ok") input.feed.emit({ type: "error", code: "internal", message: "The session failed on our side." });
+    if (failed === "ok")
+      input.feed.emit({ type: "error", code: "internal", message: "The session failed on our side." });
   } finally {
     control.release();
   }

@@ -61,7 +61,11 @@ export async function replayAndTail(
         try {
           text = sliceChunkFrom(chunk, sent);
         } catch {
-          emit({ type: "error", code: "bad_request:offset", message: "The offset splits a UTF-8 character." });
+          emit({
+            type: "error",
+            code: "bad_request:offset",
+            message: "The offset splits a UTF-8 character.",
+          });
           return;
         }
         emit({ type: "delta", text, offset: chunk.endOffset });
@@ -112,7 +116,12 @@ export function terminalEvent(session: SessionRow): SessionEvent {
     };
   }
   if (session.status === "cancelled") {
-    return { type: "error", code: "cancelled", message: "The session was cancelled.", offset: session.durableOffset };
+    return {
+      type: "error",
+      code: "cancelled",
+      message: "The session was cancelled.",
+      offset: session.durableOffset,
+    };
   }
   return {
     type: "error",

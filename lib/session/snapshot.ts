@@ -38,10 +38,17 @@ export interface SessionSnapshot {
 }
 
 /** GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes). */
-export async function getSessionSnapshot(sql: Sql, sessionId: string, userId: string): Promise<SessionSnapshot> {
+export async function getSessionSnapshot(
+  sql: Sql,
+  sessionId: string,
+  userId: string,
+): Promise<SessionSnapshot> {
   const session = await requireOwnedSession(sql, sessionId, userId);
   // Read the text after the row: the text may be ahead of the row's offset, never behind it.
-  const [output, prompt] = await Promise.all([readLogText(sql, session.id), getSessionPrompt(sql, session.id)]);
+  const [output, prompt] = await Promise.all([
+    readLogText(sql, session.id),
+    getSessionPrompt(sql, session.id),
+  ]);
   return {
     id: session.id,
     conversationId: session.conversationId,

@@ -64,9 +64,13 @@ export async function startChat(deps: {
     budgetSeconds: env.LIVE_BUDGET_SECONDS,
   });
   if (where === "live" && usage.liveSessions >= env.MAX_LIVE_SESSIONS_PER_USER) {
-    throw new AppError("rate_limit:live_sessions", `At most ${env.MAX_LIVE_SESSIONS_PER_USER} live chats at once.`, {
-      retryAfterSeconds: 5,
-    });
+    throw new AppError(
+      "rate_limit:live_sessions",
+      `At most ${env.MAX_LIVE_SESSIONS_PER_USER} live chats at once.`,
+      {
+        retryAfterSeconds: 5,
+      },
+    );
   }
   if (balance < env.MIN_CREDITS_TO_START) {
     throw new AppError("payment_required:credits", "Your credit balance is too low to start a session.", {

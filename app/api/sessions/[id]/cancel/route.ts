@@ -12,6 +12,11 @@ export const POST = route(async (request, context: { params: Promise<{ id: strin
   const user = await requireUser(request);
   const { id } = await context.params;
   const sql = getSql();
-  const result = await cancelSession({ sql, dispatcher: getDispatcher(getEnv(), sql), sessionId: id, userId: user.id });
+  const result = await cancelSession({
+    sql,
+    dispatcher: getDispatcher(getEnv(), sql),
+    sessionId: id,
+    userId: user.id,
+  });
   return Response.json(result);
 });

@@ -22,7 +22,8 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const offset = parseWith(streamOffsetSchema, raw, "bad_request:offset");
   const check = await checkReplayOffset(sql, session, offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");
-  if (check === "inside_character") throw new AppError("bad_request:offset", "offset: inside a UTF-8 character");
+  if (check === "inside_character")
+    throw new AppError("bad_request:offset", "offset: inside a UTF-8 character");
 
   const stop = new AbortController();
   const stream = createSseStream(

@@ -1,0 +1,125 @@
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+let stack: TestStack;
+let sql: postgres.Sql;
+let alice: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
+  });
+  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
+});
+afterAll(async () => {
+  await sql?.end();
+  await stack?.close();
+});
+
+const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
+
+describe.each(agents)("a live chat with %s", (agent) => {
+  const seed = `live-${agent}`;
+  const message = `#sim tokens=300 rate=0 seed=${seed} stages=2\nTell me a story.`;
+  const truth = simulatedText(seed, 300);
+  let sessionId: string;
+
+  test("streams exactly the simulator's text, with byte offsets as ids, then done", async () => {
+    const response = await alice.chat({ message, agent });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-store, no-transform");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    const events = await readSse(response);
+    expect(events[0]?.event).toBe("session");
+    sessionId = JSON.parse(events[0]!.data).sessionId;
+    expect(textOfDeltas(events)).toBe(truth);
+    expect(events.some((event) => event.event === "progress")).toBe(true);
+    const done = events.at(-1)!;
+    expect(done.event).toBe("done");
+    const body = JSON.parse(done.data);
+    expect(body).toMatchObject({ status: "completed", offset: Buffer.byteLength(truth) });
+    expect(body.usage.outputTokens).toBeGreaterThan(0);
+    expect(body.costUsd).toBeGreaterThan(0);
+  });
+
+  test("the snapshot and a full replay return the same bytes", async () => {
+    const snapshot = await (await alice.snapshot(sessionId)).json();
+    expect(snapshot).toMatchObject({ id: sessionId, status: "completed", agent, output: truth });
+    expect(snapshot.offset).toBe(Buffer.byteLength(truth));
+    const replay = await readSse(await alice.stream(sessionId));
+    expect(textOfDeltas(replay)).toBe(truth);
+    expect(replay.at(-1)?.event).toBe("done");
+  });
+
+  test("a replay from a middle offset returns exactly the suffix", async () => {
+    const bytes = Buffer.from(truth, "utf8");
+    // The first character boundary at or after the middle.
+    let middle = Math.floor(bytes.length / 2);
+    while (((bytes[middle] ?? 0) & 0xc0) === 0x80) middle++;
+    const replay = await readSse(await alice.stream(sessionId, `?offset=${middle}`));
+    expect(textOfDeltas(replay, middle)).toBe(bytes.subarray(middle).toString("utf8"));
+  });
+
+  test("the final message is saved once with token counts and cost, and one debit is metered", async () => {
+    const messages =
+      await sql`select content, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.content).toBe(truth);
+    expect(messages[0]!.output_tokens).toBeGreaterThan(0);
+    const debits = await sql`select amount from credit_ledger where session_id = ${sessionId}`;
+    expect(debits).toHaveLength(1);
+    expect(debits[0]!.amount).toBeLessThan(0);
+  });
+});
+
+test("a client that disconnects mid-stream does not stop the session; it completes in the log", async () => {
+  const seed = "disconnect";
+  const controller = new AbortController();
+  const response = await alice.chat(
+    { message: `#sim tokens=200 rate=100 seed=${seed}` },
+    { signal: controller.signal },
+  );
+  const events = await readSse(response, { until: (event) => event.event === "delta" });
+  const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+  controller.abort();
+  const snapshot = await waitFor(async () => {
+    const body = await (await alice.snapshot(sessionId)).json();
+    return body.status === "completed" ? body : undefined;
+  });
+  expect(snapshot.output).toBe(simulatedText(seed, 200));
+  const [message] = await sql`select content from messages where session_id = ${sessionId}`;
+  expect(message?.content).toBe(simulatedText(seed, 200));
+});
+
+test("the stream endpoint tails a running session live and ends with done", async () => {
+  const seed = "tail";
+  const response = await alice.chat({ message: `#sim tokens=150 rate=150 seed=${seed}` });
+  const first = await readSse(response, { until: (event) => event.event === "session" });
+  const sessionId = JSON.parse(first[0]!.data).sessionId as string;
+  const tail = await readSse(await alice.stream(sessionId, "?offset=0"));
+  expect(textOfDeltas(tail)).toBe(simulatedText(seed, 150));
+  expect(tail.at(-1)?.event).toBe("done");
+  // Live tail: the output arrived in more than one piece while it was being produced.
+  expect(tail.filter((event) => event.event === "delta").length).toBeGreaterThan(1);
+});
+
+test("a mid-stream provider error ends the session failed with its code, partial output kept", async () => {
+  const seed = "fails";
+  const events = await readSse(
+    await alice.chat({ message: `#sim tokens=100 rate=0 seed=${seed} fault=failed@40` }),
+  );
+  const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+  const last = events.at(-1)!;
+  expect(last.event).toBe("error");
+  expect(JSON.parse(last.data).code).toEqual(expect.any(String));
+  const snapshot = await (await alice.snapshot(sessionId)).json();
+  expect(snapshot.status).toBe("failed");
+  expect(snapshot.error.code).toBe(JSON.parse(last.data).code);
+  expect(simulatedText(seed, 100).startsWith(snapshot.output)).toBe(true);
+  expect(snapshot.output.length).toBeGreaterThan(0);
+});

@@ -1,0 +1,104 @@
+import { createClient } from "@supabase/supabase-js";
+import { EventSourceParserStream } from "eventsource-parser/stream";
+
+export const DEV_PASSWORD = "overtime-dev";
+
+/** Signs in through the Supabase stand-in with the real client; returns the access token. */
+export async function signIn(supabaseUrl: string, email: string, password = DEV_PASSWORD): Promise<string> {
+  const supabase = createClient(supabaseUrl, "sb_publishable_test", {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  const { data, error } = await supabase.auth.signInWithPassword({ email, password });
+  if (error || !data.session) throw new Error(`sign-in failed for ${email}: ${error?.message}`);
+  return data.session.access_token;
+}
+
+/** Creates a user through the stand-in's signup and returns its access token. */
+export async function signUp(supabaseUrl: string, email: string, password = "s3cret-pass"): Promise<string> {
+  const supabase = createClient(supabaseUrl, "sb_publishable_test", {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  const { data, error } = await supabase.auth.signUp({ email, password });
+  if (error || !data.session) throw new Error(`sign-up failed for ${email}: ${error?.message}`);
+  return data.session.access_token;
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Reads a whole SSE response (until the server closes it or `until` says stop). */
+export async function readSse(
+  response: Response,
+  options: { until?: (event: SseEvent) => boolean; signal?: AbortSignal } = {},
+): Promise<SseEvent[]> {
+  if (!response.body) throw new Error("no body");
+  const events: SseEvent[] = [];
+  const reader = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const event = { event: value.event ?? "message", data: value.data, id: value.id };
+      events.push(event);
+      if (options.until?.(event)) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return events;
+}
+
+/** The text of all `delta` events, checking each `id` is the byte offset after its delta. */
+export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
+  let text = "";
+  let offset = startOffset;
+  for (const event of events) {
+    if (event.event !== "delta") continue;
+    const piece = (JSON.parse(event.data) as { text: string }).text;
+    offset += Buffer.byteLength(piece, "utf8");
+    if (event.id !== String(offset)) throw new Error(`delta id ${event.id} but offset is ${offset}`);
+    text += piece;
+  }
+  return text;
+}
+
+export function api(appUrl: string, token: string) {
+  const headers = { authorization: `Bearer ${token}` };
+  return {
+    chat: (body: unknown, init: RequestInit = {}) =>
+      fetch(`${appUrl}/api/chat`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        ...init,
+      }),
+    snapshot: (id: string) => fetch(`${appUrl}/api/sessions/${id}`, { headers }),
+    stream: (id: string, query = "", init: RequestInit = {}) =>
+      fetch(`${appUrl}/api/sessions/${id}/stream${query}`, {
+        ...init,
+        headers: { ...headers, ...init.headers },
+      }),
+    cancel: (id: string) => fetch(`${appUrl}/api/sessions/${id}/cancel`, { method: "POST", headers }),
+    list: () => fetch(`${appUrl}/api/sessions`, { headers }),
+  };
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
