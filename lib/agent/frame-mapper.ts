@@ -28,15 +28,17 @@ const retryableProviderCodes = new Set([
   "service_unavailable",
 ]);
 
-export function providerError(code: string, message: string, cursor?: AgentCursor): AgentEvent {
+export type AgentErrorEvent = Extract<AgentEvent, { type: "error" }>;
+
+export function providerError(code: string, message: string, cursor?: AgentCursor): AgentErrorEvent {
   return withCursor({ type: "error", code, message, retryable: retryableProviderCodes.has(code) }, cursor);
 }
 
-export function malformedFrame(detail: string, cursor?: AgentCursor): AgentEvent {
+export function malformedFrame(detail: string, cursor?: AgentCursor): AgentErrorEvent {
   return withCursor({ type: "error", code: "malformed_frame", message: detail, retryable: false }, cursor);
 }
 
-export function unknownEvent(name: string, cursor?: AgentCursor): AgentEvent {
+export function unknownEvent(name: string, cursor?: AgentCursor): AgentErrorEvent {
   return withCursor(
     {
       type: "error",

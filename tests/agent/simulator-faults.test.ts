@@ -101,9 +101,10 @@ describe("faults on the wire", () => {
     });
     const strict = new TextDecoder("utf-8", { fatal: true });
     let chunksCutInsideACharacter = 0;
-    for await (const chunk of response.body!) {
+    const reader = response.body!.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
       try {
-        strict.decode(chunk);
+        strict.decode(read.value);
       } catch {
         chunksCutInsideACharacter++;
       }
