@@ -1,0 +1,81 @@
+import { EventSource, type FetchLikeResponse } from "eventsource";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { api, readSse, signIn } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+let stack: TestStack;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  token = await signIn(stack.supabaseUrl, "alice@example.com");
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+test("EventSource reconnecting with Last-Event-ID after a forced disconnect ends with the exact text", async () => {
+  const seed = "eventsource";
+  const events = await readSse(
+    await api(stack.appUrl, token).chat({ message: `#sim tokens=600 rate=200 seed=${seed}` }),
+    {
+      until: (event) => event.event === "session",
+    },
+  );
+  const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+
+  const lastEventIds: (string | null)[] = [];
+  let connections = 0;
+  // The first connection is cut after a few reads, as a flaky network would; later ones run normally.
+  const flakyFetch = async (url: string | URL, init: RequestInit): Promise<FetchLikeResponse> => {
+    connections++;
+    lastEventIds.push(new Headers(init.headers as HeadersInit).get("last-event-id"));
+    const response = await fetch(url, {
+      ...init,
+      headers: { ...(init.headers as object), authorization: `Bearer ${token}` },
+    });
+    if (connections > 1 || !response.body) return response as unknown as FetchLikeResponse;
+    const reader = response.body.getReader();
+    let reads = 0;
+    const cut = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        controller.enqueue(value);
+        if (++reads === 4) {
+          await reader.cancel();
+          controller.error(new Error("network cut"));
+        }
+      },
+    });
+    return new Response(cut, {
+      status: response.status,
+      headers: response.headers,
+    }) as unknown as FetchLikeResponse;
+  };
+
+  const text = await new Promise<string>((resolve, reject) => {
+    let received = "";
+    const source = new EventSource(`${stack.appUrl}/api/sessions/${sessionId}/stream`, {
+      fetch: flakyFetch as never,
+    });
+    const timer = setTimeout(() => {
+      source.close();
+      reject(new Error(`timed out with ${received.length} chars`));
+    }, 30_000);
+    source.addEventListener("delta", (event) => {
+      received += (JSON.parse(event.data) as { text: string }).text;
+    });
+    source.addEventListener("done", () => {
+      clearTimeout(timer);
+      source.close();
+      resolve(received);
+    });
+  });
+
+  expect(connections).toBeGreaterThanOrEqual(2);
+  expect(lastEventIds[0]).toBeNull();
+  expect(Number(lastEventIds[1])).toBeGreaterThan(0);
+  expect(text).toBe(simulatedText(seed, 600));
+});
