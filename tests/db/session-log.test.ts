@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createSql } from "../../lib/db/client.ts";
+import { finishSession } from "../../lib/db/session-finish.ts";
+import { handOffToBackground } from "../../lib/db/session-lease.ts";
+import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
+import { createTestDatabase } from "../support/database.ts";
+
+const ALICE = "a11ce000-0000-4000-8000-000000000001";
+const database = await createTestDatabase();
+const sql = createSql(database.url, 4);
+
+afterAll(async () => {
+  await sql.end();
+  await database.drop();
+});
+
+async function newSession(): Promise<string> {
+  const [conversation] = await sql`insert into conversations (user_id) values (${ALICE}) returning id`;
+  const [session] = await sql`
+    insert into sessions (user_id, conversation_id, agent, status, lease_owner, lease_expires_at)
+    values (${ALICE}, ${conversation!.id}, 'sim-openclaw', 'live', 'test', now() + interval '1 minute') returning id`;
+  return session!.id as string;
+}
+
+const write = (sessionId: string, epoch: number, startOffset: number, text: string) =>
+  appendCheckpoint(sql, { sessionId, epoch, startOffset, text, leaseSeconds: 30 });
+
+describe("the session log", () => {
+  let sessionId: string;
+  beforeAll(async () => {
+    sessionId = await newSession();
+  });
+
+  test("appends are contiguous and advance the durable offset, across any number of digits", async () => {
+    let offset = 0;
+    let expected = "";
+    for (let i = 0; i < 40; i++) {
+      const text = `chunk ${i} — ünïcødé 🚀 ${"x".repeat(i * 7)}`;
+      expect(await write(sessionId, 1, offset, text)).toBe("ok");
+      offset += Buffer.byteLength(text);
+      expected += text;
+    }
+    expect(await readLogText(sql, sessionId)).toBe(expected);
+    const [row] = await sql`select durable_offset from sessions where id = ${sessionId}`;
+    expect(row!.durable_offset).toBe(offset);
+  });
+
+  test("a retried write whose reply was lost is recognised as a duplicate, not appended twice", async () => {
+    const id = await newSession();
+    expect(await write(id, 1, 0, "hello")).toBe("ok");
+    expect(await write(id, 1, 0, "hello")).toBe("duplicate");
+    expect(await readLogText(sql, id)).toBe("hello");
+  });
+
+  test("a write from a stale epoch is refused and changes nothing", async () => {
+    const id = await newSession();
+    expect(await write(id, 1, 0, "live ")).toBe("ok");
+    const epoch = await handOffToBackground(sql, id, 1, 30);
+    expect(epoch).toBe(2);
+    expect(await write(id, 1, 5, "zombie")).toBe("fenced");
+    expect(await write(id, 2, 5, "background")).toBe("ok");
+    expect(await readLogText(sql, id)).toBe("live background");
+    const epochs = await sql`select epoch from session_chunks where session_id = ${id} order by start_offset`;
+    expect(epochs.map((row) => row.epoch)).toEqual([1, 2]);
+  });
+
+  test("a stale epoch cannot complete the session", async () => {
+    const id = await newSession();
+    await write(id, 1, 0, "text");
+    await handOffToBackground(sql, id, 1, 30);
+    const stale = await finishSession(sql, {
+      sessionId: id,
+      epoch: 1,
+      status: "completed",
+      usage: { inputTokens: 1, outputTokens: 1 },
+      costUsd: 0.5,
+      error: null,
+    });
+    expect(stale).toBe("fenced");
+    const [row] = await sql`select status from sessions where id = ${id}`;
+    expect(row!.status).toBe("background");
+    expect(await sql`select 1 from credit_ledger where session_id = ${id}`).toHaveLength(0);
+  });
+
+  test("a repeated completion writes one message and one debit", async () => {
+    const id = await newSession();
+    await write(id, 1, 0, "the answer");
+    const finish = () =>
+      finishSession(sql, {
+        sessionId: id,
+        epoch: 1,
+        status: "completed",
+        usage: { inputTokens: 10, outputTokens: 20 },
+        costUsd: 0.123,
+        error: null,
+      });
+    expect(await Promise.all([finish(), finish(), finish()])).toEqual(["ok", "ok", "ok"]);
+    const messages = await sql`select content from messages where session_id = ${id}`;
+    expect(messages.map((row) => row.content)).toEqual(["the answer"]);
+    const debits = await sql`select amount from credit_ledger where session_id = ${id}`;
+    expect(debits.map((row) => row.amount)).toEqual([-13]);
+  });
+
+  test("appends announce the new offset on the session_log channel", async () => {
+    const id = await newSession();
+    const heard: string[] = [];
+    const listener = await sql.listen("session_log", (payload) => heard.push(payload));
+    try {
+      await write(id, 1, 0, "ping");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard.map((payload) => JSON.parse(payload))).toContainEqual({ s: id, o: 4 });
+    } finally {
+      await listener.unlisten();
+    }
+  });
+
+  test("an unknown session is fenced", async () => {
+    expect(await write(randomUUID(), 1, 0, "x")).toBe("fenced");
+  });
+});

@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
+import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
+import { freePort } from "../../dev/net.ts";
+import { getAgent } from "../../lib/agent/index.ts";
+import { createSql, type Sql } from "../../lib/db/client.ts";
+import { readLogText } from "../../lib/db/session-log.ts";
+import { startSession } from "../../lib/db/session-start.ts";
+import { getEnv } from "../../lib/env.ts";
+import { runSession } from "../../lib/session/run-session.ts";
+
+// This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
+let root: string;
+let port: number;
+let pg: LocalPostgres;
+let simulator: AgentSimulator;
+let sql: Sql;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "overtime-restart-"));
+  port = await freePort();
+  pg = await startLocalPostgres({ dataDir: path.join(root, "pg"), port, persistent: true });
+  await migrateLocalDatabase(pg.url);
+  await seedLocalDatabase(pg.url);
+  simulator = await startAgentSimulator({ port: 0 });
+  sql = createSql(pg.url, 4);
+});
+
+afterAll(async () => {
+  await sql?.end({ timeout: 1 });
+  await simulator?.close();
+  await pg?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back", async () => {
+  const env = getEnv({ AGENT_SIM_URL: simulator.url });
+  const seed = "restart";
+  const message = `#sim tokens=600 rate=150 seed=${seed}`;
+  const started = await startSession(sql, {
+    userId: "a11ce000-0000-4000-8000-000000000001",
+    message,
+    agent: "sim-chat",
+    mode: "live",
+    status: "live",
+    runner: "live",
+    leaseOwner: "test",
+    title: "restart",
+    leaseSeconds: 60,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  const run = runSession({
+    sql,
+    sessionId: started.sessionId,
+    epoch: started.epoch,
+    agent: getAgent(env, "sim-chat"),
+    request: { messages: [{ role: "user", content: message }] },
+    startOffset: 0,
+    signal: new AbortController().signal,
+    checkpoint: { intervalMs: 100, maxBytes: 8192, leaseSeconds: 60 },
+  });
+  // Let some output land, then take the database away for a while and bring it back.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await pg.stop();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  pg = await startLocalPostgres({ dataDir: path.join(root, "pg"), port, persistent: true });
+  const outcome = await run;
+  expect(outcome.kind).toBe("completed");
+  expect(await readLogText(sql, started.sessionId)).toBe(simulatedText(seed, 600));
+  const [row] = await sql`select status from sessions where id = ${started.sessionId}`;
+  expect(row?.status).toBe("completed");
+});
