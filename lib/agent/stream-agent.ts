@@ -17,6 +17,9 @@ import type {
   StreamAgentOptions,
 } from "./types.ts";
 
+/** Cancel and status calls are short requests; unlike streams they must not hang forever. */
+const CONTROL_REQUEST_TIMEOUT_MS = 30_000;
+
 const transports: Record<AgentTransportName, Transport> = {
   openresponses: openResponsesTransport,
   "openai-background": openAiBackgroundTransport,
@@ -96,7 +99,9 @@ async function cancelledOutcome(
         url: `${agent.url}/responses/${encodeURIComponent(cursor.responseId)}`,
         headers: { authorization: `Bearer ${agent.token}`, accept: "application/json" },
       },
-      signal,
+      signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(CONTROL_REQUEST_TIMEOUT_MS)])
+        : AbortSignal.timeout(CONTROL_REQUEST_TIMEOUT_MS),
     );
     if (!response.ok) {
       await response.body?.cancel();
@@ -126,11 +131,14 @@ export async function cancelAgentRun(agent: AgentConfig, cursor: AgentCursor | u
   if (!transports[agent.transport].detachable || !cursor) return;
   let response: Awaited<ReturnType<typeof sendAgentRequest>>;
   try {
-    response = await sendAgentRequest({
-      method: "POST",
-      url: `${agent.url}/responses/${encodeURIComponent(cursor.responseId)}/cancel`,
-      headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
-    });
+    response = await sendAgentRequest(
+      {
+        method: "POST",
+        url: `${agent.url}/responses/${encodeURIComponent(cursor.responseId)}/cancel`,
+        headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+      },
+      AbortSignal.timeout(CONTROL_REQUEST_TIMEOUT_MS),
+    );
   } catch (error) {
     throw agentNetworkError(agent.name, error);
   }
