@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 import {
   type AgentCursor,
   type AgentEvent,
@@ -18,7 +18,10 @@ afterAll(async () => {
   await fixture.simulator.close();
 });
 
-/** What a runner does: stream, and on a retryable error with a cursor, re-attach there. */
+/** Wire-level errors after which the provider's run is unharmed and can be re-attached. */
+const reattachable = new Set(["connection_lost", "stream_truncated", "malformed_frame"]);
+
+/** What a runner does: stream, and after a wire-level error with a cursor, re-attach there. */
 async function streamWithReattach(
   directives: string,
 ): Promise<{ events: AgentEvent[]; attachments: number }> {
@@ -34,7 +37,7 @@ async function streamWithReattach(
       last = event;
       if (event.cursor) cursor = event.cursor;
     }
-    if (last?.type !== "error" || !last.retryable || !cursor) break;
+    if (last?.type !== "error" || !reattachable.has(last.code) || !cursor) break;
   }
   return { events, attachments };
 }
@@ -105,6 +108,17 @@ describe("openai-background transport", () => {
     expect(events.at(-1)).toMatchObject({ type: "done", reason: "cancelled" });
     await expect(cancelAgentRun(agent, events.at(-1)!.cursor)).resolves.toBeUndefined();
     expect(fixture.simulator.activity().backgroundRuns).toBe(0);
+  });
+
+  it("a provider failure ends the background run: re-attaching replays the same failure", async () => {
+    const { events, attachments } = await streamWithReattach("tokens=30 rate=0 seed=doomed fault=failed@10");
+    expect(attachments).toBe(1);
+    expect(events.at(-1)).toMatchObject({ type: "error", code: "server_error" });
+    const again = await collect(
+      streamAgent(fixture.agents.background, simRequest("x"), { cursor: events[0]!.cursor! }),
+    );
+    expect(again.at(-1)).toMatchObject({ type: "error", code: "server_error" });
+    expect(textOf(events)).toBe(simulatedPieces("doomed", 30).slice(0, 10).join(""));
   });
 
   it("cancelAgentRun is a no-op for connection-bound transports and without a cursor", async () => {

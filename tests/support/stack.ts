@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
@@ -16,6 +16,8 @@ export interface TestStack {
   databaseUrl: string;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
+  /** Starts a local worker process (`scripts/worker.ts`) on this stack; stopped by `close()`. */
+  startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,20 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const child = await startNextServer(port, env);
       closers.push(() => stopService(child));
     }
-    return { appUrl, supabaseUrl: supabase.url, agentSimUrl: simulator.url, databaseUrl, env, close };
+    const startWorker = async (extraEnv: Record<string, string> = {}) => {
+      const worker = await startWorkerProcess({ ...env, ...extraEnv });
+      closers.push(() => stopService(worker));
+      return worker;
+    };
+    return {
+      appUrl,
+      supabaseUrl: supabase.url,
+      agentSimUrl: simulator.url,
+      databaseUrl,
+      env,
+      startWorker,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -88,4 +103,31 @@ async function startNextServer(port: number, env: Record<string, string>): Promi
   }
   await stopService(child);
   throw new Error("next start did not answer within 60 s");
+}
+
+async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(
+    path.join(root, "node_modules", ".bin", "tsx"),
+    [path.join(root, "scripts", "worker.ts")],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("worker did not start within 30 s")), 30_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("local worker started")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk}`));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}`));
+    });
+  });
+  return child;
 }
