@@ -42,6 +42,10 @@ export type AgentDoneReason = "completed" | "incomplete" | "max_tokens" | "cance
  * - `malformed_frame`: a frame was not the JSON the protocol promises;
  * - `unknown_event`: an event name outside the protocol's vocabulary.
  * Provider error events keep the provider's own code (`server_error`, `overloaded_error`, …).
+ *
+ * `retryable` says whether trying again may succeed. How to try again depends on the cursor: a
+ * detachable run re-attaches at `cursor` after the wire-level errors above (the run itself is
+ * unharmed), while a provider error ends the run for good — retrying means starting a new one.
  */
 export type AgentEvent =
   | { type: "text"; text: string; cursor?: AgentCursor }
