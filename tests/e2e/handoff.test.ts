@@ -28,6 +28,8 @@ async function simulatorText(agentSimUrl: string, message: string): Promise<stri
 
 interface Frame {
   length: number;
+  /** Rendered height of the output in CSS pixels. */
+  height: number;
   status: string | null;
   runner: string | null;
 }
@@ -38,6 +40,7 @@ async function readFrame(page: Page): Promise<Frame> {
     const byTestId = (id: string) => document.querySelector(`[data-testid="${id}"]`);
     return {
       length: byTestId("assistant-raw")?.textContent?.length ?? 0,
+      height: byTestId("assistant-output")?.getBoundingClientRect().height ?? 0,
       status: byTestId("session-status")?.getAttribute("data-status") ?? null,
       runner: byTestId("session-runner")?.getAttribute("data-runner") ?? null,
     };
@@ -112,9 +115,10 @@ describe("sessions that outlive the live budget, in the browser", () => {
       expect(statuses).toContain("live");
       expect(statuses).toContain("background");
       expect(frames.some((frame) => frame.runner === "worker")).toBe(true);
-      // Never a step back, never an emptied view: the handoff is invisible in the text.
+      // Never a step back, never an emptied or collapsing view: the handoff is invisible.
       for (let index = 1; index < frames.length; index++) {
         expect(frames[index]!.length).toBeGreaterThanOrEqual(frames[index - 1]!.length);
+        expect(frames[index]!.height).toBeGreaterThanOrEqual(frames[index - 1]!.height);
       }
       const firstBackground = frames.findIndex((frame) => frame.status === "background");
       expect(
