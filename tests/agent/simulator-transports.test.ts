@@ -49,7 +49,8 @@ describe.each(transports)("%s transport against the simulator", (name) => {
   });
 
   it("stays silent for stall=MS@T and then finishes the text (no idle timeout on our side)", async () => {
-    const times: number[] = [];
+    const started = performance.now();
+    const textsBeforeStall: string[] = [];
     const events = [];
     for await (const event of streamAgent(
       agentOf(name),
@@ -57,11 +58,12 @@ describe.each(transports)("%s transport against the simulator", (name) => {
       {},
     )) {
       events.push(event);
-      if (event.type === "text") times.push(performance.now());
+      if (event.type === "text" && performance.now() - started < 300) textsBeforeStall.push(event.text);
     }
+    // Timing is asserted only where load cannot shrink it: the whole run includes the silence.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(590);
+    expect(textsBeforeStall.join("")).toBe(simulatedPieces("stall", 12).slice(0, 5).join(""));
     expect(textOf(events)).toBe(simulatedText("stall", 12));
-    const gaps = times.slice(1).map((time, index) => time - times[index]!);
-    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(550);
   });
 
   it("ends promptly without an error event when the caller aborts", async () => {

@@ -1,0 +1,119 @@
+import { resourceCatalog } from "@trigger.dev/core/v3";
+import { runInMockTaskContext } from "@trigger.dev/core/v3/test";
+import { StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
+import { metadata } from "@trigger.dev/sdk";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { createSql, type Sql } from "../../lib/db/client.ts";
+import { readLogText } from "../../lib/db/session-log.ts";
+import { startSession } from "../../lib/db/session-start.ts";
+import { resetEnvCache } from "../../lib/env.ts";
+import { createTestDatabase } from "../support/database.ts";
+
+const ALICE = "a11ce000-0000-4000-8000-000000000001";
+const database = await createTestDatabase();
+let simulator: AgentSimulator;
+let sql: Sql;
+type RunFn = (
+  payload: unknown,
+  params: { ctx: unknown; signal: AbortSignal },
+) => Promise<{ outcome: string; offset: number }>;
+let run: RunFn;
+let parsePayload: (payload: unknown) => Promise<unknown>;
+
+beforeAll(async () => {
+  simulator = await startAgentSimulator({ port: 0 });
+  // The task reads its settings from the environment, as it would on Trigger.dev.
+  process.env.DATABASE_URL = database.url;
+  process.env.AGENT_SIM_URL = simulator.url;
+  resetEnvCache();
+  sql = createSql(database.url, 2);
+  // The SDK's own offline harness: the catalog must exist before the task module registers itself.
+  resourceCatalog.setGlobalResourceCatalog(new StandardResourceCatalog());
+  resourceCatalog.setCurrentFileContext("trigger/agent-session.ts", "agent-session");
+  await import("../../trigger/agent-session.ts");
+  const task = resourceCatalog.getTask("agent-session");
+  if (!task) throw new Error("agent-session is not registered");
+  run = task.fns.run as unknown as RunFn;
+  parsePayload = async (payload) => (task.fns.parsePayload ? task.fns.parsePayload(payload) : payload);
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await simulator?.close();
+  await database.drop();
+});
+
+async function backgroundSession(message: string, agent: string) {
+  const started = await startSession(sql, {
+    userId: ALICE,
+    message,
+    agent,
+    mode: "background",
+    status: "background",
+    runner: null,
+    leaseOwner: null,
+    title: "task",
+    leaseSeconds: 30,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  return started;
+}
+
+test("the agent-session task resumes the session through lib/session and mirrors progress to run metadata", async () => {
+  const seed = "task-run";
+  const started = await backgroundSession(`#sim tokens=300 rate=0 stages=2 seed=${seed}`, "sim-openai-bg");
+  const result = await runInMockTaskContext(
+    async ({ ctx }) => {
+      const payload = await parsePayload({ sessionId: started.sessionId, epoch: started.epoch });
+      const output = await run(payload, { ctx, signal: new AbortController().signal });
+      return { output, progress: metadata.current()?.progress };
+    },
+    { ctx: { run: { id: "run_offline_1" }, attempt: { number: 1 } } },
+  );
+  expect(result.output.outcome).toBe("completed");
+  expect(await readLogText(sql, started.sessionId)).toBe(simulatedText(seed, 300));
+  expect(result.progress).toMatchObject({ stage: expect.stringContaining("tool") });
+  const [row] =
+    await sql`select status, runner, lease_owner, epoch from sessions where id = ${started.sessionId}`;
+  expect(row).toMatchObject({ status: "completed", runner: "trigger", epoch: 2 });
+});
+
+test("a schema-invalid payload is refused by the task's zod schema", async () => {
+  await expect(parsePayload({ sessionId: "not-a-uuid", epoch: 0 })).rejects.toThrow();
+});
+
+test("a retried attempt whose epoch was taken over does not produce twice", async () => {
+  const started = await backgroundSession("#sim tokens=50 rate=0 seed=retry", "sim-chat");
+  await sql`update sessions set epoch = epoch + 1, lease_owner = 'someone', lease_expires_at = now() + interval '1 minute'
+            where id = ${started.sessionId}`;
+  const output = await runInMockTaskContext(
+    async ({ ctx }) =>
+      run(await parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
+        ctx,
+        signal: new AbortController().signal,
+      }),
+    { ctx: { run: { id: "run_offline_2" }, attempt: { number: 2 } } },
+  );
+  expect(output.outcome).toBe("not_claimed");
+  expect(await readLogText(sql, started.sessionId)).toBe("");
+});
+
+test("cancelling the run (its signal) ends the session cancelled with the partial output kept", async () => {
+  const started = await backgroundSession("#sim tokens=2000 rate=200 seed=task-cancel", "sim-openai-bg");
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 1000);
+  const output = await runInMockTaskContext(
+    async ({ ctx }) =>
+      run(await parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
+        ctx,
+        signal: controller.signal,
+      }),
+    { ctx: { run: { id: "run_offline_3" } } },
+  );
+  expect(output.outcome).toBe("cancelled");
+  const text = await readLogText(sql, started.sessionId);
+  expect(text.length).toBeGreaterThan(0);
+  expect(simulatedText("task-cancel", 2000).startsWith(text)).toBe(true);
+});
