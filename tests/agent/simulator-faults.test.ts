@@ -205,7 +205,7 @@ describe("run lifetime on disconnect", () => {
     const abort = new AbortController();
     for await (const event of streamAgent(
       fixture.agents.background,
-      simRequest("tokens=60 rate=100 seed=stay"),
+      simRequest("tokens=200 rate=100 seed=stay"),
       {
         signal: abort.signal,
       },
@@ -214,6 +214,6 @@ describe("run lifetime on disconnect", () => {
     }
     await sleep(100);
     expect(fixture.simulator.activity().backgroundRuns).toBe(1);
-    expect(await waitFor(() => fixture.simulator.activity().backgroundRuns === 0)).toBe(true);
+    expect(await waitFor(() => fixture.simulator.activity().backgroundRuns === 0, 8000)).toBe(true);
   });
 });
