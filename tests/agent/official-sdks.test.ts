@@ -124,6 +124,19 @@ describe("openai SDK against the simulator", () => {
     expect((await openai.responses.cancel(created.id)).status).toBe("cancelled");
   });
 
+  it("responses against the OpenClaw gateway path: streaming accumulates the non-streamed text", async () => {
+    const gateway = new OpenAI({
+      apiKey: "sim-dev-token",
+      baseURL: `${simulator.url}/openclaw/v1`,
+      maxRetries: 0,
+    });
+    const input = question("tokens=80 rate=0 seed=sdk-openclaw stages=1");
+    const whole = await gateway.responses.create({ model: "openclaw/default", input });
+    expect(whole.output_text).toBe(simulatedText("sdk-openclaw", 80));
+    const final = await gateway.responses.stream({ model: "openclaw/default", input }).finalResponse();
+    expect(final.output_text).toBe(whole.output_text);
+  });
+
   it("chat completions: streaming accumulates exactly the non-streamed content", async () => {
     const messages = [{ role: "user" as const, content: question("tokens=150 rate=0 seed=sdk-chat") }];
     const whole = await openai.chat.completions.create({ model: "gpt-4.1-mini", messages });
