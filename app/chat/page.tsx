@@ -1,10 +1,5 @@
-import { ChatView } from "../components/chat-view.tsx";
-import { SignedInOnly } from "../components/signed-in-only.tsx";
+import { ChatScreen } from "../components/chat-screen.tsx";
 
 export default function NewChatPage() {
-  return (
-    <SignedInOnly>
-      <ChatView />
-    </SignedInOnly>
-  );
+  return <ChatScreen />;
 }

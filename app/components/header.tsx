@@ -21,6 +21,9 @@ export function Header() {
       <nav>
         {ready && user ? (
           <>
+            <Link href="/chat" data-testid="new-chat">
+              New chat
+            </Link>
             <span data-testid="user-email">{user.email}</span>
             <button type="button" onClick={signOut}>
               Sign out

@@ -1,11 +1,6 @@
-import { ChatView } from "../../components/chat-view.tsx";
-import { SignedInOnly } from "../../components/signed-in-only.tsx";
+import { ChatScreen } from "../../components/chat-screen.tsx";
 
 export default async function SessionPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return (
-    <SignedInOnly>
-      <ChatView initialSessionId={id} />
-    </SignedInOnly>
-  );
+  return <ChatScreen sessionId={id} />;
 }
