@@ -1,0 +1,288 @@
+// `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { createSql } from "../lib/db/client.ts";
+import { startSession } from "../lib/db/session-start.ts";
+import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { Checkpointer } from "../lib/session/checkpointer.ts";
+import { signIn } from "../tests/support/api.ts";
+import { type BenchEnvironment, nowMs, percentile, startBenchEnvironment } from "./environment.ts";
+import { latenciesOf, startRawPipe, startTimestampAgent } from "./timestamp-agent.ts";
+
+const ALICE = "a11ce000-0000-4000-8000-000000000001";
+const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+async function readSsePieces(response: Response, pick: (event: string | undefined, data: string) => string | null) {
+  const pieces: { text: string; at: number }[] = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const at = nowMs();
+    const text = pick(value.event, value.data);
+    if (text) pieces.push({ text, at });
+  }
+  return pieces;
+}
+
+async function liveLatency(environment: BenchEnvironment): Promise<void> {
+  const deltas = 2000;
+  const agent = await startTimestampAgent({ deltas, perSecond: 400 });
+  const pipe = await startRawPipe(agent.url);
+  const app = await environment.startApp({
+    AGENTS: JSON.stringify([{ name: "bench", transport: "chat-completions", url: `${agent.url}/v1`, token: "bench", model: "bench" }]),
+    DEFAULT_AGENT: "bench",
+  });
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    // Warm both paths once (JIT, connection pools), then measure.
+    for (const measure of [false, true]) {
+      const raw = await readSsePieces(
+        await fetch(pipe.url, { method: "POST", body: JSON.stringify({ stream: true }) }),
+        (_event, data) => (data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null)),
+      );
+      const live = await readSsePieces(
+        await fetch(`${app.url}/api/chat`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ message: "bench", mode: "live" }),
+        }),
+        (event, data) => (event === "delta" ? (JSON.parse(data) as { text: string }).text : null),
+      );
+      if (!measure) continue;
+      const rawLatency = latenciesOf(raw);
+      const liveLatencyMs = latenciesOf(live);
+      const [rawP50, rawP99] = [percentile(rawLatency, 50), percentile(rawLatency, 99)];
+      const [liveP50, liveP99] = [percentile(liveLatencyMs, 50), percentile(liveLatencyMs, 99)];
+      console.log(`\nLive path vs raw Node pipe (${deltas} deltas at 400/s, same agent, same run)`);
+      console.log(`  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`);
+      console.log(`  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatencyMs.length})`);
+      console.log(
+        `  added by the product:         p50 ${fmt(liveP50 - rawP50)} ms, p99 ${fmt(liveP99 - rawP99)} ms  (budget: p50 < 1 ms, p99 < 5 ms)`,
+      );
+    }
+  } finally {
+    await app.stop();
+    await pipe.close();
+    await agent.close();
+  }
+}
+
+async function checkpointRate(environment: BenchEnvironment): Promise<void> {
+  const sql = createSql(environment.databaseUrl, 4);
+  const intervalMs = 250;
+  console.log(`\nCheckpoint writes per session (CHECKPOINT_MS=${intervalMs}, CHECKPOINT_BYTES=8192, real Postgres, 5 s each)`);
+  try {
+    for (const tokensPerSecond of [1_000, 10_000]) {
+      const started = await startSession(sql, {
+        userId: ALICE,
+        message: "bench",
+        agent: "sim-chat",
+        mode: "live",
+        status: "live",
+        runner: "live",
+        leaseOwner: "bench",
+        title: "bench",
+        leaseSeconds: 60,
+      });
+      if (started === "not_found") throw new Error("unexpected");
+      let writes = 0;
+      const checkpointer = new Checkpointer({
+        store: (write) => {
+          writes++;
+          return appendCheckpoint(sql, write);
+        },
+        sessionId: started.sessionId,
+        epoch: started.epoch,
+        startOffset: 0,
+        intervalMs,
+        maxBytes: 8192,
+        leaseSeconds: 60,
+      });
+      const seconds = 5;
+      const begin = performance.now();
+      let tokens = 0;
+      while (performance.now() - begin < seconds * 1000) {
+        const due = Math.floor(((performance.now() - begin) / 1000) * tokensPerSecond);
+        for (; tokens < due; tokens++) checkpointer.push("tök3n ");
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await checkpointer.flush();
+      const perSecond = writes / seconds;
+      console.log(
+        `  ${String(tokensPerSecond).padStart(6)} tokens/s: ${fmt(perSecond, 1)} writes/s (bound 1/CHECKPOINT_MS = ${fmt(1000 / intervalMs, 1)}/s; naive per-token writes would be ${tokensPerSecond}/s, ratio ${fmt(tokensPerSecond / perSecond, 0)}x fewer)`,
+      );
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
+  const sql = createSql(environment.databaseUrl, 2);
+  const app = await environment.startApp();
+  try {
+    const started = await startSession(sql, {
+      userId: ALICE,
+      message: "bench",
+      agent: "sim-chat",
+      mode: "live",
+      status: "live",
+      runner: "live",
+      leaseOwner: "bench",
+      title: "bench",
+      leaseSeconds: 60,
+    });
+    if (started === "not_found") throw new Error("unexpected");
+    const piece = "résumé 🚀 ".repeat(8192 / 16);
+    let offset = 0;
+    while (offset < 1024 * 1024) {
+      await appendCheckpoint(sql, { sessionId: started.sessionId, epoch: 1, startOffset: offset, text: piece, leaseSeconds: 60 });
+      offset += Buffer.byteLength(piece);
+    }
+    await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    const firstBytes: number[] = [];
+    const totals: number[] = [];
+    const snapshotTimes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const begin = performance.now();
+      const response = await fetch(`${app.url}/api/sessions/${started.sessionId}/stream?offset=0`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const reader = response.body!.getReader();
+      let first = 0;
+      let received = 0;
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        if (!first && new TextDecoder().decode(value).includes("event: delta")) first = performance.now() - begin;
+      }
+      const snapshotBegin = performance.now();
+      await (await fetch(`${app.url}/api/sessions/${started.sessionId}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      if (i > 0) {
+        firstBytes.push(first);
+        totals.push(performance.now() - begin);
+        snapshotTimes.push(performance.now() - snapshotBegin);
+      }
+      if (received < offset) throw new Error("short replay");
+    }
+    console.log(`\nResume of ${fmt(offset / 1024 / 1024)} MiB of partial output (stream endpoint, offset 0, 5 runs)`);
+    console.log(`  first delta: p50 ${fmt(percentile(firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(totals, 50))} ms`);
+    console.log(`  baseline, snapshot JSON of the same output: p50 ${fmt(percentile(snapshotTimes, 50))} ms`);
+  } finally {
+    await app.stop();
+    await sql.end();
+  }
+}
+
+async function handoffGap(environment: BenchEnvironment): Promise<void> {
+  const app = await environment.startApp({ LIVE_BUDGET_SECONDS: "2" });
+  await environment.startWorker();
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    const gaps: number[] = [];
+    const deltaGaps: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const response = await fetch(`${app.url}/api/chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ message: `#sim tokens=2000 rate=200 seed=gap${run}`, agent: "sim-openai-bg" }),
+      });
+      let lastLive = 0;
+      let previous = 0;
+      let sessionId = "";
+      let handoffOffset = 0;
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.event === "session") sessionId = JSON.parse(value.data).sessionId;
+        if (value.event === "delta") {
+          const at = performance.now();
+          if (previous) deltaGaps.push(at - previous);
+          previous = at;
+          lastLive = at;
+        }
+        if (value.event === "handoff") handoffOffset = JSON.parse(value.data).offset;
+      }
+      const stream = await fetch(`${app.url}/api/sessions/${sessionId}/stream?offset=${handoffOffset}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const tail = stream.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      while (true) {
+        const { done, value } = await tail.read();
+        if (done) break;
+        if (value.event === "delta") {
+          gaps.push(performance.now() - lastLive);
+          break;
+        }
+      }
+      await tail.cancel();
+    }
+    console.log("\nHandoff gap, local worker (last live delta → first background delta at a reader, 5 runs, 200 tokens/s)");
+    console.log(`  gap: p50 ${fmt(percentile(gaps, 50))} ms, max ${fmt(Math.max(...gaps))} ms (budget < 500 ms)`);
+    console.log(`  baseline, gap between consecutive live deltas: p50 ${fmt(percentile(deltaGaps, 50))} ms`);
+  } finally {
+    await app.stop();
+  }
+}
+
+async function workerCapacity(environment: BenchEnvironment): Promise<void> {
+  const sql = createSql(environment.databaseUrl, 4);
+  await environment.startWorker({ WORKER_CONCURRENCY: "2000" });
+  console.log("\nConcurrent background sessions in one worker process, 20 tokens/s each, checkpointing on");
+  try {
+    for (const sessions of [100, 250, 500]) {
+      const tokens = 100;
+      const expectedMs = (tokens / 20) * 1000;
+      const ids: string[] = [];
+      const begin = performance.now();
+      for (let i = 0; i < sessions; i++) {
+        const started = await startSession(sql, {
+          userId: ALICE,
+          message: `#sim tokens=${tokens} rate=20 seed=cap${sessions}-${i}`,
+          agent: "sim-openai-bg",
+          mode: "background",
+          status: "background",
+          runner: null,
+          leaseOwner: null,
+          title: "bench",
+          leaseSeconds: 30,
+        });
+        if (started === "not_found") throw new Error("unexpected");
+        ids.push(started.sessionId);
+      }
+      await sql`select pg_notify('session_dispatch', '{}')`;
+      let completed = 0;
+      while (performance.now() - begin < expectedMs * 4) {
+        const [row] = await sql<{ done: number }[]>`
+          select count(*)::int as done from sessions where id = any(${ids}) and status = 'completed'`;
+        completed = row!.done;
+        if (completed === sessions) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const [durations] = await sql<{ p50: number; p99: number }[]>`
+        select percentile_cont(0.5) within group (order by extract(epoch from finished_at - created_at))::float8 * 1000 as p50,
+               percentile_cont(0.99) within group (order by extract(epoch from finished_at - created_at))::float8 * 1000 as p99
+        from sessions where id = any(${ids}) and status = 'completed'`;
+      console.log(
+        `  ${String(sessions).padStart(4)} sessions: ${completed}/${sessions} completed; time to finish p50 ${fmt(durations!.p50 / 1000)} s, p99 ${fmt(durations!.p99 / 1000)} s (baseline: the agent alone takes ${fmt(expectedMs / 1000)} s)`,
+      );
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+const environment = await startBenchEnvironment();
+try {
+  await liveLatency(environment);
+  await checkpointRate(environment);
+  await resumeFirstByte(environment);
+  await handoffGap(environment);
+  await workerCapacity(environment);
+} finally {
+  await environment.close();
+}
+process.exit(0);
