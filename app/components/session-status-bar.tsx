@@ -35,8 +35,10 @@ interface SessionStatusBarProps {
 export function SessionStatusBar(props: SessionStatusBarProps) {
   const { status, runner, progress, startedAt, finishedAt, running, canStop, stopping, onStop } = props;
   return (
-    <div className="session-bar" aria-live="polite">
+    <div className="session-bar">
+      {/* role="status" announces status changes, not the ticking clock or token counts. */}
       <span
+        role="status"
         className={`status status-${status ?? "starting"}`}
         data-testid="session-status"
         data-status={status ?? "starting"}
