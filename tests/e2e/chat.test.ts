@@ -1,33 +1,12 @@
-import type { ChildProcess } from "node:child_process";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { spawnService, stopService } from "../../dev/stack.ts";
 import { launchBrowser, newPage, signIn } from "../support/browser.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
+import { startLocalWorkerProcess } from "./local-worker.ts";
+import { simulatorText } from "./simulator-text.ts";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const SESSION_URL = /\/sessions\/[0-9a-f-]{36}$/;
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
-
-/** The simulator's answer to `message`, non-streamed: the truth the screen must end with. */
-async function simulatorText(agentSimUrl: string, message: string): Promise<string> {
-  const response = await fetch(`${agentSimUrl}/openclaw/v1/responses`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sim-dev-token" },
-    body: JSON.stringify({ model: "openclaw", input: message, stream: false }),
-  });
-  expect(response.status).toBe(200);
-  const body = (await response.json()) as {
-    output: { type: string; content?: { type: string; text: string }[] }[];
-  };
-  return body.output
-    .filter((item) => item.type === "message")
-    .flatMap((item) => item.content ?? [])
-    .filter((part) => part.type === "output_text")
-    .map((part) => part.text)
-    .join("");
-}
 
 async function rawOutput(page: Page): Promise<string> {
   const raw = page.getByTestId("assistant-raw");
@@ -100,26 +79,18 @@ async function fetchSnapshot(
 describe("chatting in the browser", () => {
   let stack: TestStack;
   let browser: Browser;
-  let worker: ChildProcess | undefined;
+  let worker: { stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     stack = await startTestStack();
     // A local worker (`npm run worker`) runs the background sessions, as `npm run dev` starts one.
-    worker = spawnService(
-      "worker",
-      path.join(root, "node_modules", ".bin", "tsx"),
-      [path.join(root, "scripts", "worker.ts")],
-      {
-        ...process.env,
-        ...stack.env,
-      },
-    );
+    worker = startLocalWorkerProcess(stack.env);
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (worker) await stopService(worker);
+    await worker?.stop();
     await stack?.close();
   });
 
