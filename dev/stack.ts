@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 
@@ -83,4 +83,36 @@ export async function stopService(child: ChildProcess, graceMs = 5000): Promise<
   }, graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Calls `onGone` once any process between us and init exits. `npm run dev` runs us under `sh -c`,
+ * which does not pass SIGTERM on: when npm or sh is terminated we notice here and stop everything.
+ */
+export function watchAncestors(onGone: () => void, everyMs = 1000): () => void {
+  const ancestors: number[] = [];
+  let pid = process.ppid;
+  while (pid > 1 && ancestors.length < 6) {
+    ancestors.push(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Field 4 is the parent pid; the command name (field 2) may contain spaces, so read after ')'.
+      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      break;
+    }
+  }
+  const timer = setInterval(() => {
+    for (const ancestor of ancestors) {
+      try {
+        process.kill(ancestor, 0);
+      } catch {
+        clearInterval(timer);
+        onGone();
+        return;
+      }
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -6,7 +6,7 @@ import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
-import { devPostgresDir, isLocalUrl, portOf, spawnService, stopService } from "../dev/stack.ts";
+import { devPostgresDir, isLocalUrl, portOf, spawnService, stopService, watchAncestors } from "../dev/stack.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stateDir = path.join(root, ".state");
@@ -35,6 +35,7 @@ async function stopAll(code: number): Promise<never> {
 
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+watchAncestors(() => void stopAll(0));
 
 async function main(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     SUPABASE_URL: supabaseUrl,
     AGENT_SIM_URL: agentSimUrl,
     APP_URL: appUrl,
+    NEXT_TELEMETRY_DISABLED: "1",
   };
   const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 
