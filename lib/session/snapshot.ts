@@ -2,15 +2,14 @@ import type { Sql } from "../db/client.ts";
 import { readLogText } from "../db/session-log.ts";
 import { getSessionOwnedBy, getSessionPrompt, type SessionRow } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "../ids.ts";
 
 /**
  * The caller's session, or `not_found:session` — the same answer whether it does not exist or
  * belongs to someone else, so ids of other users' sessions leak nothing.
  */
 export async function requireOwnedSession(sql: Sql, sessionId: string, userId: string): Promise<SessionRow> {
-  const session = UUID.test(sessionId) ? await getSessionOwnedBy(sql, sessionId, userId) : null;
+  const session = isUuid(sessionId) ? await getSessionOwnedBy(sql, sessionId, userId) : null;
   if (!session) throw new AppError("not_found:session", "Session not found.");
   return session;
 }

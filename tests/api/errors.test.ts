@@ -116,6 +116,17 @@ describe("POST /api/chat rejects bad input with a code", () => {
   });
 });
 
+describe("GET /api/sessions", () => {
+  test("401 without a token or with a tampered one, with an unauthorized code", async () => {
+    const missing = await fetch(`${stack.appUrl}/api/sessions`);
+    expect(missing.status).toBe(401);
+    expect((await missing.json()).code).toBe("unauthorized:missing_token");
+    const tampered = await api(stack.appUrl, `${aliceToken.slice(0, -4)}AAAA`).list();
+    expect(tampered.status).toBe(401);
+    expect((await tampered.json()).code).toBe("unauthorized:invalid_token");
+  });
+});
+
 describe("another user's session is a 404 on every endpoint", () => {
   test("Bob gets the same 404 for Alice's session as for one that does not exist", async () => {
     for (const id of [aliceSessionId, randomUUID(), "not-a-uuid"]) {

@@ -83,6 +83,59 @@ describe("the session log", () => {
     expect(await sql`select 1 from credit_ledger where session_id = ${id}`).toHaveLength(0);
   });
 
+  test("a background session that ends enqueues one notification per enabled channel, once", async () => {
+    const id = await newSession();
+    await sql`update sessions set runner = 'worker' where id = ${id}`;
+    await write(id, 1, 0, "done in the background");
+    await sql`insert into telegram_links (user_id, chat_id) values (${ALICE}, 777) on conflict do nothing`;
+    const finish = () =>
+      finishSession(sql, {
+        sessionId: id,
+        epoch: 1,
+        status: "completed",
+        usage: null,
+        costUsd: null,
+        error: null,
+      });
+    await finish();
+    await finish();
+    const rows =
+      await sql`select channel, kind, status from notifications where session_id = ${id} order by channel`;
+    expect(rows.map((row) => [row.channel, row.kind, row.status])).toEqual([
+      ["email", "completed", "pending"],
+      ["telegram", "completed", "pending"],
+    ]);
+  });
+
+  test("a stale runner cannot send a notification", async () => {
+    const id = await newSession();
+    await sql`update sessions set runner = 'worker' where id = ${id}`;
+    await handOffToBackground(sql, id, 1, 30);
+    await finishSession(sql, {
+      sessionId: id,
+      epoch: 1,
+      status: "completed",
+      usage: null,
+      costUsd: null,
+      error: null,
+    });
+    expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
+  });
+
+  test("a live session that ends notifies nobody (the user watched it)", async () => {
+    const id = await newSession();
+    await write(id, 1, 0, "live");
+    await finishSession(sql, {
+      sessionId: id,
+      epoch: 1,
+      status: "completed",
+      usage: null,
+      costUsd: null,
+      error: null,
+    });
+    expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
+  });
+
   test("a repeated completion writes one message and one debit", async () => {
     const id = await newSession();
     await write(id, 1, 0, "the answer");

@@ -1,0 +1,85 @@
+import { describe, expect, test } from "vitest";
+import { createSseStream, SSE_HEADERS, sseResponse } from "../../lib/http/sse.ts";
+
+async function readAll(stream: ReadableStream<Uint8Array>, limitMs = 2000): Promise<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  return text;
+}
+
+describe("the SSE writer", () => {
+  test("sends retry first, then events with ids, then closes", async () => {
+    const stream = createSseStream((writer) => {
+      writer.send("session", { sessionId: "s" });
+      writer.send("delta", { text: "héllo\nworld" }, 7);
+      writer.close();
+    });
+    expect(await readAll(stream)).toBe(
+      'retry: 2000\n\nevent: session\ndata: {"sessionId":"s"}\n\nid: 7\nevent: delta\ndata: {"text":"héllo\\nworld"}\n\n',
+    );
+  });
+
+  test("sends a ping comment on the heartbeat interval", async () => {
+    const stream = createSseStream(
+      (writer) => {
+        setTimeout(() => writer.close(), 130);
+      },
+      { heartbeatMs: 40 },
+    );
+    const text = await readAll(stream);
+    expect(text.match(/^: ping$/gm)?.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("refuses newlines in event names and ids", () => {
+    const errors: unknown[] = [];
+    createSseStream((writer) => {
+      for (const attempt of [() => writer.send("a\nb", {}), () => writer.send("delta", {}, "1\r2")]) {
+        try {
+          attempt();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      writer.close();
+    });
+    expect(errors).toHaveLength(2);
+  });
+
+  test("a failure after the headers became an error event, not a silent close", async () => {
+    const stream = createSseStream(async () => {
+      throw new Error("boom");
+    });
+    const text = await readAll(stream);
+    expect(text).toContain("event: error");
+    expect(text).toContain('"code":"internal:stream"');
+    expect(text).not.toContain("boom");
+  });
+
+  test("stops writing and runs onClose when the client goes away", async () => {
+    const client = new AbortController();
+    let closed = 0;
+    let writer!: { closed: boolean; send(event: string, data: unknown): void };
+    createSseStream(
+      (w) => {
+        writer = w;
+      },
+      { signal: client.signal, onClose: () => closed++ },
+    );
+    client.abort();
+    expect(writer.closed).toBe(true);
+    writer.send("delta", { text: "late" });
+    expect(closed).toBe(1);
+  });
+
+  test("responses carry the headers of DESIGN §5", () => {
+    const response = sseResponse(new ReadableStream());
+    for (const [name, value] of Object.entries(SSE_HEADERS)) expect(response.headers.get(name)).toBe(value);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+  });
+});
