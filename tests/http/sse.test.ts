@@ -2,13 +2,14 @@ import { describe, expect, test } from "vitest";
 import { createSseStream, SSE_HEADERS, sseResponse } from "../../lib/http/sse.ts";
 
 async function readAll(stream: ReadableStream<Uint8Array>, limitMs = 2000): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let text = "";
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
     const { done, value } = await reader.read();
     if (done) break;
-    text += value;
+    text += decoder.decode(value, { stream: true });
   }
   return text;
 }
