@@ -28,11 +28,19 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const closers: (() => Promise<void>)[] = [];
   const dir = await mkdtemp(path.join(tmpdir(), "overtime-bench-"));
   closers.push(() => rm(dir, { recursive: true, force: true }));
-  const pg = await startLocalPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), persistent: false });
+  const pg = await startLocalPostgres({
+    dataDir: path.join(dir, "pg"),
+    port: await freePort(),
+    persistent: false,
+  });
   closers.push(() => pg.stop());
   await migrateLocalDatabase(pg.url);
   await seedLocalDatabase(pg.url);
-  const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl: pg.url });
+  const supabase = await startSupabaseStandIn({
+    host: "127.0.0.1",
+    port: await freePort(),
+    databaseUrl: pg.url,
+  });
   closers.push(() => supabase.close());
   const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
   closers.push(() => simulator.close());
@@ -73,11 +81,15 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       throw new Error("the app did not start");
     },
     async startWorker(env = {}) {
-      const child = spawn(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "scripts", "worker.ts")], {
-        env: { ...process.env, ...baseEnv, ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-        detached: true,
-      });
+      const child = spawn(
+        path.join(root, "node_modules", ".bin", "tsx"),
+        [path.join(root, "scripts", "worker.ts")],
+        {
+          env: { ...process.env, ...baseEnv, ...env },
+          stdio: ["ignore", "pipe", "inherit"],
+          detached: true,
+        },
+      );
       closers.push(() => stopService(child));
       await new Promise<void>((resolve) => {
         child.stdout?.on("data", (chunk: Buffer) => {

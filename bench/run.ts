@@ -1,8 +1,8 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createSql } from "../lib/db/client.ts";
-import { startSession } from "../lib/db/session-start.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { startSession } from "../lib/db/session-start.ts";
 import { Checkpointer } from "../lib/session/checkpointer.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, nowMs, percentile, startBenchEnvironment } from "./environment.ts";
@@ -11,9 +11,15 @@ import { latenciesOf, startRawPipe, startTimestampAgent } from "./timestamp-agen
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const fmt = (value: number, digits = 2) => value.toFixed(digits);
 
-async function readSsePieces(response: Response, pick: (event: string | undefined, data: string) => string | null) {
+async function readSsePieces(
+  response: Response,
+  pick: (event: string | undefined, data: string) => string | null,
+) {
   const pieces: { text: string; at: number }[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  const reader = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
   while (true) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -29,7 +35,15 @@ async function liveLatency(environment: BenchEnvironment): Promise<void> {
   const agent = await startTimestampAgent({ deltas, perSecond: 400 });
   const pipe = await startRawPipe(agent.url);
   const app = await environment.startApp({
-    AGENTS: JSON.stringify([{ name: "bench", transport: "chat-completions", url: `${agent.url}/v1`, token: "bench", model: "bench" }]),
+    AGENTS: JSON.stringify([
+      {
+        name: "bench",
+        transport: "chat-completions",
+        url: `${agent.url}/v1`,
+        token: "bench",
+        model: "bench",
+      },
+    ]),
     DEFAULT_AGENT: "bench",
   });
   try {
@@ -38,7 +52,8 @@ async function liveLatency(environment: BenchEnvironment): Promise<void> {
     for (const measure of [false, true]) {
       const raw = await readSsePieces(
         await fetch(pipe.url, { method: "POST", body: JSON.stringify({ stream: true }) }),
-        (_event, data) => (data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null)),
+        (_event, data) =>
+          data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null),
       );
       const live = await readSsePieces(
         await fetch(`${app.url}/api/chat`, {
@@ -54,8 +69,12 @@ async function liveLatency(environment: BenchEnvironment): Promise<void> {
       const [rawP50, rawP99] = [percentile(rawLatency, 50), percentile(rawLatency, 99)];
       const [liveP50, liveP99] = [percentile(liveLatencyMs, 50), percentile(liveLatencyMs, 99)];
       console.log(`\nLive path vs raw Node pipe (${deltas} deltas at 400/s, same agent, same run)`);
-      console.log(`  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`);
-      console.log(`  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatencyMs.length})`);
+      console.log(
+        `  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`,
+      );
+      console.log(
+        `  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatencyMs.length})`,
+      );
       console.log(
         `  added by the product:         p50 ${fmt(liveP50 - rawP50)} ms, p99 ${fmt(liveP99 - rawP99)} ms  (budget: p50 < 1 ms, p99 < 5 ms)`,
       );
@@ -70,7 +89,9 @@ async function liveLatency(environment: BenchEnvironment): Promise<void> {
 async function checkpointRate(environment: BenchEnvironment): Promise<void> {
   const sql = createSql(environment.databaseUrl, 4);
   const intervalMs = 250;
-  console.log(`\nCheckpoint writes per session (CHECKPOINT_MS=${intervalMs}, CHECKPOINT_BYTES=8192, real Postgres, 5 s each)`);
+  console.log(
+    `\nCheckpoint writes per session (CHECKPOINT_MS=${intervalMs}, CHECKPOINT_BYTES=8192, real Postgres, 5 s each)`,
+  );
   try {
     for (const tokensPerSecond of [1_000, 10_000]) {
       const started = await startSession(sql, {
@@ -136,7 +157,13 @@ async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
     const piece = "résumé 🚀 ".repeat(8192 / 16);
     let offset = 0;
     while (offset < 1024 * 1024) {
-      await appendCheckpoint(sql, { sessionId: started.sessionId, epoch: 1, startOffset: offset, text: piece, leaseSeconds: 60 });
+      await appendCheckpoint(sql, {
+        sessionId: started.sessionId,
+        epoch: 1,
+        startOffset: offset,
+        text: piece,
+        leaseSeconds: 60,
+      });
       offset += Buffer.byteLength(piece);
     }
     await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
@@ -156,10 +183,15 @@ async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
         const { done, value } = await reader.read();
         if (done) break;
         received += value.byteLength;
-        if (!first && new TextDecoder().decode(value).includes("event: delta")) first = performance.now() - begin;
+        if (!first && new TextDecoder().decode(value).includes("event: delta"))
+          first = performance.now() - begin;
       }
       const snapshotBegin = performance.now();
-      await (await fetch(`${app.url}/api/sessions/${started.sessionId}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      await (
+        await fetch(`${app.url}/api/sessions/${started.sessionId}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
       if (i > 0) {
         firstBytes.push(first);
         totals.push(performance.now() - begin);
@@ -167,8 +199,12 @@ async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
       }
       if (received < offset) throw new Error("short replay");
     }
-    console.log(`\nResume of ${fmt(offset / 1024 / 1024)} MiB of partial output (stream endpoint, offset 0, 5 runs)`);
-    console.log(`  first delta: p50 ${fmt(percentile(firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(totals, 50))} ms`);
+    console.log(
+      `\nResume of ${fmt(offset / 1024 / 1024)} MiB of partial output (stream endpoint, offset 0, 5 runs)`,
+    );
+    console.log(
+      `  first delta: p50 ${fmt(percentile(firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(totals, 50))} ms`,
+    );
     console.log(`  baseline, snapshot JSON of the same output: p50 ${fmt(percentile(snapshotTimes, 50))} ms`);
   } finally {
     await app.stop();
@@ -193,7 +229,10 @@ async function handoffGap(environment: BenchEnvironment): Promise<void> {
       let previous = 0;
       let sessionId = "";
       let handoffOffset = 0;
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      const reader = response
+        .body!.pipeThrough(new TextDecoderStream())
+        .pipeThrough(new EventSourceParserStream())
+        .getReader();
       while (true) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -209,7 +248,10 @@ async function handoffGap(environment: BenchEnvironment): Promise<void> {
       const stream = await fetch(`${app.url}/api/sessions/${sessionId}/stream?offset=${handoffOffset}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      const tail = stream.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      const tail = stream
+        .body!.pipeThrough(new TextDecoderStream())
+        .pipeThrough(new EventSourceParserStream())
+        .getReader();
       while (true) {
         const { done, value } = await tail.read();
         if (done) break;
@@ -220,8 +262,12 @@ async function handoffGap(environment: BenchEnvironment): Promise<void> {
       }
       await tail.cancel();
     }
-    console.log("\nHandoff gap, local worker (last live delta → first background delta at a reader, 5 runs, 200 tokens/s)");
-    console.log(`  gap: p50 ${fmt(percentile(gaps, 50))} ms, max ${fmt(Math.max(...gaps))} ms (budget < 500 ms)`);
+    console.log(
+      "\nHandoff gap, local worker (last live delta → first background delta at a reader, 5 runs, 200 tokens/s)",
+    );
+    console.log(
+      `  gap: p50 ${fmt(percentile(gaps, 50))} ms, max ${fmt(Math.max(...gaps))} ms (budget < 500 ms)`,
+    );
     console.log(`  baseline, gap between consecutive live deltas: p50 ${fmt(percentile(deltaGaps, 50))} ms`);
   } finally {
     await app.stop();

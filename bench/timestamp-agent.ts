@@ -15,20 +15,37 @@ export async function startTimestampAgent(options: { deltas: number; perSecond: 
     request.on("end", () => {
       response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       const frame = (payload: unknown) => response.write(`data: ${JSON.stringify(payload)}\n\n`);
-      frame({ id: "bench", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "" } }] });
+      frame({
+        id: "bench",
+        object: "chat.completion.chunk",
+        choices: [{ index: 0, delta: { role: "assistant", content: "" } }],
+      });
       let sent = 0;
       const interval = 1000 / options.perSecond;
       const start = performance.now();
       const tick = () => {
         if (response.destroyed) return;
         if (sent === options.deltas) {
-          frame({ id: "bench", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
-          frame({ id: "bench", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 1, completion_tokens: sent } });
+          frame({
+            id: "bench",
+            object: "chat.completion.chunk",
+            choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+          });
+          frame({
+            id: "bench",
+            object: "chat.completion.chunk",
+            choices: [],
+            usage: { prompt_tokens: 1, completion_tokens: sent },
+          });
           response.end("data: [DONE]\n\n");
           return;
         }
         sent++;
-        frame({ id: "bench", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: `${nowMs().toFixed(3)}|` } }] });
+        frame({
+          id: "bench",
+          object: "chat.completion.chunk",
+          choices: [{ index: 0, delta: { content: `${nowMs().toFixed(3)}|` } }],
+        });
         setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
       };
       tick();

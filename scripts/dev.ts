@@ -6,7 +6,14 @@ import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
-import { devPostgresDir, isLocalUrl, portOf, spawnService, stopService, watchAncestors } from "../dev/stack.ts";
+import {
+  devPostgresDir,
+  isLocalUrl,
+  portOf,
+  spawnService,
+  stopService,
+  watchAncestors,
+} from "../dev/stack.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stateDir = path.join(root, ".state");
