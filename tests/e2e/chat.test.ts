@@ -24,7 +24,7 @@ async function sessionStatus(page: Page): Promise<string | null> {
  */
 async function sampleGrowth(
   page: Page,
-  stop: (length: number) => boolean,
+  stop: (length: number, steps: number) => boolean,
   timeoutMs = 30_000,
 ): Promise<{ growthSteps: number[]; status: string | null }> {
   const growthSteps: number[] = [];
@@ -38,7 +38,7 @@ async function sampleGrowth(
       if (previous >= 0) growthSteps.push(length);
       previous = length;
     }
-    if ((status !== null && TERMINAL.has(status)) || stop(length)) break;
+    if ((status !== null && TERMINAL.has(status)) || stop(length, growthSteps.length)) break;
     await page.waitForTimeout(100);
   }
   return { growthSteps, status };
@@ -103,8 +103,11 @@ describe("chatting in the browser", () => {
       await sendMessage(page, stack.appUrl, message);
       expect(await page.getByTestId("user-message").textContent()).toBe(message);
 
-      // Before the reload: several visible steps, well before the end.
-      const beforeReload = await sampleGrowth(page, (length) => length >= expected.length * 0.3);
+      // Before the reload: several visible steps, well before the end (sampling may be slow on a busy machine).
+      const beforeReload = await sampleGrowth(
+        page,
+        (length, steps) => steps >= 4 || length >= expected.length * 0.7,
+      );
       expect(beforeReload.growthSteps.length).toBeGreaterThanOrEqual(3);
       expect(beforeReload.status, await shownError(page)).toBe("live");
       const lengthAtReload = (await rawOutput(page)).length;
