@@ -125,10 +125,10 @@ export async function requestCancel(sql: Sql, sessionId: string): Promise<boolea
 }
 
 /**
- * Cancels without a runner's help (none alive, or it did not answer): bumps the epoch to fence any
- * zombie and returns the new epoch for `finishSession`.
+ * Takes a session away from whoever runs it (none alive, or it did not answer a cancel): bumps the
+ * epoch to fence any zombie and returns the new epoch, for `finishSession` to end it.
  */
-export async function fenceForCancel(sql: Sql, sessionId: string): Promise<number | null> {
+export async function fenceOutRunner(sql: Sql, sessionId: string): Promise<number | null> {
   const [row] = await sql<{ epoch: number }[]>`
     update sessions set epoch = epoch + 1, lease_owner = null, lease_expires_at = null, updated_at = now()
     where id = ${sessionId} and status not in ('completed', 'failed', 'cancelled')

@@ -20,20 +20,31 @@ export interface AppendCheckpoint {
   progress?: unknown;
   /** Extends the writer's lease while it is alive. */
   leaseSeconds: number;
+  /** Largest row of the log (CHECKPOINT_BYTES); longer text is split. */
+  maxChunkBytes?: number;
 }
 
 /**
- * Appends one chunk and advances the durable offset in one round trip, only if the writer still
- * holds the session's epoch and the offset is where the log ends. An empty `text` only updates the
+ * Appends text and advances the durable offset in one round trip, only if the writer still holds the
+ * session's epoch and the offset is where the log ends. Text over `maxChunkBytes` becomes several
+ * rows (split on character boundaries) in the same statement. An empty `text` only updates the
  * cursor, progress and lease. Announces the new offset on SESSION_LOG_CHANNEL.
  *
- * "duplicate" means this exact chunk is already in the log (a retry of a write whose reply was lost).
+ * "duplicate" means this exact write already landed (a retry of a write whose reply was lost).
  */
 export async function appendCheckpoint(
   sql: Sql,
   write: AppendCheckpoint,
 ): Promise<"ok" | "duplicate" | "fenced"> {
-  const endOffset = write.startOffset + Buffer.byteLength(write.text, "utf8");
+  const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let endOffset = write.startOffset;
+  for (const piece of pieces) {
+    starts.push(endOffset);
+    endOffset += Buffer.byteLength(piece, "utf8");
+    ends.push(endOffset);
+  }
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
   const rows = await sql<{ end_offset: number }[]>`
@@ -51,9 +62,10 @@ export async function appendCheckpoint(
       returning id
     ), appended as (
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch)
-      select ${write.sessionId}, ${write.startOffset}, ${endOffset}, ${write.text}, ${write.epoch}
-      from advanced
-      where ${write.text !== ""}::boolean
+      select ${write.sessionId}, piece.start_offset, piece.end_offset, piece.text, ${write.epoch}
+      from advanced,
+           unnest(${sql.array(starts)}::bigint[], ${sql.array(ends)}::bigint[], ${sql.array(pieces)}::text[])
+             as piece(start_offset, end_offset, text)
       returning end_offset
     )
     select ${endOffset}::bigint as end_offset,
@@ -61,12 +73,15 @@ export async function appendCheckpoint(
     from advanced`;
   if (rows.length === 1) return "ok";
   // Nothing advanced: either we were fenced, or this write already landed and only its reply was lost.
-  const [state] = await sql<{ epoch: number; durable_offset: number; chunk_end: number | null }[]>`
+  const [state] = await sql<{ epoch: number; durable_offset: number; mine: boolean }[]>`
     select s.epoch, s.durable_offset,
-           (select c.end_offset from session_chunks c
-             where c.session_id = s.id and c.start_offset = ${write.startOffset} and c.epoch = ${write.epoch}) as chunk_end
+           exists (select 1 from session_chunks c
+                   where c.session_id = s.id and c.start_offset = ${write.startOffset} and c.epoch = ${write.epoch}) as mine
     from sessions s where s.id = ${write.sessionId}`;
-  if (state && state.epoch === write.epoch && state.chunk_end === endOffset) return "duplicate";
+  // Appends are contiguous, so our first row at our start offset plus the log ending at our end
+  // offset means this very write landed.
+  if (state && state.epoch === write.epoch && state.mine && state.durable_offset >= endOffset)
+    return "duplicate";
   if (
     state &&
     state.epoch === write.epoch &&
@@ -76,6 +91,26 @@ export async function appendCheckpoint(
     return "duplicate";
   }
   return "fenced";
+}
+
+/** Splits text into pieces of at most `maxBytes` UTF-8 bytes without cutting a character. */
+export function splitOnCharacters(text: string, maxBytes: number): string[] {
+  if (text === "") return [];
+  const pieces: string[] = [];
+  let current = "";
+  let currentBytes = 0;
+  for (const character of text) {
+    const bytes = Buffer.byteLength(character, "utf8");
+    if (currentBytes + bytes > maxBytes && current) {
+      pieces.push(current);
+      current = "";
+      currentBytes = 0;
+    }
+    current += character;
+    currentBytes += bytes;
+  }
+  if (current) pieces.push(current);
+  return pieces;
 }
 
 /** Log chunks that end after `fromOffset`, in order, at most `limit` of them. */

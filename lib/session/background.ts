@@ -1,6 +1,7 @@
-import { type AgentConfig, getAgent, isDetachable } from "../agent/index.ts";
+import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
-import { claimSession, releaseLease } from "../db/session-lease.ts";
+import { finishSession } from "../db/session-finish.ts";
+import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
@@ -51,7 +52,12 @@ export async function claimForBackground(
   const env = input.env ?? getEnv();
   const current = await getSession(sql, input.sessionId);
   if (!current) return { notClaimed: true, offset: 0 };
-  const agent = getAgent(env, current.agent);
+  const agent = findAgent(env, current.agent);
+  if (!agent) {
+    // Nobody can ever run it (the agent was removed from AGENTS): end it rather than retry forever.
+    await failUnrunnable(sql, current.id, current.agent);
+    return { notClaimed: true, offset: current.durableOffset };
+  }
   const detachable = isDetachable(agent);
   const session = await claimSession(sql, input.sessionId, {
     runner: input.runner,
@@ -112,6 +118,24 @@ export async function produceClaimedSession(
   } finally {
     control.release();
   }
+}
+
+function findAgent(env: Env, name: string): AgentConfig | undefined {
+  return listAgents(env).find((agent) => agent.name === name);
+}
+
+async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): Promise<void> {
+  const epoch = await fenceOutRunner(sql, sessionId);
+  if (epoch === null) return;
+  logError("session's agent is not configured; failing it", { sessionId, agent: agentName });
+  await finishSession(sql, {
+    sessionId,
+    epoch,
+    status: "failed",
+    usage: null,
+    costUsd: null,
+    error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
+  });
 }
 
 function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {

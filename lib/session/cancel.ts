@@ -1,6 +1,6 @@
 import type { Sql } from "../db/client.ts";
 import { finishSession } from "../db/session-finish.ts";
-import { fenceForCancel, requestCancel } from "../db/session-lease.ts";
+import { fenceOutRunner, requestCancel } from "../db/session-lease.ts";
 import { getSessionNotifications } from "../db/session-notifications.ts";
 import { getSession, TERMINAL_STATUSES } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
@@ -46,7 +46,7 @@ export async function cancelSession(deps: {
 }
 
 async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
-  const epoch = await fenceForCancel(sql, sessionId);
+  const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
   const session = await getSession(sql, sessionId);
   await finishSession(sql, {

@@ -27,9 +27,9 @@ export interface CheckpointerOptions {
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * Batches a runner's output into log appends: at most one write every `intervalMs` (whatever the
- * token rate), sooner only when `maxBytes` are waiting and the interval since the last write has
- * passed. One write in flight at a time. A failed write is retried with backoff while output keeps
+ * Batches a runner's output into log appends: at most one write every `intervalMs`, whatever the
+ * token rate, each holding everything pushed since (in rows of at most `maxBytes`). One write in
+ * flight at a time. A failed write is retried with backoff while output keeps
  * arriving; once another writer took the session (epoch moved on) every later call reports "fenced".
  *
  * Invariant: the cursor and progress written with a chunk are those of the last event pushed before
@@ -44,7 +44,6 @@ export class Checkpointer {
   #progress: unknown;
   #metaDirty = false;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
-  #firstPendingAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | undefined;
   #attempt = 0;
@@ -88,7 +87,6 @@ export class Checkpointer {
       this.#metaDirty = true;
     }
     if (text) {
-      if (this.#bufferedBytes === 0) this.#firstPendingAt = this.#options.clock.now();
       this.#buffer.push(text);
       this.#bufferedBytes += Buffer.byteLength(text, "utf8");
     }
@@ -133,13 +131,12 @@ export class Checkpointer {
   #schedule(): void {
     if (this.#fenced || this.#closed || this.#inFlight) return;
     if (this.#bufferedBytes === 0 && !this.#metaDirty) return;
-    const { intervalMs, maxBytes, clock } = this.#options;
+    const { intervalMs, clock } = this.#options;
     const now = clock.now();
-    const earliest = this.#lastWriteAt + intervalMs;
-    const due =
-      this.#bufferedBytes >= maxBytes
-        ? Math.max(now, earliest)
-        : Math.max(this.#firstPendingAt + intervalMs, earliest);
+    // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
+    // log (other devices, the next runner) see it at once after a quiet spell, and a busy stream still
+    // costs at most one write per interval.
+    const due = Math.max(now, this.#lastWriteAt + intervalMs);
     this.#clearTimer();
     this.#timer = setTimeout(
       () => {
@@ -173,6 +170,7 @@ export class Checkpointer {
           agentCursor: cursor,
           progress,
           leaseSeconds: this.#options.leaseSeconds,
+          maxChunkBytes: this.#options.maxBytes,
         });
         if (result === "fenced") {
           this.#fenced = true;
