@@ -100,7 +100,7 @@ export async function produceClaimedSession(
       startOffset: session.durableOffset,
       cursor,
       signal: cancel,
-      yieldSignal: input.yieldSignal,
+      yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
         maxBytes: env.CHECKPOINT_BYTES,

@@ -3,6 +3,8 @@ import { CONTROL_CHANNEL } from "../db/session-lease.ts";
 
 interface Running {
   cancel: AbortController;
+  /** Stop producing without ending the session: this process is going away (deploy, scale-in). */
+  yield: AbortController;
 }
 
 const globalForControl = globalThis as unknown as {
@@ -22,7 +24,7 @@ function running(): Map<string, Running> {
 export async function registerRunner(
   sql: Sql,
   sessionId: string,
-): Promise<{ signal: AbortSignal; release(): void }> {
+): Promise<{ signal: AbortSignal; yieldSignal: AbortSignal; release(): void }> {
   globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (payload) => {
     let message: { s?: unknown; a?: unknown };
     try {
@@ -35,10 +37,11 @@ export async function registerRunner(
     }
   });
   await globalForControl.overtimeControlListening;
-  const entry: Running = { cancel: new AbortController() };
+  const entry: Running = { cancel: new AbortController(), yield: new AbortController() };
   running().set(sessionId, entry);
   return {
     signal: entry.cancel.signal,
+    yieldSignal: entry.yield.signal,
     release: () => {
       if (running().get(sessionId) === entry) running().delete(sessionId);
     },
@@ -48,4 +51,15 @@ export async function registerRunner(
 /** Sessions this process is producing right now. */
 export function runningSessionIds(): string[] {
   return [...running().keys()];
+}
+
+/**
+ * Asks every runner of this process to stop producing and hand its session on (live runners hand
+ * off to the background; workers release their lease). Resolves once all of them have let go.
+ */
+export async function yieldAllRunners(timeoutMs = 20_000): Promise<void> {
+  const entries = [...running().values()];
+  for (const entry of entries) entry.yield.abort("shutdown");
+  const deadline = Date.now() + timeoutMs;
+  while (running().size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }

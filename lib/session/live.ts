@@ -41,6 +41,8 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       request,
       startOffset: session.durableOffset,
       signal: control.signal,
+      // The process shutting down hands the session off exactly as reaching the budget does.
+      yieldSignal: control.yieldSignal,
       budgetMs: env.LIVE_BUDGET_SECONDS * 1000,
       feed: input.feed,
       checkpoint: {

@@ -16,6 +16,8 @@ export interface TestStack {
   databaseUrl: string;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
+  /** The `next start` process (its group leader), when the app runs. */
+  appProcess: ChildProcess | undefined;
   /** Starts a local worker process (`scripts/worker.ts`) on this stack; stopped by `close()`. */
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   close(): Promise<void>;
@@ -56,8 +58,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       APP_URL: appUrl,
       ...options.env,
     };
+    let appProcess: ChildProcess | undefined;
     if (options.app !== false) {
       const child = await startNextServer(port, env);
+      appProcess = child;
       closers.push(() => stopService(child));
     }
     const startWorker = async (extraEnv: Record<string, string> = {}) => {
@@ -71,6 +75,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       agentSimUrl: simulator.url,
       databaseUrl,
       env,
+      appProcess,
       startWorker,
       close,
     };
