@@ -1,8 +1,8 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { createSql } from "../lib/db/client.ts";
+import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
-import { startSession } from "../lib/db/session-start.ts";
+import { type StartSessionInput, startSession } from "../lib/db/session-start.ts";
 import { Checkpointer } from "../lib/session/checkpointer.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, nowMs, percentile, startBenchEnvironment } from "./environment.ts";
@@ -10,6 +10,24 @@ import { latenciesOf, startRawPipe, startTimestampAgent } from "./timestamp-agen
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+/** A session row for Alice, live by default, to write a log into directly. */
+async function benchSession(sql: Sql, overrides: Partial<StartSessionInput> = {}) {
+  const started = await startSession(sql, {
+    userId: ALICE,
+    message: "bench",
+    agent: "sim-chat",
+    mode: "live",
+    status: "live",
+    runner: "live",
+    leaseOwner: "bench",
+    title: "bench",
+    leaseSeconds: 60,
+    ...overrides,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  return started;
+}
 
 async function readSsePieces(
   response: Response,
@@ -103,18 +121,7 @@ async function checkpointRate(environment: BenchEnvironment): Promise<void> {
   );
   try {
     for (const tokensPerSecond of [1_000, 10_000]) {
-      const started = await startSession(sql, {
-        userId: ALICE,
-        message: "bench",
-        agent: "sim-chat",
-        mode: "live",
-        status: "live",
-        runner: "live",
-        leaseOwner: "bench",
-        title: "bench",
-        leaseSeconds: 60,
-      });
-      if (started === "not_found") throw new Error("unexpected");
+      const started = await benchSession(sql);
       let writes = 0;
       const checkpointer = new Checkpointer({
         store: (write) => {
@@ -151,18 +158,7 @@ async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
   const sql = createSql(environment.databaseUrl, 2);
   const app = await environment.startApp();
   try {
-    const started = await startSession(sql, {
-      userId: ALICE,
-      message: "bench",
-      agent: "sim-chat",
-      mode: "live",
-      status: "live",
-      runner: "live",
-      leaseOwner: "bench",
-      title: "bench",
-      leaseSeconds: 60,
-    });
-    if (started === "not_found") throw new Error("unexpected");
+    const started = await benchSession(sql);
     const piece = "résumé 🚀 ".repeat(8192 / 16);
     let offset = 0;
     while (offset < 1024 * 1024) {
@@ -294,18 +290,14 @@ async function workerCapacity(environment: BenchEnvironment): Promise<void> {
       const ids: string[] = [];
       const begin = performance.now();
       for (let i = 0; i < sessions; i++) {
-        const started = await startSession(sql, {
-          userId: ALICE,
+        const started = await benchSession(sql, {
           message: `#sim tokens=${tokens} rate=20 seed=cap${sessions}-${i}`,
           agent: "sim-openai-bg",
           mode: "background",
           status: "background",
           runner: null,
           leaseOwner: null,
-          title: "bench",
-          leaseSeconds: 30,
         });
-        if (started === "not_found") throw new Error("unexpected");
         ids.push(started.sessionId);
       }
       await sql`select pg_notify('session_dispatch', '{}')`;

@@ -1,15 +1,9 @@
 /** The shapes the browser reads from the session API (DESIGN §4, §5). */
 
-export type SessionStatus =
-  | "queued"
-  | "live"
-  | "background"
-  | "interrupted"
-  | "completed"
-  | "failed"
-  | "cancelled";
-export type SessionMode = "auto" | "live" | "background";
-export type RunnerKind = "live" | "worker" | "trigger";
+import type { RunnerKind, SessionMode, SessionStatus } from "@/lib/db/sessions.ts";
+
+// Type-only: the server's definitions, so the two sides cannot drift apart.
+export type { RunnerKind, SessionMode, SessionStatus } from "@/lib/db/sessions.ts";
 
 export const TERMINAL_STATUSES: ReadonlySet<SessionStatus> = new Set(["completed", "failed", "cancelled"]);
 
