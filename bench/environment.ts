@@ -17,7 +17,7 @@ export interface BenchEnvironment {
   supabaseUrl: string;
   agentSimUrl: string;
   /** Starts the built app (`next start`) with extra settings; stopped by `close()`. */
-  startApp(env?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  startApp(env?: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }>;
   startWorker(env?: Record<string, string>): Promise<ChildProcess>;
   baseEnv: Record<string, string>;
   close(): Promise<void>;
@@ -72,7 +72,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       closers.push(stop);
       for (let i = 0; i < 400; i++) {
         try {
-          if ((await fetch(`${url}/api/health`)).ok) return { url, stop };
+          if ((await fetch(`${url}/api/health`)).ok) return { url, pid: child.pid!, stop };
         } catch {
           // Not up yet.
         }

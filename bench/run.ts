@@ -1,4 +1,5 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
+import { readFileSync } from "node:fs";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
@@ -322,8 +323,81 @@ async function workerCapacity(environment: BenchEnvironment): Promise<void> {
   }
 }
 
+/** Resident memory (KiB) of a process and all its descendants. */
+function treeRssKiB(pid: number): number {
+  let total = 0;
+  const visit = (current: number) => {
+    try {
+      const status = readFileSync(`/proc/${current}/status`, "utf8");
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const children = readFileSync(`/proc/${current}/task/${current}/children`, "utf8").trim();
+      for (const child of children ? children.split(" ") : []) visit(Number(child));
+    } catch {
+      // The process ended while we looked.
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+async function liveScale(environment: BenchEnvironment): Promise<void> {
+  const streams = 1000;
+  const app = await environment.startApp({ LIVE_BUDGET_SECONDS: "600" });
+  const token = await signIn(environment.supabaseUrl, "alice@example.com");
+  const readers: { controller: AbortController; done: Promise<void> }[] = [];
+  try {
+    // Warm the route, then measure the server's memory with no stream open.
+    await readSsePieces(await postChat(app.url, token, "#sim tokens=5 rate=0"), () => null);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = treeRssKiB(app.pid);
+    const openStreams = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const controller = new AbortController();
+        // One token, then a long silence: an idle live stream, as during a slow tool call.
+        const seed = `idle${readers.length}`;
+        const response = await postChat(app.url, token, `#sim tokens=2 rate=0 stall=120000@1 seed=${seed}`, controller.signal);
+        const reader = response.body!.getReader();
+        const done = (async () => {
+          try {
+            while (!(await reader.read()).done) {}
+          } catch {
+            // Aborted at the end of the bench.
+          }
+        })();
+        readers.push({ controller, done });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return treeRssKiB(app.pid);
+    };
+    const begin = performance.now();
+    const atHalf = await openStreams(streams / 2);
+    const atFull = await openStreams(streams / 2);
+    const opened = performance.now() - begin;
+    // The slope between half and all streams leaves out the server's one-time heap growth.
+    const perStream = (atFull - atHalf) / (streams / 2);
+    console.log(`\n${streams} concurrent idle live streams on one server process (${fmt(opened / 1000, 1)} s to open them all)`);
+    console.log(
+      `  server memory: ${fmt(before / 1024, 0)} MiB idle, ${fmt(atHalf / 1024, 0)} MiB at ${streams / 2}, ${fmt(atFull / 1024, 0)} MiB at ${streams} streams: ${fmt(perStream, 1)} KiB per additional idle stream (budget < 64 KiB)`,
+    );
+  } finally {
+    for (const reader of readers) reader.controller.abort();
+    await Promise.allSettled(readers.map((reader) => reader.done));
+    await app.stop();
+  }
+}
+
+function postChat(appUrl: string, token: string, message: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${appUrl}/api/chat`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ message, mode: "live" }),
+    signal,
+  });
+}
+
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
+  scale: liveScale,
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
   handoff: handoffGap,
