@@ -355,7 +355,12 @@ async function liveScale(environment: BenchEnvironment): Promise<void> {
         const controller = new AbortController();
         // One token, then a long silence: an idle live stream, as during a slow tool call.
         const seed = `idle${readers.length}`;
-        const response = await postChat(app.url, token, `#sim tokens=2 rate=0 stall=120000@1 seed=${seed}`, controller.signal);
+        const response = await postChat(
+          app.url,
+          token,
+          `#sim tokens=2 rate=0 stall=120000@1 seed=${seed}`,
+          controller.signal,
+        );
         const reader = response.body!.getReader();
         const done = (async () => {
           try {
@@ -375,13 +380,21 @@ async function liveScale(environment: BenchEnvironment): Promise<void> {
     const opened = performance.now() - begin;
     // The slope between half and all streams leaves out the server's one-time heap growth.
     const perStream = (atFull - atHalf) / (streams / 2);
-    console.log(`\n${streams} concurrent idle live streams on one server process (${fmt(opened / 1000, 1)} s to open them all)`);
+    console.log(
+      `\n${streams} concurrent idle live streams on one server process (${fmt(opened / 1000, 1)} s to open them all)`,
+    );
     console.log(
       `  server memory: ${fmt(before / 1024, 0)} MiB idle, ${fmt(atHalf / 1024, 0)} MiB at ${streams / 2}, ${fmt(atFull / 1024, 0)} MiB at ${streams} streams: ${fmt(perStream, 1)} KiB per additional idle stream (budget < 64 KiB)`,
     );
   } finally {
     for (const reader of readers) reader.controller.abort();
     await Promise.allSettled(readers.map((reader) => reader.done));
+    // End the idle sessions (fencing their runners) so the server's shutdown does not hand 1,000 of
+    // them to the worker that the next benchmark measures.
+    const sql = createSql(environment.databaseUrl, 1);
+    await sql`update sessions set status = 'cancelled', epoch = epoch + 1, finished_at = now()
+              where status not in ('completed', 'failed', 'cancelled')`;
+    await sql.end();
     await app.stop();
   }
 }
