@@ -340,28 +340,29 @@ function treeRssKiB(pid: number): number {
   return total;
 }
 
-async function liveScale(environment: BenchEnvironment): Promise<void> {
-  const streams = 1000;
+/**
+ * Memory of `streams` open idle connections on a fresh server process, as the slope between half and
+ * all of them (which leaves out the server's one-time heap growth). Resident memory of the whole
+ * process tree, so it counts sockets and buffers, not only the JavaScript heap.
+ */
+async function memoryPerConnection(
+  environment: BenchEnvironment,
+  streams: number,
+  open: (appUrl: string, token: string, index: number, signal: AbortSignal) => Promise<Response>,
+): Promise<{ perConnectionKiB: number; beforeMiB: number; afterMiB: number; seconds: number }> {
   const app = await environment.startApp({ LIVE_BUDGET_SECONDS: "600" });
   const token = await signIn(environment.supabaseUrl, "alice@example.com");
-  const readers: { controller: AbortController; done: Promise<void> }[] = [];
+  const held: { controller: AbortController; done: Promise<void> }[] = [];
   try {
-    // Warm the route, then measure the server's memory with no stream open.
+    // Warm the routes, then measure with no stream open.
     await readSsePieces(await postChat(app.url, token, "#sim tokens=5 rate=0"), () => null);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const before = treeRssKiB(app.pid);
-    const openStreams = async (count: number) => {
+    const begin = performance.now();
+    const openMany = async (count: number) => {
       for (let i = 0; i < count; i++) {
         const controller = new AbortController();
-        // One token, then a long silence: an idle live stream, as during a slow tool call.
-        const seed = `idle${readers.length}`;
-        const response = await postChat(
-          app.url,
-          token,
-          `#sim tokens=2 rate=0 stall=120000@1 seed=${seed}`,
-          controller.signal,
-        );
-        const reader = response.body!.getReader();
+        const reader = (await open(app.url, token, held.length, controller.signal)).body!.getReader();
         const done = (async () => {
           try {
             while (!(await reader.read()).done) {}
@@ -369,34 +370,57 @@ async function liveScale(environment: BenchEnvironment): Promise<void> {
             // Aborted at the end of the bench.
           }
         })();
-        readers.push({ controller, done });
+        held.push({ controller, done });
       }
       await new Promise((resolve) => setTimeout(resolve, 3000));
       return treeRssKiB(app.pid);
     };
-    const begin = performance.now();
-    const atHalf = await openStreams(streams / 2);
-    const atFull = await openStreams(streams / 2);
-    const opened = performance.now() - begin;
-    // The slope between half and all streams leaves out the server's one-time heap growth.
-    const perStream = (atFull - atHalf) / (streams / 2);
-    console.log(
-      `\n${streams} concurrent idle live streams on one server process (${fmt(opened / 1000, 1)} s to open them all)`,
-    );
-    console.log(
-      `  server memory: ${fmt(before / 1024, 0)} MiB idle, ${fmt(atHalf / 1024, 0)} MiB at ${streams / 2}, ${fmt(atFull / 1024, 0)} MiB at ${streams} streams: ${fmt(perStream, 1)} KiB per additional idle stream (budget < 64 KiB)`,
-    );
+    const atHalf = await openMany(streams / 2);
+    const atFull = await openMany(streams / 2);
+    return {
+      perConnectionKiB: (atFull - atHalf) / (streams / 2),
+      beforeMiB: before / 1024,
+      afterMiB: atFull / 1024,
+      seconds: (performance.now() - begin) / 1000,
+    };
   } finally {
-    for (const reader of readers) reader.controller.abort();
-    await Promise.allSettled(readers.map((reader) => reader.done));
-    // End the idle sessions (fencing their runners) so the server's shutdown does not hand 1,000 of
-    // them to the worker that the next benchmark measures.
+    for (const connection of held) connection.controller.abort();
+    await Promise.allSettled(held.map((connection) => connection.done));
+    // End the idle sessions (fencing their runners) so the server's shutdown does not hand them to
+    // the worker that a later benchmark measures.
     const sql = createSql(environment.databaseUrl, 1);
     await sql`update sessions set status = 'cancelled', epoch = epoch + 1, finished_at = now()
               where status not in ('completed', 'failed', 'cancelled')`;
     await sql.end();
     await app.stop();
   }
+}
+
+async function liveScale(environment: BenchEnvironment): Promise<void> {
+  const streams = 1000;
+  // One token, then a long silence: an idle live stream, as during a slow tool call.
+  const live = await memoryPerConnection(environment, streams, (url, token, index, signal) =>
+    postChat(url, token, `#sim tokens=2 rate=0 stall=120000@1 seed=idle${index}`, signal),
+  );
+  // Baseline on its own fresh server: idle readers of the stream endpoint (HTTP + SSE, no agent).
+  const sql = createSql(environment.databaseUrl, 1);
+  const waiting = await benchSession(sql, { status: "background", runner: "worker", leaseOwner: "bench" });
+  await sql.end();
+  const readers = await memoryPerConnection(environment, streams, (url, token, _index, signal) =>
+    fetch(`${url}/api/sessions/${waiting.sessionId}/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal,
+    }),
+  );
+  console.log(
+    `\n${streams} concurrent idle live streams on one server process (${fmt(live.seconds, 1)} s to open them all)`,
+  );
+  console.log(
+    `  server memory ${fmt(live.beforeMiB, 0)} → ${fmt(live.afterMiB, 0)} MiB: ${fmt(live.perConnectionKiB, 1)} KiB per additional idle live stream (budget < 64 KiB)`,
+  );
+  console.log(
+    `  baseline, ${streams} idle readers of the stream endpoint (HTTP + SSE, no agent connection): ${fmt(readers.perConnectionKiB, 1)} KiB each; ratio ${fmt(live.perConnectionKiB / readers.perConnectionKiB, 2)}`,
+  );
 }
 
 function postChat(appUrl: string, token: string, message: string, signal?: AbortSignal): Promise<Response> {
