@@ -16,27 +16,27 @@ export function portOf(url: string, fallback: number): number {
 }
 
 /**
- * Where the dev cluster lives: `.state/postgres`, unless we run as root and the `postgres` user
+ * Where the dev cluster lives: `<state dir>/postgres`, unless we run as root and the `postgres` user
  * cannot reach that folder (e.g. a checkout under /root); then a stable folder under the OS temp dir.
  */
-export function devPostgresDir(projectRoot: string): string {
-  const preferred = path.join(projectRoot, ".state", "postgres");
+export function devPostgresDir(stateDir: string): string {
+  const preferred = path.join(stateDir, "postgres");
   if (userInfo().uid !== 0) return preferred;
-  let dir = projectRoot;
+  let dir = path.dirname(stateDir);
   while (true) {
     try {
       // Others need search permission on every parent for the postgres user to reach the cluster.
       accessSync(dir, constants.X_OK);
       const mode = statSync(dir).mode;
-      if ((mode & 0o001) === 0) return path.join(tmpdir(), `overtime-${hashPath(projectRoot)}`, "postgres");
+      if ((mode & 0o001) === 0) return path.join(tmpdir(), `overtime-${hashPath(stateDir)}`, "postgres");
     } catch {
-      return path.join(tmpdir(), `overtime-${hashPath(projectRoot)}`, "postgres");
+      return path.join(tmpdir(), `overtime-${hashPath(stateDir)}`, "postgres");
     }
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  mkdirSync(path.dirname(preferred), { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   return preferred;
 }
 

@@ -16,7 +16,8 @@ import {
 } from "../dev/stack.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const stateDir = path.join(root, ".state");
+// Kept between runs (database, auth signing key); git-ignored.
+const stateDir = path.resolve(process.env.OVERTIME_STATE_DIR ?? path.join(root, ".state"));
 const log = (line: string) => console.log(`[dev] ${line}`);
 
 const webPort = Number(process.env.PORT ?? 3000);
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     log("starting embedded PostgreSQL…");
     const pg: LocalPostgres = await startLocalPostgres({
-      dataDir: devPostgresDir(root),
+      dataDir: devPostgresDir(stateDir),
       port: dbPort,
       persistent: true,
     });

@@ -1,0 +1,32 @@
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { api, readSse, signUp } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+let stack: TestStack;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { SIGNUP_CREDITS: "7" } });
+  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+});
+afterAll(async () => {
+  await sql?.end();
+  await stack?.close();
+});
+
+test("an account created later starts with SIGNUP_CREDITS, granted once, and chats are debited from it", async () => {
+  const email = `new-${randomUUID()}@example.com`;
+  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
+  for (const seed of ["one", "two"]) {
+    const events = await readSse(await user.chat({ message: `#sim tokens=50 rate=0 seed=${seed}` }));
+    expect(events.at(-1)?.event).toBe("done");
+  }
+  const ledger = await sql<{ kind: string; amount: number }[]>`
+    select l.kind, l.amount from credit_ledger l join auth.users u on u.id = l.user_id
+    where u.email = ${email} order by l.id`;
+  expect(ledger[0]).toEqual({ kind: "grant", amount: 7 });
+  expect(ledger.filter((entry) => entry.kind === "grant")).toHaveLength(1);
+  expect(ledger.filter((entry) => entry.kind === "debit")).toHaveLength(2);
+});
