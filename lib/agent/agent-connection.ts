@@ -4,12 +4,15 @@ import type { AgentHttpRequest } from "./transports/transport.ts";
 let dispatcher: Agent | undefined;
 
 /**
- * The connection pool for agent traffic. Agents may be silent for many minutes during a tool
- * call, so neither headers nor body ever time out here; the caller's AbortSignal and the session
- * budget bound every request instead. Created on first use, never at import time.
+ * Agents may be silent for many minutes during a tool call, so neither headers nor body ever time
+ * out (undici's defaults would cut a silent stream after 300 s); the caller's AbortSignal and the
+ * session budget bound every request instead.
  */
+export const AGENT_CONNECTION_TIMEOUTS = { bodyTimeout: 0, headersTimeout: 0 } as const;
+
+/** The connection pool for agent traffic; created on first use, never at import time. */
 function agentDispatcher(): Agent {
-  dispatcher ??= new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+  dispatcher ??= new Agent(AGENT_CONNECTION_TIMEOUTS);
   return dispatcher;
 }
 

@@ -71,6 +71,35 @@ describe("Checkpointer", () => {
     expect(retries).toBe(3);
   });
 
+  test("memory for unflushed output is bounded: past the limit the runner is told to wait until a write lands", async () => {
+    let release!: () => void;
+    let calls = 0;
+    const written: string[] = [];
+    const store: CheckpointStore = async (write) => {
+      calls++;
+      // The database is down: the first write hangs until it comes back.
+      if (calls === 1) await new Promise<void>((resolve) => (release = resolve));
+      written.push(write.text);
+      return "ok";
+    };
+    const checkpointer = new Checkpointer({ ...options, store, intervalMs: 1, maxBufferedBytes: 1000 });
+    checkpointer.push("x".repeat(10));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 50; i++) checkpointer.push("y".repeat(100));
+    expect(checkpointer.overLimit).toBe(true);
+    let drained = false;
+    const waiting = checkpointer.drained().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(drained).toBe(false);
+    release();
+    await waiting;
+    expect(drained).toBe(true);
+    expect(await checkpointer.flush()).toBe("ok");
+    expect(written.join("")).toBe("x".repeat(10) + "y".repeat(5000));
+  });
+
   test("after another writer takes the session, the writer is fenced and stops", async () => {
     const log = memoryLog();
     const checkpointer = new Checkpointer({ ...options, store: log.store });
