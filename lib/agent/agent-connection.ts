@@ -32,7 +32,10 @@ export interface AgentResponse {
  * `undici.request` rather than `fetch`: its body is a plain Node stream, which costs a fraction of
  * the memory of WHATWG streams per open connection — and a thousand idle agent streams are normal.
  */
-export async function sendAgentRequest(agentRequest: AgentHttpRequest, signal?: AbortSignal): Promise<AgentResponse> {
+export async function sendAgentRequest(
+  agentRequest: AgentHttpRequest,
+  signal?: AbortSignal,
+): Promise<AgentResponse> {
   const response = await request(agentRequest.url, {
     method: agentRequest.method as "GET" | "POST",
     headers: agentRequest.headers,
