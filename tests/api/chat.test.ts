@@ -123,3 +123,48 @@ test("a mid-stream provider error ends the session failed with its code, partial
   expect(simulatedText(seed, 100).startsWith(snapshot.output)).toBe(true);
   expect(snapshot.output.length).toBeGreaterThan(0);
 });
+
+test("a dropped connection to a detachable agent is re-attached at the cursor: the text is still exact", async () => {
+  const seed = "drop-bg";
+  const events = await readSse(
+    await alice.chat({
+      message: `#sim tokens=300 rate=0 seed=${seed} fault=drop@120`,
+      agent: "sim-openai-bg",
+    }),
+  );
+  expect(events.at(-1)?.event).toBe("done");
+  expect(textOfDeltas(events)).toBe(simulatedText(seed, 300));
+});
+
+test("agent HTTP errors before the stream end the session failed with a typed code", async () => {
+  for (const [fault, code] of [
+    ["http500", "server_error"],
+    ["http429", "rate_limited"],
+  ] as const) {
+    const events = await readSse(
+      await alice.chat({ message: `#sim tokens=10 fault=${fault}`, agent: "sim-chat" }),
+    );
+    const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+    expect(events.at(-1)?.event).toBe("error");
+    expect(JSON.parse(events.at(-1)!.data).code).toBe(code);
+    const snapshot = await (await alice.snapshot(sessionId)).json();
+    expect(snapshot).toMatchObject({ status: "failed", error: { code } });
+  }
+});
+
+test("a malformed frame from a connection-bound agent is an error event, and the partial output is kept", async () => {
+  const seed = "malformed";
+  const events = await readSse(
+    await alice.chat({
+      message: `#sim tokens=100 rate=0 seed=${seed} fault=malformed@30`,
+      agent: "sim-anthropic",
+    }),
+  );
+  const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+  expect(events.at(-1)?.event).toBe("error");
+  expect(JSON.parse(events.at(-1)!.data).code).toBe("malformed_frame");
+  const snapshot = await (await alice.snapshot(sessionId)).json();
+  expect(snapshot.status).toBe("failed");
+  expect(snapshot.output.length).toBeGreaterThan(0);
+  expect(simulatedText(seed, 100).startsWith(snapshot.output)).toBe(true);
+});
