@@ -44,6 +44,10 @@ export async function sendAgentRequest(
     dispatcher: agentDispatcher(),
   });
   const body = response.body;
+  // Errors reach readers through iteration (or text/json); this listener only keeps an error on a
+  // body nobody is reading (one we cancel, or that breaks before iteration starts) from being an
+  // unhandled 'error' event that takes the whole process down.
+  body.on("error", () => {});
   return {
     status: response.statusCode,
     ok: response.statusCode >= 200 && response.statusCode < 300,

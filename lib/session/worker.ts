@@ -47,12 +47,18 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     try {
       do {
         again = false;
+        let misses = 0;
         while (!stopped && running.size < concurrency) {
           const sessionId = await findClaimableSessionId(sql);
           if (!sessionId) break;
           // Claim before looking for the next one, so the same session is never started twice here.
           const claimed = await claimForBackground({ ...runInput, sessionId });
-          if ("notClaimed" in claimed) break;
+          if ("notClaimed" in claimed) {
+            // Another worker won the race for it; try the next one (bounded, in case of a hot loop).
+            if (++misses > 20) break;
+            continue;
+          }
+          misses = 0;
           const run = produceClaimedSession(claimed, { ...runInput, sessionId })
             .then(() => undefined)
             .catch((error) => logError("worker session failed", { workerId: id, sessionId, error }))

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
@@ -9,11 +10,11 @@ const ALICE = "a11ce000-0000-4000-8000-000000000001";
 let stack: TestStack;
 let sql: postgres.Sql;
 let alice: ReturnType<typeof api>;
+const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { LEASE_SECONDS: "3", CHAT_REQUESTS_PER_MINUTE: "1000" } });
-  await stack.startWorker();
-  await stack.startWorker();
+  workers.push(await stack.startWorker(), await stack.startWorker());
   sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
   alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
 });
@@ -21,6 +22,11 @@ afterAll(async () => {
   await sql?.end();
   await stack?.close();
 });
+
+/** Worker processes still running (a crashed worker's tsx wrapper exits with it). */
+function liveWorkers(): ChildProcess[] {
+  return workers.filter((child) => child.exitCode === null && child.signalCode === null);
+}
 
 async function startBackground(message: string, agent: string): Promise<string> {
   const response = await alice.chat({ message, agent, mode: "background" });
@@ -60,6 +66,10 @@ test("kill -9 of the worker running a detachable session: another worker re-atta
   const owner = await leaseOwner(sessionId);
   const pid = Number(owner.split("-")[1]);
   process.kill(pid, "SIGKILL");
+  workers.splice(
+    workers.findIndex((child) => child.pid === pid),
+    1,
+  );
   const events = await readSse(await alice.stream(sessionId));
   expect(events.at(-1)?.event).toBe("done");
   expect(textOfDeltas(events)).toBe(simulatedText(seed, 2000));
@@ -67,7 +77,7 @@ test("kill -9 of the worker running a detachable session: another worker re-atta
     await sql`select lease_owner, runner, epoch, seam_offsets from sessions where id = ${sessionId}`;
   expect(row!.epoch).toBeGreaterThanOrEqual(3);
   expect(row!.seam_offsets).toEqual([]);
-  await stack.startWorker();
+  workers.push(await stack.startWorker());
 });
 
 test("kill -9 during a connection-bound session: the partial output survives and continues after a seam", async () => {
@@ -75,7 +85,12 @@ test("kill -9 during a connection-bound session: the partial output survives and
   const sessionId = await startBackground(`#sim tokens=2000 rate=200 seed=${seed}`, "sim-chat");
   const owner = await leaseOwner(sessionId);
   const [before] = await sql`select durable_offset from sessions where id = ${sessionId}`;
-  process.kill(Number(owner.split("-")[1]), "SIGKILL");
+  const pid = Number(owner.split("-")[1]);
+  process.kill(pid, "SIGKILL");
+  workers.splice(
+    workers.findIndex((child) => child.pid === pid),
+    1,
+  );
   const snapshot = await waitFor(async () => {
     const body = await (await alice.snapshot(sessionId)).json();
     return body.status === "completed" ? body : undefined;
@@ -86,19 +101,25 @@ test("kill -9 during a connection-bound session: the partial output survives and
   const partial = Buffer.from(snapshot.output, "utf8").subarray(0, seam).toString("utf8");
   expect(simulatedText(seed, 2000).startsWith(partial)).toBe(true);
   expect(snapshot.offset).toBeGreaterThan(seam);
-  await stack.startWorker();
+  workers.push(await stack.startWorker());
 });
 
-test("cancel stops a session a worker is running; partial output kept", async () => {
+test("cancel stops a session a worker is running; partial output kept; the worker lives on", async () => {
   const sessionId = await startBackground("#sim tokens=3000 rate=100 seed=cancel-bg", "sim-openai-bg");
   await leaseOwner(sessionId);
+  const aliveBefore = liveWorkers().length;
+  const started = Date.now();
   const response = await alice.cancel(sessionId);
   expect(response.status).toBe(200);
   expect((await response.json()).status).toBe("cancelled");
+  // The worker itself stopped the run (well inside the grace period), and survived doing it.
+  expect(Date.now() - started).toBeLessThan(2500);
   const snapshot = await (await alice.snapshot(sessionId)).json();
   expect(snapshot.status).toBe("cancelled");
   expect(simulatedText("cancel-bg", 3000).startsWith(snapshot.output)).toBe(true);
   expect(snapshot.offset).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(liveWorkers()).toHaveLength(aliveBefore);
 });
 
 test("the reconciler recovers a session abandoned with an expired lease, from its durable offset", async () => {
@@ -140,4 +161,22 @@ test("auto mode sends a connection-bound agent whose recent sessions outlived th
   const live = await alice.chat({ message: "#sim tokens=20 rate=0", agent: "sim-chat" });
   expect(live.status).toBe(200);
   await readSse(live);
+});
+
+test("many sessions across several workers: each has exactly one producer and the exact text", async () => {
+  const ids = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => startBackground(`#sim tokens=60 rate=30 seed=many${i}`, "sim-chat")),
+  );
+  for (const [i, id] of ids.entries()) {
+    const events = await readSse(await alice.stream(id));
+    expect(events.at(-1)?.event).toBe("done");
+    expect(textOfDeltas(events)).toBe(simulatedText(`many${i}`, 60));
+  }
+  // One claim each (epoch 1 → 2) and every chunk written at that epoch: no second producer ever wrote.
+  const rows = await sql<{ id: string; epoch: number; chunk_epochs: number[] }[]>`
+    select s.id, s.epoch, array_agg(distinct c.epoch) as chunk_epochs
+    from sessions s join session_chunks c on c.session_id = s.id
+    where s.id = any(${ids}) group by s.id, s.epoch`;
+  expect(rows).toHaveLength(30);
+  for (const row of rows) expect(row).toMatchObject({ epoch: 2, chunk_epochs: [2] });
 });
