@@ -1,19 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { acceptSimRequest } from "./accept-request.ts";
 import { AnthropicEncoder } from "./anthropic-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import {
-  BodyError,
-  bearerToken,
-  contentText,
-  providerId,
-  readJsonBody,
-  SIMULATOR_TOKEN,
-  sendJson,
-} from "./http-io.ts";
+import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
 import { sendAnthropicError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
-import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
+import { countInputTokens } from "./sim-directives.ts";
 import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 const messagesRequestSchema = z.looseObject({
@@ -31,27 +24,21 @@ export async function handleAnthropicMessages(
   activity: SimActivity,
 ): Promise<void> {
   const apiKey = request.headers["x-api-key"] ?? bearerToken(request);
-  if (apiKey !== SIMULATOR_TOKEN) return sendAnthropicError(response, "unauthorized");
-  if (!request.headers["anthropic-version"]) {
+  if (apiKey === SIMULATOR_TOKEN && !request.headers["anthropic-version"]) {
     return sendAnthropicError(response, "invalid_request", "anthropic-version: header is required");
   }
-  let body: z.infer<typeof messagesRequestSchema>;
-  let settings: SimSettings;
-  try {
-    const result = messagesRequestSchema.safeParse(await readJsonBody(request));
-    if (!result.success)
-      return sendAnthropicError(response, "invalid_request", describeSchemaError(result.error));
-    body = result.data;
-    const lastUser = body.messages.findLast((message) => message.role === "user");
-    settings = parseSimSettings(contentText(lastUser?.content));
-  } catch (error) {
-    if (error instanceof BodyError || error instanceof SimDirectiveError) {
-      return sendAnthropicError(response, "invalid_request", error.message);
-    }
-    throw error;
-  }
-  if (settings.fault?.kind === "http500") return sendAnthropicError(response, "server_error");
-  if (settings.fault?.kind === "http429") return sendAnthropicError(response, "rate_limited");
+  const accepted = await acceptSimRequest(request, response, {
+    authorized: apiKey === SIMULATOR_TOKEN,
+    sendError: sendAnthropicError,
+    parse: (raw) => {
+      const result = messagesRequestSchema.safeParse(raw);
+      return result.success ? result.data : describeSchemaError(result.error);
+    },
+    lastUserText: (parsed) =>
+      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+  });
+  if (!accepted) return;
+  const { parsed: body, settings } = accepted;
 
   const texts = body.messages.map((message) => contentText(message.content));
   if (body.system) texts.push(contentText(body.system));

@@ -1,19 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { acceptSimRequest } from "./accept-request.ts";
 import { ChatCompletionsEncoder } from "./chat-completions-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import {
-  BodyError,
-  bearerToken,
-  contentText,
-  providerId,
-  readJsonBody,
-  SIMULATOR_TOKEN,
-  sendJson,
-} from "./http-io.ts";
+import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
 import { sendOpenAiError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
-import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
+import { countInputTokens } from "./sim-directives.ts";
 import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 const chatRequestSchema = z.looseObject({
@@ -31,24 +24,18 @@ export async function handleChatCompletions(
   response: ServerResponse,
   activity: SimActivity,
 ): Promise<void> {
-  if (bearerToken(request) !== SIMULATOR_TOKEN) return sendOpenAiError(response, "unauthorized");
-  let body: z.infer<typeof chatRequestSchema>;
-  let settings: SimSettings;
-  try {
-    const result = chatRequestSchema.safeParse(await readJsonBody(request));
-    if (!result.success)
-      return sendOpenAiError(response, "invalid_request", describeSchemaError(result.error));
-    body = result.data;
-    const lastUser = body.messages.findLast((message) => message.role === "user");
-    settings = parseSimSettings(contentText(lastUser?.content));
-  } catch (error) {
-    if (error instanceof BodyError || error instanceof SimDirectiveError) {
-      return sendOpenAiError(response, "invalid_request", error.message);
-    }
-    throw error;
-  }
-  if (settings.fault?.kind === "http500") return sendOpenAiError(response, "server_error");
-  if (settings.fault?.kind === "http429") return sendOpenAiError(response, "rate_limited");
+  const accepted = await acceptSimRequest(request, response, {
+    authorized: bearerToken(request) === SIMULATOR_TOKEN,
+    sendError: sendOpenAiError,
+    parse: (raw) => {
+      const result = chatRequestSchema.safeParse(raw);
+      return result.success ? result.data : describeSchemaError(result.error);
+    },
+    lastUserText: (parsed) =>
+      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+  });
+  if (!accepted) return;
+  const { parsed: body, settings } = accepted;
 
   const inputTokens = countInputTokens(body.messages.map((message) => contentText(message.content)));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { acceptSimRequest, type SendError } from "./accept-request.ts";
 import { BackgroundRun, type BackgroundRuns } from "./background-runs.ts";
 import { planGeneration, runGeneration } from "./generation.ts";
-import { BodyError, bearerToken, providerId, readJsonBody, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
-import { type ErrorKind, sendOpenAiError, sendOpenClawError } from "./protocol-errors.ts";
+import { bearerToken, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { sendOpenAiError, sendOpenClawError } from "./protocol-errors.ts";
 import { ResponsesEncoder } from "./responses-encoder.ts";
 import {
   describeSchemaError,
@@ -11,35 +12,23 @@ import {
   type ResponsesRequest,
   readResponsesRequest,
 } from "./responses-request.ts";
-import { countInputTokens, parseSimSettings, SimDirectiveError, type SimSettings } from "./sim-directives.ts";
+import { countInputTokens, type SimSettings } from "./sim-directives.ts";
 import { SseWriter } from "./sse-writer.ts";
 import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
-type SendError = (response: ServerResponse, kind: ErrorKind, message?: string) => void;
-
 /** Auth, body and `#sim` checks shared by both Responses front doors; undefined = already answered. */
-async function acceptRequest(
+function acceptRequest(
   request: IncomingMessage,
   response: ServerResponse,
   sendError: SendError,
   parse: (body: unknown) => ResponsesRequest | string,
 ): Promise<{ parsed: ResponsesRequest; settings: SimSettings } | undefined> {
-  if (bearerToken(request) !== SIMULATOR_TOKEN) return void sendError(response, "unauthorized");
-  let parsed: ResponsesRequest | string;
-  let settings: SimSettings;
-  try {
-    parsed = parse(await readJsonBody(request));
-    if (typeof parsed === "string") return void sendError(response, "invalid_request", parsed);
-    settings = parseSimSettings(parsed.lastUserText);
-  } catch (error) {
-    if (error instanceof BodyError || error instanceof SimDirectiveError) {
-      return void sendError(response, "invalid_request", error.message);
-    }
-    throw error;
-  }
-  if (settings.fault?.kind === "http500") return void sendError(response, "server_error");
-  if (settings.fault?.kind === "http429") return void sendError(response, "rate_limited");
-  return { parsed, settings };
+  return acceptSimRequest(request, response, {
+    authorized: bearerToken(request) === SIMULATOR_TOKEN,
+    sendError,
+    parse,
+    lastUserText: (parsed) => parsed.lastUserText,
+  });
 }
 
 function newEncoder(parsed: ResponsesRequest, openClaw: boolean): ResponsesEncoder {
