@@ -1,5 +1,5 @@
 import { ResponsesFrameMapper } from "./responses-events.ts";
-import { bearerJsonHeaders, type Transport } from "./transport.ts";
+import { bearerJsonHeaders, responsesInput, type Transport } from "./transport.ts";
 
 /**
  * OpenAI Responses in background mode: the run lives at the provider, every event has a
@@ -23,13 +23,7 @@ export const openAiBackgroundTransport: Transport = {
       url: `${agent.url}/responses`,
       headers,
       body: JSON.stringify({
-        model: agent.model,
-        input: request.messages.map((message) => ({
-          type: "message",
-          role: message.role,
-          content: message.content,
-        })),
-        ...(request.system ? { instructions: request.system } : {}),
+        ...responsesInput(agent, request),
         background: true,
         stream: true,
         store: true,

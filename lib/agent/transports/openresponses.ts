@@ -1,5 +1,5 @@
 import { ResponsesFrameMapper } from "./responses-events.ts";
-import { bearerJsonHeaders, type Transport } from "./transport.ts";
+import { bearerJsonHeaders, responsesInput, type Transport } from "./transport.ts";
 
 /**
  * The OpenClaw gateway's `/v1/responses`. Its request schema is strict (any unknown key is a 400),
@@ -16,13 +16,7 @@ export const openResponsesTransport: Transport = {
       url: `${agent.url}/v1/responses`,
       headers,
       body: JSON.stringify({
-        model: agent.model,
-        input: request.messages.map((message) => ({
-          type: "message",
-          role: message.role,
-          content: message.content,
-        })),
-        ...(request.system ? { instructions: request.system } : {}),
+        ...responsesInput(agent, request),
         stream: true,
       }),
     };

@@ -23,3 +23,19 @@ export function bearerJsonHeaders(token: string): Record<string, string> {
     accept: "text/event-stream",
   };
 }
+
+/**
+ * The fields every Responses-style request carries (OpenClaw and OpenAI): model, the conversation
+ * as input messages, and the system prompt as `instructions`. Each transport adds its own flags.
+ */
+export function responsesInput(agent: AgentConfig, request: AgentRequest): Record<string, unknown> {
+  return {
+    model: agent.model,
+    input: request.messages.map((message) => ({
+      type: "message",
+      role: message.role,
+      content: message.content,
+    })),
+    ...(request.system ? { instructions: request.system } : {}),
+  };
+}
