@@ -1,8 +1,7 @@
-import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createSql } from "../lib/db/client.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { benchSession, fmt } from "./support.ts";
+import { benchSession, fmt, postChat, sseEvents } from "./support.ts";
 
 export async function handoffGap(environment: BenchEnvironment): Promise<void> {
   const app = await environment.startApp({ LIVE_BUDGET_SECONDS: "2" });
@@ -12,22 +11,18 @@ export async function handoffGap(environment: BenchEnvironment): Promise<void> {
     const gaps: number[] = [];
     const deltaGaps: number[] = [];
     for (let run = 0; run < 5; run++) {
-      const response = await fetch(`${app.url}/api/chat`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ message: `#sim tokens=2000 rate=200 seed=gap${run}`, agent: "sim-openai-bg" }),
-      });
+      const response = await postChat(
+        app.url,
+        token,
+        `#sim tokens=2000 rate=200 seed=gap${run}`,
+        undefined,
+        "sim-openai-bg",
+      );
       let lastLive = 0;
       let previous = 0;
       let sessionId = "";
       let handoffOffset = 0;
-      const reader = response
-        .body!.pipeThrough(new TextDecoderStream())
-        .pipeThrough(new EventSourceParserStream())
-        .getReader();
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      for await (const value of sseEvents(response)) {
         if (value.event === "session") sessionId = JSON.parse(value.data).sessionId;
         if (value.event === "delta") {
           const at = performance.now();
@@ -40,19 +35,12 @@ export async function handoffGap(environment: BenchEnvironment): Promise<void> {
       const stream = await fetch(`${app.url}/api/sessions/${sessionId}/stream?offset=${handoffOffset}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      const tail = stream
-        .body!.pipeThrough(new TextDecoderStream())
-        .pipeThrough(new EventSourceParserStream())
-        .getReader();
-      while (true) {
-        const { done, value } = await tail.read();
-        if (done) break;
+      for await (const value of sseEvents(stream)) {
         if (value.event === "delta") {
           gaps.push(performance.now() - lastLive);
           break;
         }
       }
-      await tail.cancel();
     }
     console.log(
       "\nHandoff gap, local worker (last live delta → first background delta at a reader, 5 runs, 200 tokens/s)",

@@ -25,18 +25,30 @@ export async function benchSession(sql: Sql, overrides: Partial<StartSessionInpu
   return started;
 }
 
+/** The SSE events of a response, as they arrive. */
+export async function* sseEvents(response: Response): AsyncGenerator<{ event?: string; data: string }> {
+  const reader = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** The text `pick` finds in each event, stamped with its arrival time. */
 export async function readSsePieces(
   response: Response,
   pick: (event: string | undefined, data: string) => string | null,
 ) {
   const pieces: { text: string; at: number }[] = [];
-  const reader = response
-    .body!.pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of sseEvents(response)) {
     const at = nowMs();
     const text = pick(value.event, value.data);
     if (text) pieces.push({ text, at });
@@ -66,11 +78,12 @@ export function postChat(
   token: string,
   message: string,
   signal?: AbortSignal,
+  agent?: string,
 ): Promise<Response> {
   return fetch(`${appUrl}/api/chat`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ message, mode: "live" }),
+    body: JSON.stringify({ message, mode: "live", ...(agent ? { agent } : {}) }),
     signal,
   });
 }
