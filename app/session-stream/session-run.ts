@@ -318,10 +318,8 @@ export class SessionRun {
     const sessionId = this.#state.sessionId;
     if (sessionId === null || this.#disposed) return;
     try {
-      const snapshot = await fetchSessionSnapshot(sessionId);
-      if (this.#disposed) return;
-      this.#log.extendFromSnapshot(snapshot.output, snapshot.offset);
-      this.#adoptSnapshot(snapshot);
+      const snapshot = await this.#pullSnapshot(sessionId);
+      if (!snapshot) return;
       if (isTerminal(snapshot.status) && this.#state.phase !== "finished") {
         this.#closeTail();
         this.#stopSnapshotRefresh();
@@ -331,6 +329,15 @@ export class SessionRun {
       if (error instanceof ApiError && error.status === 401) this.#hooks.onUnauthorized();
       else console.warn(`Could not refresh session ${sessionId}.`, error);
     }
+  }
+
+  /** Reads the snapshot and takes in what it adds (bytes, status, runner); null once disposed. */
+  async #pullSnapshot(sessionId: string): Promise<SessionSnapshot | null> {
+    const snapshot = await fetchSessionSnapshot(sessionId);
+    if (this.#disposed) return null;
+    this.#log.extendFromSnapshot(snapshot.output, snapshot.offset);
+    this.#adoptSnapshot(snapshot);
+    return snapshot;
   }
 
   #adoptSnapshot(snapshot: SessionSnapshot): void {
@@ -376,10 +383,8 @@ export class SessionRun {
     const sessionId = this.#state.sessionId;
     if (sessionId === null || this.#disposed) return;
     try {
-      const snapshot = await fetchSessionSnapshot(sessionId);
-      if (this.#disposed) return;
-      this.#log.extendFromSnapshot(snapshot.output, snapshot.offset);
-      this.#adoptSnapshot(snapshot);
+      const snapshot = await this.#pullSnapshot(sessionId);
+      if (!snapshot) return;
       if (isTerminal(snapshot.status)) {
         this.#stopSnapshotRefresh();
         this.#update({ phase: "finished", stopping: false });
