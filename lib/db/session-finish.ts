@@ -1,3 +1,4 @@
+import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import type { SessionStatus } from "./sessions.ts";
@@ -34,7 +35,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     >`select epoch, status, runner, user_id, conversation_id, durable_offset from sessions
       where id = ${input.sessionId} for update`;
     if (!session || session.epoch !== input.epoch) return "fenced" as const;
-    const alreadyFinished = ["completed", "failed", "cancelled"].includes(session.status);
+    const alreadyFinished = isTerminal(session.status);
     if (!alreadyFinished) {
       await tx`
         update sessions
@@ -84,7 +85,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
 export async function markInterrupted(sql: Sql, sessionId: string, epoch: number): Promise<"ok" | "fenced"> {
   const rows = await sql`
     update sessions set status = 'interrupted', updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in ('live', 'background')
+    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.interrupt.from))})
     returning durable_offset, pg_notify(${SESSION_LOG_CHANNEL},
       json_build_object('s', id::text, 'o', durable_offset, 'st', 'interrupted')::text)`;
   return rows.length === 1 ? "ok" : "fenced";

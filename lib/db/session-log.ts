@@ -1,3 +1,4 @@
+import { statusList, TERMINAL_STATUSES } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 
 /** The NOTIFY channel every log append and status change is announced on. */
@@ -58,7 +59,7 @@ export async function appendCheckpoint(
       where id = ${write.sessionId}
         and epoch = ${write.epoch}
         and durable_offset = ${write.startOffset}
-        and status not in ('completed', 'failed', 'cancelled')
+        and status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
       returning id
     ), appended as (
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch)

@@ -1,7 +1,7 @@
 import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
 import { finishSession } from "../db/session-finish.ts";
-import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
+import { claimNextSession, claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
@@ -44,36 +44,59 @@ export interface ClaimedSession {
   detachable: boolean;
 }
 
-/** The claim step alone (the local worker claims before it starts the next one). */
+/** Claims the session named by a dispatch (the Trigger.dev task; `expectedEpoch` is the dispatch's). */
 export async function claimForBackground(
   input: BackgroundRunInput,
 ): Promise<ClaimedSession | { notClaimed: true; offset: number }> {
   const sql = input.sql ?? getSql();
   const env = input.env ?? getEnv();
-  const current = await getSession(sql, input.sessionId);
-  if (!current) return { notClaimed: true, offset: 0 };
-  const agent = findAgent(env, current.agent);
+  const session = await claimSession(sql, input.sessionId, {
+    ...claimOptions(input, env),
+    expectedEpoch: input.expectedEpoch,
+  });
+  if (!session)
+    return { notClaimed: true, offset: (await getSession(sql, input.sessionId))?.durableOffset ?? 0 };
+  return (await withAgent(sql, env, session, input)) ?? { notClaimed: true, offset: session.durableOffset };
+}
+
+/** Claims whichever session waits longest for a background runner (the local worker); null if none. */
+export async function claimNextForBackground(
+  input: Omit<BackgroundRunInput, "sessionId">,
+): Promise<ClaimedSession | "none" | "unrunnable"> {
+  const sql = input.sql ?? getSql();
+  const env = input.env ?? getEnv();
+  const session = await claimNextSession(sql, claimOptions(input, env));
+  if (!session) return "none";
+  return (await withAgent(sql, env, session, input)) ?? "unrunnable";
+}
+
+function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: Env) {
+  const detachableAgents = listAgents(env)
+    .filter(isDetachable)
+    .map((agent) => agent.name);
+  return { runner: input.runner, owner: input.owner, leaseSeconds: env.LEASE_SECONDS, detachableAgents };
+}
+
+/** The claimed session with its agent, or undefined (and the session failed) if the agent is gone. */
+async function withAgent(
+  sql: Sql,
+  env: Env,
+  session: SessionRow,
+  input: Pick<BackgroundRunInput, "runner">,
+): Promise<ClaimedSession | undefined> {
+  const agent = findAgent(env, session.agent);
   if (!agent) {
     // Nobody can ever run it (the agent was removed from AGENTS): end it rather than retry forever.
-    await failUnrunnable(sql, current.id, current.agent);
-    return { notClaimed: true, offset: current.durableOffset };
+    await failUnrunnable(sql, session.id, session.agent);
+    return undefined;
   }
-  const detachable = isDetachable(agent);
-  const session = await claimSession(sql, input.sessionId, {
-    runner: input.runner,
-    owner: input.owner,
-    leaseSeconds: env.LEASE_SECONDS,
-    expectedEpoch: input.expectedEpoch,
-    detachable,
-  });
-  if (!session) return { notClaimed: true, offset: current.durableOffset };
   logInfo("background runner claimed session", {
     sessionId: session.id,
     epoch: session.epoch,
     runner: input.runner,
     offset: session.durableOffset,
   });
-  return { session, agent, detachable };
+  return { session, agent, detachable: isDetachable(agent) };
 }
 
 /** Produces a claimed session until it ends, is cancelled, fenced, or yielded. */

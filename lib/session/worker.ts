@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "../db/client.ts";
-import { DISPATCH_CHANNEL, findClaimableSessionId } from "../db/session-lease.ts";
+import { DISPATCH_CHANNEL } from "../db/session-lease.ts";
 import type { Env } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
-import { claimForBackground, produceClaimedSession } from "./background.ts";
+import { claimNextForBackground, produceClaimedSession } from "./background.ts";
 
 export interface LocalWorkerOptions {
   sql: Sql;
@@ -47,18 +47,12 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     try {
       do {
         again = false;
-        let misses = 0;
         while (!stopped && running.size < concurrency) {
-          const sessionId = await findClaimableSessionId(sql);
-          if (!sessionId) break;
-          // Claim before looking for the next one, so the same session is never started twice here.
-          const claimed = await claimForBackground({ ...runInput, sessionId });
-          if ("notClaimed" in claimed) {
-            // Another worker won the race for it; try the next one (bounded, in case of a hot loop).
-            if (++misses > 20) break;
-            continue;
-          }
-          misses = 0;
+          // One statement finds and takes the session (SKIP LOCKED), so workers never race for one.
+          const claimed = await claimNextForBackground(runInput);
+          if (claimed === "none") break;
+          if (claimed === "unrunnable") continue;
+          const sessionId = claimed.session.id;
           const run = produceClaimedSession(claimed, { ...runInput, sessionId })
             .then(() => undefined)
             .catch((error) => logError("worker session failed", { workerId: id, sessionId, error }))
