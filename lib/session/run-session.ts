@@ -9,7 +9,7 @@ import {
   streamAgent,
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
-import { finishSession } from "../db/session-finish.ts";
+import { type FinishSessionInput, finishSession } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
@@ -39,6 +39,8 @@ export interface RunSessionInput {
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
   clock?: Clock;
+  /** Ends the session (default: `finishSession` on `sql`). */
+  finish?: (finish: FinishSessionInput) => Promise<"ok" | "fenced">;
 }
 
 export type RunOutcome =
@@ -190,7 +192,8 @@ async function finishWith(
   cost: number | null,
   error: { code: string; message: string } | null,
 ): Promise<RunOutcome> {
-  const result = await finishSession(input.sql, {
+  const finish = input.finish ?? ((finishing: FinishSessionInput) => finishSession(input.sql, finishing));
+  const result = await finish({
     sessionId: input.sessionId,
     epoch: input.epoch,
     status: outcome.kind,

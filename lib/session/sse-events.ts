@@ -11,7 +11,4 @@ export function writeSessionEvent(writer: SseWriter, event: SessionEvent): void 
   writer.send(type, data);
 }
 
-/** Whether an event ends a reader's stream. */
-export function isFinalEvent(event: SessionEvent): boolean {
-  return event.type === "done" || event.type === "error" || event.type === "handoff";
-}
+export { isFinalEvent } from "./events.ts";

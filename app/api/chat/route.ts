@@ -3,10 +3,10 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getEnv } from "@/lib/env.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
-import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
+import { sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
-import { isFinalEvent, writeSessionEvent } from "@/lib/session/sse-events.ts";
+import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -37,23 +37,8 @@ export const POST = route(async (request) => {
     );
   }
 
-  let unsubscribe = () => {};
-  const stream = createSseStream(
-    (writer) => {
-      writer.send("session", {
-        sessionId: started.sessionId,
-        conversationId: started.conversationId,
-        status: "live",
-        offset: 0,
-      });
-      unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event);
-        if (isFinalEvent(event)) writer.close();
-      });
-    },
-    { signal: request.signal, onClose: () => unsubscribe() },
-  );
+  const live = streamLiveChat(started, request.signal);
   // The runner outlives the response: a client that goes away does not stop the session.
-  after(started.run());
-  return sseResponse(stream);
+  after(live.run);
+  return sseResponse(live.body);
 });
