@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { claimNextSession } from "../../lib/db/session-lease.ts";
 import { getEnv } from "../../lib/env.ts";
 import { type LocalWorker, startLocalWorker } from "../../lib/session/worker.ts";
 import { waitFor } from "../support/api.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
-const ALICE = "a11ce000-0000-4000-8000-000000000001";
-const database = await createTestDatabase();
-const sql = createSql(database.url, 4);
-let simulator: AgentSimulator;
-
-beforeAll(async () => {
-  simulator = await startAgentSimulator({ port: 0 });
-});
-afterAll(async () => {
-  await simulator?.close();
-  await sql.end();
-  await database.drop();
-});
+const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
 
 /** `count` sessions waiting for a background runner (status background, nobody holds the lease). */
 async function waitingSessions(count: number, message: string): Promise<string[]> {
@@ -39,7 +26,7 @@ test("claims racing on separate connections each take a different session in one
   const callers = 8;
   const perCaller = 15;
   const ids = await waitingSessions(callers * perCaller, "#sim tokens=3 rate=0");
-  const pools: Sql[] = Array.from({ length: callers }, () => createSql(database.url, 1));
+  const pools: Sql[] = Array.from({ length: callers }, () => createSql(databaseUrl, 1));
   try {
     const options = { runner: "worker" as const, owner: "race", leaseSeconds: 30, detachableAgents: [] };
     const results = await Promise.all(
@@ -64,7 +51,7 @@ test("claims racing on separate connections each take a different session in one
 
 test("several workers over many waiting sessions: each runs every session it claims exactly once, with no sweep", async () => {
   const ids = await waitingSessions(40, "#sim tokens=3 rate=0 seed=race");
-  const env = getEnv({ DATABASE_URL: database.url, AGENT_SIM_URL: simulator.url, LEASE_SECONDS: "30" });
+  const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl(), LEASE_SECONDS: "30" });
   const workers: LocalWorker[] = [];
   try {
     // The sweep (the local reconciler) is an hour away: only the claim loop itself can pick them up.

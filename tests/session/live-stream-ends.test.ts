@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { describe, expect, test } from "vitest";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
 import { markInterrupted } from "../../lib/db/session-finish.ts";
@@ -11,21 +10,9 @@ import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { type LiveSteps, runLiveSession } from "../../lib/session/live.ts";
 import { streamLiveChat } from "../../lib/session/live-response.ts";
 import { readSse } from "../support/api.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
-const ALICE = "a11ce000-0000-4000-8000-000000000001";
-const database = await createTestDatabase();
-const sql = createSql(database.url, 4);
-let simulator: AgentSimulator;
-
-beforeAll(async () => {
-  simulator = await startAgentSimulator({ port: 0 });
-});
-afterAll(async () => {
-  await simulator?.close();
-  await sql.end();
-  await database.drop();
-});
+const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
 
 /** Runs a live session to its end and returns every event its client would have seen. */
 async function runLive(options: {
@@ -35,7 +22,7 @@ async function runLive(options: {
   sessionId?: string;
   fence?: boolean;
 }) {
-  const env = getEnv({ DATABASE_URL: database.url, AGENT_SIM_URL: simulator.url, LIVE_BUDGET_SECONDS: "1" });
+  const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl(), LIVE_BUDGET_SECONDS: "1" });
   const started = await startSession(sql, {
     userId: ALICE,
     message: options.message,
@@ -127,8 +114,8 @@ describe("every path of a live runner ends its client's stream", () => {
   });
 
   test("the database is unreachable from the start: error internal", async () => {
-    const dead = createSql(database.url.replace(/:(\d+)\//, ":1/"), 1);
-    const env = getEnv({ DATABASE_URL: database.url, AGENT_SIM_URL: simulator.url });
+    const dead = createSql(databaseUrl.replace(/:(\d+)\//, ":1/"), 1);
+    const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl() });
     const feed = new SessionFeed();
     const events: SessionEvent[] = [];
     feed.subscribe((event) => events.push(event));
