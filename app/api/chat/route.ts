@@ -1,6 +1,7 @@
 import { after } from "next/server";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
+import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
@@ -38,6 +39,7 @@ export const POST = route(async (request) => {
   }
 
   let unsubscribe = () => {};
+  let ended = false;
   const stream = createSseStream(
     (writer) => {
       writeWireEvent(writer, {
@@ -51,10 +53,20 @@ export const POST = route(async (request) => {
       });
       unsubscribe = started.feed.subscribe((event) => {
         writeSessionEvent(writer, event, started.epoch);
-        if (isFinalEvent(event)) writer.close();
+        if (isFinalEvent(event)) {
+          ended = true;
+          writer.close();
+        }
       });
     },
-    { signal: request.signal, onClose: () => unsubscribe() },
+    {
+      signal: request.signal,
+      onClose: () => {
+        unsubscribe();
+        // Nobody watches this session to its end any more: it notifies when it ends (DESIGN §7).
+        if (!ended) void markClientLeft(sql, started.sessionId);
+      },
+    },
   );
   // The runner outlives the response: a client that goes away does not stop the session.
   after(started.run());
