@@ -1,6 +1,6 @@
 import { createSseStream } from "../http/sse.ts";
 import { logError } from "../log.ts";
-import { writeSessionEvent } from "./sse-events.ts";
+import { writeSessionEvent, writeWireEvent } from "./sse-events.ts";
 import type { StartedChat } from "./start-chat.ts";
 
 /**
@@ -11,19 +11,24 @@ import type { StartedChat } from "./start-chat.ts";
 export function streamLiveChat(
   started: Extract<StartedChat, { kind: "live" }>,
   signal: AbortSignal,
+  /** The client went away before the end (it is then notified when the session ends, DESIGN §7). */
+  onClientLeft: () => void = () => {},
 ): { body: ReadableStream<Uint8Array>; run: Promise<void> } {
   let run!: Promise<void>;
   let unsubscribe = () => {};
   const body = createSseStream(
     (writer) => {
-      writer.send("session", {
+      writeWireEvent(writer, {
+        type: "session",
         sessionId: started.sessionId,
         conversationId: started.conversationId,
         status: "live",
+        runner: "live",
         offset: 0,
+        seams: [],
       });
       unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event);
+        writeSessionEvent(writer, event, started.epoch);
         if (started.feed.ended) writer.close();
       });
       run = started
@@ -40,7 +45,13 @@ export function streamLiveChat(
           writer.close();
         });
     },
-    { signal, onClose: () => unsubscribe() },
+    {
+      signal,
+      onClose: () => {
+        unsubscribe();
+        if (!started.feed.ended) onClientLeft();
+      },
+    },
   );
   return { body, run };
 }

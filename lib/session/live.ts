@@ -6,6 +6,7 @@ import { getSession } from "../db/sessions.ts";
 import type { Env } from "../env.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
 import type { SessionFeed } from "./events.ts";
@@ -48,6 +49,9 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
     const produced = await produceLive(input, steps);
     offset = produced?.offset;
     if (produced?.kind === "budget") await handOff(input, steps, produced.offset);
+    // Ended here: a client that left (or credits that ran out) may have enqueued notifications.
+    else if (produced && produced.kind !== "fenced")
+      await dispatchSessionNotifications(input.sql, input.env, input.sessionId);
   } catch (error) {
     logError("live runner failed", { sessionId: input.sessionId, userId: input.userId, error });
     await failLive(input, steps, offset);

@@ -139,7 +139,7 @@ describe("every path of a live runner ends its client's stream", () => {
 
 describe("the live response closes when its runner is done", () => {
   const started = (run: () => Promise<void>) =>
-    ({ kind: "live", sessionId: "s", conversationId: "c", feed: new SessionFeed(), run }) as const;
+    ({ kind: "live", sessionId: "s", conversationId: "c", epoch: 1, feed: new SessionFeed(), run }) as const;
 
   test("a runner that returns without a final event: the stream ends with error internal", async () => {
     const { body, run } = streamLiveChat(

@@ -1,6 +1,7 @@
 import { after } from "next/server";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
+import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
@@ -37,7 +38,7 @@ export const POST = route(async (request) => {
     );
   }
 
-  const live = streamLiveChat(started, request.signal);
+  const live = streamLiveChat(started, request.signal, () => void markClientLeft(sql, started.sessionId));
   // The runner outlives the response: a client that goes away does not stop the session.
   after(live.run);
   return sseResponse(live.body);
