@@ -34,7 +34,12 @@ export interface RunSessionInput {
   yieldSignal?: AbortSignal;
   feed?: SessionFeed;
   /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
-  onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
+  onProgress?: (progress: {
+    stage: string | null;
+    outputTokens: number;
+    elapsedMs: number;
+    estimated: boolean;
+  }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
@@ -94,6 +99,19 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   let cursor = input.cursor;
   let usage: { inputTokens: number; outputTokens: number } | null = null;
   let textEvents = 0;
+  let stage: string | null = null;
+  /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
+  const reportProgress = (agentCursor: AgentCursor | undefined) => {
+    const progress = {
+      stage,
+      outputTokens: usage?.outputTokens ?? textEvents,
+      elapsedMs: clock.now() - startedAt,
+      estimated: usage === null,
+    };
+    checkpointer.push("", { cursor: agentCursor, progress });
+    input.feed?.emit({ type: "progress", ...progress });
+    input.onProgress?.(progress);
+  };
   let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
 
   try {
@@ -109,17 +127,12 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
             input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
             if (checkpointer.overLimit) await checkpointer.drained();
           } else if (event.type === "progress") {
-            const progress = {
-              stage: event.stage,
-              outputTokens: usage?.outputTokens ?? textEvents,
-              elapsedMs: clock.now() - startedAt,
-            };
-            checkpointer.push("", { cursor: event.cursor, progress });
-            input.feed?.emit({ type: "progress", ...progress });
-            input.onProgress?.(progress);
+            stage = event.stage;
+            reportProgress(event.cursor);
           } else if (event.type === "usage") {
             usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
-            if (event.cursor) checkpointer.push("", { cursor: event.cursor });
+            // The agent's own count replaces the estimate as soon as it gives one.
+            reportProgress(event.cursor);
           } else if (event.type === "done") {
             terminal = { kind: "completed" };
           } else {
