@@ -1,6 +1,7 @@
 import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
+import { encodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import type { SessionStatus } from "./sessions.ts";
 
@@ -76,7 +77,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
     await tx`select pg_notify(${SESSION_LOG_CHANNEL},
-      ${JSON.stringify({ s: input.sessionId, o: session.durable_offset, st: status })})`;
+      ${encodeNotify(SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status })})`;
     return "ok" as const;
   });
 }

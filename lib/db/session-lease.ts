@@ -1,18 +1,19 @@
 import {
   ACTIVE_STATUSES,
   AWAITING_RUNNER_STATUSES,
-  LIVE_RUNNER_STATUSES,
   statusList,
   TERMINAL_STATUSES,
+  TRANSITIONS,
 } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
+import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import { type RunnerKind, type SessionRow, toSessionRow } from "./sessions.ts";
 
 /** NOTIFY channel that wakes local workers when a session needs a background runner. */
-export const DISPATCH_CHANNEL = "session_dispatch";
+export const DISPATCH_CHANNEL = "session_dispatch" satisfies NotifyChannel;
 /** NOTIFY channel that tells whichever process runs a session to stop it. */
-export const CONTROL_CHANNEL = "session_control";
+export const CONTROL_CHANNEL = "session_control" satisfies NotifyChannel;
 
 const ACTIVE = statusList(ACTIVE_STATUSES);
 const AWAITING_RUNNER = statusList(AWAITING_RUNNER_STATUSES);
@@ -35,7 +36,7 @@ export async function handOffToBackground(
     update sessions
     set epoch = epoch + 1, status = 'background', runner = null, lease_owner = null,
         lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(LIVE_RUNNER_STATUSES))})
+    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.handOff.from))})
     returning epoch, pg_notify(${SESSION_LOG_CHANNEL},
       json_build_object('s', id::text, 'o', durable_offset, 'st', 'background')::text)`;
   return row?.epoch ?? null;
@@ -61,17 +62,19 @@ function claimed(sql: Sql, options: ClaimOptions) {
   return sql`
     epoch = s.epoch + 1, status = 'background', runner = ${options.runner}, lease_owner = ${options.owner},
     lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds}),
-    seam_offsets = case when not (${JSON.stringify(options.detachableAgents)}::jsonb ? s.agent)
+    seam_offsets = case when not (${sql.json([...options.detachableAgents])}::jsonb ? s.agent)
                             and s.durable_offset > 0 and not (s.durable_offset = any(s.seam_offsets))
                         then array_append(s.seam_offsets, s.durable_offset) else s.seam_offsets end,
     updated_at = now()`;
 }
 
-/** Waiting for a runner (nobody holds it) or its producer's lease expired (a crash, a killed route). */
+/**
+ * Waiting for a runner: nobody holds it. A producer whose lease expired is not claimable directly:
+ * recovery (`expire`, then a dispatch) makes it so, the one way a lost producer is replaced.
+ */
 function claimable(sql: Sql) {
   return sql`
-    s.status in (${sql.unsafe(ACTIVE)}) and not s.cancel_requested
-    and (s.lease_owner is null and s.status in (${sql.unsafe(AWAITING_RUNNER)}) or s.lease_expires_at < now())`;
+    s.status in (${sql.unsafe(AWAITING_RUNNER)}) and not s.cancel_requested and s.lease_owner is null`;
 }
 
 /**
@@ -161,7 +164,7 @@ export async function fenceOutRunner(sql: Sql, sessionId: string): Promise<numbe
 
 /** Wakes local workers. */
 export async function notifyDispatch(sql: Sql, sessionId: string, epoch: number): Promise<void> {
-  await sql`select pg_notify(${DISPATCH_CHANNEL}, ${JSON.stringify({ s: sessionId, e: epoch })})`;
+  await sql`select pg_notify(${DISPATCH_CHANNEL}, ${encodeNotify(DISPATCH_CHANNEL, { s: sessionId, e: epoch })})`;
 }
 
 /** A runner that stops without finishing (shutdown) hands the session back for another to claim now. */
@@ -170,10 +173,11 @@ export async function releaseLease(
   sessionId: string,
   epoch: number,
   leaseSeconds: number,
-): Promise<void> {
-  await sql`
+): Promise<"ok" | "fenced"> {
+  const rows = await sql`
     update sessions set lease_owner = null, runner = null, updated_at = now(),
                         lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
     where id = ${sessionId} and epoch = ${epoch} and status not in (${sql.unsafe(TERMINAL)})
     returning pg_notify(${DISPATCH_CHANNEL}, json_build_object('s', id::text, 'e', epoch)::text)`;
+  return rows.length === 1 ? "ok" : "fenced";
 }

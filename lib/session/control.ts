@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { decodeNotify } from "../db/notify-payloads.ts";
 import { CONTROL_CHANNEL } from "../db/session-lease.ts";
 
 interface Running {
@@ -25,16 +26,9 @@ export async function registerRunner(
   sql: Sql,
   sessionId: string,
 ): Promise<{ signal: AbortSignal; yieldSignal: AbortSignal; release(): void }> {
-  globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (payload) => {
-    let message: { s?: unknown; a?: unknown };
-    try {
-      message = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (message.a === "cancel" && typeof message.s === "string") {
-      running().get(message.s)?.cancel.abort("cancel");
-    }
+  globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (raw) => {
+    const message = decodeNotify(CONTROL_CHANNEL, raw);
+    if (message?.a === "cancel") running().get(message.s)?.cancel.abort("cancel");
   });
   await globalForControl.overtimeControlListening;
   const entry: Running = { cancel: new AbortController(), yield: new AbortController() };

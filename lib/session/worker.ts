@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Sql } from "../db/client.ts";
 import { DISPATCH_CHANNEL } from "../db/session-lease.ts";
 import type { Env } from "../env.ts";
+import { localWorkerDispatcher } from "../jobs/dispatch.ts";
 import { logError, logInfo } from "../log.ts";
 import { claimNextForBackground, produceClaimedSession } from "./background.ts";
+import { recoverExpiredSessions } from "./reconcile.ts";
 
 export interface LocalWorkerOptions {
   sql: Sql;
@@ -25,7 +27,9 @@ export interface LocalWorker {
 /**
  * The local background engine: woken by NOTIFY on dispatch, it claims sessions by lease
  * (FOR UPDATE SKIP LOCKED, epoch + 1) and runs them with the same code as the Trigger.dev task.
- * Its periodic sweep is the reconciler: a session whose producer's lease expired is claimed again.
+ * Its periodic sweep runs the one recovery path (`recoverExpiredSessions`, as the scheduled
+ * reconcile-sessions task does): a session whose producer's lease expired is re-dispatched at a new
+ * epoch, which wakes the workers to claim it.
  */
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const { sql, env } = options;
@@ -71,7 +75,13 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   };
 
   const listener = await sql.listen(DISPATCH_CHANNEL, () => void claimLoop());
-  const sweep = setInterval(() => void claimLoop(), options.reconcileMs ?? 2000);
+  const recover = async () => {
+    await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) }).catch((error) =>
+      logError("worker recovery sweep failed", { workerId: id, error }),
+    );
+    await claimLoop();
+  };
+  const sweep = setInterval(() => void recover(), options.reconcileMs ?? 2000);
   void claimLoop();
   logInfo("local worker started", { workerId: id, concurrency });
 

@@ -67,3 +67,26 @@ test("several workers over many waiting sessions: each runs every session it cla
     await Promise.all(workers.map((worker) => worker.stop()));
   }
 });
+
+test("a claim marks a seam at the durable offset for a connection-bound agent only", async () => {
+  await sql`update sessions set status = 'completed' where status <> 'completed'`;
+  const [conversation] = await sql`insert into conversations (user_id) values (${ALICE}) returning id`;
+  const options = {
+    runner: "worker" as const,
+    owner: "seams",
+    leaseSeconds: 30,
+    detachableAgents: ["sim-openai-bg"],
+  };
+  for (const [agent, seams] of [
+    ["sim-openai-bg", []],
+    ["sim-chat", [120]],
+    ["sim-openai-bg", []],
+    ["sim-chat", [120]],
+  ] as const) {
+    await sql`
+      insert into sessions (user_id, conversation_id, agent, status, epoch, durable_offset)
+      values (${ALICE}, ${conversation!.id}, ${agent}, 'background', 3, 120)`;
+    const claimed = await claimNextSession(sql, options);
+    expect({ agent, seams: claimed?.seamOffsets }).toEqual({ agent, seams });
+  }
+});
