@@ -114,13 +114,3 @@ export class SessionNotifications {
     for (const listener of listeners) listener(change);
   }
 }
-
-const globalForNotifications = globalThis as unknown as {
-  overtimeSessionNotifications?: SessionNotifications;
-};
-
-/** The process-wide hub on the process-wide pool. */
-export function getSessionNotifications(sql: Sql): SessionNotifications {
-  globalForNotifications.overtimeSessionNotifications ??= new SessionNotifications(sql);
-  return globalForNotifications.overtimeSessionNotifications;
-}

@@ -7,8 +7,9 @@ import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { buildAgentRequest } from "./agent-request.ts";
-import { registerRunner } from "./control.ts";
+import { postgresRunPorts, type SessionObserver, type SessionProgressReport } from "./run-ports.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
+import { sessionRuntime } from "./runtime.ts";
 
 export interface BackgroundRunInput {
   sessionId: string;
@@ -21,7 +22,9 @@ export interface BackgroundRunInput {
   signal?: AbortSignal;
   /** Stops producing but leaves the session to another runner (worker shutting down). */
   yieldSignal?: AbortSignal;
-  onProgress?: (progress: unknown) => void;
+  onProgress?: (progress: SessionProgressReport) => void;
+  /** Followers of the run (Realtime, metering). */
+  observers?: SessionObserver[];
   sql?: Sql;
   env?: Env;
 }
@@ -109,14 +112,14 @@ export async function produceClaimedSession(
   const env = input.env ?? getEnv();
   const { session, agent, detachable } = claimed;
   const cursor = detachable ? parseCursor(session.agentCursor) : undefined;
-  const control = await registerRunner(sql, session.id);
+  const control = await sessionRuntime(sql).runners.register(session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
     const request = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
-      sql,
+      ports: postgresRunPorts(sql, { observers: backgroundObservers(input) }),
       sessionId: session.id,
       epoch: session.epoch,
       agent,
@@ -131,7 +134,6 @@ export async function produceClaimedSession(
         leaseSeconds: env.LEASE_SECONDS,
       },
       startedAt: session.startedAt?.getTime(),
-      onProgress: input.onProgress,
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
@@ -143,6 +145,14 @@ export async function produceClaimedSession(
   } finally {
     control.release();
   }
+}
+
+function backgroundObservers(input: BackgroundRunInput): SessionObserver[] {
+  const { onProgress } = input;
+  const mirror: SessionObserver[] = onProgress
+    ? [{ onProgress: ({ sessionId: _, ...progress }) => onProgress(progress) }]
+    : [];
+  return [...mirror, ...(input.observers ?? [])];
 }
 
 function findAgent(env: Env, name: string): AgentConfig | undefined {

@@ -8,9 +8,10 @@ import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { buildAgentRequest } from "./agent-request.ts";
-import { registerRunner } from "./control.ts";
 import type { SessionFeed } from "./events.ts";
+import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
 import { runSession } from "./run-session.ts";
+import { sessionRuntime } from "./runtime.ts";
 
 /** The lifecycle steps a live runner takes, each against Postgres unless a test scripts a race. */
 export interface LiveSteps {
@@ -31,6 +32,8 @@ export interface LiveRunInput {
   agent: AgentConfig;
   feed: SessionFeed;
   steps?: Partial<LiveSteps>;
+  /** Followers of the run besides the client's SSE (Realtime, metering). */
+  observers?: SessionObserver[];
 }
 
 const FAILED_ON_OUR_SIDE = { code: "internal", message: "The session failed on our side." } as const;
@@ -70,10 +73,13 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
     return undefined;
   }
   const request = await buildAgentRequest(sql, session, { continuation: false });
-  const control = await registerRunner(sql, input.sessionId);
+  const control = await sessionRuntime(sql).runners.register(input.sessionId);
   try {
     return await runSession({
-      sql,
+      ports: postgresRunPorts(sql, {
+        finish: (finishing) => steps.finishSession(sql, finishing),
+        observers: input.observers ?? [],
+      }),
       sessionId: input.sessionId,
       epoch: input.epoch,
       agent: input.agent,
@@ -90,7 +96,6 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
         leaseSeconds: env.LEASE_SECONDS,
       },
       startedAt: session.startedAt?.getTime(),
-      finish: (finishing) => steps.finishSession(sql, finishing),
     });
   } finally {
     control.release();

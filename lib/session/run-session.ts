@@ -1,23 +1,21 @@
 import {
   type AgentConfig,
   type AgentCursor,
+  type AgentEvent,
   AgentHttpError,
   type AgentRequest,
-  cancelAgentRun,
   costUsd,
   isDetachable,
-  streamAgent,
 } from "../agent/index.ts";
-import type { Sql } from "../db/client.ts";
-import { type FinishSessionInput, finishSession } from "../db/session-finish.ts";
-import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
+import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
 
 export interface RunSessionInput {
-  sql: Sql;
+  /** The log store, agent stream, finisher, clock and observers (see `postgresRunPorts`). */
+  ports: RunPorts;
   sessionId: string;
   epoch: number;
   agent: AgentConfig;
@@ -32,20 +30,11 @@ export interface RunSessionInput {
   budgetMs?: number;
   /** Aborting it stops producing without ending the session (returns "budget"): a worker shutting down. */
   yieldSignal?: AbortSignal;
+  /** The event feed of the live SSE (live runners only). */
   feed?: SessionFeed;
-  /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
-  onProgress?: (progress: {
-    stage: string | null;
-    outputTokens: number;
-    elapsedMs: number;
-    estimated: boolean;
-  }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
-  clock?: Clock;
-  /** Ends the session (default: `finishSession` on `sql`). */
-  finish?: (finish: FinishSessionInput) => Promise<"ok" | "fenced">;
 }
 
 export type RunOutcome =
@@ -53,179 +42,213 @@ export type RunOutcome =
   | { kind: "fenced"; offset: number }
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
-const MAX_REATTACH = 5;
-
+type Usage = { inputTokens: number; outputTokens: number };
+type Terminal = { kind: "completed" } | { kind: "failed"; code: string; message: string };
 type StopReason = "cancel" | "budget" | "fenced";
+
+const MAX_REATTACH = 5;
+const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 /**
  * Runs one producer of a session: streams the agent, checkpoints the output, fans it out to live
- * subscribers and ends the session. The same code runs in the route handler, the local worker and
- * the Trigger.dev task. Only the holder of `epoch` can write; a stale runner stops at its next write.
+ * subscribers and observers, and ends the session. The same code runs in the route handler, the
+ * local worker and the Trigger.dev task; all I/O arrives as `ports`. Only the holder of `epoch` can
+ * write; a stale runner stops at its next write.
  */
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
-  const clock = input.clock ?? systemClock;
-  const startedAt = input.startedAt ?? clock.now();
-  const checkpointer = new Checkpointer({
-    store: (write) => appendCheckpoint(input.sql, write),
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    startOffset: input.startOffset,
-    intervalMs: input.checkpoint.intervalMs,
-    maxBytes: input.checkpoint.maxBytes,
-    leaseSeconds: input.checkpoint.leaseSeconds,
-    clock,
-    onRetry: (error, attempt) =>
-      logError("checkpoint write failed; retrying", { sessionId: input.sessionId, attempt, error }),
-  });
-  const stop = new AbortController();
-  const stopWith = (reason: StopReason) => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  };
-  const onCancel = () => stopWith("cancel");
-  if (input.signal.aborted) onCancel();
-  input.signal.addEventListener("abort", onCancel, { once: true });
-  const onYield = () => stopWith("budget");
-  if (input.yieldSignal?.aborted) onYield();
-  input.yieldSignal?.addEventListener("abort", onYield, { once: true });
-  const budgetTimer =
-    input.budgetMs !== undefined ? setTimeout(() => stopWith("budget"), input.budgetMs) : undefined;
-  const heartbeat = setInterval(
-    () => {
-      void checkpointer.heartbeat().then((result) => result === "fenced" && stopWith("fenced"));
-    },
-    Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3),
-  );
-
-  let cursor = input.cursor;
-  let usage: { inputTokens: number; outputTokens: number } | null = null;
-  let textEvents = 0;
-  let stage: string | null = null;
-  /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
-  const reportProgress = (agentCursor: AgentCursor | undefined) => {
-    const progress = {
-      stage,
-      outputTokens: usage?.outputTokens ?? textEvents,
-      elapsedMs: clock.now() - startedAt,
-      estimated: usage === null,
-    };
-    checkpointer.push("", { cursor: agentCursor, progress });
-    input.feed?.emit({ type: "progress", ...progress });
-    input.onProgress?.(progress);
-  };
-  let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
-
+  const run = new SessionRun(input);
+  const release = run.watch();
   try {
-    for (let attempt = 0; terminal === undefined && !stop.signal.aborted; attempt++) {
-      let retryable = false;
-      try {
-        for await (const event of streamAgent(input.agent, input.request, { signal: stop.signal, cursor })) {
-          if (event.cursor) cursor = event.cursor;
-          if (event.type === "text") {
-            textEvents += 1;
-            checkpointer.push(event.text, { cursor: event.cursor });
-            if (checkpointer.fenced) stopWith("fenced");
-            input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
-            if (checkpointer.overLimit) await checkpointer.drained();
-          } else if (event.type === "progress") {
-            stage = event.stage;
-            reportProgress(event.cursor);
-          } else if (event.type === "usage") {
-            usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
-            // The agent's own count replaces the estimate as soon as it gives one.
-            reportProgress(event.cursor);
-          } else if (event.type === "done") {
-            terminal = { kind: "completed" };
-          } else {
-            retryable = event.retryable;
-            terminal = { kind: "failed", code: event.code, message: event.message };
-          }
-        }
-      } catch (error) {
-        if (stop.signal.aborted) break;
-        const http = error instanceof AgentHttpError ? error : undefined;
-        retryable = http?.retryable ?? false;
-        terminal = {
-          kind: "failed",
-          code: http?.code ?? "agent_unreachable",
-          message: error instanceof Error ? error.message : String(error),
-        };
-      }
-      // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+    await run.consume();
+  } finally {
+    release();
+  }
+  return run.settle();
+}
+
+/** The state of one `runSession` call. */
+class SessionRun {
+  readonly stop = new AbortController();
+  readonly checkpointer: Checkpointer;
+  readonly startedAt: number;
+  cursor: AgentCursor | undefined;
+  usage: Usage | null = null;
+  textEvents = 0;
+  stage: string | null = null;
+  terminal: Terminal | undefined;
+
+  constructor(readonly input: RunSessionInput) {
+    const { ports, sessionId, checkpoint } = input;
+    this.startedAt = input.startedAt ?? ports.clock.now();
+    this.cursor = input.cursor;
+    this.checkpointer = new Checkpointer({
+      store: ports.log,
+      sessionId,
+      epoch: input.epoch,
+      startOffset: input.startOffset,
+      ...checkpoint,
+      clock: ports.clock,
+      onRetry: (error, attempt) =>
+        logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
+      onDurable: (append) =>
+        notifyObservers(ports.observers, sessionId, (o) => o.onAppend?.({ sessionId, ...append })),
+    });
+  }
+
+  stopWith(reason: StopReason): void {
+    if (!this.stop.signal.aborted) this.stop.abort(reason);
+  }
+
+  /** Arms cancel, yield, budget and heartbeat; returns what disarms them. */
+  watch(): () => void {
+    const { input } = this;
+    const { clock } = input.ports;
+    const onCancel = () => this.stopWith("cancel");
+    const onYield = () => this.stopWith("budget");
+    if (input.signal.aborted) onCancel();
+    input.signal.addEventListener("abort", onCancel, { once: true });
+    if (input.yieldSignal?.aborted) onYield();
+    input.yieldSignal?.addEventListener("abort", onYield, { once: true });
+    const budget = input.budgetMs === undefined ? undefined : clock.setTimeout(onYield, input.budgetMs);
+    // The heartbeat renews the lease during long silences (a tool call), every third of it.
+    const beatMs = Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3);
+    let beat: TimerHandle;
+    const heartbeat = () => {
+      beat = clock.setTimeout(heartbeat, beatMs);
+      void this.checkpointer.heartbeat().then((result) => result === "fenced" && this.stopWith("fenced"));
+    };
+    beat = clock.setTimeout(heartbeat, beatMs);
+    return () => {
+      if (budget !== undefined) clock.clearTimeout(budget);
+      clock.clearTimeout(beat);
+      input.signal.removeEventListener("abort", onCancel);
+      input.yieldSignal?.removeEventListener("abort", onYield);
+    };
+  }
+
+  /** Streams the agent until it ends or we stop; a detachable run is re-attached after a drop. */
+  async consume(): Promise<void> {
+    const { input } = this;
+    for (let attempt = 0; this.terminal === undefined && !this.stop.signal.aborted; attempt++) {
+      const retryable = await this.consumeOnce();
+      // consumeOnce sets it; TypeScript keeps the loop condition's narrowing.
+      const terminal = this.terminal as Terminal | undefined;
       if (
         terminal?.kind === "failed" &&
         retryable &&
         isDetachable(input.agent) &&
-        cursor &&
+        this.cursor &&
         attempt < MAX_REATTACH
       ) {
-        terminal = undefined;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-      } else if (terminal === undefined && !stop.signal.aborted) {
-        terminal = {
+        // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+        this.terminal = undefined;
+        await sleep(input.ports.clock, 200 * 2 ** attempt, this.stop.signal);
+      } else if (terminal === undefined && !this.stop.signal.aborted) {
+        this.terminal = {
           kind: "failed",
           code: "stream_truncated",
           message: "The agent stream ended without a result.",
         };
       }
     }
-  } finally {
-    clearTimeout(budgetTimer);
-    clearInterval(heartbeat);
-    input.signal.removeEventListener("abort", onCancel);
-    input.yieldSignal?.removeEventListener("abort", onYield);
   }
 
-  const reason = stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined;
-  const flushed = await checkpointer.flush();
-  checkpointer.close();
-  const offset = checkpointer.durableOffset;
-  if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
-  if (reason === "budget") return { kind: "budget", offset, cursor };
-
-  const cost = usage ? costUsd(input.agent.model, usage) : null;
-  if (reason === "cancel") {
-    await cancelAgentRun(input.agent, cursor).catch((error) =>
-      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
-    );
-    return finishWith(input, { kind: "cancelled", offset }, usage, cost, null);
+  /** One connection to the agent; returns whether a failure may be retried by re-attaching. */
+  async consumeOnce(): Promise<boolean> {
+    const { ports, agent, request } = this.input;
+    let retryable = false;
+    try {
+      for await (const event of ports.streamAgent(agent, request, {
+        signal: this.stop.signal,
+        cursor: this.cursor,
+      })) {
+        if (event.type === "error") {
+          retryable = event.retryable;
+          this.terminal = { kind: "failed", code: event.code, message: event.message };
+        } else await this.onEvent(event);
+      }
+    } catch (error) {
+      if (this.stop.signal.aborted) return false;
+      const http = error instanceof AgentHttpError ? error : undefined;
+      retryable = http?.retryable ?? false;
+      const message = error instanceof Error ? error.message : String(error);
+      this.terminal = { kind: "failed", code: http?.code ?? "agent_unreachable", message };
+    }
+    return retryable;
   }
-  if (terminal?.kind === "completed")
-    return finishWith(input, { kind: "completed", offset }, usage, cost, null);
-  const error =
-    terminal?.kind === "failed" ? { code: terminal.code, message: terminal.message } : unknownError;
-  return finishWith(input, { kind: "failed", offset }, usage, cost, error);
-}
 
-const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
-
-async function finishWith(
-  input: RunSessionInput,
-  outcome: { kind: "completed" | "failed" | "cancelled"; offset: number },
-  usage: { inputTokens: number; outputTokens: number } | null,
-  cost: number | null,
-  error: { code: string; message: string } | null,
-): Promise<RunOutcome> {
-  const finish = input.finish ?? ((finishing: FinishSessionInput) => finishSession(input.sql, finishing));
-  const result = await finish({
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    status: outcome.kind,
-    usage,
-    costUsd: cost,
-    error,
-  });
-  if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
-  if (outcome.kind === "failed" && error) {
-    input.feed?.emit({ type: "error", code: error.code, message: error.message, offset: outcome.offset });
-  } else if (outcome.kind === "cancelled") {
-    input.feed?.emit({
-      type: "error",
-      code: "cancelled",
-      message: "The session was cancelled.",
-      offset: outcome.offset,
-    });
-  } else {
-    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, usage, costUsd: cost });
+  async onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> {
+    if (event.cursor) this.cursor = event.cursor;
+    if (event.type === "text") {
+      this.textEvents += 1;
+      this.checkpointer.push(event.text, { cursor: event.cursor });
+      if (this.checkpointer.fenced) this.stopWith("fenced");
+      this.input.feed?.emit({ type: "delta", text: event.text, offset: this.checkpointer.offset });
+      if (this.checkpointer.overLimit) await this.checkpointer.drained();
+    } else if (event.type === "progress") {
+      this.stage = event.stage;
+      this.reportProgress(event.cursor);
+    } else if (event.type === "usage") {
+      this.usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
+      // The agent's own count replaces the estimate as soon as it gives one.
+      this.reportProgress(event.cursor);
+    } else if (event.type === "done") {
+      this.terminal = { kind: "completed" };
+    }
   }
-  return outcome;
+
+  /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
+  reportProgress(agentCursor: AgentCursor | undefined): void {
+    const { ports, sessionId, feed } = this.input;
+    const progress: SessionProgressReport = {
+      stage: this.stage,
+      outputTokens: this.usage?.outputTokens ?? this.textEvents,
+      elapsedMs: ports.clock.now() - this.startedAt,
+      estimated: this.usage === null,
+    };
+    this.checkpointer.push("", { cursor: agentCursor, progress });
+    feed?.emit({ type: "progress", ...progress });
+    notifyObservers(ports.observers, sessionId, (o) => o.onProgress?.({ sessionId, ...progress }));
+  }
+
+  /** Flushes, then ends the session as the stream and the stop reason say. */
+  async settle(): Promise<RunOutcome> {
+    const { ports, agent, sessionId } = this.input;
+    const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
+    const flushed = await this.checkpointer.flush();
+    this.checkpointer.close();
+    const offset = this.checkpointer.durableOffset;
+    if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
+    if (reason === "budget") return { kind: "budget", offset, cursor: this.cursor };
+    if (reason === "cancel") {
+      await ports
+        .cancelAgentRun(agent, this.cursor)
+        .catch((error) => logError("agent run cancel failed", { sessionId, error }));
+      return this.finish("cancelled", offset, null);
+    }
+    if (this.terminal?.kind === "completed") return this.finish("completed", offset, null);
+    const error =
+      this.terminal?.kind === "failed"
+        ? { code: this.terminal.code, message: this.terminal.message }
+        : unknownError;
+    return this.finish("failed", offset, error);
+  }
+
+  async finish(
+    status: "completed" | "failed" | "cancelled",
+    offset: number,
+    error: { code: string; message: string } | null,
+  ): Promise<RunOutcome> {
+    const { ports, sessionId, epoch, feed } = this.input;
+    const usage = this.usage;
+    const cost = usage ? costUsd(this.input.agent.model, usage) : null;
+    const result = await ports.finish({ sessionId, epoch, status, usage, costUsd: cost, error });
+    if (result === "fenced") return { kind: "fenced", offset };
+    notifyObservers(ports.observers, sessionId, (o) => o.onStatus?.({ sessionId, status, offset }));
+    if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
+    else if (status === "cancelled")
+      feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });
+    else feed?.emit({ type: "done", status, offset, usage, costUsd: cost });
+    return { kind: status, offset };
+  }
 }
