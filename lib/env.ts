@@ -50,12 +50,19 @@ const envSchema = z.object({
   TRIGGER_API_URL: optionalString,
   TRIGGER_PROJECT_REF: optionalString,
 
-  RESEND_API_KEY: optionalString,
-  RESEND_BASE_URL: optionalString,
+  // Notifications (DESIGN §7). The defaults point at the local inbox (dev/inbox, INBOX_PORT 54324).
+  RESEND_API_KEY: z.string().min(1).default("re_overtime_local_dev"),
+  RESEND_BASE_URL: z.url().default("http://127.0.0.1:54324/resend"),
   EMAIL_FROM: z.string().default("Overtime <overtime@example.com>"),
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_ROOT: optionalString,
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_BOT_TOKEN: z.string().min(1).default("7000000001:overtime-local-dev-token"),
+  TELEGRAM_API_ROOT: z.url().default("http://127.0.0.1:54324/telegram"),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "1–256 characters from A-Z a-z 0-9 _ -")
+    .default("overtime-local-webhook-secret"),
+  TELEGRAM_BOT_USERNAME: z.string().min(1).default("overtime_dev_bot"),
+  /** A notification left `sending` this long by a sender that died is claimed again. */
+  NOTIFY_SENDING_TIMEOUT_SECONDS: int(60, 1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -31,7 +31,7 @@ test("a bad value fails with a sentence naming the variable", () => {
 });
 
 test("using an optional integration that is not configured names the variable to set", () => {
-  expect(() => requireSetting(getEnv({}), "RESEND_API_KEY")).toThrow("RESEND_API_KEY is not set");
+  expect(() => requireSetting(getEnv({}), "TRIGGER_PROJECT_REF")).toThrow("TRIGGER_PROJECT_REF is not set");
   expect(requireSetting(getEnv({ TRIGGER_SECRET_KEY: "tr_dev_x" }), "TRIGGER_SECRET_KEY")).toBe("tr_dev_x");
 });
 
