@@ -8,7 +8,7 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
 import { freePort } from "../../dev/net.ts";
-import { api, readSse, type SseEvent, signIn, textOfDeltas } from "../support/api.ts";
+import { api, readSse, type SseEvent, signIn, textOfDeltas, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 // This file freezes Postgres (SIGSTOP), so it runs its own cluster, never the suite's shared one.
@@ -93,8 +93,15 @@ test("Postgres frozen for 10 s under live and background sessions of every agent
   const started = await Promise.all(
     AGENTS.flatMap((agent) => [start(agent, "live"), start(agent, "background")]),
   );
-  // Let every session get going and land some checkpoints, then freeze the database mid-stream.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Wait until every session has landed a checkpoint, then freeze the database mid-stream.
+  await waitFor(
+    async () => {
+      const [row] = await sql`select count(*)::int as n from sessions where durable_offset > 0`;
+      return row!.n >= started.length ? true : undefined;
+    },
+    30_000,
+    50,
+  );
   await pauseDatabase(PAUSE_MS);
 
   const runs = await Promise.all(started.map(async (run) => ({ ...run, events: await run.events })));
