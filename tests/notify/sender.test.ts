@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
@@ -185,6 +185,9 @@ describe("which sessions notify, with the right content", () => {
 });
 
 describe("delivery faults", () => {
+  // Rows left due by earlier tests would take the injected fault instead of this test's row.
+  beforeEach(sendAllDue);
+
   test("Resend answering 500 then accepting sends one email", async () => {
     const user = await createUser(sql, "r500");
     const sessionId = await endSession(sql, {
