@@ -1,13 +1,14 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { parseSessionEvent, type SessionStreamEvent } from "./session-events.ts";
+import { decodeSessionEvent, type SessionStreamEvent } from "@/lib/session/wire.ts";
 
 /** What a consumer wants after an event: keep reading, or let go of this connection. */
 export type StreamDecision = "continue" | "stop";
 
 /**
  * Reads a `fetch` SSE body (the live `POST /api/chat` answer) event by event. Resolves "stopped" when
- * the consumer let go, "ended" when the server closed the stream; rejects if the connection broke.
- * One streaming TextDecoder keeps multi-byte characters split across chunks intact.
+ * the consumer let go, "ended" when the server closed the stream; rejects if the connection broke, or
+ * with a WireError for an event it cannot decode. One streaming TextDecoder keeps multi-byte
+ * characters split across chunks intact.
  */
 export async function readEventStream(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
@@ -21,7 +22,7 @@ export async function readEventStream(
     while (true) {
       const { done, value } = await reader.read();
       if (done) return "ended";
-      const event = parseSessionEvent(value.event, value.data, value.id);
+      const event = decodeSessionEvent(value.event, value.data, value.id);
       if (event && onEvent(event) === "stop") return "stopped";
     }
   } finally {
