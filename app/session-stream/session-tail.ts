@@ -4,6 +4,7 @@ import {
   type SessionStreamEvent,
   WireError,
 } from "@/lib/session/wire.ts";
+import { streamMeter } from "./stream-meter.ts";
 
 export interface SessionTail {
   close(): void;
@@ -23,7 +24,9 @@ export interface SessionTailHandlers {
  * reach `onLost`. Duplicate bytes after a reconnect are the reducer's to drop.
  */
 export function openSessionTail(url: string, handlers: SessionTailHandlers): SessionTail {
+  streamMeter.opened(`GET ${url}`, false);
   const source = new EventSource(url);
+  source.addEventListener("open", () => streamMeter.headers());
   let closed = false;
   const close = () => {
     closed = true;
@@ -40,6 +43,7 @@ export function openSessionTail(url: string, handlers: SessionTailHandlers): Ses
       }
       return;
     }
+    streamMeter.event(String(message.data));
     let event: SessionStreamEvent | null;
     try {
       event = decodeSessionEvent(message.type, String(message.data), message.lastEventId || undefined);
