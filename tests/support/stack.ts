@@ -107,7 +107,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
 }
 
-async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+export async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     throw new Error("The app is not built: run `npm test` (it builds first) or `npx next build`.");
   }
