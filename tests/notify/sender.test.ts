@@ -181,11 +181,12 @@ describe("which sessions notify, with the right content", () => {
       output: "x",
     });
     expect((await rows(other)).map((row) => row.channel)).toEqual(["email"]);
+    await sendAllDue();
   });
 });
 
 describe("delivery faults", () => {
-  // Rows left due by earlier tests would take the injected fault instead of this test's row.
+  // Each fault must meet this test's row: nothing else may be due when it is injected.
   beforeEach(sendAllDue);
 
   test("Resend answering 500 then accepting sends one email", async () => {
