@@ -8,6 +8,7 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
 import { freePort } from "../../dev/net.ts";
+import { parseCursor } from "../../lib/session/wire.ts";
 import { api, readSse, type SseEvent, signIn, textOfDeltas, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
@@ -71,10 +72,13 @@ async function pauseDatabase(ms: number): Promise<void> {
   }
 }
 
-/** The `id`s of the deltas, in order; each must be larger than the one before. */
+/** The byte offsets in the deltas' `id`s, in order; each must be larger than the one before. */
 function expectIdsGrow(events: SseEvent[]): void {
-  const ids = events.filter((event) => event.event === "delta").map((event) => Number(event.id));
-  for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+  const offsets = events
+    .filter((event) => event.event === "delta")
+    .map((event) => parseCursor(event.id ?? "")?.offset ?? Number.NaN);
+  expect(offsets.length).toBeGreaterThan(0);
+  for (let i = 1; i < offsets.length; i++) expect(offsets[i]).toBeGreaterThan(offsets[i - 1]!);
 }
 
 test("Postgres frozen for 10 s under live and background sessions of every agent: no byte lost, ids never go back", async () => {
