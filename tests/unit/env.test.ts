@@ -61,7 +61,11 @@ test("a live budget that does not fit the route's maxDuration is an error naming
 });
 
 test("the maxDuration the settings check against is the one the live routes declare", async () => {
-  for (const file of ["app/api/chat/route.ts", "app/api/sessions/[id]/stream/route.ts"]) {
+  for (const file of [
+    "app/api/chat/route.ts",
+    "app/api/sessions/[id]/stream/route.ts",
+    "app/api/doctor/stream/route.ts",
+  ]) {
     const source = await readFile(path.resolve(import.meta.dirname, "..", "..", file), "utf8");
     expect(source, file).toContain(`export const maxDuration = ${LIVE_ROUTE_MAX_DURATION_SECONDS};`);
   }
