@@ -1,4 +1,4 @@
-import { configure, tasks } from "@trigger.dev/sdk";
+import { configure, idempotencyKeys, tasks } from "@trigger.dev/sdk";
 import type { sendNotificationTask } from "../../trigger/send-notification.ts";
 import type { Sql } from "../db/client.ts";
 import { pendingNotificationIds } from "../db/notification-outbox.ts";
@@ -35,11 +35,15 @@ export async function dispatchNotifications(sql: Sql, env: Env, ids: string[]): 
       ...(env.TRIGGER_API_URL ? { baseURL: env.TRIGGER_API_URL } : {}),
     });
     await Promise.all(
-      ids.map((id) =>
+      ids.map(async (id) =>
         tasks.trigger<typeof sendNotificationTask>(
           "send-notification",
           { notificationId: id },
-          { idempotencyKey: notificationIdempotencyKey(id), idempotencyKeyTTL: "1d" },
+          {
+            // Global: the same notification from any run (agent-session, a live route, the sweep) is one run.
+            idempotencyKey: await idempotencyKeys.create(notificationIdempotencyKey(id), { scope: "global" }),
+            idempotencyKeyTTL: "1d",
+          },
         ),
       ),
     );
