@@ -8,6 +8,9 @@ import { logError } from "../log.ts";
 /** Local senders (the worker process) LISTEN here to send right away instead of at the next sweep. */
 export const NOTIFICATIONS_CHANNEL = "overtime_notifications";
 
+/** A runner waits at most this long for the dispatch after its finish. */
+const DISPATCH_TIMEOUT_MS = 5000;
+
 /** `notification:<id>`: a notification is sent by at most one Trigger.dev run. */
 export function notificationIdempotencyKey(id: string): string {
   return `notification:${id}`;
@@ -19,10 +22,22 @@ export function notificationIdempotencyKey(id: string): string {
  * never waits long: a failure only delays sending until the next sweep.
  */
 export async function dispatchSessionNotifications(sql: Sql, env: Env, sessionId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${DISPATCH_TIMEOUT_MS} ms`)),
+      DISPATCH_TIMEOUT_MS,
+    );
+  });
   try {
-    await dispatchNotifications(sql, env, await pendingNotificationIds(sql, sessionId));
+    await Promise.race([
+      (async () => dispatchNotifications(sql, env, await pendingNotificationIds(sql, sessionId)))(),
+      timeout,
+    ]);
   } catch (error) {
     logError("notification dispatch failed; the sweep will send them", { sessionId, error });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
