@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAgentsSetting } from "./agent/agents-config.ts";
 
 const optionalString = z
   .string()
@@ -12,46 +13,57 @@ const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).defa
  * Every setting of the product. Production services are optional: when their variables are absent
  * the local default (embedded Postgres, local worker, the `dev/` stand-ins) is used.
  */
-const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  APP_URL: z.url().default("http://127.0.0.1:3000"),
-  DATABASE_URL: z.url().default("postgresql://postgres:postgres@127.0.0.1:54322/postgres"),
-  DATABASE_POOL_MAX: int(10, 1),
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    APP_URL: z.url().default("http://127.0.0.1:3000"),
+    DATABASE_URL: z.url().default("postgresql://postgres:postgres@127.0.0.1:54322/postgres"),
+    DATABASE_POOL_MAX: int(10, 1),
 
-  SUPABASE_URL: z.url().default("http://127.0.0.1:54321"),
-  /** Publishable (anon) key the browser sends as `apikey`. The local stand-ins accept any value. */
-  SUPABASE_ANON_KEY: z.string().min(1).default("sb_publishable_overtime_local_dev"),
-  /** Legacy HS256 secret; when absent, tokens are verified against the project's JWKS. */
-  SUPABASE_JWT_SECRET: optionalString,
-  /** Expected `iss` of access tokens; defaults to `${SUPABASE_URL}/auth/v1`. */
-  SUPABASE_JWT_ISSUER: optionalString,
+    SUPABASE_URL: z.url().default("http://127.0.0.1:54321"),
+    /** Publishable (anon) key the browser sends as `apikey`. The local stand-ins accept any value. */
+    SUPABASE_ANON_KEY: z.string().min(1).default("sb_publishable_overtime_local_dev"),
+    /** Legacy HS256 secret; when absent, tokens are verified against the project's JWKS. */
+    SUPABASE_JWT_SECRET: optionalString,
+    /** Expected `iss` of access tokens; defaults to `${SUPABASE_URL}/auth/v1`. */
+    SUPABASE_JWT_ISSUER: optionalString,
 
-  AGENT_SIM_URL: z.url().default("http://127.0.0.1:18789"),
-  /** JSON array of agents (name, transport, url, token, model); replaces the simulator agents. */
-  AGENTS: optionalString,
-  DEFAULT_AGENT: z.string().default("sim-openclaw"),
+    /**
+     * JSON array of agents `{name, transport, url, token, model, price?: {input, output}}` (USD per
+     * million tokens), parsed here once. An agent whose price cannot be determined is an error.
+     */
+    AGENTS: optionalString.transform(parseAgentsSetting),
+    /** The agent a chat without `agent` uses; the first of `AGENTS` when unset. */
+    DEFAULT_AGENT: optionalString,
 
-  LIVE_BUDGET_SECONDS: int(740, 1),
-  CHECKPOINT_MS: int(250, 1),
-  CHECKPOINT_BYTES: int(8192, 1),
-  LEASE_SECONDS: int(30, 2),
+    LIVE_BUDGET_SECONDS: int(740, 1),
+    CHECKPOINT_MS: int(250, 1),
+    CHECKPOINT_BYTES: int(8192, 1),
+    LEASE_SECONDS: int(30, 2),
 
-  SIGNUP_CREDITS: int(0),
-  MIN_CREDITS_TO_START: int(1),
-  MAX_LIVE_SESSIONS_PER_USER: int(4, 1),
-  CHAT_REQUESTS_PER_MINUTE: int(30, 1),
+    SIGNUP_CREDITS: int(0),
+    MIN_CREDITS_TO_START: int(1),
+    MAX_LIVE_SESSIONS_PER_USER: int(4, 1),
+    CHAT_REQUESTS_PER_MINUTE: int(30, 1),
 
-  TRIGGER_SECRET_KEY: optionalString,
-  TRIGGER_API_URL: optionalString,
-  TRIGGER_PROJECT_REF: optionalString,
+    TRIGGER_SECRET_KEY: optionalString,
+    TRIGGER_API_URL: optionalString,
+    TRIGGER_PROJECT_REF: optionalString,
 
-  RESEND_API_KEY: optionalString,
-  RESEND_BASE_URL: optionalString,
-  EMAIL_FROM: z.string().default("Overtime <overtime@example.com>"),
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_ROOT: optionalString,
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
-});
+    RESEND_API_KEY: optionalString,
+    RESEND_BASE_URL: optionalString,
+    EMAIL_FROM: z.string().default("Overtime <overtime@example.com>"),
+    TELEGRAM_BOT_TOKEN: optionalString,
+    TELEGRAM_API_ROOT: optionalString,
+    TELEGRAM_WEBHOOK_SECRET: optionalString,
+  })
+  .refine(
+    (env) =>
+      !env.DEFAULT_AGENT ||
+      env.AGENTS.length === 0 ||
+      env.AGENTS.some((agent) => agent.name === env.DEFAULT_AGENT),
+    { path: ["DEFAULT_AGENT"], message: "names no agent of AGENTS" },
+  );
 
 export type Env = z.infer<typeof envSchema>;
 

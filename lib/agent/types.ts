@@ -1,3 +1,5 @@
+import type { ModelPrice } from "./prices.ts";
+
 /** The wire protocols an agent can speak (DESIGN §3). */
 export type AgentTransportName = "openresponses" | "openai-background" | "chat-completions" | "anthropic";
 
@@ -9,6 +11,8 @@ export interface AgentConfig {
   url: string;
   token: string;
   model: string;
+  /** USD per million tokens: the `AGENTS` entry's own, or the built-in default for its model. */
+  price: ModelPrice;
 }
 
 /** Where a detachable (openai-background) run can be re-attached: after `sequenceNumber`. */

@@ -166,7 +166,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
   if (reason === "budget") return { kind: "budget", offset, cursor };
 
-  const cost = usage ? costUsd(input.agent.model, usage) : null;
+  const cost = usage ? costUsd(input.agent.price, usage) : null;
   if (reason === "cancel") {
     await cancelAgentRun(input.agent, cursor).catch((error) =>
       logError("agent run cancel failed", { sessionId: input.sessionId, error }),

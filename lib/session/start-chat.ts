@@ -122,12 +122,15 @@ export async function startChat(deps: {
   };
 }
 
-/** A session's title: the first line of the message that is not a `#sim` directive. */
+/** A line of `#word key=value …` only: a directive for the agent, not something to title a chat with. */
+const DIRECTIVE_LINE = /^#\w+(\s+[\w-]+=\S*)*$/;
+
+/** A session's title: the first line of the message that is not an agent directive. */
 export function titleOf(message: string): string {
   const line = message
     .split("\n")
     .map((part) => part.trim())
-    .find((part) => part && !part.startsWith("#sim"));
+    .find((part) => part && !DIRECTIVE_LINE.test(part));
   const title = line ?? message.trim().split("\n")[0] ?? "";
   return title.length > 80 ? `${title.slice(0, 79)}…` : title;
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { freePort } from "../../dev/net.ts";
@@ -54,7 +55,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
-      AGENT_SIM_URL: simulator.url,
+      ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
       ...options.env,
     };
