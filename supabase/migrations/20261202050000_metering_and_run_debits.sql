@@ -1,0 +1,13 @@
+-- Billing each run and metering while running (issue 12).
+
+-- Credits the producing run has used so far and not yet debited: running sessions share the balance,
+-- so the spendable balance is the ledger minus what every active session has metered.
+alter table public.sessions add column metered_credits integer not null default 0 check (metered_credits >= 0);
+-- The caller's optional cap for this session, in credits (`maxCredits` of POST /api/chat).
+alter table public.sessions add column max_credits integer check (max_credits > 0);
+
+-- One debit per agent run, keyed by session, epoch (the producer) and run (its agent request).
+alter table public.credit_ledger add column epoch integer;
+alter table public.credit_ledger add column run integer;
+create unique index credit_ledger_one_debit_per_run on public.credit_ledger (session_id, epoch, run)
+  where kind = 'debit';
