@@ -25,6 +25,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [draft, setDraft] = useState("");
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
+  const [maxCredits, setMaxCredits] = useState("");
   const [earlierTurns, setEarlierTurns] = useState<TranscriptTurn[]>([]);
   const [title, setTitle] = useState<string | null>(null);
 
@@ -90,7 +91,14 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         { key: `${sessionId}:answer`, role: "assistant", content: output },
       ]);
     }
-    send({ message: draft, agent, mode, ...(conversationId ? { conversationId } : {}) });
+    const cap = Number(maxCredits);
+    send({
+      message: draft,
+      agent,
+      mode,
+      ...(conversationId ? { conversationId } : {}),
+      ...(mode === "background" && Number.isInteger(cap) && cap > 0 ? { maxCredits: cap } : {}),
+    });
   }
 
   return (
@@ -134,6 +142,8 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         onAgentChange={setChosenAgent}
         mode={mode}
         onModeChange={setMode}
+        maxCredits={maxCredits}
+        onMaxCreditsChange={setMaxCredits}
         canSend={!running}
         onSend={sendDraft}
       />

@@ -39,7 +39,8 @@ function parseUsage(value: unknown): SessionUsage | null {
   const fields = value as Fields;
   const inputTokens = numberField(fields, "inputTokens");
   const outputTokens = numberField(fields, "outputTokens");
-  return inputTokens === null || outputTokens === null ? null : { inputTokens, outputTokens };
+  if (inputTokens === null || outputTokens === null) return null;
+  return { inputTokens, outputTokens, estimated: fields.estimated === true };
 }
 
 /**
@@ -76,6 +77,7 @@ export function parseSessionEvent(
           stage: stringField(fields, "stage"),
           outputTokens: numberField(fields, "outputTokens") ?? 0,
           elapsedMs: numberField(fields, "elapsedMs") ?? 0,
+          credits: numberField(fields, "credits"),
         },
       };
     case "handoff":

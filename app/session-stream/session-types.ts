@@ -15,11 +15,15 @@ export interface SessionProgress {
   stage: string | null;
   outputTokens: number;
   elapsedMs: number;
+  /** Credits the running agent run has used so far (metered while it runs). */
+  credits?: number | null;
 }
 
 export interface SessionUsage {
   inputTokens: number;
   outputTokens: number;
+  /** The agent reported no usage for some run: these counts are estimated from the text. */
+  estimated?: boolean;
 }
 
 export interface SessionError {
@@ -85,4 +89,6 @@ export interface ChatRequest {
   conversationId?: string;
   agent?: string;
   mode?: SessionMode;
+  /** Stop the session when its cost reaches this many credits. */
+  maxCredits?: number;
 }

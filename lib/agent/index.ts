@@ -12,3 +12,4 @@ export type {
   AgentTransportName,
   StreamAgentOptions,
 } from "./types.ts";
+export { estimateRequestTokens, estimateTokens, type RunUsage } from "./usage-estimate.ts";

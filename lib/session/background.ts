@@ -132,8 +132,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     sessionId,
     epoch,
     status: "failed",
-    usage: null,
-    costUsd: null,
+    run: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
 }

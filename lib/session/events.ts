@@ -2,13 +2,15 @@
 export type SessionEvent =
   | { type: "session"; sessionId: string; conversationId: string; status: string; offset: number }
   | { type: "delta"; text: string; offset: number }
-  | { type: "progress"; stage: string; outputTokens: number; elapsedMs: number }
+  /** `credits`: what the session's running agent run has used so far (metered while it runs). */
+  | { type: "progress"; stage: string; outputTokens: number; elapsedMs: number; credits?: number }
   | { type: "handoff"; status: "background"; offset: number }
   | {
       type: "done";
       status: string;
       offset: number;
-      usage: { inputTokens: number; outputTokens: number } | null;
+      /** Totals over the session's runs; `estimated` when any run's usage was estimated. */
+      usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
       costUsd: number | null;
     }
   | { type: "error"; code: string; message: string; offset?: number };

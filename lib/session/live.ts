@@ -63,8 +63,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       sessionId: input.sessionId,
       epoch: input.epoch,
       status: "failed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: { code: "internal", message: "The session failed on our side." },
     }).catch(() => "fenced" as const);
     if (failed === "ok")

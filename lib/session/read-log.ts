@@ -77,12 +77,19 @@ export async function replayAndTail(
       const progress = JSON.stringify(session.progress ?? null);
       if (session.progress && progress !== lastProgress) {
         lastProgress = progress;
-        const { stage, outputTokens, elapsedMs } = session.progress as {
+        const { stage, outputTokens, elapsedMs, credits } = session.progress as {
           stage: string;
           outputTokens: number;
           elapsedMs: number;
+          credits?: number;
         };
-        emit({ type: "progress", stage, outputTokens, elapsedMs });
+        emit({
+          type: "progress",
+          stage,
+          outputTokens,
+          elapsedMs,
+          ...(credits !== undefined ? { credits } : {}),
+        });
       }
       if (TERMINAL_STATUSES.includes(session.status) && sent >= session.durableOffset) {
         emit(terminalEvent(session));

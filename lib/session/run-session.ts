@@ -4,16 +4,17 @@ import {
   AgentHttpError,
   type AgentRequest,
   cancelAgentRun,
-  costUsd,
   isDetachable,
   streamAgent,
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
-import { finishSession } from "../db/session-finish.ts";
+import { readSessionUsage } from "../db/run-billing.ts";
+import { type FinishSessionInput, finishSession, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import { Checkpointer, type Clock, systemClock } from "./checkpointer.ts";
 import type { SessionFeed } from "./events.ts";
+import { type MeterStop, startRunMetering } from "./metering.ts";
 
 export interface RunSessionInput {
   sql: Sql;
@@ -47,7 +48,7 @@ export type RunOutcome =
 
 const MAX_REATTACH = 5;
 
-type StopReason = "cancel" | "budget" | "fenced";
+type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
 /**
  * Runs one producer of a session: streams the agent, checkpoints the output, fans it out to live
@@ -89,8 +90,25 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   );
 
   let cursor = input.cursor;
-  let usage: { inputTokens: number; outputTokens: number } | null = null;
   let textEvents = 0;
+  let stage = "";
+  const reportProgress = (cursorNow?: AgentCursor) => {
+    const progress = {
+      stage,
+      outputTokens: textEvents,
+      elapsedMs: clock.now() - startedAt,
+      credits: metering.credits,
+    };
+    checkpointer.push("", { cursor: cursorNow, progress });
+    input.feed?.emit({ type: "progress", ...progress });
+    input.onProgress?.(progress);
+  };
+  const metering = startRunMetering({
+    ...input,
+    reattached: input.cursor !== undefined,
+    stop: stopWith,
+    onStep: () => reportProgress(),
+  });
   let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
 
   try {
@@ -99,6 +117,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
       try {
         for await (const event of streamAgent(input.agent, input.request, { signal: stop.signal, cursor })) {
           if (event.cursor) cursor = event.cursor;
+          await metering.observe(event);
           if (event.type === "text") {
             textEvents += 1;
             checkpointer.push(event.text, { cursor: event.cursor });
@@ -106,16 +125,9 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
             input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
             if (checkpointer.overLimit) await checkpointer.drained();
           } else if (event.type === "progress") {
-            const progress = {
-              stage: event.stage,
-              outputTokens: usage?.outputTokens ?? textEvents,
-              elapsedMs: clock.now() - startedAt,
-            };
-            checkpointer.push("", { cursor: event.cursor, progress });
-            input.feed?.emit({ type: "progress", ...progress });
-            input.onProgress?.(progress);
+            stage = event.stage;
+            reportProgress(event.cursor);
           } else if (event.type === "usage") {
-            usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
             if (event.cursor) checkpointer.push("", { cursor: event.cursor });
           } else if (event.type === "done") {
             terminal = { kind: "completed" };
@@ -163,38 +175,55 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const flushed = await checkpointer.flush();
   checkpointer.close();
   const offset = checkpointer.durableOffset;
-  if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
-  if (reason === "budget") return { kind: "budget", offset, cursor };
-
-  const cost = usage ? costUsd(input.agent.price, usage) : null;
+  if (flushed === "fenced" || reason === "fenced" || reason === "budget") {
+    await metering.billUnfinished();
+    return reason === "budget" && flushed !== "fenced"
+      ? { kind: "budget", offset, cursor }
+      : { kind: "fenced", offset };
+  }
   if (reason === "cancel") {
     await cancelAgentRun(input.agent, cursor).catch((error) =>
       logError("agent run cancel failed", { sessionId: input.sessionId, error }),
     );
-    return finishWith(input, { kind: "cancelled", offset }, usage, cost, null);
+    return finishWith(input, { kind: "cancelled", offset }, metering.bill("cancelled"), null);
+  }
+  if (reason === "out_of_credits" || reason === "over_cap") {
+    await cancelAgentRun(input.agent, cursor).catch((error) =>
+      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
+    );
+    return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), outOfCredits[reason]);
   }
   if (terminal?.kind === "completed")
-    return finishWith(input, { kind: "completed", offset }, usage, cost, null);
+    return finishWith(input, { kind: "completed", offset }, metering.bill("completed"), null);
   const error =
     terminal?.kind === "failed" ? { code: terminal.code, message: terminal.message } : unknownError;
-  return finishWith(input, { kind: "failed", offset }, usage, cost, error);
+  return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), error);
 }
+
+const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
+  out_of_credits: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached your credit balance. The output so far is kept.",
+  },
+  over_cap: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached the credit limit set for it. The output so far is kept.",
+  },
+};
 
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 async function finishWith(
   input: RunSessionInput,
   outcome: { kind: "completed" | "failed" | "cancelled"; offset: number },
-  usage: { inputTokens: number; outputTokens: number } | null,
-  cost: number | null,
+  run: FinishSessionInput["run"],
   error: { code: string; message: string } | null,
 ): Promise<RunOutcome> {
   const result = await finishSession(input.sql, {
     sessionId: input.sessionId,
     epoch: input.epoch,
     status: outcome.kind,
-    usage,
-    costUsd: cost,
+    run,
     error,
   });
   if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
@@ -208,7 +237,8 @@ async function finishWith(
       offset: outcome.offset,
     });
   } else {
-    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, usage, costUsd: cost });
+    const totals = await readSessionUsage(input.sql, input.sessionId);
+    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, ...totals });
   }
   return outcome;
 }

@@ -27,7 +27,7 @@ export interface SessionSnapshot {
   offset: number;
   seams: number[];
   progress: unknown;
-  usage: { inputTokens: number; outputTokens: number } | null;
+  usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   costUsd: number | null;
   error: { code: string; message: string } | null;
   startedAt: string | null;

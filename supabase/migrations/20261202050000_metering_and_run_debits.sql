@@ -3,6 +3,8 @@
 -- Credits the producing run has used so far and not yet debited: running sessions share the balance,
 -- so the spendable balance is the ledger minus what every active session has metered.
 alter table public.sessions add column metered_credits integer not null default 0 check (metered_credits >= 0);
+-- The runs (`<epoch>:<run>`) whose usage is already in `usage`/`cost_usd`: billing a run is idempotent.
+alter table public.sessions add column billed_runs text[] not null default '{}';
 -- The caller's optional cap for this session, in credits (`maxCredits` of POST /api/chat).
 alter table public.sessions add column max_credits integer check (max_credits > 0);
 
