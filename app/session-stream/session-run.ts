@@ -257,17 +257,25 @@ export class SessionRun {
         this.#adoptSessionIdentity(event.sessionId, event.conversationId, event.status);
         return "continue";
       case "delta": {
-        const applied = this.#log.applyDelta(event.endOffset, event.text);
+        const applied = this.#log.applyDelta(event.offset, event.text);
         if (applied === "gap") return "follow-stream";
         if (applied === "appended") this.#update({ output: this.#log.text });
         return "continue";
       }
       case "progress":
-        this.#update({ progress: event.progress });
+        this.#update({ progress: event });
+        return "continue";
+      case "status":
+        this.#update({ status: event.status, runner: event.runner, seams: event.seams });
+        return "continue";
+      case "rewind":
+        this.#log.truncate(event.offset);
+        this.#update({ output: this.#log.text });
         return "continue";
       case "handoff":
         // The live runner let go; a background runner continues the same log from this offset.
-        this.#update({ status: event.status });
+        this.#log.truncate(event.offset);
+        this.#update({ status: event.status, output: this.#log.text });
         void this.#refreshSnapshot();
         return "follow-stream";
       case "done":

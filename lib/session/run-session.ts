@@ -12,7 +12,8 @@ import { readSessionUsage } from "../db/run-billing.ts";
 import { type FinishSessionInput, finishSession, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
-import { Checkpointer, type Clock, systemClock } from "./checkpointer.ts";
+import { Checkpointer } from "./checkpointer.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
 

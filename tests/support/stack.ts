@@ -29,6 +29,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Skip the Next.js server when a test only needs the stand-ins. */
   app?: boolean;
+  /** A migrated, seeded database of the test's own (e.g. a cluster it pauses); default: a fresh clone. */
+  databaseUrl?: string;
 }
 
 /**
@@ -42,9 +44,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     for (const closer of closers.reverse()) await closer().catch(() => {});
   };
   try {
-    const database = await createTestDatabase();
-    closers.push(() => database.drop());
-    const databaseUrl = database.url;
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const database = await createTestDatabase();
+      closers.push(() => database.drop());
+      databaseUrl = database.url;
+    }
     const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl });
     closers.push(() => supabase.close());
     const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });

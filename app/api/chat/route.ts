@@ -6,7 +6,7 @@ import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
-import { isFinalEvent, writeSessionEvent } from "@/lib/session/sse-events.ts";
+import { isFinalEvent, writeSessionEvent, writeWireEvent } from "@/lib/session/sse-events.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -40,14 +40,17 @@ export const POST = route(async (request) => {
   let unsubscribe = () => {};
   const stream = createSseStream(
     (writer) => {
-      writer.send("session", {
+      writeWireEvent(writer, {
+        type: "session",
         sessionId: started.sessionId,
         conversationId: started.conversationId,
         status: "live",
+        runner: "live",
         offset: 0,
+        seams: [],
       });
       unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event);
+        writeSessionEvent(writer, event, started.epoch);
         if (isFinalEvent(event)) writer.close();
       });
     },
