@@ -31,6 +31,11 @@ export interface AgentRequest {
   system?: string;
   /** Routes the run to a durable agent session where the protocol has one (OpenClaw). */
   sessionKey?: string;
+  /**
+   * With `sessionKey`: the index of the first message the agent's own session has not seen (the
+   * earlier ones are in its transcript already, so they are not sent again).
+   */
+  newMessagesFrom?: number;
 }
 
 export type AgentDoneReason = "completed" | "incomplete" | "max_tokens" | "cancelled";

@@ -88,7 +88,7 @@ export async function produceClaimedSession(
   const control = await registerRunner(sql, session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
-    const request = await buildAgentRequest(sql, session, {
+    const { request, continuesAfter } = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
@@ -98,6 +98,7 @@ export async function produceClaimedSession(
       agent,
       request,
       startOffset: session.durableOffset,
+      continuesAfter,
       cursor,
       signal: cancel,
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),

@@ -1,3 +1,4 @@
+import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
 import {
   type AgentConfig,
   type AgentCursor,
@@ -16,6 +17,7 @@ import { Checkpointer } from "./checkpointer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
+import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
   sql: Sql;
@@ -37,6 +39,8 @@ export interface RunSessionInput {
   /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
   onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
+  continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
   clock?: Clock;
@@ -104,13 +108,21 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
     input.feed?.emit({ type: "progress", ...progress });
     input.onProgress?.(progress);
   };
+  const seam = continuationSeam({
+    ...input,
+    precedingText: input.continuesAfter,
+    seamOffset: input.startOffset,
+  });
   const metering = startRunMetering({
     ...input,
     reattached: input.cursor !== undefined,
     stop: stopWith,
     onStep: () => reportProgress(),
   });
-  let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
+  let terminal:
+    | { kind: "completed" }
+    | { kind: "failed"; code: string; message: string; status?: number }
+    | undefined;
 
   try {
     for (let attempt = 0; terminal === undefined && !stop.signal.aborted; attempt++) {
@@ -121,9 +133,10 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
           await metering.observe(event);
           if (event.type === "text") {
             textEvents += 1;
-            checkpointer.push(event.text, { cursor: event.cursor });
+            const text = await seam.join(event.text);
+            checkpointer.push(text, { cursor: event.cursor });
             if (checkpointer.fenced) stopWith("fenced");
-            input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
+            input.feed?.emit({ type: "delta", text, offset: checkpointer.offset });
             if (checkpointer.overLimit) await checkpointer.drained();
           } else if (event.type === "progress") {
             stage = event.stage;
@@ -145,6 +158,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
           kind: "failed",
           code: http?.code ?? "agent_unreachable",
           message: error instanceof Error ? error.message : String(error),
+          ...(http ? { status: http.status } : {}),
         };
       }
       // A detachable run outlives our connection: re-attach at the cursor instead of failing.
@@ -196,9 +210,21 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   }
   if (terminal?.kind === "completed")
     return finishWith(input, { kind: "completed", offset }, metering.bill("completed"), null);
-  const error =
-    terminal?.kind === "failed" ? { code: terminal.code, message: terminal.message } : unknownError;
+  const error = terminal?.kind === "failed" ? blameAgent(input, terminal) : unknownError;
   return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), error);
+}
+
+/** The user-facing failure of an agent run; the agent's own words go to the log only. */
+function blameAgent(input: RunSessionInput, failure: RawAgentFailure): { code: string; message: string } {
+  logError("agent run failed", {
+    sessionId: input.sessionId,
+    epoch: input.epoch,
+    agent: input.agent.name,
+    agentStatus: failure.status,
+    agentCode: failure.code,
+    agentMessage: failure.message,
+  });
+  return classifyAgentFailure(input.agent.name, failure);
 }
 
 const outOfCredits: Record<MeterStop, { code: string; message: string }> = {

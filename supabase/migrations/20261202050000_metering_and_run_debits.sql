@@ -13,3 +13,7 @@ alter table public.credit_ledger add column epoch integer;
 alter table public.credit_ledger add column run integer;
 create unique index credit_ledger_one_debit_per_run on public.credit_ledger (session_id, epoch, run)
   where kind = 'debit';
+
+-- The text a continuation put at each seam so words stay separate (`{"<seam offset>": " "}`); the
+-- joiner is part of the log, right after its seam offset.
+alter table public.sessions add column seam_joiners jsonb not null default '{}';
