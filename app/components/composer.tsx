@@ -1,6 +1,7 @@
 "use client";
 
 import type { FormEvent, KeyboardEvent } from "react";
+import { sessionModeSchema } from "@/lib/session/wire.ts";
 import type { AgentOption, SessionMode } from "../session-stream/session-types.ts";
 
 const modeLabels: Record<SessionMode, string> = {
@@ -15,7 +16,8 @@ interface ComposerProps {
   draft: string;
   onDraftChange(draft: string): void;
   agents: AgentOption[] | null;
-  agent: string;
+  /** null: the server's default agent (the list has not loaded, or could not be). */
+  agent: string | null;
   onAgentChange(agent: string): void;
   mode: SessionMode;
   onModeChange(mode: SessionMode): void;
@@ -64,11 +66,11 @@ export function Composer(props: ComposerProps) {
           Agent
           <select
             data-testid="agent-select"
-            value={agent}
+            value={agent ?? ""}
             onChange={(event) => onAgentChange(event.target.value)}
             disabled={agents === null}
           >
-            {agents === null ? <option value={agent}>{agent}</option> : null}
+            {agents === null ? <option value={agent ?? ""}>{agent ?? "default agent"}</option> : null}
             {agents?.map((option) => (
               <option key={option.name} value={option.name}>
                 {option.name} ({option.model})
@@ -81,7 +83,7 @@ export function Composer(props: ComposerProps) {
           <select
             data-testid="mode-select"
             value={mode}
-            onChange={(event) => onModeChange(event.target.value as SessionMode)}
+            onChange={(event) => onModeChange(sessionModeSchema.parse(event.target.value))}
           >
             {(Object.keys(modeLabels) as SessionMode[]).map((value) => (
               <option key={value} value={value}>

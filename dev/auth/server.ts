@@ -4,6 +4,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { applySupabaseCors } from "./cors.ts";
 import { createAuthHandler, type NodeHandler } from "./handler.ts";
+import type { Mailer } from "./magic-link.ts";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.ts";
 
 export interface SupabaseStandInOptions {
@@ -17,6 +18,10 @@ export interface SupabaseStandInOptions {
   issuer?: string;
   jwtExpirySeconds?: number;
   refreshTokenReuseIntervalSeconds?: number;
+  /** Sends magic-link emails (locally into the inbox through the Resend stand-in). */
+  mailer?: Mailer;
+  /** The app's URL: where a magic link lands when the request named no `redirect_to`. */
+  siteUrl?: string;
   /** More stand-ins served on the same port (e.g. Realtime under /realtime/v1), tried after auth. */
   handlers?: NodeHandler[];
 }
@@ -79,6 +84,8 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
       signingKey,
       jwtExpirySeconds: options.jwtExpirySeconds,
       refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds,
+      mailer: options.mailer,
+      siteUrl: options.siteUrl,
     }),
     ...(options.handlers ?? []),
   );

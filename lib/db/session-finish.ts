@@ -1,5 +1,9 @@
 import type { Sql } from "./client.ts";
+import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
 import { billRun, type RunBill } from "./run-billing.ts";
+
+export { CREDITS_PER_USD } from "./run-billing.ts";
+
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import type { SessionStatus } from "./sessions.ts";
 
@@ -18,8 +22,7 @@ export interface FinishSessionInput {
 /**
  * Ends a session in one transaction: the ending run's bill (once per run, see `billRun`), status on
  * the row, the final assistant message with the session's usage totals (written once: unique per
- * session), the notification outbox rows (a background session's end; any session out of credits),
- * and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
+ * session), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
  * (a retried completion) changes nothing and returns "ok".
  */
 export async function finishSession(sql: Sql, input: FinishSessionInput): Promise<"ok" | "fenced"> {
@@ -32,8 +35,11 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
         user_id: string;
         conversation_id: string;
         durable_offset: number;
+        client_left: boolean;
+        error: { code?: string } | null;
       }[]
-    >`select epoch, status, runner, user_id, conversation_id, durable_offset from sessions
+    >`select epoch, status, runner, user_id, conversation_id, durable_offset,
+             client_left_at is not null as client_left, error from sessions
       where id = ${input.sessionId} for update`;
     if (!session || session.epoch !== input.epoch) return "fenced" as const;
     const alreadyFinished = ["completed", "failed", "cancelled"].includes(session.status);
@@ -57,21 +63,16 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
       group by s.id
       having count(c.session_id) > 0 or ${status} = 'completed'
       on conflict (session_id) do nothing`;
-    // A background session's owner is told it ended: one outbox row per enabled channel (DESIGN §7).
-    // Enqueued here, inside the fenced transaction, so a stale runner can never notify.
-    const background = session.runner === "worker" || session.runner === "trigger";
-    const outOfCredits = !alreadyFinished && input.error?.code === OUT_OF_CREDITS_CODE;
-    if (outOfCredits || (background && (status === "completed" || status === "failed"))) {
-      await tx`
-        insert into notifications (user_id, session_id, channel, kind)
-        select p.user_id, ${input.sessionId}, channel.name, ${outOfCredits ? "out_of_credits" : status}
-        from profiles p
-        cross join lateral (values ('email', p.notify_email),
-          ('telegram', p.notify_telegram and exists (select 1 from telegram_links t where t.user_id = p.user_id)))
-          as channel(name, enabled)
-        where p.user_id = ${session.user_id} and channel.enabled
-        on conflict (session_id, channel, kind) do nothing`;
-    }
+    // One outbox row per enabled channel (DESIGN §7), enqueued inside the fenced transaction so a
+    // stale runner can never notify.
+    const kind = notificationKindFor({
+      status,
+      runner: session.runner,
+      clientLeft: session.client_left,
+      errorCode: (alreadyFinished ? session.error?.code : input.error?.code) ?? null,
+    });
+    if (kind)
+      await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
     await tx`select pg_notify(${SESSION_LOG_CHANNEL},
       ${JSON.stringify({ s: input.sessionId, o: session.durable_offset, st: status })})`;
     return "ok" as const;

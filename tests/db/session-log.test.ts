@@ -4,6 +4,7 @@ import { createSql } from "../../lib/db/client.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { handOffToBackground } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
+import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
@@ -156,7 +157,8 @@ describe("the session log", () => {
     const listener = await sql.listen("session_log", (payload) => heard.push(payload));
     try {
       await write(id, 1, 0, "ping");
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const announced = () => heard.some((payload) => JSON.parse(payload).s === id);
+      await waitFor(async () => (announced() ? true : undefined), 10_000, 20);
       expect(heard.map((payload) => JSON.parse(payload))).toContainEqual({ s: id, o: 4 });
     } finally {
       await listener.unlisten();

@@ -3,9 +3,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
+import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
+import { getEnv } from "../../lib/env.ts";
+import { registerTelegramWebhook } from "../../lib/notify/telegram-linking.ts";
 import { createTestDatabase } from "./database.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -15,6 +19,8 @@ export interface TestStack {
   supabaseUrl: string;
   agentSimUrl: string;
   databaseUrl: string;
+  /** The local inbox (Resend and Telegram stand-ins), its webhook registered for the app. */
+  inbox: Inbox;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
   /** The `next start` process (its group leader), when the app runs. */
@@ -50,20 +56,41 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       closers.push(() => database.drop());
       databaseUrl = database.url;
     }
-    const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl });
+    const port = await freePort();
+    const appUrl = `http://127.0.0.1:${port}`;
+    const defaults = getEnv({});
+    const inbox = await startInbox({
+      port: 0,
+      resendApiKey: defaults.RESEND_API_KEY,
+      telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
+      telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
+    });
+    closers.push(() => inbox.close());
+    const supabase = await startSupabaseStandIn({
+      host: "127.0.0.1",
+      port: await freePort(),
+      databaseUrl,
+      mailer: createResendMailer({
+        apiKey: defaults.RESEND_API_KEY,
+        baseUrl: inbox.resendBaseUrl,
+        from: defaults.EMAIL_FROM,
+      }),
+      siteUrl: appUrl,
+    });
     closers.push(() => supabase.close());
     const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
     closers.push(() => simulator.close());
-    const port = await freePort();
-    const appUrl = `http://127.0.0.1:${port}`;
     const env: Record<string, string> = {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
       ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
+      RESEND_BASE_URL: inbox.resendBaseUrl,
+      TELEGRAM_API_ROOT: inbox.telegramApiRoot,
       ...options.env,
     };
+    await registerTelegramWebhook(getEnv(env));
     let appProcess: ChildProcess | undefined;
     if (options.app !== false) {
       const child = await startNextServer(port, env);
@@ -80,6 +107,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       supabaseUrl: supabase.url,
       agentSimUrl: simulator.url,
       databaseUrl,
+      inbox,
       env,
       appProcess,
       startWorker,
@@ -91,7 +119,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
 }
 
-async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+export async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     throw new Error("The app is not built: run `npm test` (it builds first) or `npx next build`.");
   }

@@ -31,7 +31,7 @@ test("a bad value fails with a sentence naming the variable", () => {
 });
 
 test("using an optional integration that is not configured names the variable to set", () => {
-  expect(() => requireSetting(getEnv({}), "RESEND_API_KEY")).toThrow("RESEND_API_KEY is not set");
+  expect(() => requireSetting(getEnv({}), "TRIGGER_PROJECT_REF")).toThrow("TRIGGER_PROJECT_REF is not set");
   expect(requireSetting(getEnv({ TRIGGER_SECRET_KEY: "tr_dev_x" }), "TRIGGER_SECRET_KEY")).toBe("tr_dev_x");
 });
 
@@ -61,7 +61,11 @@ test("a live budget that does not fit the route's maxDuration is an error naming
 });
 
 test("the maxDuration the settings check against is the one the live routes declare", async () => {
-  for (const file of ["app/api/chat/route.ts", "app/api/sessions/[id]/stream/route.ts"]) {
+  for (const file of [
+    "app/api/chat/route.ts",
+    "app/api/sessions/[id]/stream/route.ts",
+    "app/api/doctor/stream/route.ts",
+  ]) {
     const source = await readFile(path.resolve(import.meta.dirname, "..", "..", file), "utf8");
     expect(source, file).toContain(`export const maxDuration = ${LIVE_ROUTE_MAX_DURATION_SECONDS};`);
   }

@@ -1,7 +1,9 @@
 import { after } from "next/server";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
+import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
@@ -12,6 +14,8 @@ import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 export const maxDuration = 800;
 
 export const POST = route(async (request) => {
@@ -38,6 +42,7 @@ export const POST = route(async (request) => {
   }
 
   let unsubscribe = () => {};
+  let ended = false;
   const stream = createSseStream(
     (writer) => {
       writeWireEvent(writer, {
@@ -51,10 +56,20 @@ export const POST = route(async (request) => {
       });
       unsubscribe = started.feed.subscribe((event) => {
         writeSessionEvent(writer, event, started.epoch);
-        if (isFinalEvent(event)) writer.close();
+        if (isFinalEvent(event)) {
+          ended = true;
+          writer.close();
+        }
       });
     },
-    { signal: request.signal, onClose: () => unsubscribe() },
+    {
+      signal: request.signal,
+      onClose: () => {
+        unsubscribe();
+        // Nobody watches this session to its end any more: it notifies when it ends (DESIGN §7).
+        if (!ended) void markClientLeft(sql, started.sessionId);
+      },
+    },
   );
   // The runner outlives the response: a client that goes away does not stop the session.
   after(started.run());
