@@ -26,6 +26,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [draft, setDraft] = useState("");
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
+  const [maxCredits, setMaxCredits] = useState("");
   const [earlierTurns, setEarlierTurns] = useState<TranscriptTurn[]>([]);
   const [title, setTitle] = useState<string | null>(null);
 
@@ -84,11 +85,13 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         { key: `${sessionId}:answer`, role: "assistant", content: output },
       ]);
     }
+    const cap = Number(maxCredits);
     send({
       message: draft,
       mode,
       ...(agent !== null ? { agent } : {}),
       ...(conversationId ? { conversationId } : {}),
+      ...(mode === "background" && Number.isInteger(cap) && cap > 0 ? { maxCredits: cap } : {}),
     });
   }
 
@@ -134,6 +137,8 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         onAgentChange={setChosenAgent}
         mode={mode}
         onModeChange={setMode}
+        maxCredits={maxCredits}
+        onMaxCreditsChange={setMaxCredits}
         canSend={!running}
         onSend={sendDraft}
       />

@@ -159,8 +159,8 @@ test("a dropped connection to a detachable agent is re-attached at the cursor: t
 
 test("agent HTTP errors before the stream end the session failed with a typed code", async () => {
   for (const [fault, code] of [
-    ["http500", "server_error"],
-    ["http429", "rate_limited"],
+    ["http500", "bad_gateway:agent_error"],
+    ["http429", "service_unavailable:agent_rate_limited"],
   ] as const) {
     const events = await readSse(
       await alice.chat({ message: `#sim tokens=10 fault=${fault}`, agent: "sim-chat" }),
@@ -183,7 +183,7 @@ test("a malformed frame from a connection-bound agent is an error event, and the
   );
   const sessionId = JSON.parse(events[0]!.data).sessionId as string;
   expect(events.at(-1)?.event).toBe("error");
-  expect(JSON.parse(events.at(-1)!.data).code).toBe("malformed_frame");
+  expect(JSON.parse(events.at(-1)!.data).code).toBe("bad_gateway:agent_protocol");
   const snapshot = await (await alice.snapshot(sessionId)).json();
   expect(snapshot.status).toBe("failed");
   expect(snapshot.output.length).toBeGreaterThan(0);

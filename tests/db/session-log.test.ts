@@ -74,8 +74,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: { inputTokens: 1, outputTokens: 1 },
-      costUsd: 0.5,
+      run: { run: 1, usage: { inputTokens: 1, outputTokens: 1, estimated: false }, costUsd: 0.5 },
       error: null,
     });
     expect(stale).toBe("fenced");
@@ -94,8 +93,7 @@ describe("the session log", () => {
         sessionId: id,
         epoch: 1,
         status: "completed",
-        usage: null,
-        costUsd: null,
+        run: null,
         error: null,
       });
     await finish();
@@ -116,8 +114,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: null,
     });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
@@ -130,8 +127,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: null,
     });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
@@ -145,8 +141,7 @@ describe("the session log", () => {
         sessionId: id,
         epoch: 1,
         status: "completed",
-        usage: { inputTokens: 10, outputTokens: 20 },
-        costUsd: 0.123,
+        run: { run: 1, usage: { inputTokens: 10, outputTokens: 20, estimated: false }, costUsd: 0.123 },
         error: null,
       });
     expect(await Promise.all([finish(), finish(), finish()])).toEqual(["ok", "ok", "ok"]);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back", async () => {
-  const env = getEnv({ AGENT_SIM_URL: simulator.url });
+  const env = getEnv(simulatorAgentsEnv(simulator.url));
   const seed = "restart";
   const message = `#sim tokens=600 rate=150 seed=${seed}`;
   const started = await startSession(sql, {

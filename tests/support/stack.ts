@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
@@ -83,7 +84,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
-      AGENT_SIM_URL: simulator.url,
+      ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
       RESEND_BASE_URL: inbox.resendBaseUrl,
       TELEGRAM_API_ROOT: inbox.telegramApiRoot,

@@ -4,6 +4,7 @@ import { StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
 import { metadata } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
@@ -28,7 +29,7 @@ beforeAll(async () => {
   simulator = await startAgentSimulator({ port: 0 });
   // The task reads its settings from the environment, as it would on Trigger.dev.
   process.env.DATABASE_URL = database.url;
-  process.env.AGENT_SIM_URL = simulator.url;
+  Object.assign(process.env, simulatorAgentsEnv(simulator.url));
   resetEnvCache();
   sql = createSql(database.url, 2);
   // The SDK's own offline harness: the catalog must exist before the task module registers itself.
