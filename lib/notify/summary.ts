@@ -60,6 +60,10 @@ export function formatDuration(seconds: number | null): string {
 
 const number = new Intl.NumberFormat("en-US");
 
+function credits(count: number): string {
+  return `${number.format(count)} credit${count === 1 ? "" : "s"}`;
+}
+
 /** The first ~600 characters of the output, cut at a word boundary when one is near. */
 export function excerptOf(output: string): string {
   const trimmed = output.trim();
@@ -88,7 +92,7 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
   const cost =
     facts.costUsd === null
       ? "unknown"
-      : `$${facts.costUsd.toFixed(2)} (${number.format(Math.ceil(facts.costUsd * CREDITS_PER_USD))} credits)`;
+      : `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(Math.ceil(facts.costUsd * CREDITS_PER_USD))})`;
   const sessionFacts: [string, string][] = [
     ["Agent", facts.agent],
     ["Duration", formatDuration(facts.durationSeconds)],
@@ -123,7 +127,7 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
         kind: facts.kind,
         subject: `Out of credits: ${facts.title}`,
         headline: "Your session stopped: you are out of credits",
-        facts: [...sessionFacts, ["Balance", `${number.format(facts.balanceCredits)} credits`]],
+        facts: [...sessionFacts, ["Balance", credits(facts.balanceCredits)]],
         problem: "Your credit balance ran out while the agent was working, so we stopped it.",
         kept: keptOf(facts.output),
       };

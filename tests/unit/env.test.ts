@@ -15,7 +15,7 @@ test("no production variable set means the local defaults", () => {
     APP_URL: "http://127.0.0.1:3000",
     DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
     SUPABASE_URL: "http://127.0.0.1:54321",
-    AGENT_SIM_URL: "http://127.0.0.1:18789",
+    AGENTS: [],
     LIVE_BUDGET_SECONDS: 740,
     CHECKPOINT_MS: 250,
     CHECKPOINT_BYTES: 8192,
