@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded.ts";
@@ -62,7 +63,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     NODE_ENV: "production",
     DATABASE_URL: pg.url,
     SUPABASE_URL: supabase.url,
-    AGENT_SIM_URL: simulator.url,
+    ...simulatorAgentsEnv(simulator.url),
     CHAT_REQUESTS_PER_MINUTE: "100000",
     MAX_LIVE_SESSIONS_PER_USER: "100000",
     NEXT_TELEMETRY_DISABLED: "1",

@@ -2,6 +2,7 @@
 // Supabase stand-in (auth), the agent simulator, one local worker and the Next.js dev server.
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { createResendMailer } from "../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
@@ -94,7 +95,8 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     SUPABASE_URL: supabaseUrl,
-    AGENT_SIM_URL: agentSimUrl,
+    // The simulator's agents unless the operator configured real ones.
+    ...(process.env.AGENTS ? {} : simulatorAgentsEnv(agentSimUrl)),
     APP_URL: appUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
@@ -83,7 +84,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
-      AGENT_SIM_URL: simulator.url,
+      ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
       RESEND_BASE_URL: inbox.resendBaseUrl,
       TELEGRAM_API_ROOT: inbox.telegramApiRoot,
@@ -118,7 +119,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
 }
 
-async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+export async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     throw new Error("The app is not built: run `npm test` (it builds first) or `npx next build`.");
   }
