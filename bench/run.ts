@@ -2,15 +2,19 @@
 import { handoffGap, workerCapacity } from "./background.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
-import { checkpointRate, resumeFirstByte } from "./session-log.ts";
+import { notificationDelay } from "./notifications.ts";
+import { idleReaders, resumeFirstByte } from "./read-path.ts";
+import { checkpointRate } from "./session-log.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
   scale: liveScale,
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
+  idle: idleReaders,
   handoff: handoffGap,
   worker: workerCapacity,
+  notify: notificationDelay,
 };
 // `npm run bench -- handoff live` runs only those; no names runs them all.
 const selected = process.argv.slice(2).filter((name) => name in benches);

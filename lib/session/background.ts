@@ -115,16 +115,18 @@ export async function produceClaimedSession(
   const control = await sessionRuntime(sql).runners.register(session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
-    const request = await buildAgentRequest(sql, session, {
+    const { request, continuesAfter } = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
       ports: postgresRunPorts(sql, { observers: backgroundObservers(input) }),
+      sql,
       sessionId: session.id,
       epoch: session.epoch,
       agent,
       request,
       startOffset: session.durableOffset,
+      continuesAfter,
       cursor,
       signal: cancel,
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
@@ -167,8 +169,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     sessionId,
     epoch,
     status: "failed",
-    usage: null,
-    costUsd: null,
+    run: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
 }

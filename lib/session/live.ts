@@ -72,7 +72,7 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
     input.feed.emit({ type: "error", code: "not_found:session", message: "The session does not exist." });
     return undefined;
   }
-  const request = await buildAgentRequest(sql, session, { continuation: false });
+  const { request } = await buildAgentRequest(sql, session, { continuation: false });
   const control = await sessionRuntime(sql).runners.register(input.sessionId);
   try {
     return await runSession({
@@ -80,6 +80,7 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
         finish: (finishing) => steps.finishSession(sql, finishing),
         observers: input.observers ?? [],
       }),
+      sql,
       sessionId: input.sessionId,
       epoch: input.epoch,
       agent: input.agent,
@@ -109,8 +110,7 @@ async function failLive(input: LiveRunInput, steps: LiveSteps, offset: number | 
       sessionId: input.sessionId,
       epoch: input.epoch,
       status: "failed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: FAILED_ON_OUR_SIDE,
     })
     .catch((error: unknown) => {
@@ -139,5 +139,6 @@ async function handOff(input: LiveRunInput, steps: LiveSteps, offset: number): P
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));
-  input.feed.emit({ type: "handoff", status: "background", offset });
+  const next = isDetachable(input.agent) ? "reattach" : "continuation";
+  input.feed.emit({ type: "handoff", status: "background", offset, next });
 }

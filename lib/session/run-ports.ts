@@ -20,6 +20,8 @@ export interface SessionProgressReport {
   elapsedMs: number;
   /** True while the agent has not reported usage: `outputTokens` is then an estimate. */
   estimated: boolean;
+  /** Credits the running agent run has used so far (metered while it runs). */
+  credits?: number;
 }
 
 /**

@@ -1,21 +1,28 @@
+import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
 import {
   type AgentConfig,
   type AgentCursor,
   type AgentEvent,
   AgentHttpError,
   type AgentRequest,
-  costUsd,
   isDetachable,
 } from "../agent/index.ts";
+import type { Sql } from "../db/client.ts";
+import { readSessionUsage } from "../db/run-billing.ts";
+import { type FinishSessionInput, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
+import { type MeterStop, startRunMetering } from "./metering.ts";
 import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
+import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
   /** The log store, agent stream, finisher, clock and observers (see `postgresRunPorts`). */
   ports: RunPorts;
+  /** The pool that metering, the seam joiner and the final totals read and write (billing). */
+  sql: Sql;
   sessionId: string;
   epoch: number;
   agent: AgentConfig;
@@ -33,6 +40,8 @@ export interface RunSessionInput {
   /** The event feed of the live SSE (live runners only). */
   feed?: SessionFeed;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
+  continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
 }
@@ -43,8 +52,8 @@ export type RunOutcome =
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
 type Usage = { inputTokens: number; outputTokens: number };
-type Terminal = { kind: "completed" } | { kind: "failed"; code: string; message: string };
-type StopReason = "cancel" | "budget" | "fenced";
+type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
+type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
 const MAX_REATTACH = 5;
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
@@ -76,6 +85,8 @@ class SessionRun {
   textEvents = 0;
   stage: string | null = null;
   terminal: Terminal | undefined;
+  readonly seam: ReturnType<typeof continuationSeam>;
+  readonly metering: ReturnType<typeof startRunMetering>;
 
   constructor(readonly input: RunSessionInput) {
     const { ports, sessionId, checkpoint } = input;
@@ -92,6 +103,17 @@ class SessionRun {
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) =>
         notifyObservers(ports.observers, sessionId, (o) => o.onAppend?.({ sessionId, ...append })),
+    });
+    this.seam = continuationSeam({
+      ...input,
+      precedingText: input.continuesAfter,
+      seamOffset: input.startOffset,
+    });
+    this.metering = startRunMetering({
+      ...input,
+      reattached: input.cursor !== undefined,
+      stop: (reason) => this.stopWith(reason),
+      onStep: () => this.reportProgress(undefined),
     });
   }
 
@@ -162,6 +184,7 @@ class SessionRun {
         signal: this.stop.signal,
         cursor: this.cursor,
       })) {
+        await this.metering.observe(event);
         if (event.type === "error") {
           retryable = event.retryable;
           this.terminal = { kind: "failed", code: event.code, message: event.message };
@@ -172,7 +195,8 @@ class SessionRun {
       const http = error instanceof AgentHttpError ? error : undefined;
       retryable = http?.retryable ?? false;
       const message = error instanceof Error ? error.message : String(error);
-      this.terminal = { kind: "failed", code: http?.code ?? "agent_unreachable", message };
+      const status = http ? { status: http.status } : {};
+      this.terminal = { kind: "failed", code: http?.code ?? "agent_unreachable", message, ...status };
     }
     return retryable;
   }
@@ -181,9 +205,10 @@ class SessionRun {
     if (event.cursor) this.cursor = event.cursor;
     if (event.type === "text") {
       this.textEvents += 1;
-      this.checkpointer.push(event.text, { cursor: event.cursor });
+      const text = await this.seam.join(event.text);
+      this.checkpointer.push(text, { cursor: event.cursor });
       if (this.checkpointer.fenced) this.stopWith("fenced");
-      this.input.feed?.emit({ type: "delta", text: event.text, offset: this.checkpointer.offset });
+      this.input.feed?.emit({ type: "delta", text, offset: this.checkpointer.offset });
       if (this.checkpointer.overLimit) await this.checkpointer.drained();
     } else if (event.type === "progress") {
       this.stage = event.stage;
@@ -205,6 +230,7 @@ class SessionRun {
       outputTokens: this.usage?.outputTokens ?? this.textEvents,
       elapsedMs: ports.clock.now() - this.startedAt,
       estimated: this.usage === null,
+      credits: this.metering.credits,
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
@@ -213,42 +239,77 @@ class SessionRun {
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
   async settle(): Promise<RunOutcome> {
-    const { ports, agent, sessionId } = this.input;
     const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
     const flushed = await this.checkpointer.flush();
     this.checkpointer.close();
     const offset = this.checkpointer.durableOffset;
-    if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
-    if (reason === "budget") return { kind: "budget", offset, cursor: this.cursor };
-    if (reason === "cancel") {
-      await ports
-        .cancelAgentRun(agent, this.cursor)
-        .catch((error) => logError("agent run cancel failed", { sessionId, error }));
-      return this.finish("cancelled", offset, null);
+    const { metering } = this;
+    if (flushed === "fenced" || reason === "fenced" || reason === "budget") {
+      await metering.billUnfinished();
+      return reason === "budget" && flushed !== "fenced"
+        ? { kind: "budget", offset, cursor: this.cursor }
+        : { kind: "fenced", offset };
     }
-    if (this.terminal?.kind === "completed") return this.finish("completed", offset, null);
-    const error =
-      this.terminal?.kind === "failed"
-        ? { code: this.terminal.code, message: this.terminal.message }
-        : unknownError;
-    return this.finish("failed", offset, error);
+    if (reason === "cancel") {
+      await this.cancelAgentRun();
+      return this.finish("cancelled", offset, metering.bill("cancelled"), null);
+    }
+    if (reason === "out_of_credits" || reason === "over_cap") {
+      await this.cancelAgentRun();
+      return this.finish("failed", offset, metering.bill("failed"), outOfCredits[reason]);
+    }
+    if (this.terminal?.kind === "completed")
+      return this.finish("completed", offset, metering.bill("completed"), null);
+    const error = this.terminal?.kind === "failed" ? blameAgent(this.input, this.terminal) : unknownError;
+    return this.finish("failed", offset, metering.bill("failed"), error);
+  }
+
+  async cancelAgentRun(): Promise<void> {
+    const { ports, agent, sessionId } = this.input;
+    await ports
+      .cancelAgentRun(agent, this.cursor)
+      .catch((error) => logError("agent run cancel failed", { sessionId, error }));
   }
 
   async finish(
     status: "completed" | "failed" | "cancelled",
     offset: number,
+    run: FinishSessionInput["run"],
     error: { code: string; message: string } | null,
   ): Promise<RunOutcome> {
     const { ports, sessionId, epoch, feed } = this.input;
-    const usage = this.usage;
-    const cost = usage ? costUsd(this.input.agent.model, usage) : null;
-    const result = await ports.finish({ sessionId, epoch, status, usage, costUsd: cost, error });
+    const result = await ports.finish({ sessionId, epoch, status, run, error });
     if (result === "fenced") return { kind: "fenced", offset };
     notifyObservers(ports.observers, sessionId, (o) => o.onStatus?.({ sessionId, status, offset }));
     if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
     else if (status === "cancelled")
       feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });
-    else feed?.emit({ type: "done", status, offset, usage, costUsd: cost });
+    else if (feed)
+      feed.emit({ type: "done", status, offset, ...(await readSessionUsage(this.input.sql, sessionId)) });
     return { kind: status, offset };
   }
 }
+
+/** The user-facing failure of an agent run; the agent's own words go to the log only. */
+function blameAgent(input: RunSessionInput, failure: RawAgentFailure): { code: string; message: string } {
+  logError("agent run failed", {
+    sessionId: input.sessionId,
+    epoch: input.epoch,
+    agent: input.agent.name,
+    agentStatus: failure.status,
+    agentCode: failure.code,
+    agentMessage: failure.message,
+  });
+  return classifyAgentFailure(input.agent.name, failure);
+}
+
+const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
+  out_of_credits: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached your credit balance. The output so far is kept.",
+  },
+  over_cap: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached the credit limit set for it. The output so far is kept.",
+  },
+};

@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { claimNextSession } from "../../lib/db/session-lease.ts";
 import { getEnv } from "../../lib/env.ts";
@@ -51,7 +52,11 @@ test("claims racing on separate connections each take a different session in one
 
 test("several workers over many waiting sessions: each runs every session it claims exactly once, with no sweep", async () => {
   const ids = await waitingSessions(40, "#sim tokens=3 rate=0 seed=race");
-  const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl(), LEASE_SECONDS: "30" });
+  const env = getEnv({
+    DATABASE_URL: databaseUrl,
+    ...simulatorAgentsEnv(simulatorUrl()),
+    LEASE_SECONDS: "30",
+  });
   const workers: LocalWorker[] = [];
   try {
     // The sweep (the local reconciler) is an hour away: only the claim loop itself can pick them up.

@@ -53,7 +53,7 @@ const perform: Record<
   fenceOut: (db, id) => fenceOutRunner(db, id),
   interrupt: (db, id, epoch) => markInterrupted(db, id, epoch),
   finish: (db, id, epoch) =>
-    finishSession(db, { sessionId: id, epoch, status: "completed", usage: null, costUsd: null, error: null }),
+    finishSession(db, { sessionId: id, epoch, status: "completed", run: null, error: null }),
 };
 
 /** A session in `status`, held by someone at epoch 5 whose lease expired a minute ago. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
 import { markInterrupted } from "../../lib/db/session-finish.ts";
@@ -22,7 +23,11 @@ async function runLive(options: {
   sessionId?: string;
   fence?: boolean;
 }) {
-  const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl(), LIVE_BUDGET_SECONDS: "1" });
+  const env = getEnv({
+    DATABASE_URL: databaseUrl,
+    ...simulatorAgentsEnv(simulatorUrl()),
+    LIVE_BUDGET_SECONDS: "1",
+  });
   const started = await startSession(sql, {
     userId: ALICE,
     message: options.message,
@@ -115,7 +120,7 @@ describe("every path of a live runner ends its client's stream", () => {
 
   test("the database is unreachable from the start: error internal", async () => {
     const dead = createSql(databaseUrl.replace(/:(\d+)\//, ":1/"), 1);
-    const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl() });
+    const env = getEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
     const feed = new SessionFeed();
     const events: SessionEvent[] = [];
     feed.subscribe((event) => events.push(event));

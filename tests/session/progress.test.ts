@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
@@ -13,7 +14,7 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
   "progress with %s",
   (agentName) => {
     test("is marked estimated until the agent reports usage, then carries the agent's output tokens", async () => {
-      const env = getEnv({ DATABASE_URL: databaseUrl, AGENT_SIM_URL: simulatorUrl() });
+      const env = getEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
       const message = "#sim tokens=60 rate=0 stages=1 seed=progress";
       const started = await startSession(sql, {
         userId: ALICE,
@@ -32,6 +33,7 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
       feed.subscribe((event) => events.push(event));
       const outcome = await runSession({
         ports: postgresRunPorts(sql),
+        sql,
         sessionId: started.sessionId,
         epoch: started.epoch,
         agent: getAgent(env, agentName),
@@ -46,7 +48,10 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
       const done = events.find((event) => event.type === "done");
       const reported = (done as { usage: { outputTokens: number } | null }).usage!.outputTokens;
       // The tool stage comes mid-stream, before any usage: an estimate, and said so.
-      expect(progress[0]).toMatchObject({ stage: expect.any(String), estimated: true });
+      expect(progress.find((event) => event.stage)).toMatchObject({
+        stage: expect.any(String),
+        estimated: true,
+      });
       // Once the agent reports usage, progress carries its count, not the estimate.
       expect(progress.at(-1)).toMatchObject({ outputTokens: reported, estimated: false });
       const [row] = await sql`select progress from sessions where id = ${started.sessionId}`;

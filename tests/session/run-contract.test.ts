@@ -58,8 +58,7 @@ const logs: Record<string, () => Promise<LogUnderTest>> = {
           sessionId,
           epoch,
           status: "completed",
-          usage: null,
-          costUsd: null,
+          run: null,
           error: null,
         })),
     };
@@ -133,6 +132,8 @@ const agent: AgentConfig = {
   url: "http://unused",
   token: "t",
   model: "m",
+  // Free, so metering never stops to store a step: the scripted interleavings stay exact.
+  price: { input: 0, output: 0 },
 };
 const DONE: AgentEvent = { type: "done", reason: "completed" };
 const text = (value: string, sequenceNumber: number): AgentEvent => ({
@@ -141,7 +142,24 @@ const text = (value: string, sequenceNumber: number): AgentEvent => ({
   cursor: { responseId: "r", sequenceNumber },
 });
 
-function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}) {
+/** A real session row: billing (metering, the final totals) still reads and writes Postgres. */
+async function billedSession(): Promise<string> {
+  const started = await startSession(sql, {
+    userId: ALICE,
+    message: "scripted",
+    agent: "sim-chat",
+    mode: "live",
+    status: "live",
+    runner: "live",
+    leaseOwner: "test",
+    title: "scripted",
+    leaseSeconds: 30,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  return started.sessionId;
+}
+
+async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}) {
   const clock = new FakeClock();
   const log = new MemoryLog();
   const script = new ScriptedAgent();
@@ -164,7 +182,8 @@ function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}) {
   };
   const input: RunSessionInput = {
     ports,
-    sessionId: "s",
+    sql,
+    sessionId: await billedSession(),
     epoch: log.epoch,
     agent,
     request: { messages: [{ role: "user", content: "hi" }] },
@@ -178,7 +197,7 @@ function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}) {
 
 describe("runSession with a fake clock, the in-memory log and a scripted agent", () => {
   test("completes: every byte in the log, observers told of each append and of the end", async () => {
-    const run = scriptedRun();
+    const run = await scriptedRun();
     run.script.send(text("one ", 1));
     await run.clock.advance(300);
     run.script.send(text("two ", 2), { type: "usage", inputTokens: 3, outputTokens: 2 }, DONE);
@@ -190,7 +209,7 @@ describe("runSession with a fake clock, the in-memory log and a scripted agent",
   });
 
   test("handoff race: another producer takes the session mid-stream; the runner is fenced and writes nothing more", async () => {
-    const run = scriptedRun();
+    const run = await scriptedRun();
     run.script.send(text("mine ", 1));
     await run.clock.advance(300);
     expect(run.log.text()).toBe("mine ");
@@ -202,7 +221,7 @@ describe("runSession with a fake clock, the in-memory log and a scripted agent",
   });
 
   test("cancel race: cancelled while a slow write is in flight; the write lands, then the session ends cancelled", async () => {
-    const run = scriptedRun({ writeMs: 1000 });
+    const run = await scriptedRun({ writeMs: 1000 });
     run.script.send(text("partial ", 1));
     await run.clock.advance(100);
     run.script.send(text("output", 2));
@@ -215,7 +234,7 @@ describe("runSession with a fake clock, the in-memory log and a scripted agent",
   });
 
   test("fence race: the session is taken while the final flush is in flight; the runner does not finish it", async () => {
-    const run = scriptedRun({ writeMs: 1000 });
+    const run = await scriptedRun({ writeMs: 1000 });
     run.script.send(text("a", 1));
     await run.clock.advance(1100);
     run.script.send(text("b", 2), DONE);
@@ -227,7 +246,7 @@ describe("runSession with a fake clock, the in-memory log and a scripted agent",
   });
 
   test("budget: at budgetMs the runner stops producing, flushes and returns the agent cursor", async () => {
-    const run = scriptedRun({ budgetMs: 1000 });
+    const run = await scriptedRun({ budgetMs: 1000 });
     run.script.send(text("before the budget", 7));
     expect(await run.clock.run(run.outcome)).toEqual({
       kind: "budget",
