@@ -1,4 +1,4 @@
-import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
+import type { RawAgentFailure } from "../agent/agent-failure.ts";
 import {
   type AgentConfig,
   type AgentCursor,
@@ -9,12 +9,13 @@ import {
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
 import { readSessionUsage } from "../db/run-billing.ts";
-import { type FinishSessionInput, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
+import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
+import { blameAgent, outOfCredits } from "./run-failure.ts";
 import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
 import { continuationSeam } from "./seam-joiner.ts";
 
@@ -289,27 +290,3 @@ class SessionRun {
     return { kind: status, offset };
   }
 }
-
-/** The user-facing failure of an agent run; the agent's own words go to the log only. */
-function blameAgent(input: RunSessionInput, failure: RawAgentFailure): { code: string; message: string } {
-  logError("agent run failed", {
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    agent: input.agent.name,
-    agentStatus: failure.status,
-    agentCode: failure.code,
-    agentMessage: failure.message,
-  });
-  return classifyAgentFailure(input.agent.name, failure);
-}
-
-const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
-  out_of_credits: {
-    code: OUT_OF_CREDITS_CODE,
-    message: "The session stopped: its cost reached your credit balance. The output so far is kept.",
-  },
-  over_cap: {
-    code: OUT_OF_CREDITS_CODE,
-    message: "The session stopped: its cost reached the credit limit set for it. The output so far is kept.",
-  },
-};
