@@ -4,7 +4,7 @@ import path from "node:path";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { fmt, readSsePieces } from "./support.ts";
-import { latenciesOf, startRawPipe } from "./timestamp-agent.ts";
+import { latenciesOf, startRawPipe, timestampAgentEnv } from "./timestamp-agent.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const TICKS_PER_SECOND = 100;
@@ -81,17 +81,7 @@ export async function activeLiveStreams(environment: BenchEnvironment): Promise<
   const agent = await spawnAgent(deltas, perSecond);
   const pipe = await startRawPipe(agent.url);
   const app = await environment.startApp({
-    AGENTS: JSON.stringify([
-      {
-        name: "bench",
-        transport: "chat-completions",
-        url: `${agent.url}/v1`,
-        token: "bench",
-        model: "bench",
-        price: { input: 0, output: 0 },
-      },
-    ]),
-    DEFAULT_AGENT: "bench",
+    ...timestampAgentEnv(agent.url),
     DATABASE_POOL_MAX: "40",
   });
   try {
