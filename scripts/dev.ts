@@ -1,5 +1,5 @@
 // `npm run dev`: the whole product on one machine with local defaults — embedded Postgres, the
-// Supabase stand-in (auth), the agent simulator, one local worker and the Next.js dev server.
+// Supabase stand-in (auth, Realtime), the agent simulator, one local worker and the Next.js dev server.
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       port: portOf(supabaseUrl, 54321),
       databaseUrl,
       stateDir,
+      secretKey: process.env.SUPABASE_SECRET_KEY || undefined,
     });
     closers.push(() => standIn.close());
   }
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
       `  Web app            ${appUrl}`,
       `  Postgres           ${databaseUrl}`,
       `  Supabase (auth)    ${supabaseUrl}/auth/v1`,
+      `  Supabase Realtime  ${supabaseUrl.replace(/^http/, "ws")}/realtime/v1/websocket`,
       `  Agent simulator    ${agentSimUrl}  (openclaw: /openclaw, openai: /openai/v1, anthropic: /anthropic)`,
       `  Local worker       ${process.env.DEV_WORKER === "0" ? "off (DEV_WORKER=0)" : "1 process"}`,
       "  Dev accounts       alice@example.com / overtime-dev, bob@example.com / overtime-dev",

@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
+import { attachRealtimeStandIn, type RealtimeStandIn } from "../realtime/server.ts";
 import { applySupabaseCors } from "./cors.ts";
 import { createAuthHandler, type NodeHandler } from "./handler.ts";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.ts";
@@ -17,8 +19,12 @@ export interface SupabaseStandInOptions {
   issuer?: string;
   jwtExpirySeconds?: number;
   refreshTokenReuseIntervalSeconds?: number;
-  /** More stand-ins served on the same port (e.g. Realtime under /realtime/v1), tried after auth. */
+  /** More stand-ins served on the same port, tried after auth and Realtime. */
   handlers?: NodeHandler[];
+  /** The key the Realtime stand-in maps to `service_role` (SUPABASE_SECRET_KEY). */
+  secretKey?: string;
+  /** Realtime limits and log (dev/realtime); hosted defaults when absent. */
+  realtime?: { maxEventsPerSecond?: number; maxPayloadBytes?: number; log?: (line: string) => void };
 }
 
 export interface SupabaseStandIn {
@@ -28,6 +34,8 @@ export interface SupabaseStandIn {
   signingKey: SigningKey;
   /** The HTTP server, for stand-ins that also need `upgrade` (WebSocket). */
   server: Server;
+  /** Supabase Realtime at `<url>/realtime/v1` (WebSocket and REST broadcast). */
+  realtime: RealtimeStandIn;
   close(): Promise<void>;
 }
 
@@ -72,6 +80,13 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const issuer = options.issuer ?? `${url}/auth/v1`;
+  const realtime = attachRealtimeStandIn({
+    sql,
+    server,
+    signingKey,
+    secretKey: options.secretKey ?? LOCAL_SUPABASE_SECRET_KEY,
+    ...options.realtime,
+  });
   handlers.push(
     createAuthHandler({
       sql,
@@ -80,6 +95,7 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
       jwtExpirySeconds: options.jwtExpirySeconds,
       refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds,
     }),
+    realtime.handle,
     ...(options.handlers ?? []),
   );
 
@@ -88,7 +104,9 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
     issuer,
     signingKey,
     server,
+    realtime,
     async close() {
+      realtime.close();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -4,6 +4,7 @@ import path from "node:path";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { freePort } from "../../dev/net.ts";
+import type { RealtimeStandIn } from "../../dev/realtime/server.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -16,6 +17,9 @@ export interface TestStack {
   databaseUrl: string;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
+  /** The Realtime stand-in (stop/start it to take Realtime down) and the lines it logged. */
+  realtime: RealtimeStandIn;
+  realtimeLog: string[];
   /** The `next start` process (its group leader), when the app runs. */
   appProcess: ChildProcess | undefined;
   /** Starts a local worker process (`scripts/worker.ts`) on this stack; stopped by `close()`. */
@@ -44,7 +48,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     const database = await createTestDatabase();
     closers.push(() => database.drop());
     const databaseUrl = database.url;
-    const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl });
+    const realtimeLog: string[] = [];
+    const supabase = await startSupabaseStandIn({
+      host: "127.0.0.1",
+      port: await freePort(),
+      databaseUrl,
+      realtime: { log: (line) => realtimeLog.push(line) },
+    });
     closers.push(() => supabase.close());
     const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
     closers.push(() => simulator.close());
@@ -74,6 +84,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       supabaseUrl: supabase.url,
       agentSimUrl: simulator.url,
       databaseUrl,
+      realtime: supabase.realtime,
+      realtimeLog,
       env,
       appProcess,
       startWorker,
