@@ -5,6 +5,7 @@ import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
@@ -108,6 +109,7 @@ export async function produceClaimedSession(
       },
       startedAt: session.startedAt?.getTime(),
       onProgress: input.onProgress,
+      observer: sessionBroadcaster({ sql, env }),
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);

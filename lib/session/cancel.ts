@@ -6,6 +6,7 @@ import { getSession, TERMINAL_STATUSES } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 
 /** How long the running producer gets to stop, flush and finish before we fence it out. */
@@ -49,7 +50,7 @@ async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
   const session = await getSession(sql, sessionId);
-  await finishSession(sql, {
+  const finished = await finishSession(sql, {
     sessionId,
     epoch,
     status: "cancelled",
@@ -57,6 +58,7 @@ async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
     costUsd: session?.costUsd ?? null,
     error: null,
   });
+  if (finished === "ok") sessionBroadcaster().statusChanged(sessionId);
 }
 
 /** Subscribes before the cancel is requested, so a fast runner's final notification is not missed. */

@@ -6,6 +6,7 @@ import { getSession } from "../db/sessions.ts";
 import type { Env } from "../env.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
 import type { SessionFeed } from "./events.ts";
@@ -45,6 +46,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       yieldSignal: control.yieldSignal,
       budgetMs: env.LIVE_BUDGET_SECONDS * 1000,
       feed: input.feed,
+      observer: sessionBroadcaster({ sql, env }),
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
         maxBytes: env.CHECKPOINT_BYTES,
@@ -67,6 +69,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       costUsd: null,
       error: { code: "internal", message: "The session failed on our side." },
     }).catch(() => "fenced" as const);
+    if (failed === "ok") sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
     if (failed === "ok")
       input.feed.emit({ type: "error", code: "internal", message: "The session failed on our side." });
   } finally {
@@ -87,6 +90,7 @@ async function handOff(input: LiveRunInput, offset: number): Promise<void> {
   }
   const epoch = await handOffToBackground(sql, input.sessionId, input.epoch, env.LEASE_SECONDS);
   if (epoch === null) return;
+  sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));

@@ -10,8 +10,9 @@ import {
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
 import { finishSession } from "../db/session-finish.ts";
-import { appendCheckpoint } from "../db/session-log.ts";
+import { type AppendCheckpoint, appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
+import type { SessionObserver } from "../realtime/session-observer.ts";
 import { Checkpointer, type Clock, systemClock } from "./checkpointer.ts";
 import type { SessionFeed } from "./events.ts";
 
@@ -35,6 +36,8 @@ export interface RunSessionInput {
   /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
   onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
+  observer?: SessionObserver;
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
   clock?: Clock;
@@ -57,8 +60,10 @@ type StopReason = "cancel" | "budget" | "fenced";
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const clock = input.clock ?? systemClock;
   const startedAt = input.startedAt ?? clock.now();
+  // The caller just took the session (live start, background claim): its status changed.
+  input.observer?.statusChanged(input.sessionId);
   const checkpointer = new Checkpointer({
-    store: (write) => appendCheckpoint(input.sql, write),
+    store: observedStore(input),
     sessionId: input.sessionId,
     epoch: input.epoch,
     startOffset: input.startOffset,
@@ -114,6 +119,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
             checkpointer.push("", { cursor: event.cursor, progress });
             input.feed?.emit({ type: "progress", ...progress });
             input.onProgress?.(progress);
+            input.observer?.progress(input.sessionId, progress);
           } else if (event.type === "usage") {
             usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
             if (event.cursor) checkpointer.push("", { cursor: event.cursor });
@@ -180,6 +186,21 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   return finishWith(input, { kind: "failed", offset }, usage, cost, error);
 }
 
+/**
+ * The log store, telling the observer about each append once it is durable (a "duplicate" is a
+ * retried write that had landed: readers drop repeats by offset).
+ */
+function observedStore(input: RunSessionInput) {
+  return async (write: AppendCheckpoint) => {
+    const result = await appendCheckpoint(input.sql, write);
+    if (result !== "fenced" && write.text !== "") {
+      const to = write.startOffset + Buffer.byteLength(write.text, "utf8");
+      input.observer?.appended({ sessionId: input.sessionId, from: write.startOffset, to, text: write.text });
+    }
+    return result;
+  };
+}
+
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 async function finishWith(
@@ -198,6 +219,7 @@ async function finishWith(
     error,
   });
   if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
+  input.observer?.statusChanged(input.sessionId);
   if (outcome.kind === "failed" && error) {
     input.feed?.emit({ type: "error", code: error.code, message: error.message, offset: outcome.offset });
   } else if (outcome.kind === "cancelled") {

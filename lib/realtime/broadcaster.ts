@@ -1,0 +1,249 @@
+import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
+
+/** Sends one broadcast; rejects on any failure (the broadcaster logs it and carries on). */
+export type Publish = (topic: string, event: string, payload: Record<string, unknown>) => Promise<void>;
+
+export interface BroadcasterOptions {
+  publish: Publish;
+  /** Reads the session's current state after a status change (null: gone). */
+  loadSession: (sessionId: string) => Promise<SessionState | null>;
+  /** Releases what the publisher keeps for a topic once its session ended. */
+  forgetTopic?: (topic: string) => void;
+  onError: (message: string, fields: Record<string, unknown>) => void;
+  /** Spacing of one session's messages: 250 ms is at most 4 a second. */
+  minIntervalMs?: number;
+  /** Broadcasts in flight at once for the whole process; a session waits (coalescing) when full. */
+  maxInFlight?: number;
+  /** `log` text above this many bytes is left out: the client reads the range from the stream. */
+  maxLogTextBytes?: number;
+  now?: () => number;
+}
+
+const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+const IDLE_FORGET_MS = 5000;
+const STATUS_RETRIES = 3;
+
+type Kind = "log" | "status" | "progress";
+
+interface PendingLog {
+  from: number;
+  to: number;
+  parts: string[];
+  bytes: number;
+}
+
+interface SessionSlot {
+  log?: PendingLog;
+  progress?: SessionProgress;
+  status?: { state: SessionState; attempts: number };
+  lastSentAt: number;
+  lastKind?: Kind;
+  timer?: ReturnType<typeof setTimeout>;
+  /** The timer is only the idle clean-up: new work replaces it. */
+  idle: boolean;
+  ended: boolean;
+}
+
+/**
+ * Realtime broadcasting for every runner (DESIGN §4): `log` after each durable append, `progress`,
+ * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most one message every
+ * `minIntervalMs` (≤ 4/s at any token rate): pending `log` ranges are merged, progress and status
+ * keep only their latest value, so the last state is always sent. Fire-and-forget: nothing here
+ * awaits on the runner's path, and memory is bounded (one pending range of at most `maxLogTextBytes`
+ * of text, one progress, one status per session).
+ */
+export class RealtimeBroadcaster implements SessionObserver {
+  readonly #options: Required<Omit<BroadcasterOptions, "forgetTopic">> &
+    Pick<BroadcasterOptions, "forgetTopic">;
+  readonly #slots = new Map<string, SessionSlot>();
+  #inFlight = 0;
+  #lastErrorLogAt = new Map<string, number>();
+
+  constructor(options: BroadcasterOptions) {
+    this.#options = {
+      minIntervalMs: 250,
+      maxInFlight: 16,
+      maxLogTextBytes: 32 * 1024,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  appended(append: { sessionId: string; from: number; to: number; text: string }): void {
+    if (append.to <= append.from) return;
+    const slot = this.#slot(append.sessionId);
+    const pending = slot.log;
+    const bytes = Buffer.byteLength(append.text, "utf8");
+    if (pending && pending.to === append.from) {
+      pending.to = append.to;
+      // Past the cap the text is dropped for good: readers fetch the range from the stream endpoint.
+      if (pending.bytes + bytes <= this.#options.maxLogTextBytes && pending.bytes >= 0) {
+        pending.parts.push(append.text);
+        pending.bytes += bytes;
+      } else {
+        pending.parts = [];
+        pending.bytes = -1;
+      }
+    } else {
+      const fits = bytes <= this.#options.maxLogTextBytes;
+      slot.log = {
+        from: append.from,
+        to: append.to,
+        parts: fits ? [append.text] : [],
+        bytes: fits ? bytes : -1,
+      };
+    }
+    this.#schedule(append.sessionId, slot);
+  }
+
+  progress(sessionId: string, progress: SessionProgress): void {
+    const slot = this.#slot(sessionId);
+    slot.progress = progress;
+    this.#schedule(sessionId, slot);
+  }
+
+  statusChanged(sessionId: string): void {
+    this.#options.loadSession(sessionId).then(
+      (state) => {
+        if (!state) return;
+        const slot = this.#slot(sessionId);
+        slot.status = { state, attempts: 0 };
+        this.#schedule(sessionId, slot);
+        // The sessions list hears of it at once; one message per status change.
+        this.#send(sessionId, `user:${state.userId}`, "session", {
+          id: state.id,
+          status: state.status,
+          title: state.title,
+          agent: state.agent,
+          updatedAt: state.updatedAt,
+        });
+      },
+      (error: unknown) =>
+        this.#logError(sessionId, "could not read the session for a status broadcast", error),
+    );
+  }
+
+  /** Sessions with something still to send (for tests and shutdown). */
+  get pendingSessions(): number {
+    return this.#slots.size;
+  }
+
+  #slot(sessionId: string): SessionSlot {
+    let slot = this.#slots.get(sessionId);
+    if (!slot) {
+      slot = { lastSentAt: Number.NEGATIVE_INFINITY, ended: false, idle: false };
+      this.#slots.set(sessionId, slot);
+    }
+    return slot;
+  }
+
+  #schedule(sessionId: string, slot: SessionSlot): void {
+    if (slot.timer && slot.idle) clearTimeout(slot.timer);
+    else if (slot.timer) return;
+    slot.idle = false;
+    const now = this.#options.now();
+    const delay = Math.max(0, slot.lastSentAt + this.#options.minIntervalMs - now);
+    slot.timer = setTimeout(() => this.#tick(sessionId, slot), delay);
+    slot.timer.unref?.();
+  }
+
+  #tick(sessionId: string, slot: SessionSlot): void {
+    slot.timer = undefined;
+    if (this.#slots.get(sessionId) !== slot) return;
+    const kind = this.#pick(slot);
+    if (!kind) {
+      // Idle: keep the slot a little so a burst right after still respects the spacing.
+      if (this.#options.now() - slot.lastSentAt >= IDLE_FORGET_MS) {
+        this.#slots.delete(sessionId);
+        if (slot.ended) this.#options.forgetTopic?.(`session:${sessionId}`);
+      } else {
+        slot.timer = setTimeout(() => this.#tick(sessionId, slot), IDLE_FORGET_MS);
+        slot.timer.unref?.();
+        slot.idle = true;
+      }
+      return;
+    }
+    if (this.#inFlight >= this.#options.maxInFlight) {
+      // Full: wait a slot; meanwhile new output merges into what is pending.
+      slot.lastSentAt = this.#options.now();
+      this.#schedule(sessionId, slot);
+      return;
+    }
+    slot.lastSentAt = this.#options.now();
+    slot.lastKind = kind;
+    const topic = `session:${sessionId}`;
+    if (kind === "log") {
+      const log = slot.log as PendingLog;
+      slot.log = undefined;
+      const payload: Record<string, unknown> = { from: log.from, to: log.to };
+      if (log.bytes >= 0) payload.text = log.parts.join("");
+      this.#send(sessionId, topic, "log", payload);
+    } else if (kind === "progress") {
+      const progress = slot.progress as SessionProgress;
+      slot.progress = undefined;
+      this.#send(sessionId, topic, "progress", { ...progress });
+    } else {
+      const status = slot.status as { state: SessionState; attempts: number };
+      slot.status = undefined;
+      const { state } = status;
+      if (TERMINAL.has(state.status)) slot.ended = true;
+      this.#send(
+        sessionId,
+        topic,
+        "status",
+        { status: state.status, runner: state.runner, offset: state.offset, seams: state.seams },
+        () => {
+          // A lost status is the one message a reader cannot infer: retry it a few times unless a
+          // newer one is already waiting.
+          if (!slot.status && status.attempts < STATUS_RETRIES && this.#slots.get(sessionId) === slot) {
+            slot.status = { state, attempts: status.attempts + 1 };
+          }
+        },
+      );
+    }
+    this.#schedule(sessionId, slot);
+  }
+
+  /**
+   * One message per slot. Under a steady stream `log` and `progress` alternate; a `status` waits
+   * for the `log` before it so a reader sees the bytes before the state that follows them.
+   */
+  #pick(slot: SessionSlot): Kind | undefined {
+    if (slot.log && slot.lastKind !== "log") return "log";
+    if (slot.status && !slot.log) return "status";
+    if (slot.progress && !slot.ended) return "progress";
+    if (slot.log) return "log";
+    if (slot.status) return "status";
+    slot.progress = undefined;
+    return undefined;
+  }
+
+  #send(
+    sessionId: string,
+    topic: string,
+    event: string,
+    payload: Record<string, unknown>,
+    onFailure?: () => void,
+  ): void {
+    this.#inFlight += 1;
+    this.#options
+      .publish(topic, event, payload)
+      .catch((error: unknown) => {
+        onFailure?.();
+        this.#logError(sessionId, `realtime ${event} broadcast failed`, error);
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+      });
+  }
+
+  /** At most one line per session every 30 s: a Realtime outage must not flood the logs. */
+  #logError(sessionId: string, message: string, error: unknown): void {
+    const now = this.#options.now();
+    const last = this.#lastErrorLogAt.get(sessionId);
+    if (last !== undefined && now - last < 30_000) return;
+    this.#lastErrorLogAt.set(sessionId, now);
+    if (this.#lastErrorLogAt.size > 10_000) this.#lastErrorLogAt.clear();
+    this.#options.onError(message, { sessionId, error });
+  }
+}
