@@ -2,6 +2,7 @@
 import { handoffGap, workerCapacity } from "./background.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
+import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate, resumeFirstByte } from "./session-log.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
@@ -11,6 +12,10 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   resume: resumeFirstByte,
   handoff: handoffGap,
   worker: workerCapacity,
+  realtime: async (environment) => {
+    await realtimeMessages(environment);
+    await realtimeFollowCost(environment);
+  },
 };
 // `npm run bench -- handoff live` runs only those; no names runs them all.
 const selected = process.argv.slice(2).filter((name) => name in benches);

@@ -110,6 +110,8 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
               status={state.status}
               runner={state.runner}
               progress={state.progress}
+              costUsd={state.costUsd}
+              seams={state.seams}
               startedAt={state.startedAt}
               finishedAt={state.finishedAt}
               running={running}

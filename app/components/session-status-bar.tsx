@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import type { RunnerKind, SessionProgress, SessionStatus } from "../session-stream/session-types.ts";
 import { ElapsedTime } from "./elapsed-time.tsx";
 
@@ -23,6 +24,10 @@ interface SessionStatusBarProps {
   status: SessionStatus | null;
   runner: RunnerKind | null;
   progress: SessionProgress | null;
+  /** Cost so far (US$), when known. */
+  costUsd?: number | null;
+  /** Byte offsets where a continuation joined the output. */
+  seams?: number[];
   startedAt: number | null;
   finishedAt: number | null;
   running: boolean;
@@ -34,8 +39,10 @@ interface SessionStatusBarProps {
 /** Status, runner, elapsed time and progress of a session, with Stop while it runs. */
 export function SessionStatusBar(props: SessionStatusBarProps) {
   const { status, runner, progress, startedAt, finishedAt, running, canStop, stopping, onStop } = props;
+  const seams = props.seams?.length ?? 0;
+  const background = running && runner !== null && runner !== "live";
   return (
-    <div className="session-bar">
+    <div className="session-bar" data-testid="session-bar">
       {/* role="status" announces status changes, not the ticking clock or token counts. */}
       <span
         role="status"
@@ -61,6 +68,22 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
       ) : null}
       {progress && progress.outputTokens > 0 && running ? (
         <span className="muted">{progress.outputTokens.toLocaleString("en-US")} tokens</span>
+      ) : null}
+      {props.costUsd !== null && props.costUsd !== undefined ? (
+        <span className="muted" data-testid="session-cost" title="Cost so far">
+          ${props.costUsd.toFixed(4)}
+        </span>
+      ) : null}
+      {seams > 0 ? (
+        <span className="muted" data-testid="session-seams" title="Where a continuation joined the output">
+          {seams} {seams === 1 ? "seam" : "seams"}
+        </span>
+      ) : null}
+      {background ? (
+        <span className="muted" data-testid="session-notify">
+          Runs without this tab; when it ends you are told by email or Telegram, as set in{" "}
+          <Link href="/settings">notification settings</Link>.
+        </span>
       ) : null}
       {canStop ? (
         <button

@@ -1,6 +1,15 @@
 import { OutputLog } from "./output-log.ts";
 import { readEventStream } from "./read-event-stream.ts";
-import { ApiError, cancelSession, fetchSessionSnapshot, sessionStreamUrl, startChat } from "./session-api.ts";
+import { parseSessionRealtimeMessage, type SessionRealtimeMessage } from "./realtime-messages.ts";
+import type { SubscribeToTopic, TopicSubscription } from "./realtime-topic.ts";
+import {
+  ApiError,
+  cancelSession,
+  fetchSessionSnapshot,
+  readApiError,
+  sessionStreamUrl,
+  startChat,
+} from "./session-api.ts";
 import type { SessionStreamEvent } from "./session-events.ts";
 import { openSessionTail, type SessionTail } from "./session-tail.ts";
 import {
@@ -66,12 +75,19 @@ export interface SessionRunHooks {
   onSessionCreated(sessionId: string): void;
   /** The cookie session expired. */
   onUnauthorized(): void;
+  /**
+   * Realtime (`session:<id>`): when given, every view that is not the live POST response follows
+   * the session over it, fetching missed bytes once with `?follow=0`; without it, the SSE tail.
+   */
+  subscribe?: SubscribeToTopic;
 }
 
 /** What handling one event asks of the connection that delivered it. */
 type EventOutcome = "continue" | "terminal" | "follow-stream";
 
 const SNAPSHOT_REFRESH_MS = 5000;
+/** While the Realtime channel is not joined, the log is read this often so the page never stalls. */
+const REALTIME_DOWN_READ_MS = 15_000;
 const RECOVERY_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 function epochMs(iso: string | null): number | null {
@@ -103,6 +119,12 @@ export class SessionRun {
   #readingLiveResponse = false;
   #cancelRequested = false;
   #disposed = false;
+  #realtime: TopicSubscription | null = null;
+  /** Realtime messages are applied only once the snapshot the log starts from is in. */
+  #realtimeReady = false;
+  #catchingUp = false;
+  #catchUpAgain = false;
+  #realtimeDownTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(hooks: SessionRunHooks) {
     this.#hooks = hooks;
@@ -148,6 +170,8 @@ export class SessionRun {
   /** Shows an existing session (a page load or reload): the snapshot, then the live tail if it runs. */
   async open(sessionId: string): Promise<void> {
     this.#update({ phase: "loading", sessionId });
+    // Join before reading, so nothing broadcast between the read and the join is missed.
+    this.#subscribeRealtime(sessionId);
     let snapshot: SessionSnapshot;
     try {
       snapshot = await fetchSessionSnapshot(sessionId);
@@ -160,6 +184,7 @@ export class SessionRun {
     this.#log.reset(snapshot.output, snapshot.offset);
     this.#adoptSnapshot(snapshot);
     if (isTerminal(snapshot.status)) {
+      this.#closeRealtime();
       this.#update({ phase: "finished" });
       return;
     }
@@ -194,6 +219,7 @@ export class SessionRun {
     this.#disposed = true;
     this.#postAbort.abort();
     this.#closeTail();
+    this.#closeRealtime();
     this.#stopSnapshotRefresh();
     if (this.#recoveryTimer !== null) clearTimeout(this.#recoveryTimer);
     this.#listeners.clear();
@@ -230,11 +256,21 @@ export class SessionRun {
     this.#follow();
   }
 
-  /** Tails the stream endpoint from the byte offset this tab holds. */
+  /**
+   * Follows the session from the byte offset this tab holds: over Realtime when available (plus one
+   * catch-up read), else by tailing the stream endpoint.
+   */
   #follow(): void {
     const sessionId = this.#state.sessionId;
     this.#closeTail();
     if (this.#disposed || sessionId === null) return;
+    if (this.#hooks.subscribe) {
+      this.#stopSnapshotRefresh();
+      this.#subscribeRealtime(sessionId);
+      this.#realtimeReady = true;
+      void this.#catchUp();
+      return;
+    }
     this.#tail = openSessionTail(sessionStreamUrl(sessionId, this.#log.offset), {
       onEvent: (event) => {
         this.#recoveryAttempt = 0;
@@ -302,6 +338,7 @@ export class SessionRun {
 
   #finish(patch: Partial<SessionRunState>): void {
     this.#closeTail();
+    this.#closeRealtime();
     this.#stopSnapshotRefresh();
     this.#update({
       ...patch,
@@ -404,6 +441,7 @@ export class SessionRun {
   #failToStart(error: unknown): void {
     if (error instanceof ApiError && error.status === 401) this.#hooks.onUnauthorized();
     this.#closeTail();
+    this.#closeRealtime();
     this.#stopSnapshotRefresh();
     this.#update({ phase: "finished", stopping: false, error: this.#describe(error) });
   }
@@ -426,6 +464,100 @@ export class SessionRun {
   #closeTail(): void {
     this.#tail?.close();
     this.#tail = null;
+  }
+
+  #subscribeRealtime(sessionId: string): void {
+    if (!this.#hooks.subscribe || this.#realtime !== null || this.#disposed) return;
+    this.#realtime = this.#hooks.subscribe(`session:${sessionId}`, {
+      onSubscribed: () => {
+        if (this.#realtimeDownTimer !== null) clearInterval(this.#realtimeDownTimer);
+        this.#realtimeDownTimer = null;
+        if (this.#realtimeReady) void this.#catchUp();
+      },
+      onLeft: () => {
+        this.#realtimeDownTimer ??= setInterval(() => {
+          if (this.#realtimeReady) void this.#catchUp();
+        }, REALTIME_DOWN_READ_MS);
+      },
+      onMessage: (event, payload) => {
+        const message = parseSessionRealtimeMessage(event, payload);
+        if (message && this.#realtimeReady && !this.#disposed) this.#applyRealtime(message);
+      },
+    });
+  }
+
+  #closeRealtime(): void {
+    if (this.#realtimeDownTimer !== null) clearInterval(this.#realtimeDownTimer);
+    this.#realtimeDownTimer = null;
+    this.#realtime?.close();
+    this.#realtime = null;
+    this.#realtimeReady = false;
+  }
+
+  /** Realtime and SSE feed the same log: bytes are taken once, by offset; a gap is read from the log. */
+  #applyRealtime(message: SessionRealtimeMessage): void {
+    switch (message.type) {
+      case "log": {
+        if (message.to <= this.#log.offset) return;
+        if (message.text === null || message.from > this.#log.offset) {
+          void this.#catchUp();
+          return;
+        }
+        const applied = this.#log.applyDelta(message.to, message.text);
+        if (applied === "gap") void this.#catchUp();
+        else if (applied === "appended") this.#update({ output: this.#log.text });
+        return;
+      }
+      case "progress":
+        this.#update({
+          progress: message.progress,
+          ...(message.progress.costUsd !== undefined ? { costUsd: message.progress.costUsd } : {}),
+        });
+        return;
+      case "status":
+        this.#update({ status: message.status, runner: message.runner, seams: message.seams });
+        // The catch-up read ends with the session's final event once it is over.
+        if (isTerminal(message.status) || message.offset > this.#log.offset) void this.#catchUp();
+        return;
+    }
+  }
+
+  /**
+   * Reads the log from this tab's offset to its durable end (`?follow=0`), once at a time; a request
+   * made while one runs is served by one more read after it.
+   */
+  async #catchUp(): Promise<void> {
+    const sessionId = this.#state.sessionId;
+    if (sessionId === null || this.#disposed) return;
+    if (this.#catchingUp) {
+      this.#catchUpAgain = true;
+      return;
+    }
+    this.#catchingUp = true;
+    try {
+      do {
+        this.#catchUpAgain = false;
+        const response = await fetch(`${sessionStreamUrl(sessionId, this.#log.offset)}&follow=0`, {
+          cache: "no-store",
+          signal: this.#postAbort.signal,
+        });
+        if (!response.ok || !response.body) throw await readApiError(response);
+        const last: { terminal: boolean } = { terminal: false };
+        await readEventStream(response.body, (event) => {
+          if (event.type === "handoff" || event.type === "session") return "continue";
+          const outcome = this.#handleEvent(event);
+          last.terminal = outcome === "terminal";
+          return last.terminal ? "stop" : "continue";
+        });
+        if (last.terminal) return;
+      } while (this.#catchUpAgain && !this.#disposed);
+    } catch (error) {
+      if (this.#disposed) return;
+      if (error instanceof ApiError && error.status < 500 && error.status !== 429) this.#failToStart(error);
+      else console.warn(`Session ${sessionId}: catch-up read failed; the next message retries.`, error);
+    } finally {
+      this.#catchingUp = false;
+    }
   }
 
   #update(patch: Partial<SessionRunState>): void {

@@ -33,6 +33,7 @@ export async function checkReplayOffset(
  * Replays a session's log from `fromOffset` and then tails it until the session ends, calling `emit`
  * with `delta` events (each carrying the offset after it), `progress` when it changes, and a final
  * `done` or `error`. Works whichever process produces: it reads Postgres and wakes on NOTIFY.
+ * With `follow: false` it stops at the durable end instead of tailing (`?follow=0`: a catch-up read).
  */
 export async function replayAndTail(
   sql: Sql,
@@ -40,6 +41,7 @@ export async function replayAndTail(
   fromOffset: number,
   emit: (event: SessionEvent) => void,
   signal: AbortSignal,
+  options: { follow?: boolean } = {},
 ): Promise<void> {
   let sent = fromOffset;
   let wake: (() => void) | undefined;
@@ -89,6 +91,7 @@ export async function replayAndTail(
         return;
       }
       if (pending || session.durableOffset > sent) continue;
+      if (options.follow === false) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FALLBACK_WAKE_MS);
         wake = () => {

@@ -7,7 +7,7 @@ import { parseWith } from "@/lib/http/validate.ts";
 import { checkReplayOffset, replayAndTail } from "@/lib/session/read-log.ts";
 import { requireOwnedSession } from "@/lib/session/snapshot.ts";
 import { writeSessionEvent } from "@/lib/session/sse-events.ts";
-import { streamOffsetSchema } from "./schema.ts";
+import { streamFollowSchema, streamOffsetSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -18,8 +18,11 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const { id } = await context.params;
   const sql = getSql();
   const session = await requireOwnedSession(sql, id, user.id);
-  const raw = new URL(request.url).searchParams.get("offset") ?? request.headers.get("last-event-id") ?? "0";
+  const params = new URL(request.url).searchParams;
+  const raw = params.get("offset") ?? request.headers.get("last-event-id") ?? "0";
   const offset = parseWith(streamOffsetSchema, raw, "bad_request:offset");
+  const follow =
+    parseWith(streamFollowSchema, params.get("follow") ?? undefined, "bad_request:follow") === "1";
   const check = await checkReplayOffset(sql, session, offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");
   if (check === "inside_character")
@@ -34,7 +37,9 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
         status: session.status,
         offset,
       });
-      await replayAndTail(sql, session.id, offset, (event) => writeSessionEvent(writer, event), stop.signal);
+      await replayAndTail(sql, session.id, offset, (event) => writeSessionEvent(writer, event), stop.signal, {
+        follow,
+      });
       writer.close();
     },
     { signal: request.signal, onClose: () => stop.abort() },
