@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
-import { startLocalPostgres } from "../dev/db/embedded.ts";
+import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
 import { freePort } from "../dev/net.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
@@ -32,7 +32,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     dataDir: path.join(dir, "pg"),
     port: await freePort(),
     persistent: false,
-  });
+  }).catch(exitOnLocalPostgresError);
   closers.push(() => pg.stop());
   await migrateLocalDatabase(pg.url);
   await seedLocalDatabase(pg.url);

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
+import { firstFolderClosedToOthers } from "./db/embedded.ts";
 
 /** Whether a URL points at this machine (so the local stand-in should serve it). */
 export function isLocalUrl(url: string): boolean {
@@ -22,19 +23,9 @@ export function portOf(url: string, fallback: number): number {
 export function devPostgresDir(stateDir: string): string {
   const preferred = path.join(stateDir, "postgres");
   if (userInfo().uid !== 0) return preferred;
-  let dir = path.dirname(stateDir);
-  while (true) {
-    try {
-      // Others need search permission on every parent for the postgres user to reach the cluster.
-      accessSync(dir, constants.X_OK);
-      const mode = statSync(dir).mode;
-      if ((mode & 0o001) === 0) return path.join(tmpdir(), `overtime-${hashPath(stateDir)}`, "postgres");
-    } catch {
-      return path.join(tmpdir(), `overtime-${hashPath(stateDir)}`, "postgres");
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+  // Others need search permission on every parent for the postgres user to reach the cluster.
+  if (firstFolderClosedToOthers(path.dirname(stateDir))) {
+    return path.join(tmpdir(), `overtime-${hashPath(stateDir)}`, "postgres");
   }
   mkdirSync(stateDir, { recursive: true });
   return preferred;

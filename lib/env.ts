@@ -19,6 +19,11 @@ const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_URL: z.url().default("http://127.0.0.1:3000"),
   DATABASE_URL: z.url().default("postgresql://postgres:postgres@127.0.0.1:54322/postgres"),
+  /**
+   * The connection that LISTENs for session-log and dispatch notifications, when DATABASE_URL cannot
+   * (Supabase's transaction pooler, port 6543): a session-mode pooler (port 5432) or direct URL.
+   */
+  DATABASE_LISTEN_URL: optionalString.pipe(z.url().optional()),
   DATABASE_POOL_MAX: int(10, 1),
 
   SUPABASE_URL: z.url().default("http://127.0.0.1:54321"),
@@ -53,15 +58,63 @@ const envSchema = z.object({
   TRIGGER_API_URL: optionalString,
   TRIGGER_PROJECT_REF: optionalString,
 
-  RESEND_API_KEY: optionalString,
-  RESEND_BASE_URL: optionalString,
+  // Notifications (DESIGN §7). The defaults point at the local inbox (dev/inbox, INBOX_PORT 54324).
+  RESEND_API_KEY: z.string().min(1).default("re_overtime_local_dev"),
+  RESEND_BASE_URL: z.url().default("http://127.0.0.1:54324/resend"),
   EMAIL_FROM: z.string().default("Overtime <overtime@example.com>"),
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_ROOT: optionalString,
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_BOT_TOKEN: z.string().min(1).default("7000000001:overtime-local-dev-token"),
+  TELEGRAM_API_ROOT: z.url().default("http://127.0.0.1:54324/telegram"),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "1–256 characters from A-Z a-z 0-9 _ -")
+    .default("overtime-local-webhook-secret"),
+  TELEGRAM_BOT_USERNAME: z.string().min(1).default("overtime_dev_bot"),
+  /** A notification left `sending` this long by a sender that died is claimed again. */
+  NOTIFY_SENDING_TIMEOUT_SECONDS: int(60, 1),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * The live route's `maxDuration` (app/api/chat/route.ts; a test keeps the two equal). Vercel stops
+ * the function there, so the live budget must end before it with time left for the handoff.
+ */
+export const LIVE_ROUTE_MAX_DURATION_SECONDS = 800;
+/** Time a live runner needs after its budget: flush, fence, dispatch, tell the browser. */
+export const HANDOFF_MARGIN_SECONDS = 30;
+
+/** Whether a Postgres URL is a transaction-mode pooler (Supavisor / PgBouncer on port 6543), which cannot LISTEN. */
+export function isTransactionPoolerUrl(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.port === "6543" || parsed.searchParams.get("pgbouncer") === "true";
+}
+
+/** The URL the LISTEN connection uses. */
+export function listenUrl(env: Env): string {
+  return env.DATABASE_LISTEN_URL ?? env.DATABASE_URL;
+}
+
+/** Rules that involve more than one setting; each message names every variable it involves. */
+function crossCheck(env: Env): string[] {
+  const problems: string[] = [];
+  const latest = LIVE_ROUTE_MAX_DURATION_SECONDS - HANDOFF_MARGIN_SECONDS;
+  if (env.LIVE_BUDGET_SECONDS > latest) {
+    problems.push(
+      `LIVE_BUDGET_SECONDS (${env.LIVE_BUDGET_SECONDS}) does not fit the live route's maxDuration (${LIVE_ROUTE_MAX_DURATION_SECONDS} s in app/api/chat/route.ts): ` +
+        `set it to at most ${latest}, so the handoff finishes before the platform stops the function`,
+    );
+  }
+  if (isTransactionPoolerUrl(listenUrl(env))) {
+    const which = env.DATABASE_LISTEN_URL
+      ? "DATABASE_LISTEN_URL"
+      : "DATABASE_URL (used for LISTEN because DATABASE_LISTEN_URL is not set)";
+    problems.push(
+      `${which} is a transaction-pooler URL (port 6543 or pgbouncer=true), which cannot LISTEN: ` +
+        "set DATABASE_LISTEN_URL to Supabase's session-mode pooler (port 5432) or the direct connection string",
+    );
+  }
+  return problems;
+}
 
 let cached: Env | undefined;
 
@@ -73,6 +126,8 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid environment. Fix these variables: ${problems.join("; ")}`);
   }
+  const problems = crossCheck(parsed.data);
+  if (problems.length > 0) throw new Error(`Invalid environment. ${problems.join(". ")}.`);
   if (source === process.env) cached = parsed.data;
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
+import { startInbox } from "../dev/inbox/server.ts";
 import {
   devPostgresDir,
   isLocalUrl,
@@ -14,6 +15,8 @@ import {
   stopService,
   watchAncestors,
 } from "../dev/stack.ts";
+import { getEnv } from "../lib/env.ts";
+import { registerTelegramWebhook } from "../lib/notify/telegram-linking.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 // Kept between runs (database, auth signing key); git-ignored.
@@ -25,6 +28,8 @@ const appUrl = process.env.APP_URL ?? `http://127.0.0.1:${webPort}`;
 const supabaseUrl = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
 const agentSimUrl = process.env.AGENT_SIM_URL ?? "http://127.0.0.1:18789";
 const dbPort = Number(process.env.POSTGRES_PORT ?? 54322);
+const inboxPort = Number(process.env.INBOX_PORT ?? 54324);
+const inboxUrl = `http://127.0.0.1:${inboxPort}`;
 
 const closers: (() => Promise<void>)[] = [];
 const children: ChildProcess[] = [];
@@ -85,6 +90,21 @@ async function main(): Promise<void> {
     APP_URL: appUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };
+  // Email and Telegram go to the local inbox unless both providers are configured for real.
+  if (!process.env.RESEND_BASE_URL || !process.env.TELEGRAM_API_ROOT) {
+    env.RESEND_BASE_URL ??= `${inboxUrl}/resend`;
+    env.TELEGRAM_API_ROOT ??= `${inboxUrl}/telegram`;
+    const notifyEnv = getEnv(env);
+    const inbox = await startInbox({
+      host: "127.0.0.1",
+      port: inboxPort,
+      resendApiKey: notifyEnv.RESEND_API_KEY,
+      telegramBotToken: notifyEnv.TELEGRAM_BOT_TOKEN,
+      telegramBotUsername: notifyEnv.TELEGRAM_BOT_USERNAME,
+    });
+    closers.push(() => inbox.close());
+    await registerTelegramWebhook(notifyEnv);
+  }
   const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 
   if (process.env.DEV_WORKER !== "0") {
@@ -115,7 +135,8 @@ async function main(): Promise<void> {
       `  Supabase (auth)    ${supabaseUrl}/auth/v1`,
       `  Supabase Realtime  ${supabaseUrl.replace(/^http/, "ws")}/realtime/v1/websocket`,
       `  Agent simulator    ${agentSimUrl}  (openclaw: /openclaw, openai: /openai/v1, anthropic: /anthropic)`,
-      `  Local worker       ${process.env.DEV_WORKER === "0" ? "off (DEV_WORKER=0)" : "1 process"}`,
+      `  Local worker       ${process.env.DEV_WORKER === "0" ? "off (DEV_WORKER=0)" : "1 process (also sends notifications)"}`,
+      `  Inbox              ${inboxUrl}  (email via Resend stand-in, Telegram bot @overtime_dev_bot)`,
       "  Dev accounts       alice@example.com / overtime-dev, bob@example.com / overtime-dev",
       "  Stop               Ctrl-C",
       "",

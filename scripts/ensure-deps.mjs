@@ -3,7 +3,7 @@
 // after it, every `npm run` step finds Node 24 from the `node` dev dependency first on its PATH.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -24,6 +24,8 @@ if (installed !== hashLock()) {
     console.error("[overtime] npm install failed; see the output above.");
     process.exit(result.status ?? 1);
   }
-  // npm may rewrite the lock (metadata only); stamp what is on disk now.
-  writeFileSync(stampFile, `${hashLock()}\n`);
+  // npm may rewrite the lock (metadata only); stamp what is on disk now. Written to a new file and
+  // renamed, so a node_modules hard-linked from another checkout never sees this checkout's stamp.
+  writeFileSync(`${stampFile}.${process.pid}`, `${hashLock()}\n`);
+  renameSync(`${stampFile}.${process.pid}`, stampFile);
 }

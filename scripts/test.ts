@@ -1,12 +1,18 @@
-// `npm test` after lint and type-check: builds the Next.js app once (the tests run it with
-// `next start`), then runs every vitest suite. The suite starts its own embedded Postgres.
+// `npm test` after lint and type-check: installs the system packages the suites need (Chromium),
+// builds the Next.js app once (the tests run it with `next start`), then runs every vitest suite.
+// The suite starts its own embedded Postgres. `--no-build` skips the build; other arguments go to
+// vitest.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { chromiumPath } from "../tests/support/chromium.ts";
+import { ensureDebianPackages } from "./ensure-debian-packages.ts";
+import { summariseVitestRun } from "./vitest-summary.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
-const report = path.join(root, ".state", "vitest-report.json");
+// One report per run, so a concurrent or earlier run's report is never read as this one's.
+const report = path.join(root, ".state", `vitest-report-${process.pid}.json`);
 
 function run(command: string, args: string[]): number {
   const result = spawnSync(command, args, {
@@ -17,23 +23,25 @@ function run(command: string, args: string[]): number {
   return result.status ?? 1;
 }
 
-if (run(bin("next"), ["build"]) !== 0) process.exit(1);
+const args = process.argv.slice(2);
+ensureDebianPackages([{ command: chromiumPath(), package: "chromium" }]);
+if (!args.includes("--no-build") && run(bin("next"), ["build"]) !== 0) process.exit(1);
 mkdirSync(path.dirname(report), { recursive: true });
-const status = run(bin("vitest"), [
+const exitCode = run(bin("vitest"), [
   "run",
   "--reporter=default",
   "--reporter=json",
   `--outputFile.json=${report}`,
-  ...process.argv.slice(2),
+  ...args.filter((arg) => arg !== "--no-build"),
 ]);
+let reportText: string | undefined;
 try {
-  const { numPassedTests, numFailedTests } = JSON.parse(readFileSync(report, "utf8")) as {
-    numPassedTests: number;
-    numFailedTests: number;
-  };
-  // A closing line any CI can read, whatever the runner.
-  console.log(`vitest: ${numPassedTests} passed, ${numFailedTests} failed`);
+  reportText = readFileSync(report, "utf8");
 } catch {
-  console.log("vitest: no report was written");
+  // vitest stopped before writing it (e.g. the global set-up failed); summarised as a failure.
 }
-process.exit(status);
+rmSync(report, { force: true });
+const summary = summariseVitestRun(exitCode, reportText);
+// A closing line any CI can read, whatever the runner.
+console.log(summary.line);
+process.exit(summary.ok ? 0 : 1);

@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT: stop claiming, flush checkpoints, hand running sessions back, exit.
 import { getSql } from "../lib/db/client.ts";
 import { getEnv } from "../lib/env.ts";
+import { startNotificationSender } from "../lib/notify/local-sender.ts";
 import { startLocalWorker } from "../lib/session/worker.ts";
 
 const env = getEnv();
@@ -11,12 +12,14 @@ const worker = await startLocalWorker({
   env,
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 500),
 });
+// Locally the worker also sends the notifications (Trigger.dev's send-notification in production).
+const sender = await startNotificationSender({ sql, env });
 
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
-  await worker.stop();
+  await Promise.all([worker.stop(), sender.stop()]);
   await sql.end({ timeout: 5 });
   process.exit(0);
 }

@@ -9,6 +9,7 @@ import { AssistantOutput } from "./assistant-output.tsx";
 import { ChatError } from "./chat-error.tsx";
 import { Composer } from "./composer.tsx";
 import { SessionStatusBar } from "./session-status-bar.tsx";
+import { StreamDebugPanel } from "./stream-debug-panel.tsx";
 import { Transcript, type TranscriptTurn, turnsBeforeSession } from "./transcript.tsx";
 import { UsageFooter } from "./usage-footer.tsx";
 import { DEFAULT_AGENT, useAgents } from "./use-agents.ts";
@@ -127,6 +128,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         ) : null}
         {state.error ? <ChatError code={state.error.code} message={state.error.message} /> : null}
       </div>
+      <StreamDebugPanel />
       {agentsError ? <p className="muted">{agentsError}</p> : null}
       <Composer
         draft={draft}

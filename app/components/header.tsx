@@ -25,6 +25,9 @@ export function Header() {
             <Link href="/chat" data-testid="new-chat">
               New chat
             </Link>
+            <Link href="/settings" data-testid="settings-link">
+              Settings
+            </Link>
             <CreditBalance />
             <span data-testid="user-email">{user.email}</span>
             <button type="button" onClick={signOut}>

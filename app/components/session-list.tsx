@@ -3,10 +3,10 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { UserSessionMessage } from "../session-stream/realtime-messages.ts";
+
 import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
-import { useUserSessionMessages } from "./use-user-sessions.ts";
+import { type UserSessionMessage, useUserSessionMessages } from "./use-user-sessions.ts";
 
 interface SessionRow {
   id: string;

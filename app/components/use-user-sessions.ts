@@ -1,9 +1,11 @@
 "use client";
 
 import { useEffect, useRef } from "react";
-import { parseUserSessionMessage, type UserSessionMessage } from "../session-stream/realtime-messages.ts";
+import { decodeRealtimeMessage, type RealtimeMessage } from "@/lib/session/wire.ts";
 import { supabaseTopicSubscriber, type TopicSubscription } from "../session-stream/realtime-topic.ts";
 import { useAuth } from "./supabase-provider.tsx";
+
+export type UserSessionMessage = Extract<RealtimeMessage, { type: "session" }>;
 
 type Listener = { onSession(message: UserSessionMessage): void; onSubscribed?(): void };
 
@@ -39,8 +41,13 @@ export function useUserSessionMessages(listener: Listener): void {
             for (const each of listeners) each.onSubscribed?.();
           },
           onMessage: (event, payload) => {
-            const message = parseUserSessionMessage(event, payload);
-            if (message) for (const each of listeners) each.onSession(message);
+            let message: RealtimeMessage | null = null;
+            try {
+              message = decodeRealtimeMessage(event, payload);
+            } catch (error) {
+              console.warn("Ignoring an unreadable sessions-list message.", error);
+            }
+            if (message?.type === "session") for (const each of listeners) each.onSession(message);
           },
         }),
       };

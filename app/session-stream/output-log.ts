@@ -32,6 +32,13 @@ export class OutputLog {
     this.#offset = offset;
   }
 
+  /** Drops what lies past `offset` (a rewind: a newer producer replaced those bytes). */
+  truncate(offset: number): void {
+    if (offset >= this.#offset) return;
+    this.#text = decoder.decode(encoder.encode(this.#text).subarray(0, offset));
+    this.#offset = offset;
+  }
+
   applyDelta(endOffset: number, text: string): DeltaOutcome {
     if (endOffset <= this.#offset) return "duplicate";
     const bytes = encoder.encode(text);

@@ -1,5 +1,6 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { parseSessionEvent, type SessionStreamEvent } from "./session-events.ts";
+import { streamMeter } from "./stream-meter.ts";
 
 /** What a consumer wants after an event: keep reading, or let go of this connection. */
 export type StreamDecision = "continue" | "stop";
@@ -14,6 +15,7 @@ export async function readEventStream(
   onEvent: (event: SessionStreamEvent) => StreamDecision,
 ): Promise<"ended" | "stopped"> {
   const reader = body
+    .pipeThrough(meterReads())
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream({ onError: "terminate" }))
     .getReader();
@@ -21,6 +23,7 @@ export async function readEventStream(
     while (true) {
       const { done, value } = await reader.read();
       if (done) return "ended";
+      streamMeter.event(value.data);
       const event = parseSessionEvent(value.event, value.data, value.id);
       if (event && onEvent(event) === "stop") return "stopped";
     }
@@ -28,4 +31,14 @@ export async function readEventStream(
     // Releases the connection whether we stopped, ended or failed; a cancel of a closed stream is a no-op.
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Passes chunks on unchanged, telling the `?debug=stream` meter when each network read arrives. */
+function meterReads(): TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      streamMeter.chunk();
+      controller.enqueue(chunk);
+    },
+  });
 }

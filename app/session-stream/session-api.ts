@@ -6,6 +6,7 @@ import type {
   SessionSnapshot,
   SessionStatus,
 } from "./session-types.ts";
+import { streamMeter } from "./stream-meter.ts";
 
 /** A refused API call, with what the UI needs to explain it. */
 export class ApiError extends Error {
@@ -110,6 +111,7 @@ export type ChatStart =
 
 /** `POST /api/chat`: either the live SSE body or, for background sessions, the 202 acceptance. */
 export async function startChat(request: ChatRequest, signal: AbortSignal): Promise<ChatStart> {
+  streamMeter.opened("POST /api/chat", true);
   const response = await fetch("/api/chat", {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
@@ -117,6 +119,7 @@ export async function startChat(request: ChatRequest, signal: AbortSignal): Prom
     signal,
   });
   if (!response.ok) throw await readApiError(response);
+  streamMeter.headers();
   if (response.status === 202)
     return { kind: "background", acceptance: (await response.json()) as BackgroundAcceptance };
   if (!response.body)

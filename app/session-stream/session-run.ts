@@ -1,6 +1,6 @@
+import { decodeRealtimeMessage, type RealtimeMessage } from "@/lib/session/wire.ts";
 import { OutputLog } from "./output-log.ts";
 import { readEventStream } from "./read-event-stream.ts";
-import { parseSessionRealtimeMessage, type SessionRealtimeMessage } from "./realtime-messages.ts";
 import type { SubscribeToTopic, TopicSubscription } from "./realtime-topic.ts";
 import {
   ApiError,
@@ -293,17 +293,25 @@ export class SessionRun {
         this.#adoptSessionIdentity(event.sessionId, event.conversationId, event.status);
         return "continue";
       case "delta": {
-        const applied = this.#log.applyDelta(event.endOffset, event.text);
+        const applied = this.#log.applyDelta(event.offset, event.text);
         if (applied === "gap") return "follow-stream";
         if (applied === "appended") this.#update({ output: this.#log.text });
         return "continue";
       }
       case "progress":
-        this.#update({ progress: event.progress });
+        this.#update({ progress: event });
+        return "continue";
+      case "status":
+        this.#update({ status: event.status, runner: event.runner, seams: event.seams });
+        return "continue";
+      case "rewind":
+        this.#log.truncate(event.offset);
+        this.#update({ output: this.#log.text });
         return "continue";
       case "handoff":
         // The live runner let go; a background runner continues the same log from this offset.
-        this.#update({ status: event.status });
+        this.#log.truncate(event.offset);
+        this.#update({ status: event.status, output: this.#log.text });
         void this.#refreshSnapshot();
         return "follow-stream";
       case "done":
@@ -480,8 +488,17 @@ export class SessionRun {
         }, REALTIME_DOWN_READ_MS);
       },
       onMessage: (event, payload) => {
-        const message = parseSessionRealtimeMessage(event, payload);
-        if (message && this.#realtimeReady && !this.#disposed) this.#applyRealtime(message);
+        if (!this.#realtimeReady || this.#disposed) return;
+        let message: RealtimeMessage | null;
+        try {
+          message = decodeRealtimeMessage(event, payload);
+        } catch (error) {
+          // An unreadable message is only a hint lost: the log still has every byte.
+          console.warn(`Session ${sessionId}: ignoring a Realtime message.`, error);
+          void this.#catchUp();
+          return;
+        }
+        if (message) this.#applyRealtime(message);
       },
     });
   }
@@ -495,11 +512,11 @@ export class SessionRun {
   }
 
   /** Realtime and SSE feed the same log: bytes are taken once, by offset; a gap is read from the log. */
-  #applyRealtime(message: SessionRealtimeMessage): void {
+  #applyRealtime(message: RealtimeMessage): void {
     switch (message.type) {
       case "log": {
         if (message.to <= this.#log.offset) return;
-        if (message.text === null || message.from > this.#log.offset) {
+        if (message.text === undefined || message.from > this.#log.offset) {
           void this.#catchUp();
           return;
         }
@@ -510,14 +527,19 @@ export class SessionRun {
       }
       case "progress":
         this.#update({
-          progress: message.progress,
-          ...(message.progress.costUsd !== undefined ? { costUsd: message.progress.costUsd } : {}),
+          progress: {
+            stage: message.stage,
+            outputTokens: message.outputTokens,
+            elapsedMs: message.elapsedMs,
+          },
         });
         return;
       case "status":
         this.#update({ status: message.status, runner: message.runner, seams: message.seams });
         // The catch-up read ends with the session's final event once it is over.
         if (isTerminal(message.status) || message.offset > this.#log.offset) void this.#catchUp();
+        return;
+      case "session":
         return;
     }
   }

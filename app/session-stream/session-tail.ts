@@ -1,5 +1,6 @@
 import type { StreamDecision } from "./read-event-stream.ts";
 import { parseSessionEvent, SESSION_EVENT_NAMES, type SessionStreamEvent } from "./session-events.ts";
+import { streamMeter } from "./stream-meter.ts";
 
 export interface SessionTail {
   close(): void;
@@ -17,7 +18,9 @@ export interface SessionTailHandlers {
  * `onLost`. Duplicate bytes after a reconnect are the caller's to drop (OutputLog does).
  */
 export function openSessionTail(url: string, handlers: SessionTailHandlers): SessionTail {
+  streamMeter.opened(`GET ${url}`, false);
   const source = new EventSource(url);
+  source.addEventListener("open", () => streamMeter.headers());
   let closed = false;
   const close = () => {
     closed = true;
@@ -34,6 +37,7 @@ export function openSessionTail(url: string, handlers: SessionTailHandlers): Ses
       }
       return;
     }
+    streamMeter.event(String(message.data));
     let event: SessionStreamEvent | null;
     try {
       event = parseSessionEvent(message.type, String(message.data), message.lastEventId || undefined);

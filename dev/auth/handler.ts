@@ -4,6 +4,7 @@ import { z } from "zod";
 import { buildAccessTokenClaims, signAccessToken, verifyAccessToken } from "./access-token.ts";
 import { applySupabaseCors } from "./cors.ts";
 import { GoTrueHttpError, GoTrueOAuthError, sendGoTrueError, sendJson } from "./gotrue-errors.ts";
+import { MagicLinks, type Mailer } from "./magic-link.ts";
 import {
   endSessions,
   findSession,
@@ -32,6 +33,10 @@ export interface AuthHandlerOptions {
   /** GoTrue `SECURITY_REFRESH_TOKEN_REUSE_INTERVAL`. Default 10. */
   refreshTokenReuseIntervalSeconds?: number;
   now?: () => Date;
+  /** Sends magic-link emails (`signInWithOtp`); without one, `/otp` fails as an unconfigured mailer. */
+  mailer?: Mailer;
+  /** Where `/verify` sends the browser when the request named no `redirect_to` (GoTrue's SITE_URL). */
+  siteUrl?: string;
 }
 
 /** A Node request handler that answers its own paths and returns false for any other path. */
@@ -54,10 +59,19 @@ const passwordGrantBody = z.object({
   password: z.string().optional(),
 });
 const refreshGrantBody = z.object({ refresh_token: z.string().optional() });
+const otpBody = z.object({
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).nullish(),
+  create_user: z.boolean().optional(),
+  code_challenge: z.string().nullish(),
+  code_challenge_method: z.string().nullish(),
+});
+const pkceGrantBody = z.object({ auth_code: z.string().optional(), code_verifier: z.string().optional() });
 
 /**
- * A GoTrue stand-in for what supabase-js uses: signup (auto-confirmed), password and refresh-token
- * grants, user, logout, JWKS, settings, health. Same paths, bodies, error shapes and token claims as
+ * A GoTrue stand-in for what supabase-js uses: signup (auto-confirmed), password, refresh-token and
+ * PKCE grants, magic links (`/otp`, `/verify`), user, logout, JWKS, settings, health. Same paths, bodies, error shapes and token claims as
  * Supabase Auth, so the app and the official client cannot tell the difference.
  */
 export function createAuthHandler(options: AuthHandlerOptions): NodeHandler {
@@ -65,6 +79,7 @@ export function createAuthHandler(options: AuthHandlerOptions): NodeHandler {
   const jwtExpirySeconds = options.jwtExpirySeconds ?? 3600;
   const reuseIntervalSeconds = options.refreshTokenReuseIntervalSeconds ?? 10;
   const now = options.now ?? (() => new Date());
+  const magicLinks = new MagicLinks(sql, options.mailer, issuer);
 
   async function sessionResponse(user: UserRow, session: SessionRow, refreshToken: string) {
     const claims = buildAccessTokenClaims({
@@ -167,6 +182,82 @@ export function createAuthHandler(options: AuthHandlerOptions): NodeHandler {
     }
   }
 
+  async function sendMagicLink(req: IncomingMessage, url: URL) {
+    const body = parseBody(otpBody, await readJson(req));
+    if (!body.email) {
+      throw new GoTrueHttpError(
+        400,
+        "validation_failed",
+        "Only an email address or phone number should be provided",
+      );
+    }
+    if (!options.mailer) {
+      throw new GoTrueHttpError(500, "unexpected_failure", "Error sending magic link email");
+    }
+    const sent = await magicLinks.send({
+      email: body.email,
+      createUser: body.create_user ?? true,
+      data: body.data ?? {},
+      redirectTo: url.searchParams.get("redirect_to") || options.siteUrl || "/",
+      codeChallenge: body.code_challenge ?? null,
+      codeChallengeMethod: body.code_challenge_method ?? null,
+    });
+    if (sent === "not_found") throw new GoTrueHttpError(422, "otp_disabled", "Signups not allowed for otp");
+    return {};
+  }
+
+  /** `/verify`: spends the link and redirects with the session (fragment) or a PKCE code (query). */
+  async function verifyMagicLink(res: ServerResponse, url: URL) {
+    const verified = magicLinks.verify(url.searchParams.get("token") ?? "");
+    const fallback = url.searchParams.get("redirect_to") || options.siteUrl || "/";
+    let location: string;
+    if (!verified) {
+      location = `${fallback}#${new URLSearchParams({
+        error: "access_denied",
+        error_code: "otp_expired",
+        error_description: "Email link is invalid or has expired",
+      })}`;
+    } else if (verified.authCode) {
+      location = `${verified.redirectTo}${verified.redirectTo.includes("?") ? "&" : "?"}code=${verified.authCode}`;
+    } else {
+      const session = await sql.begin(async (tx) => {
+        const user = await recordSignIn(tx, verified.userId);
+        const started = await startSession(tx, user.id);
+        return sessionResponse(user, started.session, started.refreshToken);
+      });
+      location = `${verified.redirectTo}#${new URLSearchParams({
+        access_token: session.access_token,
+        expires_at: String(session.expires_at),
+        expires_in: String(session.expires_in),
+        refresh_token: session.refresh_token,
+        token_type: "bearer",
+        type: "magiclink",
+      })}`;
+    }
+    res.writeHead(303, { location });
+    res.end();
+  }
+
+  async function pkceGrant(req: IncomingMessage) {
+    const body = parseBody(pkceGrantBody, await readJson(req));
+    if (!body.auth_code || !body.code_verifier) {
+      throw new GoTrueHttpError(
+        400,
+        "validation_failed",
+        "invalid request: both auth code and code verifier should be non-empty",
+      );
+    }
+    const userId = magicLinks.exchange(body.auth_code, body.code_verifier);
+    if (!userId) {
+      throw new GoTrueHttpError(404, "flow_state_not_found", "invalid flow state, no valid flow state found");
+    }
+    return sql.begin(async (tx) => {
+      const user = await recordSignIn(tx, userId);
+      const { session, refreshToken } = await startSession(tx, user.id);
+      return sessionResponse(user, session, refreshToken);
+    });
+  }
+
   /** GoTrue's `requireAuthentication`: bearer token, valid signature, existing user and session. */
   async function authenticate(req: IncomingMessage) {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
@@ -232,7 +323,12 @@ export function createAuthHandler(options: AuthHandlerOptions): NodeHandler {
       const grantType = url.searchParams.get("grant_type");
       if (grantType === "password") sendJson(res, 200, await passwordGrant(req));
       else if (grantType === "refresh_token") sendJson(res, 200, await refreshGrant(req));
+      else if (grantType === "pkce") sendJson(res, 200, await pkceGrant(req));
       else throw new GoTrueOAuthError("unsupported_grant_type", "");
+    } else if (is("POST", "/otp")) {
+      sendJson(res, 200, await sendMagicLink(req, url));
+    } else if (is("GET", "/verify")) {
+      await verifyMagicLink(res, url);
     } else if (is("GET", "/user")) {
       const { user } = await authenticate(req);
       sendJson(res, 200, toGoTrueUser(user));

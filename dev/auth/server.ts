@@ -6,6 +6,7 @@ import { LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
 import { attachRealtimeStandIn, type RealtimeStandIn } from "../realtime/server.ts";
 import { applySupabaseCors } from "./cors.ts";
 import { createAuthHandler, type NodeHandler } from "./handler.ts";
+import type { Mailer } from "./magic-link.ts";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.ts";
 
 export interface SupabaseStandInOptions {
@@ -19,6 +20,10 @@ export interface SupabaseStandInOptions {
   issuer?: string;
   jwtExpirySeconds?: number;
   refreshTokenReuseIntervalSeconds?: number;
+  /** Sends magic-link emails (locally into the inbox through the Resend stand-in). */
+  mailer?: Mailer;
+  /** The app's URL: where a magic link lands when the request named no `redirect_to`. */
+  siteUrl?: string;
   /** More stand-ins served on the same port, tried after auth and Realtime. */
   handlers?: NodeHandler[];
   /** The key the Realtime stand-in maps to `service_role` (SUPABASE_SECRET_KEY). */
@@ -94,6 +99,8 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
       signingKey,
       jwtExpirySeconds: options.jwtExpirySeconds,
       refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds,
+      mailer: options.mailer,
+      siteUrl: options.siteUrl,
     }),
     realtime.handle,
     ...(options.handlers ?? []),

@@ -19,7 +19,8 @@ export async function migrateLocalDatabase(
   } finally {
     await sql.end();
   }
-  await runSupabaseCli(["db", "push", "--db-url", `${url}?sslmode=disable`, "--yes"], log);
+  // `--remote=<url>` is the CLI 3.x form; `--db-url` is deprecated.
+  await runSupabaseCli(["db", "push", `--remote=${url}?sslmode=disable`, "--yes"], log);
 }
 
 /** Applies `supabase/seed.sql` (the dev accounts and their credits). Idempotent. */

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { getEnv } from "../env.ts";
+import { getEnv, isTransactionPoolerUrl, listenUrl } from "../env.ts";
 
 export type Sql = postgres.Sql;
 
@@ -12,7 +12,14 @@ const globalForDb = globalThis as unknown as { overtimeSql?: Sql };
 export function getSql(): Sql {
   if (!globalForDb.overtimeSql) {
     const env = getEnv();
-    globalForDb.overtimeSql = createSql(env.DATABASE_URL, env.DATABASE_POOL_MAX);
+    const sql = createSql(env.DATABASE_URL, env.DATABASE_POOL_MAX);
+    if (listenUrl(env) !== env.DATABASE_URL) {
+      // postgres.js opens a dedicated connection for LISTEN from the pool's own options; when the
+      // pool goes through a transaction pooler, that connection must come from the LISTEN URL instead.
+      // (getEnv has already refused a LISTEN URL that is itself a transaction pooler.)
+      sql.listen = createSql(listenUrl(env), 1).listen;
+    }
+    globalForDb.overtimeSql = sql;
   }
   return globalForDb.overtimeSql;
 }
@@ -24,6 +31,8 @@ export function createSql(url: string, max = 10): Sql {
     onnotice: () => {},
     idle_timeout: 30,
     connect_timeout: 10,
+    // A transaction pooler hands each transaction a different server connection: no prepared statements.
+    prepare: !isTransactionPoolerUrl(url),
     // Offsets and sums are int8; they stay far below 2^53, so plain numbers are exact.
     types: {
       int8: {

@@ -1,4 +1,5 @@
 import type { Sql } from "./client.ts";
+import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import type { SessionStatus } from "./sessions.ts";
 
@@ -17,7 +18,7 @@ export interface FinishSessionInput {
 /**
  * Ends a session in one transaction: status and usage on the row, the final assistant message
  * (written once: unique per session), the usage debit (once: idempotency key per session), the
- * notification outbox rows of a background session, and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
+ * notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
  * (a retried completion) changes nothing and returns "ok".
  */
 export async function finishSession(sql: Sql, input: FinishSessionInput): Promise<"ok" | "fenced"> {
@@ -30,8 +31,11 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
         user_id: string;
         conversation_id: string;
         durable_offset: number;
+        client_left: boolean;
+        error: { code?: string } | null;
       }[]
-    >`select epoch, status, runner, user_id, conversation_id, durable_offset from sessions
+    >`select epoch, status, runner, user_id, conversation_id, durable_offset,
+             client_left_at is not null as client_left, error from sessions
       where id = ${input.sessionId} for update`;
     if (!session || session.epoch !== input.epoch) return "fenced" as const;
     const alreadyFinished = ["completed", "failed", "cancelled"].includes(session.status);
@@ -60,20 +64,16 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
         values (${session.user_id}, ${-credits}, 'debit', ${`session:${input.sessionId}:usage`}, ${input.sessionId})
         on conflict (idempotency_key) do nothing`;
     }
-    // A background session's owner is told it ended: one outbox row per enabled channel (DESIGN §7).
-    // Enqueued here, inside the fenced transaction, so a stale runner can never notify.
-    const background = session.runner === "worker" || session.runner === "trigger";
-    if (background && (status === "completed" || status === "failed")) {
-      await tx`
-        insert into notifications (user_id, session_id, channel, kind)
-        select p.user_id, ${input.sessionId}, channel.name, ${status}
-        from profiles p
-        cross join lateral (values ('email', p.notify_email),
-          ('telegram', p.notify_telegram and exists (select 1 from telegram_links t where t.user_id = p.user_id)))
-          as channel(name, enabled)
-        where p.user_id = ${session.user_id} and channel.enabled
-        on conflict (session_id, channel, kind) do nothing`;
-    }
+    // One outbox row per enabled channel (DESIGN §7), enqueued inside the fenced transaction so a
+    // stale runner can never notify.
+    const kind = notificationKindFor({
+      status,
+      runner: session.runner,
+      clientLeft: session.client_left,
+      errorCode: (alreadyFinished ? session.error?.code : input.error?.code) ?? null,
+    });
+    if (kind)
+      await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
     await tx`select pg_notify(${SESSION_LOG_CHANNEL},
       ${JSON.stringify({ s: input.sessionId, o: session.durable_offset, st: status })})`;
     return "ok" as const;

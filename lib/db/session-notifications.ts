@@ -1,3 +1,4 @@
+import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 
@@ -10,14 +11,25 @@ export interface SessionChange {
 
 type Listener = (change: SessionChange) => void;
 
+/** How often the process re-checks the sessions it watches, in case a notification was lost. */
+const SAFETY_CHECK_MS = 5000;
+
 /**
  * One LISTEN connection per process for SESSION_LOG_CHANNEL, fanned out by session id, so every
- * reader tails whichever process produces without polling. postgres.js re-listens after reconnects.
+ * reader tails whichever process produces without polling. postgres.js re-listens after reconnects
+ * (and then every listener is woken, as notifications may have been missed meanwhile). A change that
+ * sends no notification (a claim) or one that was lost is caught by a safety check: one query per
+ * process every SAFETY_CHECK_MS for all watched sessions, never one per reader.
  */
 export class SessionNotifications {
   readonly #sql: Sql;
   readonly #listeners = new Map<string, Set<Listener>>();
+  /** The newest `updated_at` a reader has seen, per watched session. */
+  readonly #seen = new Map<string, number>();
   #ready: Promise<unknown> | undefined;
+  #safetyTimer: ReturnType<typeof setInterval> | undefined;
+  #checking = false;
+  #listening = false;
 
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -25,7 +37,11 @@ export class SessionNotifications {
 
   /** Resolves once the LISTEN is active, so a reader that subscribes first misses nothing after. */
   async subscribe(sessionId: string, listener: Listener): Promise<() => void> {
-    this.#ready ??= this.#sql.listen(SESSION_LOG_CHANNEL, (payload) => this.#dispatch(payload));
+    this.#ready ??= this.#sql.listen(
+      SESSION_LOG_CHANNEL,
+      (payload) => this.#dispatch(payload),
+      () => this.#onListen(),
+    );
     await this.#ready;
     let set = this.#listeners.get(sessionId);
     if (!set) {
@@ -33,10 +49,59 @@ export class SessionNotifications {
       this.#listeners.set(sessionId, set);
     }
     set.add(listener);
+    this.#safetyTimer ??= setInterval(() => void this.#safetyCheck(), SAFETY_CHECK_MS).unref();
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(sessionId);
+      if (set.size > 0) return;
+      this.#listeners.delete(sessionId);
+      this.#seen.delete(sessionId);
+      if (this.#listeners.size === 0) {
+        clearInterval(this.#safetyTimer);
+        this.#safetyTimer = undefined;
+      }
     };
+  }
+
+  /** A reader read the session row as of `updatedAt`; the safety check wakes it only for newer ones. */
+  observe(sessionId: string, updatedAt: Date): void {
+    if (!this.#listeners.has(sessionId)) return;
+    this.#seen.set(sessionId, Math.max(this.#seen.get(sessionId) ?? 0, updatedAt.getTime()));
+  }
+
+  #onListen(): void {
+    // The first call is the initial LISTEN; later ones follow a reconnect, which may have lost
+    // notifications: every reader re-reads once.
+    if (this.#listening) this.#wakeAll();
+    this.#listening = true;
+  }
+
+  #wakeAll(): void {
+    for (const [sessionId, listeners] of this.#listeners) {
+      for (const listener of listeners) listener({ sessionId, offset: 0 });
+    }
+  }
+
+  async #safetyCheck(): Promise<void> {
+    const ids = [...this.#listeners.keys()];
+    if (this.#checking || ids.length === 0) return;
+    this.#checking = true;
+    try {
+      const rows = await this.#sql<{ id: string; updated_at: Date; durable_offset: number }[]>`
+        select id, updated_at, durable_offset from sessions where id = any(${this.#sql.array(ids)}::uuid[])`;
+      for (const row of rows) {
+        const seen = this.#seen.get(row.id);
+        if (seen !== undefined && row.updated_at.getTime() <= seen) continue;
+        this.#seen.set(row.id, row.updated_at.getTime());
+        if (seen === undefined) continue;
+        for (const listener of this.#listeners.get(row.id) ?? []) {
+          listener({ sessionId: row.id, offset: row.durable_offset });
+        }
+      }
+    } catch (error) {
+      logError("session safety check failed", { sessions: ids.length, error });
+    } finally {
+      this.#checking = false;
+    }
   }
 
   #dispatch(payload: string): void {

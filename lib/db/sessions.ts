@@ -172,6 +172,16 @@ export async function getSessionOwnedBy(
   return row ? toSessionRow(row) : null;
 }
 
+/** The user message that started a session (null if it was deleted). */
+export async function getSessionUserMessage(
+  sql: Sql,
+  sessionId: string,
+): Promise<{ id: string; content: string } | null> {
+  const [row] = await sql<{ id: string; content: string }[]>`
+    select m.id, m.content from messages m join sessions s on s.user_message_id = m.id where s.id = ${sessionId}`;
+  return row ?? null;
+}
+
 /** The user message that started a session. */
 export async function getSessionPrompt(sql: Sql, sessionId: string): Promise<string> {
   const [row] = await sql<{ content: string }[]>`

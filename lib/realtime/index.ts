@@ -3,6 +3,7 @@ import { getSql, type Sql } from "../db/client.ts";
 import { getSession } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError } from "../log.ts";
+import { encodeRealtimeMessage, type RealtimeEventName } from "../session/wire.ts";
 import { type Publish, RealtimeBroadcaster } from "./broadcaster.ts";
 import type { SessionObserver, SessionState } from "./session-observer.ts";
 
@@ -34,7 +35,9 @@ export function createRealtimePublisher(env: Pick<Env, "SUPABASE_URL" | "SUPABAS
   };
   return {
     async publish(topic, event, payload) {
-      await channelFor(topic).httpSend(event, payload, { timeout: SEND_TIMEOUT_MS });
+      // The wire contract the browser decodes with (lib/session/wire.ts): a bug fails here, logged.
+      const message = encodeRealtimeMessage(event as RealtimeEventName, payload as never);
+      await channelFor(topic).httpSend(message.event, message.payload, { timeout: SEND_TIMEOUT_MS });
     },
     forget(topic) {
       const channel = channels.get(topic);

@@ -5,6 +5,7 @@ import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
+import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
@@ -113,6 +114,7 @@ export async function produceClaimedSession(
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
+    else if (outcome.kind !== "fenced") await dispatchSessionNotifications(sql, env, session.id);
     return outcome;
   } catch (error) {
     logError("background runner failed", { sessionId: session.id, epoch: session.epoch, error });

@@ -1,13 +1,8 @@
 import type { AppendCheckpoint } from "../db/session-log.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 
-/** Where checkpoints go: `appendCheckpoint` bound to a pool, or a fake in unit tests. */
+/** Where checkpoints go: `appendCheckpoint` bound to a pool, or the in-memory log in tests. */
 export type CheckpointStore = (write: AppendCheckpoint) => Promise<"ok" | "duplicate" | "fenced">;
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 export interface CheckpointerOptions {
   store: CheckpointStore;
@@ -24,32 +19,63 @@ export interface CheckpointerOptions {
   onRetry?: (error: unknown, attempt: number) => void;
 }
 
+/** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
+interface Batch {
+  startOffset: number;
+  text: string;
+  bytes: number;
+  cursor: unknown;
+  progress: unknown;
+  /** The metadata generation the batch carries (see `#metaSeq`). */
+  metaSeq: number;
+}
+
+/** A `flush()` caller: done once everything pushed before the call is durable. */
+interface FlushWaiter {
+  offset: number;
+  metaSeq: number;
+  resolve(result: "ok" | "fenced"): void;
+}
+
 const MAX_BACKOFF_MS = 5000;
 
 /**
  * Batches a runner's output into log appends: at most one write every `intervalMs`, whatever the
- * token rate, each holding everything pushed since (in rows of at most `maxBytes`). One write in
- * flight at a time. A failed write is retried with backoff while output keeps
- * arriving; once another writer took the session (epoch moved on) every later call reports "fenced".
+ * token rate, each holding everything pushed since (in rows of at most `maxBytes`). A failed write is
+ * retried with backoff while output keeps arriving; once another writer took the session (epoch moved
+ * on) every later call reports "fenced".
  *
- * Invariant: the cursor and progress written with a chunk are those of the last event pushed before
- * it, so re-attaching an agent at the stored cursor continues exactly after the stored bytes.
+ * Invariants (a slow database must never cost a byte):
+ * - Exactly one write is in flight, always: the timer, `flush()` and the heartbeat all go through
+ *   `#startWrite`, which does nothing while `#inFlight` is set.
+ * - A batch is cut from the buffer once and re-sent unchanged until the store accepts it, so a
+ *   `duplicate` answer (the write landed, its reply was lost) consumes exactly what that write carried,
+ *   and text pushed meanwhile waits for the next batch.
+ * - `durableOffset` and `offset` only grow.
+ * - The cursor and progress written with a batch are those of the last event pushed before it, so
+ *   re-attaching an agent at the stored cursor continues exactly after the stored bytes.
  */
 export class Checkpointer {
   readonly #options: Required<Omit<CheckpointerOptions, "onRetry">> & Pick<CheckpointerOptions, "onRetry">;
   #buffer: string[] = [];
   #bufferedBytes = 0;
+  #batch: Batch | undefined;
   #durableOffset: number;
   #cursor: unknown;
   #progress: unknown;
   #metaDirty = false;
+  /** Raised by every cursor/progress change and heartbeat; `#durableMetaSeq` is the last one stored. */
+  #metaSeq = 0;
+  #durableMetaSeq = 0;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #inFlight: Promise<void> | undefined;
+  #retryAt = Number.NEGATIVE_INFINITY;
   #attempt = 0;
+  #timer: TimerHandle | undefined;
+  #inFlight: Promise<void> | undefined;
   #fenced = false;
   #closed = false;
-  #waiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  #flushWaiters: FlushWaiter[] = [];
 
   constructor(options: CheckpointerOptions) {
     this.#options = { maxBufferedBytes: 4 * 1024 * 1024, clock: systemClock, ...options };
@@ -63,7 +89,7 @@ export class Checkpointer {
 
   /** Bytes pushed so far: the offset after the last pushed text. */
   get offset(): number {
-    return this.#durableOffset + this.#bufferedBytes;
+    return this.#durableOffset + this.#unflushedBytes;
   }
 
   get fenced(): boolean {
@@ -72,7 +98,15 @@ export class Checkpointer {
 
   /** True while unflushed output exceeds the memory bound; wait on `drained()` before reading more. */
   get overLimit(): boolean {
-    return this.#bufferedBytes > this.#options.maxBufferedBytes;
+    return this.#unflushedBytes > this.#options.maxBufferedBytes;
+  }
+
+  get #unflushedBytes(): number {
+    return (this.#batch?.bytes ?? 0) + this.#bufferedBytes;
+  }
+
+  get #hasWork(): boolean {
+    return this.#batch !== undefined || this.#bufferedBytes > 0 || this.#metaDirty;
   }
 
   /** Adds output (and the agent cursor/progress as of this output) to the next append. */
@@ -80,11 +114,11 @@ export class Checkpointer {
     if (this.#fenced || this.#closed) return;
     if (meta.cursor !== undefined) {
       this.#cursor = meta.cursor;
-      this.#metaDirty = true;
+      this.#touchMeta();
     }
     if (meta.progress !== undefined) {
       this.#progress = meta.progress;
-      this.#metaDirty = true;
+      this.#touchMeta();
     }
     if (text) {
       this.#buffer.push(text);
@@ -96,29 +130,29 @@ export class Checkpointer {
   /** Resolves once unflushed output is back under the memory bound (or the writer is fenced). */
   drained(): Promise<void> {
     if (!this.overLimit || this.#fenced) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   /**
-   * Writes everything pushed so far, retrying until it lands. Resolves "fenced" if another writer
-   * owns the session. Also renews the lease, so it doubles as a heartbeat.
+   * Writes everything pushed before the call, without waiting for the interval, retrying until it
+   * lands. Resolves "fenced" if another writer owns the session. Text pushed after the call does not
+   * hold it up (a heartbeat during a fast stream must not chase the buffer).
    */
-  async flush(): Promise<"ok" | "fenced"> {
-    this.#clearTimer();
-    while (!this.#fenced) {
-      if (this.#inFlight) {
-        await this.#inFlight;
-        continue;
-      }
-      if (this.#bufferedBytes === 0 && !this.#metaDirty) return "ok";
-      await this.#write(true);
-    }
-    return "fenced";
+  flush(): Promise<"ok" | "fenced"> {
+    if (this.#fenced) return Promise.resolve("fenced");
+    const waiter = { offset: this.offset, metaSeq: this.#metaSeq } as FlushWaiter;
+    const done = new Promise<"ok" | "fenced">((resolve) => {
+      waiter.resolve = resolve;
+    });
+    this.#flushWaiters.push(waiter);
+    this.#settleFlushWaiters();
+    this.#schedule();
+    return done;
   }
 
   /** Renews the lease (and stores cursor/progress) even when no text arrived, e.g. during a long tool call. */
-  async heartbeat(): Promise<"ok" | "fenced"> {
-    this.#metaDirty = true;
+  heartbeat(): Promise<"ok" | "fenced"> {
+    if (!this.#fenced) this.#touchMeta();
     return this.flush();
   }
 
@@ -128,95 +162,109 @@ export class Checkpointer {
     this.#clearTimer();
   }
 
+  /** Arms the one timer for the next write, unless a write is in flight (its end calls us again). */
   #schedule(): void {
-    if (this.#fenced || this.#closed || this.#inFlight) return;
-    if (this.#bufferedBytes === 0 && !this.#metaDirty) return;
-    const { intervalMs, clock } = this.#options;
-    const now = clock.now();
+    if (this.#fenced || this.#inFlight || !this.#hasWork) return;
+    const urgent = this.#flushWaiters.length > 0;
+    if (this.#closed && !urgent) return;
+    const now = this.#options.clock.now();
     // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
-    // log (other devices, the next runner) see it at once after a quiet spell, and a busy stream still
-    // costs at most one write per interval.
-    const due = Math.max(now, this.#lastWriteAt + intervalMs);
+    // log see it at once after a quiet spell, and a busy stream still costs one write per interval.
+    // A flush skips the interval but never the backoff of a failed write.
+    const paced = urgent ? now : this.#lastWriteAt + this.#options.intervalMs;
+    const due = Math.max(now, paced, this.#retryAt);
     this.#clearTimer();
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        void this.#write(false);
-      },
-      Math.max(0, due - now),
-    );
+    this.#timer = this.#options.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#startWrite();
+    }, due - now);
   }
 
   #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
-  #write(immediateRetry: boolean): Promise<void> {
-    const text = this.#buffer.join("");
-    const bytes = this.#bufferedBytes;
-    const startOffset = this.#durableOffset;
-    const cursor = this.#cursor;
-    const progress = this.#progress;
-    this.#metaDirty = false;
+  #startWrite(): void {
+    if (this.#inFlight || this.#fenced) return;
+    this.#batch ??= this.#cutBatch();
     this.#lastWriteAt = this.#options.clock.now();
-    const attempt = (async () => {
-      try {
-        const result = await this.#options.store({
-          sessionId: this.#options.sessionId,
-          epoch: this.#options.epoch,
-          startOffset,
-          text,
-          agentCursor: cursor,
-          progress,
-          leaseSeconds: this.#options.leaseSeconds,
-          maxChunkBytes: this.#options.maxBytes,
-        });
-        if (result === "fenced") {
-          this.#fenced = true;
-          this.#clearTimer();
-          return;
-        }
-        // Drop exactly what was written; text pushed during the write stays buffered.
-        this.#consume(text.length, bytes);
-        this.#durableOffset = startOffset + bytes;
-        this.#attempt = 0;
-      } catch (error) {
-        this.#metaDirty = true;
-        this.#attempt += 1;
-        this.#options.onRetry?.(error, this.#attempt);
-        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.#attempt - 1));
-        if (immediateRetry) await new Promise((resolve) => setTimeout(resolve, delay));
-        else this.#lastWriteAt = this.#options.clock.now() + delay - this.#options.intervalMs;
-      } finally {
-        this.#inFlight = undefined;
-        this.#wakeWaiters();
-        if (!immediateRetry) this.#schedule();
-      }
-    })();
-    this.#inFlight = attempt;
-    return attempt;
+    const batch = this.#batch;
+    this.#inFlight = this.#send(batch).finally(() => {
+      this.#inFlight = undefined;
+      this.#wakeDrainWaiters();
+      this.#schedule();
+    });
   }
 
-  #consume(chars: number, bytes: number): void {
-    let remaining = chars;
-    while (remaining > 0 && this.#buffer.length > 0) {
-      const head = this.#buffer[0]!;
-      if (head.length <= remaining) {
-        remaining -= head.length;
-        this.#buffer.shift();
-      } else {
-        this.#buffer[0] = head.slice(remaining);
-        remaining = 0;
-      }
+  #cutBatch(): Batch {
+    const batch = {
+      startOffset: this.#durableOffset,
+      text: this.#buffer.join(""),
+      bytes: this.#bufferedBytes,
+      cursor: this.#cursor,
+      progress: this.#progress,
+      metaSeq: this.#metaSeq,
+    };
+    this.#buffer = [];
+    this.#bufferedBytes = 0;
+    this.#metaDirty = false;
+    return batch;
+  }
+
+  async #send(batch: Batch): Promise<void> {
+    const { store, sessionId, epoch, leaseSeconds, maxBytes, clock } = this.#options;
+    try {
+      const result = await store({
+        sessionId,
+        epoch,
+        startOffset: batch.startOffset,
+        text: batch.text,
+        agentCursor: batch.cursor,
+        progress: batch.progress,
+        leaseSeconds,
+        maxChunkBytes: maxBytes,
+      });
+      if (result === "fenced") return this.#fence();
+      // "ok" or "duplicate": this very batch is in the log; text pushed during the write stays buffered.
+      this.#batch = undefined;
+      this.#durableOffset = batch.startOffset + batch.bytes;
+      this.#durableMetaSeq = batch.metaSeq;
+      this.#attempt = 0;
+      this.#retryAt = Number.NEGATIVE_INFINITY;
+      this.#settleFlushWaiters();
+    } catch (error) {
+      this.#attempt += 1;
+      this.#options.onRetry?.(error, this.#attempt);
+      this.#retryAt = clock.now() + Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.#attempt - 1));
     }
-    this.#bufferedBytes -= bytes;
   }
 
-  #wakeWaiters(): void {
+  #fence(): void {
+    this.#fenced = true;
+    this.#clearTimer();
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const waiter of waiters) waiter.resolve("fenced");
+  }
+
+  #touchMeta(): void {
+    this.#metaDirty = true;
+    this.#metaSeq += 1;
+  }
+
+  #settleFlushWaiters(): void {
+    this.#flushWaiters = this.#flushWaiters.filter((waiter) => {
+      const durable = this.#durableOffset >= waiter.offset && this.#durableMetaSeq >= waiter.metaSeq;
+      if (durable) waiter.resolve("ok");
+      return !durable;
+    });
+  }
+
+  #wakeDrainWaiters(): void {
     if (this.overLimit && !this.#fenced) return;
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
     for (const wake of waiters) wake();
   }
 }

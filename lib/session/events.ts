@@ -1,17 +1,12 @@
-/** What readers of a session see, in the order it happened (the SSE events of DESIGN §5). */
+import type { SessionStreamEvent } from "./wire.ts";
+
+/**
+ * What a running session's live subscribers see, in the order it happened (the SSE events of
+ * DESIGN §5, `wire.ts`). A delta carries the offset after it; the writer adds its generation.
+ */
 export type SessionEvent =
-  | { type: "session"; sessionId: string; conversationId: string; status: string; offset: number }
-  | { type: "delta"; text: string; offset: number }
-  | { type: "progress"; stage: string; outputTokens: number; elapsedMs: number }
-  | { type: "handoff"; status: "background"; offset: number }
-  | {
-      type: "done";
-      status: string;
-      offset: number;
-      usage: { inputTokens: number; outputTokens: number } | null;
-      costUsd: number | null;
-    }
-  | { type: "error"; code: string; message: string; offset?: number };
+  | Exclude<SessionStreamEvent, { type: "delta" | "rewind" | "session" | "status" }>
+  | { type: "delta"; text: string; offset: number };
 
 export type SessionListener = (event: SessionEvent) => void;
 

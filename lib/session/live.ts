@@ -6,6 +6,7 @@ import { getSession } from "../db/sessions.ts";
 import type { Env } from "../env.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
@@ -55,6 +56,8 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       startedAt: session.startedAt?.getTime(),
     });
     if (outcome.kind === "budget") await handOff(input, outcome.offset);
+    // Ended here: a client that left (or credits that ran out) may have enqueued notifications.
+    else if (outcome.kind !== "fenced") await dispatchSessionNotifications(sql, env, input.sessionId);
     else if (outcome.kind === "fenced") {
       // Another producer owns the session now; readers follow it through the stream endpoint.
       input.feed.emit({ type: "handoff", status: "background", offset: outcome.offset });

@@ -1,12 +1,41 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
+import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
 import { getSessionNotifications } from "../db/session-notifications.ts";
 import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
-import type { SessionEvent } from "./events.ts";
+import { wireProgress } from "./snapshot.ts";
+import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
-const PAGE = 256;
-/** Safety net only: NOTIFY wakes the reader; this bounds the wait if a notification is ever missed. */
-const FALLBACK_WAKE_MS = 5000;
+/** One replay event carries at most about this much text (plus one row): replay follows bytes. */
+export const REPLAY_RUN_BYTES = 64 * 1024;
+/** Rows read per query: grows towards PAGE_BYTES of text so the first delta goes out at once. */
+const FIRST_PAGE_ROWS = 64;
+const MAX_PAGE_ROWS = 8192;
+const PAGE_BYTES = 256 * 1024;
+
+/**
+ * Where a stream reader holding bytes up to `offset` from producers up to `generation` stands against
+ * the log now: the offset to go on from (below `offset` when it must rewind) and the generation its
+ * bytes are then consistent with. A plain offset (generation null) is trusted as is.
+ *
+ * Invariant: row epochs never decrease along the log. So the reader's bytes match the log below the
+ * first row a newer producer wrote; and when a newer producer exists, the older one is fenced out, so
+ * bytes past the durable offset will never be written by it.
+ */
+export async function settleCursor(
+  sql: Sql,
+  session: SessionRow,
+  cursor: StreamCursor,
+): Promise<{ offset: number; generation: number | null; rewound: boolean }> {
+  const { generation, offset } = cursor;
+  if (generation === null || session.epoch <= generation) return { offset, generation, rewound: false };
+  const newer = await findNewerRowBelow(sql, session.id, generation, offset);
+  let settled = offset;
+  if (newer !== null) settled = Math.min(settled, newer);
+  if (settled > session.durableOffset) settled = session.durableOffset;
+  // Bytes up to `settled` are durable and no producer newer than `session.epoch` exists yet.
+  return { offset: settled, generation: session.epoch, rewound: settled < offset };
+}
 
 /** Whether a replay may start at `offset`: inside the log, on a character boundary. */
 export async function checkReplayOffset(
@@ -29,75 +58,71 @@ export async function checkReplayOffset(
   }
 }
 
+/** What one reader has been sent so far. */
+interface ReaderPosition {
+  sent: number;
+  generation: number | null;
+  state: string;
+  progress: string;
+}
+
+export interface TailOptions {
+  /** Where the reader stands (after `settleCursor`). */
+  from: number;
+  generation: number | null;
+  /** The session row the stream started from: its state went out in the `session` event. */
+  session: SessionRow;
+  emit: (event: SessionStreamEvent) => void;
+  signal: AbortSignal;
+  /** false: stop at the durable end instead of tailing (`?follow=0`, a catch-up read). */
+  follow?: boolean;
+}
+
 /**
- * Replays a session's log from `fromOffset` and then tails it until the session ends, calling `emit`
- * with `delta` events (each carrying the offset after it), `progress` when it changes, and a final
- * `done` or `error`. Works whichever process produces: it reads Postgres and wakes on NOTIFY.
- * With `follow: false` it stops at the durable end instead of tailing (`?follow=0`: a catch-up read).
+ * Replays a session's log from `from` and tails it until the session ends: `delta` events joining
+ * consecutive rows, `rewind` when a newer producer replaced bytes the reader holds, `status` and
+ * `progress` when they change, and a final `done` or `error`. Idle, it waits for the process's one
+ * LISTEN connection to announce a change: it never polls on its own.
  */
-export async function replayAndTail(
-  sql: Sql,
-  sessionId: string,
-  fromOffset: number,
-  emit: (event: SessionEvent) => void,
-  signal: AbortSignal,
-  options: { follow?: boolean } = {},
-): Promise<void> {
-  let sent = fromOffset;
+export async function replayAndTail(sql: Sql, options: TailOptions): Promise<void> {
+  const { session, emit, signal } = options;
+  const hub = getSessionNotifications(sql);
+  let pending = true;
   let wake: (() => void) | undefined;
-  let pending = false;
-  const unsubscribe = await getSessionNotifications(sql).subscribe(sessionId, () => {
+  const unsubscribe = await hub.subscribe(session.id, () => {
     pending = true;
     wake?.();
   });
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
-  let lastProgress = "";
+  const position: ReaderPosition = {
+    sent: options.from,
+    generation: options.generation,
+    state: stateKey(session),
+    progress: "",
+  };
+  let pageRows = FIRST_PAGE_ROWS;
   try {
     while (!signal.aborted) {
       pending = false;
-      const chunks = await readLogChunks(sql, sessionId, sent, PAGE);
-      for (const chunk of chunks) {
-        if (chunk.startOffset > sent) throw new Error(`log gap at ${sent} in session ${sessionId}`);
-        let text: string;
-        try {
-          text = sliceChunkFrom(chunk, sent);
-        } catch {
-          emit({
-            type: "error",
-            code: "bad_request:offset",
-            message: "The offset splits a UTF-8 character.",
-          });
-          return;
-        }
-        emit({ type: "delta", text, offset: chunk.endOffset });
-        sent = chunk.endOffset;
+      const current = await getSession(sql, session.id);
+      if (!current) return;
+      hub.observe(current.id, current.updatedAt);
+      await followSession(sql, current, position, emit);
+      const page = await replayPage(sql, current.id, position, pageRows, emit);
+      if (page === "unreadable") return;
+      if (page.rows === pageRows) {
+        pageRows = nextPageRows(page);
+        continue;
       }
-      if (chunks.length === PAGE) continue;
-      const session = await getSession(sql, sessionId);
-      if (!session) return;
-      const progress = JSON.stringify(session.progress ?? null);
-      if (session.progress && progress !== lastProgress) {
-        lastProgress = progress;
-        const { stage, outputTokens, elapsedMs } = session.progress as {
-          stage: string;
-          outputTokens: number;
-          elapsedMs: number;
-        };
-        emit({ type: "progress", stage, outputTokens, elapsedMs });
-      }
-      if (TERMINAL_STATUSES.includes(session.status) && sent >= session.durableOffset) {
-        emit(terminalEvent(session));
+      if (TERMINAL_STATUSES.includes(current.status) && position.sent >= current.durableOffset) {
+        emit(terminalEvent(current));
         return;
       }
-      if (pending || session.durableOffset > sent) continue;
-      if (options.follow === false) return;
+      if (options.follow === false && position.sent >= current.durableOffset) return;
+      if (pending || signal.aborted) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, FALLBACK_WAKE_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        wake = resolve;
       });
       wake = undefined;
     }
@@ -107,8 +132,92 @@ export async function replayAndTail(
   }
 }
 
+/** Rewinds the reader if a newer producer replaced what it holds; sends status and progress changes. */
+async function followSession(
+  sql: Sql,
+  session: SessionRow,
+  position: ReaderPosition,
+  emit: (event: SessionStreamEvent) => void,
+): Promise<void> {
+  if (position.generation !== null && session.epoch > position.generation) {
+    const settled = await settleCursor(sql, session, {
+      offset: position.sent,
+      generation: position.generation,
+    });
+    if (settled.rewound) emit({ type: "rewind", offset: settled.offset, generation: position.generation });
+    position.sent = settled.offset;
+    position.generation = settled.generation;
+  }
+  const state = stateKey(session);
+  if (state !== position.state) {
+    position.state = state;
+    emit({ type: "status", ...sessionState(session) });
+  }
+  const progress = wireProgress(session);
+  if (progress === null) return;
+  const key = JSON.stringify(progress);
+  if (key === position.progress) return;
+  position.progress = key;
+  emit({ type: "progress", ...progress });
+}
+
+/** Sends one page of the log as coalesced deltas; "unreadable" after an error event. */
+async function replayPage(
+  sql: Sql,
+  sessionId: string,
+  position: ReaderPosition,
+  rowLimit: number,
+  emit: (event: SessionStreamEvent) => void,
+): Promise<{ rows: number; bytes: number } | "unreadable"> {
+  const runs = await readLogRuns(sql, sessionId, position.sent, rowLimit, REPLAY_RUN_BYTES);
+  let rows = 0;
+  let bytes = 0;
+  for (const run of runs) {
+    if (run.startOffset > position.sent)
+      throw new Error(`log gap at ${position.sent} in session ${sessionId}`);
+    const text = sliceRun(run, position.sent);
+    if (text === null) {
+      emit({ type: "error", code: "bad_request:offset", message: "The offset splits a UTF-8 character." });
+      return "unreadable";
+    }
+    const generation = Math.max(position.generation ?? 0, run.epoch);
+    emit({ type: "delta", text, offset: run.endOffset, generation });
+    position.sent = run.endOffset;
+    rows += run.rows;
+    bytes += run.endOffset - run.startOffset;
+  }
+  return { rows, bytes };
+}
+
+function sliceRun(run: LogRun, from: number): string | null {
+  try {
+    return sliceChunkFrom(run, from);
+  } catch {
+    return null;
+  }
+}
+
+function nextPageRows(page: { rows: number; bytes: number }): number {
+  const bytesPerRow = Math.max(1, page.bytes / Math.max(1, page.rows));
+  return Math.min(MAX_PAGE_ROWS, Math.max(FIRST_PAGE_ROWS, Math.floor(PAGE_BYTES / bytesPerRow)));
+}
+
+/** Status, runner, durable offset and seams of a session row, as the wire carries them. */
+export function sessionState(session: SessionRow): SessionState {
+  return {
+    status: session.status,
+    runner: session.runner,
+    offset: session.durableOffset,
+    seams: session.seamOffsets,
+  };
+}
+
+function stateKey(session: SessionRow): string {
+  return JSON.stringify([session.status, session.runner, session.seamOffsets]);
+}
+
 /** The event that ends a reader's stream for a finished session. */
-export function terminalEvent(session: SessionRow): SessionEvent {
+export function terminalEvent(session: SessionRow): SessionStreamEvent {
   if (session.status === "completed") {
     return {
       type: "done",

@@ -13,7 +13,8 @@ import { finishSession } from "../db/session-finish.ts";
 import { type AppendCheckpoint, appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import type { SessionObserver } from "../realtime/session-observer.ts";
-import { Checkpointer, type Clock, systemClock } from "./checkpointer.ts";
+import { Checkpointer } from "./checkpointer.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 
 export interface RunSessionInput {

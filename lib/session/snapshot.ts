@@ -1,8 +1,10 @@
 import type { Sql } from "../db/client.ts";
 import { readLogText } from "../db/session-log.ts";
-import { getSessionOwnedBy, getSessionPrompt, type SessionRow } from "../db/sessions.ts";
+import { getSessionOwnedBy, getSessionUserMessage, type SessionRow } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
+import { logError } from "../log.ts";
+import { progressSchema, type SessionProgress, type SessionSnapshot, sessionSnapshotSchema } from "./wire.ts";
 
 /**
  * The caller's session, or `not_found:session` — the same answer whether it does not exist or
@@ -14,28 +16,6 @@ export async function requireOwnedSession(sql: Sql, sessionId: string, userId: s
   return session;
 }
 
-export interface SessionSnapshot {
-  id: string;
-  conversationId: string;
-  agent: string;
-  title: string;
-  status: string;
-  mode: string;
-  runner: string | null;
-  prompt: string;
-  output: string;
-  offset: number;
-  seams: number[];
-  progress: unknown;
-  usage: { inputTokens: number; outputTokens: number } | null;
-  costUsd: number | null;
-  error: { code: string; message: string } | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes). */
 export async function getSessionSnapshot(
   sql: Sql,
@@ -44,23 +24,24 @@ export async function getSessionSnapshot(
 ): Promise<SessionSnapshot> {
   const session = await requireOwnedSession(sql, sessionId, userId);
   // Read the text after the row: the text may be ahead of the row's offset, never behind it.
-  const [output, prompt] = await Promise.all([
+  const [output, userMessage] = await Promise.all([
     readLogText(sql, session.id),
-    getSessionPrompt(sql, session.id),
+    getSessionUserMessage(sql, session.id),
   ]);
-  return {
+  return sessionSnapshotSchema.parse({
     id: session.id,
     conversationId: session.conversationId,
+    userMessageId: userMessage?.id ?? null,
     agent: session.agent,
     title: session.title,
     status: session.status,
     mode: session.mode,
     runner: session.runner,
-    prompt,
+    prompt: userMessage?.content ?? "",
     output,
     offset: Buffer.byteLength(output, "utf8"),
     seams: session.seamOffsets,
-    progress: session.progress,
+    progress: wireProgress(session),
     usage: session.usage,
     costUsd: session.costUsd,
     error: session.error,
@@ -68,5 +49,14 @@ export async function getSessionSnapshot(
     finishedAt: session.finishedAt?.toISOString() ?? null,
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
-  };
+  });
+}
+
+/** A session's stored progress in the wire format; a row that does not fit is logged and left out. */
+export function wireProgress(session: SessionRow): SessionProgress | null {
+  if (session.progress === null) return null;
+  const parsed = progressSchema.safeParse(session.progress);
+  if (parsed.success) return parsed.data;
+  logError("session progress is not in the wire format", { sessionId: session.id, error: parsed.error });
+  return null;
 }

@@ -1,14 +1,19 @@
 import type { SseWriter } from "../http/sse.ts";
 import type { SessionEvent } from "./events.ts";
+import { encodeSessionEvent, type SessionStreamEvent } from "./wire.ts";
 
-/** Writes one session event in the wire format of DESIGN §5 (`id:` = byte offset after a delta). */
-export function writeSessionEvent(writer: SseWriter, event: SessionEvent): void {
-  if (event.type === "delta") {
-    writer.send("delta", { text: event.text }, event.offset);
-    return;
-  }
-  const { type, ...data } = event;
-  writer.send(type, data);
+/** Writes one event in the wire format of DESIGN §5, validated by the contract in `wire.ts`. */
+export function writeWireEvent(writer: SseWriter, event: SessionStreamEvent): void {
+  const encoded = encodeSessionEvent(event);
+  writer.send(encoded.event, encoded.data, encoded.id);
+}
+
+/**
+ * Writes one runner event; a delta's `id:` is the cursor `<generation>:<offset>` where
+ * `generation` is the epoch of the producer that made its bytes.
+ */
+export function writeSessionEvent(writer: SseWriter, event: SessionEvent, generation: number): void {
+  writeWireEvent(writer, event.type === "delta" ? { ...event, generation } : event);
 }
 
 /** Whether an event ends a reader's stream. */

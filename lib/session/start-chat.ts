@@ -26,6 +26,8 @@ export type StartedChat =
       kind: "live";
       sessionId: string;
       conversationId: string;
+      /** The live runner's epoch: the generation of the bytes it streams. */
+      epoch: number;
       feed: SessionFeed;
       /** Starts the runner; subscribe to `feed` first. Resolves when the runner is done. */
       run(): Promise<void>;
@@ -110,6 +112,7 @@ export async function startChat(deps: {
     kind: "live",
     sessionId: started.sessionId,
     conversationId: started.conversationId,
+    epoch: started.epoch,
     feed,
     run: () =>
       runLiveSession({

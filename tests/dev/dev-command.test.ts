@@ -45,6 +45,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
     db: await freePort(),
     supabase: await freePort(),
     sim: await freePort(),
+    inbox: await freePort(),
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -52,6 +53,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
     POSTGRES_PORT: String(ports.db),
     SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
     AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
+    INBOX_PORT: String(ports.inbox),
     OVERTIME_STATE_DIR: stateDir,
   };
   delete env.DATABASE_URL;
@@ -75,6 +77,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
       `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
       `http://127.0.0.1:${ports.supabase}/auth/v1`,
       `http://127.0.0.1:${ports.sim}`,
+      `http://127.0.0.1:${ports.inbox}`,
       "alice@example.com / overtime-dev",
       "bob@example.com / overtime-dev",
     ]) {
@@ -105,6 +108,9 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
     });
     expect(tampered.status).toBe(401);
     expect(output).toContain("local worker started");
+    // The inbox is up, with the Telegram webhook already registered for the web app.
+    const inbox = await fetch(`http://127.0.0.1:${ports.inbox}/api/messages`);
+    expect(await inbox.json()).toEqual([]);
   } finally {
     dev.kill("SIGTERM");
     await new Promise((resolve) => dev.once("exit", resolve));

@@ -1,114 +1,210 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import type { AppendCheckpoint } from "../../lib/db/session-log.ts";
-import { Checkpointer, type CheckpointStore } from "../../lib/session/checkpointer.ts";
+import { Checkpointer, type CheckpointerOptions } from "../../lib/session/checkpointer.ts";
+import { sleep } from "../../lib/session/clock.ts";
+import { FakeClock } from "../support/fake-clock.ts";
+import { MemoryLog } from "../support/memory-log.ts";
 
-/** An in-memory log with the same contract as appendCheckpoint: contiguous, epoch-fenced. */
-function memoryLog(options: { latencyMs?: number; failTimes?: number } = {}) {
-  const chunks: AppendCheckpoint[] = [];
-  let durable = 0;
-  let epoch = 1;
-  let failures = options.failTimes ?? 0;
-  const store: CheckpointStore = async (write) => {
-    await new Promise((resolve) => setTimeout(resolve, options.latencyMs ?? 0));
-    if (failures > 0) {
-      failures--;
-      throw new Error("database unavailable");
-    }
-    if (write.epoch !== epoch || write.startOffset !== durable) return "fenced";
-    if (write.text) chunks.push(write);
-    durable += Buffer.byteLength(write.text);
-    return "ok";
-  };
-  return {
-    store,
-    text: () => chunks.map((chunk) => chunk.text).join(""),
-    writes: () => chunks.length,
-    takeOver: () => {
-      epoch++;
-    },
-  };
+const INTERVAL_MS = 250;
+const options = {
+  sessionId: "s",
+  epoch: 1,
+  startOffset: 0,
+  intervalMs: INTERVAL_MS,
+  maxBytes: 64,
+  leaseSeconds: 30,
+};
+
+function checkpointer(
+  clock: FakeClock,
+  store: CheckpointerOptions["store"],
+  extra: Partial<CheckpointerOptions> = {},
+) {
+  return new Checkpointer({ ...options, clock, store, ...extra });
 }
 
-const options = { sessionId: "s", epoch: 1, startOffset: 0, intervalMs: 20, maxBytes: 64, leaseSeconds: 30 };
+/** What the database does with one write: how long it takes, and whether it fails before or after landing. */
+const writeBehaviour = fc.record({
+  delayMs: fc.integer({ min: 0, max: 4 * INTERVAL_MS }),
+  fault: fc.constantFrom("none", "none", "none", "before", "lost_reply"),
+});
+
+const step = fc.oneof(
+  {
+    arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }).map((text) => ({ push: text })),
+    weight: 5,
+  },
+  { arbitrary: fc.integer({ min: 0, max: 3 * INTERVAL_MS }).map((ms) => ({ advance: ms })), weight: 3 },
+  { arbitrary: fc.constant({ heartbeat: true }), weight: 1 },
+  { arbitrary: fc.constant({ flush: true }), weight: 1 },
+);
 
 describe("Checkpointer", () => {
-  test("every pushed byte lands in order while writes are slow and pushes keep coming", async () => {
-    const log = memoryLog({ latencyMs: 7 });
-    const checkpointer = new Checkpointer({ ...options, store: log.store });
-    let expected = "";
-    for (let i = 0; i < 300; i++) {
-      const piece = `é${i}🚀 `;
-      expected += piece;
-      checkpointer.push(piece);
-      if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    expect(await checkpointer.flush()).toBe("ok");
-    expect(log.text()).toBe(expected);
-    expect(checkpointer.durableOffset).toBe(Buffer.byteLength(expected));
+  test("property: against a store slower than CHECKPOINT_MS, with random delays, failures and lost replies, the log is exactly what was pushed, one write is in flight and offsets only grow", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(writeBehaviour, { minLength: 1, maxLength: 20 }),
+        fc.array(step, { maxLength: 60 }),
+        async (behaviours, steps) => {
+          const clock = new FakeClock();
+          const log = new MemoryLog();
+          let writeNo = 0;
+          let behaviour = behaviours[0]!;
+          const store = log.store({
+            before: async () => {
+              // After the scripted writes the database stays slow but answers (it came back).
+              behaviour = behaviours[writeNo++] ?? { delayMs: 2 * INTERVAL_MS, fault: "none" };
+              await sleep(clock, behaviour.delayMs);
+              if (behaviour.fault === "before") throw new Error("connection reset");
+            },
+            after: async () => {
+              if (behaviour.fault === "lost_reply") throw new Error("connection lost after commit");
+            },
+          });
+          const writer = checkpointer(clock, store);
+          const flushes: Promise<"ok" | "fenced">[] = [];
+          let pushed = "";
+          let lastDurable = 0;
+          let lastOffset = 0;
+          const observe = () => {
+            expect(writer.durableOffset).toBeGreaterThanOrEqual(lastDurable);
+            expect(writer.offset).toBeGreaterThanOrEqual(lastOffset);
+            expect(writer.offset).toBe(Buffer.byteLength(pushed));
+            expect(log.durableOffset).toBeGreaterThanOrEqual(writer.durableOffset);
+            lastDurable = writer.durableOffset;
+            lastOffset = writer.offset;
+          };
+          for (const next of steps) {
+            if ("push" in next) {
+              writer.push(next.push, { cursor: { at: pushed.length } });
+              pushed += next.push;
+            } else if ("advance" in next) await clock.advance(next.advance);
+            else if ("heartbeat" in next) flushes.push(writer.heartbeat());
+            else flushes.push(writer.flush());
+            observe();
+          }
+          const final = writer.flush();
+          expect(await clock.run(final)).toBe("ok");
+          for (const result of await Promise.all(flushes)) expect(result).toBe("ok");
+          observe();
+          expect(log.text()).toBe(pushed);
+          expect(writer.durableOffset).toBe(Buffer.byteLength(pushed));
+          expect(log.durableOffset).toBe(writer.durableOffset);
+          expect(log.maxInFlight).toBeLessThanOrEqual(1);
+          expect(writer.fenced).toBe(false);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
-  test("writes at most one append per interval, whatever the rate", async () => {
-    const log = memoryLog();
-    const checkpointer = new Checkpointer({ ...options, intervalMs: 50, store: log.store });
-    const started = Date.now();
-    while (Date.now() - started < 500) {
-      checkpointer.push("token ");
-      await new Promise((resolve) => setTimeout(resolve, 1));
+  test("writes during the stream, one per CHECKPOINT_MS (leading edge), not only when flushed", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writeTimes: number[] = [];
+    const writer = checkpointer(clock, log.store({ before: async () => void writeTimes.push(clock.now()) }));
+    for (let ms = 0; ms < 1000; ms++) {
+      writer.push("token ");
+      await clock.advance(1);
     }
-    await checkpointer.flush();
-    // 500 ms at one append per 50 ms is about 10 (+1 for the final flush).
-    expect(log.writes()).toBeLessThanOrEqual(12);
+    // Before any flush: one write as soon as output arrives, then one every interval.
+    expect(writeTimes).toEqual([0, 250, 500, 750, 1000]);
+    expect(log.durableOffset).toBe(1000 * 6);
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe("token ".repeat(1000));
   });
 
-  test("a failed write is retried with backoff and loses nothing", async () => {
-    const log = memoryLog({ failTimes: 3 });
-    let retries = 0;
-    const checkpointer = new Checkpointer({ ...options, store: log.store, onRetry: () => retries++ });
-    checkpointer.push("hello ");
-    checkpointer.push("wörld");
-    expect(await checkpointer.flush()).toBe("ok");
+  test("a write slower than the interval delays the next one: never two in flight", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writer = checkpointer(clock, log.store({ before: () => sleep(clock, 1000) }));
+    for (let ms = 0; ms < 3000; ms += 10) {
+      writer.push("x");
+      if (ms % 300 === 0) void writer.heartbeat();
+      await clock.advance(10);
+    }
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.maxInFlight).toBe(1);
+    expect(log.text()).toBe("x".repeat(300));
+  });
+
+  test("a failed write is retried unchanged, with backoff, and loses nothing", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    let failures = 3;
+    const retries: number[] = [];
+    const store = log.store({
+      before: async () => {
+        if (failures-- > 0) throw new Error("database unavailable");
+      },
+    });
+    const writer = checkpointer(clock, store, { onRetry: () => retries.push(clock.now()) });
+    writer.push("hello ");
+    await clock.advance(0);
+    writer.push("wörld");
+    expect(await clock.run(writer.flush(), 1)).toBe("ok");
     expect(log.text()).toBe("hello wörld");
-    expect(retries).toBe(3);
+    expect(retries).toEqual([0, 100, 300]);
+    // The failed batch was re-sent as it was; the later text went in its own write.
+    expect(log.rows.map((row) => row.text)).toEqual(["hello ", "wörld"]);
+  });
+
+  test("a write whose reply was lost is answered duplicate and consumes only what it carried", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    let lose = true;
+    const store = log.store({
+      before: () => sleep(clock, 400),
+      after: async () => {
+        if (lose) {
+          lose = false;
+          throw new Error("connection lost after commit");
+        }
+      },
+    });
+    const writer = checkpointer(clock, store);
+    writer.push("first ");
+    await clock.advance(100);
+    writer.push("second ");
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe("first second ");
+    expect(writer.durableOffset).toBe(13);
+    expect(writer.fenced).toBe(false);
   });
 
   test("memory for unflushed output is bounded: past the limit the runner is told to wait until a write lands", async () => {
-    let release!: () => void;
-    let calls = 0;
-    const written: string[] = [];
-    const store: CheckpointStore = async (write) => {
-      calls++;
-      // The database is down: the first write hangs until it comes back.
-      if (calls === 1) await new Promise<void>((resolve) => (release = resolve));
-      written.push(write.text);
-      return "ok";
-    };
-    const checkpointer = new Checkpointer({ ...options, store, intervalMs: 1, maxBufferedBytes: 1000 });
-    checkpointer.push("x".repeat(10));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    for (let i = 0; i < 50; i++) checkpointer.push("y".repeat(100));
-    expect(checkpointer.overLimit).toBe(true);
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    // The database is stalled: every write takes 10 s.
+    const writer = checkpointer(clock, log.store({ before: () => sleep(clock, 10_000) }), {
+      maxBufferedBytes: 1000,
+    });
+    writer.push("x".repeat(10));
+    await clock.advance(20);
+    for (let i = 0; i < 50; i++) writer.push("y".repeat(100));
+    expect(writer.overLimit).toBe(true);
     let drained = false;
-    const waiting = checkpointer.drained().then(() => {
+    const waiting = writer.drained().then(() => {
       drained = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await clock.advance(5000);
     expect(drained).toBe(false);
-    release();
-    await waiting;
+    await clock.run(waiting);
     expect(drained).toBe(true);
-    expect(await checkpointer.flush()).toBe("ok");
-    expect(written.join("")).toBe("x".repeat(10) + "y".repeat(5000));
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe("x".repeat(10) + "y".repeat(5000));
   });
 
   test("after another writer takes the session, the writer is fenced and stops", async () => {
-    const log = memoryLog();
-    const checkpointer = new Checkpointer({ ...options, store: log.store });
-    checkpointer.push("first");
-    await checkpointer.flush();
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writer = checkpointer(clock, log.store());
+    writer.push("first");
+    expect(await clock.run(writer.flush())).toBe("ok");
     log.takeOver();
-    checkpointer.push("second");
-    expect(await checkpointer.flush()).toBe("fenced");
-    expect(checkpointer.fenced).toBe(true);
+    writer.push("second");
+    expect(await clock.run(writer.flush())).toBe("fenced");
+    expect(writer.fenced).toBe(true);
     expect(log.text()).toBe("first");
   });
 });

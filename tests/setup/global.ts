@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { startLocalPostgres } from "../../dev/db/embedded.ts";
+import { exitOnLocalPostgresError, startLocalPostgres } from "../../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
 import { freePort } from "../../dev/net.ts";
 
@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
     dataDir: path.join(root, "pg"),
     port: await freePort(),
     persistent: false,
-  });
+  }).catch(exitOnLocalPostgresError);
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
   await admin`create database overtime_template`;
   const templateUrl = pg.url.replace(/\/postgres$/, "/overtime_template");

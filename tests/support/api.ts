@@ -1,5 +1,6 @@
 import { createClient } from "@supabase/supabase-js";
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import { parseCursor } from "../../lib/session/wire.ts";
 
 export const DEV_PASSWORD = "overtime-dev";
 
@@ -54,18 +55,28 @@ export async function readSse(
   return events;
 }
 
-/** The text of all `delta` events, checking each `id` is the byte offset after its delta. */
+/**
+ * The text of all `delta` events, checking each cursor `id` (`<generation>:<offset>`) names the byte
+ * offset after its delta; a `rewind` drops what lies past its offset, as every reader must.
+ */
 export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
-  let text = "";
-  let offset = startOffset;
+  let bytes = Buffer.alloc(0);
   for (const event of events) {
+    if (event.event === "rewind") {
+      const { offset } = JSON.parse(event.data) as { offset: number };
+      if (offset < startOffset) throw new Error(`rewind to ${offset}, before the start ${startOffset}`);
+      bytes = bytes.subarray(0, offset - startOffset);
+      continue;
+    }
     if (event.event !== "delta") continue;
     const piece = (JSON.parse(event.data) as { text: string }).text;
-    offset += Buffer.byteLength(piece, "utf8");
-    if (event.id !== String(offset)) throw new Error(`delta id ${event.id} but offset is ${offset}`);
-    text += piece;
+    bytes = Buffer.concat([bytes, Buffer.from(piece, "utf8")]);
+    const offset = startOffset + bytes.byteLength;
+    const cursor = event.id === undefined ? null : parseCursor(event.id);
+    if (cursor?.offset !== offset || cursor.generation === null)
+      throw new Error(`delta id ${event.id} but offset is ${offset}`);
   }
-  return text;
+  return bytes.toString("utf8");
 }
 
 export function api(appUrl: string, token: string) {

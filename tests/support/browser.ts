@@ -1,12 +1,10 @@
 import { type Browser, chromium, type Page } from "playwright-core";
-
-/** Debian's Chromium; override with CHROMIUM_PATH on other systems. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { chromiumPath } from "./chromium.ts";
 
 /** Headless Chromium (the Debian package), flags chosen for containers and quiet networks. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: chromiumPath(),
     args: [
       "--headless=new",
       "--no-sandbox",

@@ -3,9 +3,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
+import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
 import type { RealtimeStandIn } from "../../dev/realtime/server.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
+import { getEnv } from "../../lib/env.ts";
+import { registerTelegramWebhook } from "../../lib/notify/telegram-linking.ts";
 import { createTestDatabase } from "./database.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -15,6 +18,8 @@ export interface TestStack {
   supabaseUrl: string;
   agentSimUrl: string;
   databaseUrl: string;
+  /** The local inbox (Resend and Telegram stand-ins), its webhook registered for the app. */
+  inbox: Inbox;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
   /** The Realtime stand-in (stop/start it to take Realtime down) and the lines it logged. */
@@ -32,6 +37,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Skip the Next.js server when a test only needs the stand-ins. */
   app?: boolean;
+  /** A migrated, seeded database of the test's own (e.g. a cluster it pauses); default: a fresh clone. */
+  databaseUrl?: string;
 }
 
 /**
@@ -45,9 +52,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     for (const closer of closers.reverse()) await closer().catch(() => {});
   };
   try {
-    const database = await createTestDatabase();
-    closers.push(() => database.drop());
-    const databaseUrl = database.url;
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const database = await createTestDatabase();
+      closers.push(() => database.drop());
+      databaseUrl = database.url;
+    }
     const realtimeLog: string[] = [];
     const supabase = await startSupabaseStandIn({
       host: "127.0.0.1",
@@ -60,14 +70,25 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     closers.push(() => simulator.close());
     const port = await freePort();
     const appUrl = `http://127.0.0.1:${port}`;
+    const defaults = getEnv({});
+    const inbox = await startInbox({
+      port: 0,
+      resendApiKey: defaults.RESEND_API_KEY,
+      telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
+      telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
+    });
+    closers.push(() => inbox.close());
     const env: Record<string, string> = {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
       AGENT_SIM_URL: simulator.url,
       APP_URL: appUrl,
+      RESEND_BASE_URL: inbox.resendBaseUrl,
+      TELEGRAM_API_ROOT: inbox.telegramApiRoot,
       ...options.env,
     };
+    await registerTelegramWebhook(getEnv(env));
     let appProcess: ChildProcess | undefined;
     if (options.app !== false) {
       const child = await startNextServer(port, env);
@@ -86,6 +107,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       databaseUrl,
       realtime: supabase.realtime,
       realtimeLog,
+      inbox,
       env,
       appProcess,
       startWorker,

@@ -1,5 +1,13 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { expect, test } from "vitest";
-import { getEnv, jwtIssuer, requireSetting } from "../../lib/env.ts";
+import {
+  getEnv,
+  jwtIssuer,
+  LIVE_ROUTE_MAX_DURATION_SECONDS,
+  listenUrl,
+  requireSetting,
+} from "../../lib/env.ts";
 
 test("no production variable set means the local defaults", () => {
   const env = getEnv({});
@@ -23,6 +31,38 @@ test("a bad value fails with a sentence naming the variable", () => {
 });
 
 test("using an optional integration that is not configured names the variable to set", () => {
-  expect(() => requireSetting(getEnv({}), "RESEND_API_KEY")).toThrow("RESEND_API_KEY is not set");
+  expect(() => requireSetting(getEnv({}), "TRIGGER_PROJECT_REF")).toThrow("TRIGGER_PROJECT_REF is not set");
   expect(requireSetting(getEnv({ TRIGGER_SECRET_KEY: "tr_dev_x" }), "TRIGGER_SECRET_KEY")).toBe("tr_dev_x");
+});
+
+test("a LISTEN on a transaction-pooler URL is refused with a sentence", () => {
+  const pooler = "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres";
+  const session = "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres";
+  expect(() => getEnv({ DATABASE_URL: pooler })).toThrow(
+    /DATABASE_URL \(used for LISTEN because DATABASE_LISTEN_URL is not set\) is a transaction-pooler URL.*set DATABASE_LISTEN_URL/,
+  );
+  expect(() => getEnv({ DATABASE_URL: session, DATABASE_LISTEN_URL: pooler })).toThrow(
+    /DATABASE_LISTEN_URL is a transaction-pooler URL/,
+  );
+  expect(() => getEnv({ DATABASE_URL: `${session}?pgbouncer=true` })).toThrow(/transaction-pooler/);
+  const env = getEnv({ DATABASE_URL: pooler, DATABASE_LISTEN_URL: session });
+  expect(listenUrl(env)).toBe(session);
+  expect(listenUrl(getEnv({ DATABASE_URL: session }))).toBe(session);
+  expect(() => getEnv({ DATABASE_LISTEN_URL: "not a url" })).toThrow(/DATABASE_LISTEN_URL/);
+});
+
+test("a live budget that does not fit the route's maxDuration is an error naming both", () => {
+  expect(() => getEnv({ LIVE_BUDGET_SECONDS: "790" })).toThrow(
+    /LIVE_BUDGET_SECONDS \(790\) does not fit the live route's maxDuration \(800 s/,
+  );
+  expect(
+    getEnv({ LIVE_BUDGET_SECONDS: String(LIVE_ROUTE_MAX_DURATION_SECONDS - 30) }).LIVE_BUDGET_SECONDS,
+  ).toBe(770);
+});
+
+test("the maxDuration the settings check against is the one the live routes declare", async () => {
+  for (const file of ["app/api/chat/route.ts", "app/api/sessions/[id]/stream/route.ts"]) {
+    const source = await readFile(path.resolve(import.meta.dirname, "..", "..", file), "utf8");
+    expect(source, file).toContain(`export const maxDuration = ${LIVE_ROUTE_MAX_DURATION_SECONDS};`);
+  }
 });

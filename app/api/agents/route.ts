@@ -2,6 +2,7 @@ import { isDetachable, listAgents } from "@/lib/agent/index.ts";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getEnv } from "@/lib/env.ts";
 import { route } from "@/lib/http/route.ts";
+import { agentListSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -11,12 +12,14 @@ export const GET = route(async (request) => {
   await requireUser(request);
   const env = getEnv();
   return Response.json(
-    listAgents(env).map((agent) => ({
-      name: agent.name,
-      transport: agent.transport,
-      model: agent.model,
-      detachable: isDetachable(agent),
-      default: agent.name === env.DEFAULT_AGENT,
-    })),
+    agentListSchema.parse(
+      listAgents(env).map((agent) => ({
+        name: agent.name,
+        transport: agent.transport,
+        model: agent.model,
+        detachable: isDetachable(agent),
+        default: agent.name === env.DEFAULT_AGENT,
+      })),
+    ),
   );
 });

@@ -1,12 +1,13 @@
 import { after } from "next/server";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
+import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
-import { isFinalEvent, writeSessionEvent } from "@/lib/session/sse-events.ts";
+import { isFinalEvent, writeSessionEvent, writeWireEvent } from "@/lib/session/sse-events.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -38,20 +39,34 @@ export const POST = route(async (request) => {
   }
 
   let unsubscribe = () => {};
+  let ended = false;
   const stream = createSseStream(
     (writer) => {
-      writer.send("session", {
+      writeWireEvent(writer, {
+        type: "session",
         sessionId: started.sessionId,
         conversationId: started.conversationId,
         status: "live",
+        runner: "live",
         offset: 0,
+        seams: [],
       });
       unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event);
-        if (isFinalEvent(event)) writer.close();
+        writeSessionEvent(writer, event, started.epoch);
+        if (isFinalEvent(event)) {
+          ended = true;
+          writer.close();
+        }
       });
     },
-    { signal: request.signal, onClose: () => unsubscribe() },
+    {
+      signal: request.signal,
+      onClose: () => {
+        unsubscribe();
+        // Nobody watches this session to its end any more: it notifies when it ends (DESIGN §7).
+        if (!ended) void markClientLeft(sql, started.sessionId);
+      },
+    },
   );
   // The runner outlives the response: a client that goes away does not stop the session.
   after(started.run());

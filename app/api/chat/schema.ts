@@ -1,12 +1,3 @@
-import { z } from "zod";
+export { type ChatRequest, chatRequestSchema } from "@/lib/session/wire.ts";
 
 export const MAX_CHAT_BODY_BYTES = 64 * 1024;
-
-export const chatRequestSchema = z.object({
-  message: z.string().min(1).max(32_000),
-  conversationId: z.uuid().optional(),
-  agent: z.string().min(1).max(100).optional(),
-  mode: z.enum(["auto", "live", "background"]).default("auto"),
-});
-
-export type ChatRequest = z.infer<typeof chatRequestSchema>;

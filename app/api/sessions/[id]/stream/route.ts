@@ -4,10 +4,10 @@ import { AppError } from "@/lib/errors.ts";
 import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
-import { checkReplayOffset, replayAndTail } from "@/lib/session/read-log.ts";
+import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "@/lib/session/read-log.ts";
 import { requireOwnedSession } from "@/lib/session/snapshot.ts";
-import { writeSessionEvent } from "@/lib/session/sse-events.ts";
-import { streamFollowSchema, streamOffsetSchema } from "./schema.ts";
+import { writeWireEvent } from "@/lib/session/sse-events.ts";
+import { streamCursorSchema, streamFollowSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -18,12 +18,14 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const { id } = await context.params;
   const sql = getSql();
   const session = await requireOwnedSession(sql, id, user.id);
+  // An EventSource reconnect repeats the URL it started with; its Last-Event-ID is the newer cursor.
   const params = new URL(request.url).searchParams;
-  const raw = params.get("offset") ?? request.headers.get("last-event-id") ?? "0";
-  const offset = parseWith(streamOffsetSchema, raw, "bad_request:offset");
+  const raw = request.headers.get("last-event-id") || params.get("offset") || "0";
   const follow =
     parseWith(streamFollowSchema, params.get("follow") ?? undefined, "bad_request:follow") === "1";
-  const check = await checkReplayOffset(sql, session, offset);
+  const cursor = parseWith(streamCursorSchema, raw, "bad_request:offset");
+  const settled = await settleCursor(sql, session, cursor);
+  const check = await checkReplayOffset(sql, session, settled.offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");
   if (check === "inside_character")
     throw new AppError("bad_request:offset", "offset: inside a UTF-8 character");
@@ -31,13 +33,23 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const stop = new AbortController();
   const stream = createSseStream(
     async (writer) => {
-      writer.send("session", {
-        sessionId: session.id,
-        conversationId: session.conversationId,
-        status: session.status,
-        offset,
+      const { sessionId, conversationId } = { sessionId: session.id, conversationId: session.conversationId };
+      writeWireEvent(writer, {
+        type: "session",
+        sessionId,
+        conversationId,
+        ...sessionState(session),
+        offset: cursor.offset,
       });
-      await replayAndTail(sql, session.id, offset, (event) => writeSessionEvent(writer, event), stop.signal, {
+      // The reader holds bytes a newer producer replaced: it drops them before the replay.
+      if (settled.rewound && cursor.generation !== null)
+        writeWireEvent(writer, { type: "rewind", offset: settled.offset, generation: cursor.generation });
+      await replayAndTail(sql, {
+        from: settled.offset,
+        generation: settled.generation,
+        session,
+        emit: (event) => writeWireEvent(writer, event),
+        signal: stop.signal,
         follow,
       });
       writer.close();

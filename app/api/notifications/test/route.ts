@@ -1,0 +1,22 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { getEnv } from "@/lib/env.ts";
+import { readJsonBody, route } from "@/lib/http/route.ts";
+import { parseWith } from "@/lib/http/validate.ts";
+import { sendTestNotification } from "@/lib/notify/test-notification.ts";
+import { testNotificationSchema } from "./schema.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** `{ channel }` → 202 `{ id, channel, status: "pending" }`: queued for the sender like any other. */
+export const POST = route(async (request) => {
+  const user = await requireUser(request);
+  const { channel } = parseWith(
+    testNotificationSchema,
+    await readJsonBody(request, "notification_test", 4096),
+    "bad_request:notification_test",
+  );
+  const id = await sendTestNotification(getSql(), getEnv(), user.id, channel);
+  return Response.json({ id, channel, status: "pending" }, { status: 202 });
+});

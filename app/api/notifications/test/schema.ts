@@ -1,0 +1,3 @@
+import { z } from "zod";
+
+export const testNotificationSchema = z.object({ channel: z.enum(["email", "telegram"]) });

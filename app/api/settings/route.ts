@@ -1,0 +1,34 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { readNotificationSettings, updateNotificationSettings } from "@/lib/db/notification-settings.ts";
+import { AppError } from "@/lib/errors.ts";
+import { readJsonBody, route } from "@/lib/http/route.ts";
+import { parseWith } from "@/lib/http/validate.ts";
+import { settingsPatchSchema } from "./schema.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+async function settingsOf(userId: string) {
+  const settings = await readNotificationSettings(getSql(), userId);
+  if (!settings) throw new AppError("not_found:profile", "No profile for this account.");
+  return Response.json(settings);
+}
+
+/** `{ email, notifyEmail, notifyTelegram, telegram: { linked, username } }` */
+export const GET = route(async (request) => {
+  const user = await requireUser(request);
+  return settingsOf(user.id);
+});
+
+/** `{ notifyEmail?, notifyTelegram? }` → the settings after the change. */
+export const PATCH = route(async (request) => {
+  const user = await requireUser(request);
+  const change = parseWith(
+    settingsPatchSchema,
+    await readJsonBody(request, "settings", 4096),
+    "bad_request:settings",
+  );
+  await updateNotificationSettings(getSql(), user.id, change);
+  return settingsOf(user.id);
+});

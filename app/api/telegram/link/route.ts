@@ -1,0 +1,22 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { getSql } from "@/lib/db/client.ts";
+import { unlinkTelegramChat } from "@/lib/db/telegram-links.ts";
+import { getEnv } from "@/lib/env.ts";
+import { route } from "@/lib/http/route.ts";
+import { createTelegramLink } from "@/lib/notify/telegram-linking.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** A one-time deep link `{ url, expiresAt }` (15 minutes) that links the chat it is opened in. */
+export const POST = route(async (request) => {
+  const user = await requireUser(request);
+  return Response.json(await createTelegramLink(getSql(), getEnv(), user.id));
+});
+
+/** Unlinks the caller's Telegram chat. */
+export const DELETE = route(async (request) => {
+  const user = await requireUser(request);
+  await unlinkTelegramChat(getSql(), user.id);
+  return new Response(null, { status: 204 });
+});

@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { BodyError, readBody, sendJson } from "./http.ts";
+import { renderInboxPage } from "./page.ts";
+import { createResendHandler } from "./resend.ts";
+import { type InboxMessage, InboxStore } from "./store.ts";
+import { TelegramStandIn } from "./telegram.ts";
+
+export interface InboxOptions {
+  /** 54324 in dev (INBOX_PORT); 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** The key the Resend stand-in accepts (RESEND_API_KEY). */
+  resendApiKey: string;
+  /** The one bot the Telegram stand-in serves (TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME). */
+  telegramBotToken: string;
+  telegramBotUsername: string;
+}
+
+export interface Inbox {
+  /** e.g. http://127.0.0.1:54324 */
+  url: string;
+  /** RESEND_BASE_URL for the SDK. */
+  resendBaseUrl: string;
+  /** TELEGRAM_API_ROOT for grammY. */
+  telegramApiRoot: string;
+  store: InboxStore;
+  telegram: TelegramStandIn;
+  close(): Promise<void>;
+}
+
+const startBody = z.object({
+  token: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  chatId: z.coerce.number().int(),
+  username: z.string().min(1).max(32),
+});
+const textBody = z.object({
+  chatId: z.coerce.number().int(),
+  username: z.string().min(1),
+  text: z.string().min(1),
+});
+const faultBody = z.object({
+  service: z.enum(["resend", "telegram"]),
+  status: z.number().int().min(400).max(599).optional(),
+  retryAfter: z.number().int().min(0).optional(),
+  acceptThenHang: z.boolean().optional(),
+  times: z.number().int().min(1).default(1),
+});
+
+/** The `GET /api/messages` shape: exactly these fields, newest first. */
+function publicMessage(message: InboxMessage) {
+  const { channel, to, subject, text, html, replyMarkup, createdAt } = message;
+  return { channel, to, subject, text, html, replyMarkup, createdAt };
+}
+
+/**
+ * The local inbox at INBOX_PORT: the Resend stand-in under /resend, the Telegram Bot API stand-in
+ * under /telegram, the inbox page at /, `GET /api/messages`, and test/dev controls:
+ * `POST /api/telegram/start` (press a deep link), `POST /api/telegram/send` (write to the bot),
+ * `POST /api/telegram/block`, `POST /api/faults` (inject 429/5xx or accept-then-hang).
+ */
+export async function startInbox(options: InboxOptions): Promise<Inbox> {
+  const host = options.host ?? "127.0.0.1";
+  const store = new InboxStore();
+  const resend = createResendHandler({ store, apiKey: options.resendApiKey });
+  const telegram = new TelegramStandIn(store, options.telegramBotToken, options.telegramBotUsername);
+  const telegramHandler = telegram.handler();
+
+  async function parse<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+    let json: unknown;
+    try {
+      json = JSON.parse((await readBody(req)) || "{}");
+    } catch {
+      throw new BodyError(400, "The body is not valid JSON.");
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BodyError(400, `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+    }
+    return parsed.data;
+  }
+
+  async function deliver(res: ServerResponse, input: { chatId: number; username: string; text: string }) {
+    if (!telegram.webhook) {
+      return sendJson(res, 409, {
+        code: "no_webhook",
+        message: "No webhook is registered with the Telegram stand-in: run `npm run telegram:webhook`.",
+      });
+    }
+    const delivered = await telegram.deliver(input);
+    sendJson(res, 200, { ok: delivered.status >= 200 && delivered.status < 300, ...delivered });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await resend(req, res)) return;
+    if (await telegramHandler(req, res)) return;
+    const url = new URL(req.url ?? "/", "http://inbox");
+    const is = (method: string, path: string) => req.method === method && url.pathname === path;
+    if (is("GET", "/")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      res.end(renderInboxPage(store.newestFirst(), telegram.username));
+    } else if (is("GET", "/api/messages")) {
+      sendJson(res, 200, store.newestFirst().map(publicMessage));
+    } else if (is("POST", "/api/telegram/start")) {
+      const body = await parse(req, startBody);
+      await deliver(res, { chatId: body.chatId, username: body.username, text: `/start ${body.token}` });
+    } else if (is("POST", "/api/telegram/send")) {
+      await deliver(res, await parse(req, textBody));
+    } else if (is("POST", "/api/telegram/block")) {
+      const body = await parse(req, z.object({ chatId: z.coerce.number().int() }));
+      const chat = telegram.chats.get(body.chatId);
+      if (chat) chat.blocked = true;
+      sendJson(res, chat ? 200 : 404, { ok: Boolean(chat) });
+    } else if (is("POST", "/api/faults")) {
+      store.inject(await parse(req, faultBody));
+      sendJson(res, 200, { ok: true });
+    } else {
+      sendJson(res, 404, { code: "not_found", message: `Nothing at ${url.pathname}` });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof BodyError)
+        return sendJson(res, error.status, { code: "bad_request", message: error.message });
+      console.error("inbox: request failed", { path: req.url, error });
+      sendJson(res, 500, { code: "internal", message: "internal error" });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    resendBaseUrl: `${url}/resend`,
+    telegramApiRoot: `${url}/telegram`,
+    store,
+    telegram,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}

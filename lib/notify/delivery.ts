@@ -1,0 +1,19 @@
+/** What one attempt to send a notification came to. */
+export type DeliveryResult =
+  | { kind: "sent"; providerId: string }
+  /** Transient (network, 5xx, 429): try again, not before `retryAfterSeconds` when the provider said so. */
+  | { kind: "retry"; reason: string; retryAfterSeconds?: number }
+  /** Permanent: another attempt would fail the same way. `unlink` when the chat blocked the bot. */
+  | { kind: "failed"; reason: string; unlink?: boolean };
+
+/** Attempts before a transient failure is given up on. */
+export const MAX_ATTEMPTS = 8;
+
+/**
+ * Seconds until the next attempt: the provider's Retry-After when it gave one, else exponential
+ * backoff (2, 4, 8 … capped at 10 minutes).
+ */
+export function retryDelaySeconds(attempt: number, retryAfterSeconds?: number): number {
+  const backoff = Math.min(600, 2 ** Math.max(1, attempt));
+  return retryAfterSeconds !== undefined ? Math.max(retryAfterSeconds, 0) : backoff;
+}

@@ -1,0 +1,143 @@
+import type { NotificationFacts } from "../db/notification-content.ts";
+import { CREDITS_PER_USD } from "../db/session-finish.ts";
+
+/** How much of the output a notification quotes. */
+export const EXCERPT_CHARS = 600;
+
+/** What a notification says, in words, shared by the email and the Telegram message. */
+export interface NotificationSummary {
+  kind: NotificationFacts["kind"];
+  subject: string;
+  headline: string;
+  title: string;
+  /** Label → value lines (agent, duration, tokens, cost, balance). */
+  facts: [string, string][];
+  /** The error in words a user understands (failed sessions). */
+  problem: string | null;
+  /** What was kept of the output (failed, out of credits). */
+  kept: string | null;
+  excerpt: string;
+  sessionUrl: string | null;
+  settingsUrl: string;
+}
+
+const ERROR_WORDS: [RegExp, string][] = [
+  [/^payment_required/, "Your credits ran out, so the session was stopped."],
+  [
+    /^(network|agent_unreachable|connection_lost)/,
+    "We lost the connection to the agent and could not get it back.",
+  ],
+  [/^stream_truncated/, "The agent's answer stopped before it was finished."],
+  [/^(rate_limited|overloaded)/, "The agent was too busy to finish the task."],
+  [/^timeout/, "The agent took too long to answer."],
+  [
+    /^(unauthorized|forbidden|agent_not_configured)/,
+    "The agent could not be used: its settings are wrong on our side.",
+  ],
+  [/^(bad_request|payload_too_large)/, "The agent could not accept the request."],
+  [/^(malformed_frame|unknown_event)/, "The agent sent an answer we could not read."],
+  [/^(internal|unknown|server_error)/, "Something went wrong on our side."],
+];
+
+/** The error in a sentence a user understands; the code is kept for support. */
+export function describeError(error: { code: string; message: string } | null): string {
+  const code = error?.code ?? "unknown";
+  const words =
+    ERROR_WORDS.find(([pattern]) => pattern.test(code))?.[1] ?? "The agent stopped with an error.";
+  return `${words} (error code: ${code})`;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "unknown";
+  const total = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${rest} s`;
+  return `${rest} s`;
+}
+
+const number = new Intl.NumberFormat("en-US");
+
+/** The first ~600 characters of the output, cut at a word boundary when one is near. */
+export function excerptOf(output: string): string {
+  const trimmed = output.trim();
+  if (trimmed.length <= EXCERPT_CHARS) return trimmed;
+  const cut = trimmed.slice(0, EXCERPT_CHARS);
+  const space = cut.lastIndexOf(" ");
+  return `${space > EXCERPT_CHARS - 80 ? cut.slice(0, space) : cut}…`;
+}
+
+function keptOf(output: string): string {
+  const chars = output.length;
+  return chars === 0
+    ? "No output had been written yet, so there is nothing to keep."
+    : `The ${number.format(chars)} characters of output written before it stopped are kept in the session.`;
+}
+
+/** Turns the facts into what both channels say; `appUrl` builds the links. */
+export function summarize(facts: NotificationFacts, appUrl: string): NotificationSummary {
+  const base = appUrl.replace(/\/$/, "");
+  const sessionUrl = facts.sessionId ? `${base}/sessions/${facts.sessionId}` : null;
+  const settingsUrl = `${base}/settings`;
+  const tokens =
+    facts.inputTokens === null && facts.outputTokens === null
+      ? "unknown"
+      : `${number.format((facts.inputTokens ?? 0) + (facts.outputTokens ?? 0))} (${number.format(facts.inputTokens ?? 0)} in, ${number.format(facts.outputTokens ?? 0)} out)`;
+  const cost =
+    facts.costUsd === null
+      ? "unknown"
+      : `$${facts.costUsd.toFixed(2)} (${number.format(Math.ceil(facts.costUsd * CREDITS_PER_USD))} credits)`;
+  const sessionFacts: [string, string][] = [
+    ["Agent", facts.agent],
+    ["Duration", formatDuration(facts.durationSeconds)],
+    ["Tokens", tokens],
+    ["Cost", cost],
+  ];
+  const common = { title: facts.title, excerpt: excerptOf(facts.output), sessionUrl, settingsUrl };
+  switch (facts.kind) {
+    case "completed":
+      return {
+        ...common,
+        kind: facts.kind,
+        subject: `Finished: ${facts.title}`,
+        headline: "Your session finished",
+        facts: sessionFacts,
+        problem: null,
+        kept: null,
+      };
+    case "failed":
+      return {
+        ...common,
+        kind: facts.kind,
+        subject: `Failed: ${facts.title}`,
+        headline: "Your session stopped with an error",
+        facts: sessionFacts,
+        problem: describeError(facts.error),
+        kept: keptOf(facts.output),
+      };
+    case "out_of_credits":
+      return {
+        ...common,
+        kind: facts.kind,
+        subject: `Out of credits: ${facts.title}`,
+        headline: "Your session stopped: you are out of credits",
+        facts: [...sessionFacts, ["Balance", `${number.format(facts.balanceCredits)} credits`]],
+        problem: "Your credit balance ran out while the agent was working, so we stopped it.",
+        kept: keptOf(facts.output),
+      };
+    case "test":
+      return {
+        ...common,
+        kind: facts.kind,
+        subject: "Test notification from Overtime",
+        headline: "Notifications work",
+        title: "This is a test notification",
+        facts: [],
+        problem: null,
+        kept: null,
+        excerpt: "When a session you left running ends, you will hear about it here.",
+      };
+  }
+}

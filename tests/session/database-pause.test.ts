@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
+import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
+import { freePort } from "../../dev/net.ts";
+import { api, readSse, type SseEvent, signIn, textOfDeltas } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+// This file freezes Postgres (SIGSTOP), so it runs its own cluster, never the suite's shared one.
+const AGENTS = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"];
+const TOKENS = 1200;
+const RATE = 60;
+const PAUSE_MS = 10_000;
+
+let root: string;
+let pg: LocalPostgres;
+let stack: TestStack;
+let sql: postgres.Sql;
+let alice: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "overtime-pause-"));
+  pg = await startLocalPostgres({ dataDir: path.join(root, "pg"), port: await freePort(), persistent: true });
+  await migrateLocalDatabase(pg.url);
+  await seedLocalDatabase(pg.url);
+  stack = await startTestStack({ databaseUrl: pg.url, env: { MAX_LIVE_SESSIONS_PER_USER: "10" } });
+  await stack.startWorker();
+  sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
+});
+
+afterAll(async () => {
+  await sql?.end({ timeout: 1 });
+  await stack?.close();
+  await pg?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The pids of this test's cluster: its postmaster (from postmaster.pid) and every backend it forked. */
+function clusterPids(): number[] {
+  const postmaster = Number(readFileSync(path.join(root, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // The parent pid is the 2nd field after the parenthesised command name.
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
+}
+
+/** Freezes the whole cluster for `ms`: connections stay open, every query just hangs. */
+async function pauseDatabase(ms: number): Promise<void> {
+  const pids = clusterPids();
+  expect(pids.length).toBeGreaterThan(1);
+  for (const pid of pids) process.kill(pid, "SIGSTOP");
+  try {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  } finally {
+    for (const pid of pids.reverse()) process.kill(pid, "SIGCONT");
+  }
+}
+
+/** The `id`s of the deltas, in order; each must be larger than the one before. */
+function expectIdsGrow(events: SseEvent[]): void {
+  const ids = events.filter((event) => event.event === "delta").map((event) => Number(event.id));
+  for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+}
+
+test("Postgres frozen for 10 s under live and background sessions of every agent: no byte lost, ids never go back", async () => {
+  const start = async (agent: string, mode: "live" | "background") => {
+    const seed = `pause-${mode}-${agent}`;
+    const response = await alice.chat({
+      message: `#sim tokens=${TOKENS} rate=${RATE} seed=${seed}`,
+      agent,
+      mode,
+    });
+    expect(response.status).toBe(mode === "live" ? 200 : 202);
+    if (mode === "live") return { agent, seed, events: readAll(response) };
+    const { sessionId } = (await response.json()) as { sessionId: string };
+    return { agent, seed, events: alice.stream(sessionId, "?offset=0").then(readAll) };
+  };
+  const started = await Promise.all(
+    AGENTS.flatMap((agent) => [start(agent, "live"), start(agent, "background")]),
+  );
+  // Let every session get going and land some checkpoints, then freeze the database mid-stream.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await pauseDatabase(PAUSE_MS);
+
+  const runs = await Promise.all(started.map(async (run) => ({ ...run, events: await run.events })));
+  for (const { agent, seed, events } of runs) {
+    const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+    expect({ agent, last: events.at(-1)?.event }).toEqual({ agent, last: "done" });
+    expectIdsGrow(events);
+    const truth = simulatedText(seed, TOKENS);
+    expect({ agent, text: textOfDeltas(events) }).toEqual({ agent, text: truth });
+    expect({ agent, log: await logText(sessionId) }).toEqual({ agent, log: truth });
+  }
+}, 120_000);
+
+/** The whole stream; a connection cut by the server ends it with a `reader_error` event to assert on. */
+function readAll(response: Response): Promise<SseEvent[]> {
+  return readSse(response).catch((error: unknown) => [{ event: "reader_error", data: String(error) }]);
+}
+
+async function logText(sessionId: string): Promise<string> {
+  const [row] = await sql<{ text: string | null }[]>`
+    select string_agg(text, '' order by start_offset) as text from session_chunks where session_id = ${sessionId}`;
+  return row?.text ?? "";
+}

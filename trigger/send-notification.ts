@@ -1,0 +1,31 @@
+import { logger, schemaTask, wait } from "@trigger.dev/sdk";
+import { z } from "zod";
+import { getSql } from "../lib/db/client.ts";
+import { pendingNotificationDueAt } from "../lib/db/notification-outbox.ts";
+import { getEnv } from "../lib/env.ts";
+import { MAX_ATTEMPTS } from "../lib/notify/delivery.ts";
+import { deliverDueNotifications } from "../lib/notify/sender.ts";
+
+/**
+ * Sends one notification (DESIGN §7), triggered right after the fenced finish with the idempotency
+ * key `notification:<id>`. A transient failure waits (checkpointed, not billed) until the row is due
+ * again, honouring the provider's Retry-After; the reconcile-sessions sweep covers anything left.
+ */
+export const sendNotificationTask = schemaTask({
+  id: "send-notification",
+  schema: z.object({ notificationId: z.uuid() }),
+  maxDuration: 30 * 60,
+  retry: { maxAttempts: 3, minTimeoutInMs: 1000, maxTimeoutInMs: 30_000, factor: 2 },
+  run: async ({ notificationId }) => {
+    const deps = { sql: getSql(), env: getEnv() };
+    for (let round = 1; round <= MAX_ATTEMPTS; round++) {
+      const result = await deliverDueNotifications(deps, { onlyId: notificationId, limit: 1 });
+      if (result.retried === 0) return result;
+      const due = await pendingNotificationDueAt(deps.sql, notificationId);
+      if (!due) return result;
+      logger.info("notification will be retried", { notificationId, due: due.toISOString() });
+      await wait.until({ date: due });
+    }
+    return { sent: 0, retried: 1, failed: 0 };
+  },
+});
