@@ -41,6 +41,8 @@ interface SessionSlot {
   timer?: ReturnType<typeof setTimeout>;
   /** The timer is only the idle clean-up: new work replaces it. */
   idle: boolean;
+  /** One message of a session in flight at a time, so subscribers get them in order. */
+  sending: boolean;
   ended: boolean;
 }
 
@@ -131,7 +133,7 @@ export class RealtimeBroadcaster implements SessionObserver {
   #slot(sessionId: string): SessionSlot {
     let slot = this.#slots.get(sessionId);
     if (!slot) {
-      slot = { lastSentAt: Number.NEGATIVE_INFINITY, ended: false, idle: false };
+      slot = { lastSentAt: Number.NEGATIVE_INFINITY, ended: false, idle: false, sending: false };
       this.#slots.set(sessionId, slot);
     }
     return slot;
@@ -163,8 +165,9 @@ export class RealtimeBroadcaster implements SessionObserver {
       }
       return;
     }
-    if (this.#inFlight >= this.#options.maxInFlight) {
-      // Full: wait a slot; meanwhile new output merges into what is pending.
+    if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
+      // The previous message is still on its way, or the process is at its limit: wait a slot;
+      // meanwhile new output merges into what is pending.
       slot.lastSentAt = this.#options.now();
       this.#schedule(sessionId, slot);
       return;
@@ -177,11 +180,11 @@ export class RealtimeBroadcaster implements SessionObserver {
       slot.log = undefined;
       const payload: Record<string, unknown> = { from: log.from, to: log.to };
       if (log.bytes >= 0) payload.text = log.parts.join("");
-      this.#send(sessionId, topic, "log", payload);
+      this.#send(sessionId, topic, "log", payload, undefined, slot);
     } else if (kind === "progress") {
       const progress = slot.progress as SessionProgress;
       slot.progress = undefined;
-      this.#send(sessionId, topic, "progress", { ...progress });
+      this.#send(sessionId, topic, "progress", { ...progress }, undefined, slot);
     } else {
       const status = slot.status as { state: SessionState; attempts: number };
       slot.status = undefined;
@@ -199,6 +202,7 @@ export class RealtimeBroadcaster implements SessionObserver {
             slot.status = { state, attempts: status.attempts + 1 };
           }
         },
+        slot,
       );
     }
     this.#schedule(sessionId, slot);
@@ -224,8 +228,10 @@ export class RealtimeBroadcaster implements SessionObserver {
     event: string,
     payload: Record<string, unknown>,
     onFailure?: () => void,
+    slot?: SessionSlot,
   ): void {
     this.#inFlight += 1;
+    if (slot) slot.sending = true;
     this.#options
       .publish(topic, event, payload)
       .catch((error: unknown) => {
@@ -234,6 +240,7 @@ export class RealtimeBroadcaster implements SessionObserver {
       })
       .finally(() => {
         this.#inFlight -= 1;
+        if (slot) slot.sending = false;
       });
   }
 

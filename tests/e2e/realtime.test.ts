@@ -67,7 +67,7 @@ describe("following a background session over Realtime on two devices", () => {
       await row.waitFor({ timeout: 15_000 });
       await row.getByRole("link").click();
       await deviceB.page.waitForURL(`${stack.appUrl}/sessions/${sessionId}`);
-      await deviceB.page.locator('[data-testid="assistant-raw"]').waitFor();
+      await deviceB.page.locator('[data-testid="assistant-raw"]').waitFor({ state: "attached" });
 
       // Realtime goes away in the middle of the run and comes back.
       await deviceA.page.waitForFunction(

@@ -129,14 +129,15 @@ describe("limits like the hosted defaults", () => {
 
   test("REST sends over 100 a second get 429", async () => {
     const channel = server.channel(`room:rate-${aliceSession}`);
-    const results = await Promise.allSettled(
-      Array.from({ length: 130 }, (_, i) => channel.httpSend("tick", { i })),
-    );
-    const refused = results.filter((result) => result.status === "rejected");
-    expect(refused.length).toBeGreaterThan(0);
-    expect(String((refused[0] as PromiseRejectedResult).reason)).toContain(
-      "You have exceeded your rate limit",
-    );
+    // Bursts of 150 at once until one lands inside a single second (a busy machine may spread one).
+    let refused: PromiseRejectedResult | undefined;
+    for (let burst = 0; burst < 10 && !refused; burst++) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 150 }, (_, i) => channel.httpSend("tick", { i })),
+      );
+      refused = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    }
+    expect(String(refused?.reason)).toContain("You have exceeded your rate limit");
   });
 });
 
