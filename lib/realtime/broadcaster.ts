@@ -10,8 +10,8 @@ export interface BroadcasterOptions {
   /** Releases what the publisher keeps for a topic once its session ended. */
   forgetTopic?: (topic: string) => void;
   onError: (message: string, fields: Record<string, unknown>) => void;
-  /** Spacing of one session's messages: 250 ms is at most 4 a second. */
-  minIntervalMs?: number;
+  /** Messages of one session in any 1-second window (hosted Realtime bills and limits per message). */
+  maxPerSecond?: number;
   /** Broadcasts in flight at once for the whole process; a session waits (coalescing) when full. */
   maxInFlight?: number;
   /** `log` text above this many bytes is left out: the client reads the range from the stream. */
@@ -22,6 +22,10 @@ export interface BroadcasterOptions {
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const IDLE_FORGET_MS = 5000;
 const STATUS_RETRIES = 3;
+/** Under a steady stream, progress is sent about this often; bytes take the other slots. */
+const PROGRESS_EVERY_MS = 1000;
+const PROGRESS_WHILE_FLOWING_MS = 5000;
+const BUSY_RETRY_MS = 25;
 
 type Kind = "log" | "status" | "progress";
 
@@ -37,9 +41,13 @@ interface SessionSlot {
   progress?: SessionProgress;
   status?: { state: SessionState; attempts: number };
   lastSentAt: number;
-  lastKind?: Kind;
+  /** When the last `maxPerSecond` messages went out, oldest first (the sliding window). */
+  sentTimes: number[];
+  lastProgressAt: number;
+  lastLogAt: number;
+  lastStage?: string;
   timer?: ReturnType<typeof setTimeout>;
-  /** The timer is only the idle clean-up: new work replaces it. */
+  /** The timer is only the idle clean-up or a wait for progress to be due: new work replaces it. */
   idle: boolean;
   /** One message of a session in flight at a time, so subscribers get them in order. */
   sending: boolean;
@@ -48,8 +56,8 @@ interface SessionSlot {
 
 /**
  * Realtime broadcasting for every runner (DESIGN §4): `log` after each durable append, `progress`,
- * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most one message every
- * `minIntervalMs` (≤ 4/s at any token rate): pending `log` ranges are merged, progress and status
+ * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most `maxPerSecond` (4)
+ * messages in any second, at any token rate: pending `log` ranges are merged, progress and status
  * keep only their latest value, so the last state is always sent. Fire-and-forget: nothing here
  * awaits on the runner's path, and memory is bounded (one pending range of at most `maxLogTextBytes`
  * of text, one progress, one status per session).
@@ -63,7 +71,7 @@ export class RealtimeBroadcaster implements SessionObserver {
 
   constructor(options: BroadcasterOptions) {
     this.#options = {
-      minIntervalMs: 250,
+      maxPerSecond: 4,
       maxInFlight: 16,
       maxLogTextBytes: 32 * 1024,
       now: Date.now,
@@ -133,7 +141,15 @@ export class RealtimeBroadcaster implements SessionObserver {
   #slot(sessionId: string): SessionSlot {
     let slot = this.#slots.get(sessionId);
     if (!slot) {
-      slot = { lastSentAt: Number.NEGATIVE_INFINITY, ended: false, idle: false, sending: false };
+      slot = {
+        lastSentAt: Number.NEGATIVE_INFINITY,
+        sentTimes: [],
+        lastProgressAt: Number.NEGATIVE_INFINITY,
+        lastLogAt: Number.NEGATIVE_INFINITY,
+        ended: false,
+        idle: false,
+        sending: false,
+      };
       this.#slots.set(sessionId, slot);
     }
     return slot;
@@ -144,7 +160,10 @@ export class RealtimeBroadcaster implements SessionObserver {
     else if (slot.timer) return;
     slot.idle = false;
     const now = this.#options.now();
-    const delay = Math.max(0, slot.lastSentAt + this.#options.minIntervalMs - now);
+    // A sliding window rather than a fixed spacing: a message that had to wait merges with the next
+    // append, and the one after goes out the moment it lands instead of staying a slot behind.
+    const window = slot.sentTimes;
+    const delay = window.length < this.#options.maxPerSecond ? 0 : Math.max(0, window[0]! + 1000 - now);
     slot.timer = setTimeout(() => this.#tick(sessionId, slot), delay);
     slot.timer.unref?.();
   }
@@ -153,6 +172,13 @@ export class RealtimeBroadcaster implements SessionObserver {
     slot.timer = undefined;
     if (this.#slots.get(sessionId) !== slot) return;
     const kind = this.#pick(slot);
+    if (!kind && slot.progress && !slot.ended) {
+      // Only progress is waiting, and it is not due yet: it goes out once its second is up.
+      slot.timer = setTimeout(() => this.#tick(sessionId, slot), Math.max(0, this.#progressWait(slot)));
+      slot.timer.unref?.();
+      slot.idle = true;
+      return;
+    }
     if (!kind) {
       // Idle: keep the slot a little so a burst right after still respects the spacing.
       if (this.#options.now() - slot.lastSentAt >= IDLE_FORGET_MS) {
@@ -166,14 +192,20 @@ export class RealtimeBroadcaster implements SessionObserver {
       return;
     }
     if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
-      // The previous message is still on its way, or the process is at its limit: wait a slot;
-      // meanwhile new output merges into what is pending.
-      slot.lastSentAt = this.#options.now();
-      this.#schedule(sessionId, slot);
+      // The previous message is still on its way, or the process is at its limit: look again
+      // shortly; meanwhile new output merges into what is pending.
+      slot.timer = setTimeout(() => this.#tick(sessionId, slot), BUSY_RETRY_MS);
+      slot.timer.unref?.();
       return;
     }
     slot.lastSentAt = this.#options.now();
-    slot.lastKind = kind;
+    slot.sentTimes.push(slot.lastSentAt);
+    if (slot.sentTimes.length > this.#options.maxPerSecond) slot.sentTimes.shift();
+    if (kind === "progress") {
+      slot.lastProgressAt = slot.lastSentAt;
+      slot.lastStage = slot.progress?.stage;
+    }
+    if (kind === "log") slot.lastLogAt = slot.lastSentAt;
     const topic = `session:${sessionId}`;
     if (kind === "log") {
       const log = slot.log as PendingLog;
@@ -209,17 +241,31 @@ export class RealtimeBroadcaster implements SessionObserver {
   }
 
   /**
-   * One message per slot. Under a steady stream `log` and `progress` alternate; a `status` waits
-   * for the `log` before it so a reader sees the bytes before the state that follows them.
+   * One message per slot. Under a steady stream the bytes go first (a slot right after each append,
+   * so they reach readers without waiting) and progress takes a slot about once a second; a
+   * `status` waits for the `log` before it so a reader sees the bytes before the state after them.
    */
   #pick(slot: SessionSlot): Kind | undefined {
-    if (slot.log && slot.lastKind !== "log") return "log";
+    const progressDue = slot.progress !== undefined && !slot.ended && this.#progressWait(slot) <= 0;
     if (slot.status && !slot.log) return "status";
-    if (slot.progress && !slot.ended) return "progress";
+    if (slot.log && !progressDue) return "log";
+    if (progressDue) return "progress";
     if (slot.log) return "log";
     if (slot.status) return "status";
-    slot.progress = undefined;
+    if (slot.ended) slot.progress = undefined;
     return undefined;
+  }
+
+  /**
+   * How long progress still waits. While bytes flow, `log` messages show the session moving, so
+   * progress takes a slot only when its stage changed or every few seconds — a slot it takes is one
+   * the next `log` waits for. When output pauses (a long tool call) it goes out every second.
+   */
+  #progressWait(slot: SessionSlot): number {
+    const now = this.#options.now();
+    if (slot.progress && slot.progress.stage !== slot.lastStage) return slot.lastSentAt + 0 - now;
+    const flowing = now - slot.lastLogAt < PROGRESS_EVERY_MS;
+    return slot.lastProgressAt + (flowing ? PROGRESS_WHILE_FLOWING_MS : PROGRESS_EVERY_MS) - now;
   }
 
   #send(
