@@ -1,8 +1,8 @@
 "use client";
 
-import Link from "next/link";
 import type { RunnerKind, SessionProgress, SessionStatus } from "../session-stream/session-types.ts";
 import { ElapsedTime } from "./elapsed-time.tsx";
+import { NotifyNote } from "./notify-note.tsx";
 
 const runnerLabels: Record<RunnerKind, string> = {
   live: "live connection",
@@ -79,12 +79,7 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
           {seams} {seams === 1 ? "seam" : "seams"}
         </span>
       ) : null}
-      {background ? (
-        <span className="muted" data-testid="session-notify">
-          Runs without this tab; when it ends you are told by email or Telegram, as set in{" "}
-          <Link href="/settings">notification settings</Link>.
-        </span>
-      ) : null}
+      {background ? <NotifyNote /> : null}
       {canStop ? (
         <button
           type="button"

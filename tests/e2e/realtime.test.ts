@@ -69,6 +69,10 @@ describe("following a background session over Realtime on two devices", () => {
       await deviceB.page.waitForURL(`${stack.appUrl}/sessions/${sessionId}`);
       await deviceB.page.locator('[data-testid="assistant-raw"]').waitFor({ state: "attached" });
 
+      // A background session says how its end will be told, with the way to the settings.
+      await deviceA.page.getByTestId("session-notify").getByRole("link", { name: "settings" }).waitFor();
+      await expect(deviceA.page.getByTestId("credit-balance").textContent()).resolves.toMatch(/credits$/);
+
       // Realtime goes away in the middle of the run and comes back.
       await deviceA.page.waitForFunction(
         () => (document.querySelector('[data-testid="assistant-raw"]')?.textContent?.length ?? 0) > 0,
