@@ -140,6 +140,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     costUsd: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
+  sessionBroadcaster({ sql }).statusChanged(sessionId);
 }
 
 function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {

@@ -90,6 +90,7 @@ async function handOff(input: LiveRunInput, offset: number): Promise<void> {
   const { sql, env } = input;
   if (!isDetachable(input.agent)) {
     if ((await markInterrupted(sql, input.sessionId, input.epoch)) === "fenced") return;
+    sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   }
   const epoch = await handOffToBackground(sql, input.sessionId, input.epoch, env.LEASE_SECONDS);
   if (epoch === null) return;
