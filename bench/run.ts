@@ -2,16 +2,20 @@
 import { handoffGap, workerCapacity } from "./background.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
+import { notificationDelay } from "./notifications.ts";
+import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
-import { checkpointRate, resumeFirstByte } from "./session-log.ts";
+import { checkpointRate } from "./session-log.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
   scale: liveScale,
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
+  idle: idleReaders,
   handoff: handoffGap,
   worker: workerCapacity,
+  notify: notificationDelay,
   realtime: async (environment) => {
     await realtimeMessages(environment);
     await realtimeFollowCost(environment);

@@ -7,11 +7,14 @@ export type ErrorKind =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "payment_required"
   | "payload_too_large"
   | "rate_limit"
   | "unavailable"
+  | "bad_gateway"
+  | "service_unavailable"
   | "internal";
 
 export type ErrorCode = `${ErrorKind}:${string}`;
@@ -22,11 +25,16 @@ const statusByKind: Record<ErrorKind, number> = {
   payment_required: 402,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   rate_limit: 429,
   internal: 500,
+  /** An agent's configuration or upstream failed (a wrong agent token, model or URL): not the caller's fault. */
+  bad_gateway: 502,
   unavailable: 503,
+  /** An agent is overloaded, rate-limited or unreachable for now. */
+  service_unavailable: 503,
 };
 
 export class AppError extends Error {
@@ -37,11 +45,18 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** Seconds to send as `Retry-After` with a 429. */
   readonly retryAfterSeconds: number | undefined;
+  /** Extra response headers (e.g. `Allow` with a 405). */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: Record<string, unknown>; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: {
+      details?: Record<string, unknown>;
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "AppError";
@@ -50,6 +65,7 @@ export class AppError extends Error {
     this.status = statusByKind[this.kind];
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 
   /** Internal errors keep their message in the log only. */
@@ -58,7 +74,7 @@ export class AppError extends Error {
   }
 
   toResponse(): Response {
-    const headers = new Headers({ "content-type": "application/json" });
+    const headers = new Headers({ ...this.headers, "content-type": "application/json" });
     if (this.retryAfterSeconds !== undefined)
       headers.set("retry-after", String(Math.ceil(this.retryAfterSeconds)));
     const message = this.visible ? this.message : "Something went wrong on our side.";

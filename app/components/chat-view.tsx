@@ -12,7 +12,7 @@ import { SessionStatusBar } from "./session-status-bar.tsx";
 import { StreamDebugPanel } from "./stream-debug-panel.tsx";
 import { Transcript, type TranscriptTurn, turnsBeforeSession } from "./transcript.tsx";
 import { UsageFooter } from "./usage-footer.tsx";
-import { DEFAULT_AGENT, useAgents } from "./use-agents.ts";
+import { useAgents } from "./use-agents.ts";
 import { useStickToBottom } from "./use-stick-to-bottom.ts";
 
 /**
@@ -26,6 +26,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [draft, setDraft] = useState("");
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
+  const [maxCredits, setMaxCredits] = useState("");
   const [earlierTurns, setEarlierTurns] = useState<TranscriptTurn[]>([]);
   const [title, setTitle] = useState<string | null>(null);
 
@@ -41,40 +42,33 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
     if (initialSessionId) open(initialSessionId);
   }, [initialSessionId, open]);
 
-  // The turns before an opened session come from the conversation; later sessions started on this
-  // page add their turns locally.
-  const openedSession =
-    initialSessionId !== undefined &&
-    state.sessionId === initialSessionId &&
-    state.conversationId &&
-    state.prompt !== null
-      ? { sessionId: state.sessionId, conversationId: state.conversationId, prompt: state.prompt }
-      : null;
-  const {
-    sessionId: openedId,
-    conversationId: openedConversationId,
-    prompt: openedPrompt,
-  } = openedSession ?? {};
+  // The turns before an opened session come from the conversation (up to the user message that
+  // started it); later sessions started on this page add their turns locally.
+  const openedId =
+    initialSessionId !== undefined && state.sessionId === initialSessionId ? state.sessionId : null;
+  const openedConversationId = openedId ? state.conversationId : null;
+  const openedMessageId = openedId ? state.userMessageId : null;
   useEffect(() => {
-    if (!openedId || !openedConversationId || openedPrompt === undefined) return;
+    if (!openedId || !openedConversationId) return;
     const abort = new AbortController();
     fetchConversation(openedConversationId, abort.signal)
       .then((conversation) => {
         setTitle(conversation.title || null);
-        setEarlierTurns(turnsBeforeSession(conversation, openedId, openedPrompt));
+        setEarlierTurns(turnsBeforeSession(conversation, openedId, openedMessageId));
       })
       .catch((reason: unknown) => {
         if (!abort.signal.aborted)
           console.warn("Could not load the earlier turns of this conversation.", reason);
       });
     return () => abort.abort();
-  }, [openedId, openedConversationId, openedPrompt]);
+  }, [openedId, openedConversationId, openedMessageId]);
 
-  useStickToBottom(state.output);
+  useStickToBottom(state.log.text);
 
-  const agentNames = agents?.map((agent) => agent.name) ?? [];
-  const fallbackAgent = agentNames.includes(DEFAULT_AGENT) ? DEFAULT_AGENT : (agentNames[0] ?? DEFAULT_AGENT);
-  const agent = chosenAgent ?? state.agent ?? fallbackAgent;
+  const output = state.log.text;
+  // The server marks its default agent; until the list loads (or if it cannot), the server chooses.
+  const defaultAgent = agents?.find((option) => option.default)?.name ?? agents?.[0]?.name ?? null;
+  const agent = chosenAgent ?? state.agent ?? defaultAgent;
   const running = state.phase === "starting" || state.phase === "loading" || state.phase === "running";
   const canStop =
     state.phase === "running" &&
@@ -83,7 +77,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const showSession = state.sessionId !== null || state.phase === "starting";
 
   function sendDraft() {
-    const { sessionId, prompt, output, conversationId } = state;
+    const { sessionId, prompt, conversationId } = state;
     if (sessionId !== null && prompt !== null) {
       setEarlierTurns((turns) => [
         ...turns,
@@ -91,7 +85,14 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         { key: `${sessionId}:answer`, role: "assistant", content: output },
       ]);
     }
-    send({ message: draft, agent, mode, ...(conversationId ? { conversationId } : {}) });
+    const cap = Number(maxCredits);
+    send({
+      message: draft,
+      mode,
+      ...(agent !== null ? { agent } : {}),
+      ...(conversationId ? { conversationId } : {}),
+      ...(mode === "background" && Number.isInteger(cap) && cap > 0 ? { maxCredits: cap } : {}),
+    });
   }
 
   return (
@@ -120,7 +121,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
               stopping={state.stopping}
               onStop={stop}
             />
-            <AssistantOutput text={state.output} seams={state.seams} streaming={running} />
+            <AssistantOutput text={output} seams={state.seams} streaming={running} />
             {state.phase === "finished" && state.usage ? (
               <UsageFooter usage={state.usage} costUsd={state.costUsd} />
             ) : null}
@@ -138,6 +139,8 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         onAgentChange={setChosenAgent}
         mode={mode}
         onModeChange={setMode}
+        maxCredits={maxCredits}
+        onMaxCreditsChange={setMaxCredits}
         canSend={!running}
         onSend={sendDraft}
       />

@@ -1,6 +1,7 @@
 "use client";
 
 import type { FormEvent, KeyboardEvent } from "react";
+import { sessionModeSchema } from "@/lib/session/wire.ts";
 import type { AgentOption, SessionMode } from "../session-stream/session-types.ts";
 
 const modeLabels: Record<SessionMode, string> = {
@@ -15,10 +16,14 @@ interface ComposerProps {
   draft: string;
   onDraftChange(draft: string): void;
   agents: AgentOption[] | null;
-  agent: string;
+  /** null: the server's default agent (the list has not loaded, or could not be). */
+  agent: string | null;
   onAgentChange(agent: string): void;
   mode: SessionMode;
   onModeChange(mode: SessionMode): void;
+  /** The optional cap for a background run, as typed (whole credits; empty for none). */
+  maxCredits: string;
+  onMaxCreditsChange(maxCredits: string): void;
   /** False while a session of this conversation runs or a message is being sent. */
   canSend: boolean;
   onSend(): void;
@@ -27,6 +32,7 @@ interface ComposerProps {
 /** The message box with the agent and mode pickers. Enter sends, Shift+Enter starts a new line. */
 export function Composer(props: ComposerProps) {
   const { draft, onDraftChange, agents, agent, onAgentChange, mode, onModeChange, canSend, onSend } = props;
+  const { maxCredits, onMaxCreditsChange } = props;
   const sendable = canSend && draft.trim().length > 0 && draft.length <= MAX_MESSAGE_LENGTH;
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -60,11 +66,11 @@ export function Composer(props: ComposerProps) {
           Agent
           <select
             data-testid="agent-select"
-            value={agent}
+            value={agent ?? ""}
             onChange={(event) => onAgentChange(event.target.value)}
             disabled={agents === null}
           >
-            {agents === null ? <option value={agent}>{agent}</option> : null}
+            {agents === null ? <option value={agent ?? ""}>{agent ?? "default agent"}</option> : null}
             {agents?.map((option) => (
               <option key={option.name} value={option.name}>
                 {option.name} ({option.model})
@@ -77,7 +83,7 @@ export function Composer(props: ComposerProps) {
           <select
             data-testid="mode-select"
             value={mode}
-            onChange={(event) => onModeChange(event.target.value as SessionMode)}
+            onChange={(event) => onModeChange(sessionModeSchema.parse(event.target.value))}
           >
             {(Object.keys(modeLabels) as SessionMode[]).map((value) => (
               <option key={value} value={value}>
@@ -86,6 +92,21 @@ export function Composer(props: ComposerProps) {
             ))}
           </select>
         </label>
+        {mode === "background" ? (
+          <label className="inline">
+            Max credits
+            <input
+              type="number"
+              min={1}
+              step={1}
+              inputMode="numeric"
+              placeholder="no limit"
+              data-testid="max-credits-input"
+              value={maxCredits}
+              onChange={(event) => onMaxCreditsChange(event.target.value)}
+            />
+          </label>
+        ) : null}
         <button type="submit" data-testid="send-button" disabled={!sendable}>
           Send
         </button>

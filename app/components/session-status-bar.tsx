@@ -69,9 +69,9 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
       {progress && progress.outputTokens > 0 && running ? (
         <span className="muted">{progress.outputTokens.toLocaleString("en-US")} tokens</span>
       ) : null}
-      {props.costUsd !== null && props.costUsd !== undefined ? (
-        <span className="muted" data-testid="session-cost" title="Cost so far">
-          ${props.costUsd.toFixed(4)}
+      {progress?.credits && running ? (
+        <span className="muted" data-testid="session-cost">
+          {progress.credits.toLocaleString("en-US")} {progress.credits === 1 ? "credit" : "credits"} so far
         </span>
       ) : null}
       {seams > 0 ? (

@@ -8,27 +8,19 @@ export interface TranscriptTurn {
 }
 
 /**
- * The turns of `conversation` before the given session: everything up to (not including) the user
- * message that started it. User messages carry no session id, so that message is found as the last
- * user message with the session's prompt before the session's own assistant message.
+ * The turns of `conversation` before the given session: everything before the user message that
+ * started it (`userMessageId`, from the snapshot), or before its own answer if that message is gone.
  */
 export function turnsBeforeSession(
   conversation: Conversation,
   sessionId: string,
-  prompt: string,
+  userMessageId: string | null,
 ): TranscriptTurn[] {
   const messages = conversation.messages;
+  const promptIndex =
+    userMessageId === null ? -1 : messages.findIndex((message) => message.id === userMessageId);
   const answerIndex = messages.findIndex((message) => message.sessionId === sessionId);
-  const searchEnd = answerIndex === -1 ? messages.length : answerIndex;
-  let promptIndex = -1;
-  for (let index = searchEnd - 1; index >= 0; index--) {
-    const message = messages[index]!;
-    if (message.role === "user" && message.content === prompt) {
-      promptIndex = index;
-      break;
-    }
-  }
-  const end = promptIndex === -1 ? searchEnd : promptIndex;
+  const end = promptIndex !== -1 ? promptIndex : answerIndex !== -1 ? answerIndex : messages.length;
   return messages
     .slice(0, end)
     .map((message) => ({ key: message.id, role: message.role, content: message.content }));

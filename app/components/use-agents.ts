@@ -4,9 +4,7 @@ import { useEffect, useState } from "react";
 import { fetchAgents } from "../session-stream/session-api.ts";
 import type { AgentOption } from "../session-stream/session-types.ts";
 
-export const DEFAULT_AGENT = "sim-openclaw";
-
-/** The agents the server offers (`GET /api/agents`); null until loaded. */
+/** The agents the server offers (`GET /api/agents`, the default one marked); null until loaded. */
 export function useAgents(): { agents: AgentOption[] | null; error: string | null } {
   const [agents, setAgents] = useState<AgentOption[] | null>(null);
   const [error, setError] = useState<string | null>(null);

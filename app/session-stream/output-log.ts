@@ -8,49 +8,67 @@ export function byteLength(text: string): number {
 /** What applying a delta did: grew the text, was already known, or would leave a hole. */
 export type DeltaOutcome = "appended" | "duplicate" | "gap";
 
+/** Output text addressed by UTF-8 byte offset like the session log: `offset` is its byte length. */
+export interface LogText {
+  readonly text: string;
+  readonly offset: number;
+}
+
+export const emptyLogText: LogText = { text: "", offset: 0 };
+
 /**
- * The output text a tab holds, addressed by UTF-8 byte offset like the session log. Deltas carry
- * the offset after them; this accepts each byte exactly once whatever order or repetition the
- * connections (live POST, replay, reconnects) deliver them in.
+ * Applies a delta that ends at byte `endOffset`: accepts each byte exactly once whatever order or
+ * repetition the connections (live POST, replay, reconnects, Realtime) deliver them in.
+ */
+export function appendDelta(
+  log: LogText,
+  endOffset: number,
+  text: string,
+): { log: LogText; outcome: DeltaOutcome } {
+  if (endOffset <= log.offset) return { log, outcome: "duplicate" };
+  const bytes = encoder.encode(text);
+  const startOffset = endOffset - bytes.byteLength;
+  if (startOffset > log.offset) return { log, outcome: "gap" };
+  // Invariant: offsets only ever fall on character boundaries (the server refuses others), so the
+  // unseen suffix of an overlapping delta decodes to whole characters.
+  const unseen = startOffset === log.offset ? text : decoder.decode(bytes.subarray(log.offset - startOffset));
+  return { log: { text: log.text + unseen, offset: endOffset }, outcome: "appended" };
+}
+
+/** Drops what lies past `offset` (a rewind: a newer producer replaced those bytes). */
+export function truncateLog(log: LogText, offset: number): LogText {
+  if (offset >= log.offset) return log;
+  return { text: decoder.decode(encoder.encode(log.text).subarray(0, offset)), offset };
+}
+
+/**
+ * A mutable holder of a LogText, for callers that keep one log over time (tests, scripts).
  */
 export class OutputLog {
-  #text = "";
-  #offset = 0;
+  #log: LogText = emptyLogText;
 
   get text(): string {
-    return this.#text;
+    return this.#log.text;
   }
 
   /** Bytes held: the offset to resume from. */
   get offset(): number {
-    return this.#offset;
+    return this.#log.offset;
   }
 
   /** Replaces the content with a snapshot whose `offset` is the byte length of `text`. */
   reset(text: string, offset: number): void {
-    this.#text = text;
-    this.#offset = offset;
+    this.#log = { text, offset };
   }
 
-  /** Drops what lies past `offset` (a rewind: a newer producer replaced those bytes). */
   truncate(offset: number): void {
-    if (offset >= this.#offset) return;
-    this.#text = decoder.decode(encoder.encode(this.#text).subarray(0, offset));
-    this.#offset = offset;
+    this.#log = truncateLog(this.#log, offset);
   }
 
   applyDelta(endOffset: number, text: string): DeltaOutcome {
-    if (endOffset <= this.#offset) return "duplicate";
-    const bytes = encoder.encode(text);
-    const startOffset = endOffset - bytes.byteLength;
-    if (startOffset > this.#offset) return "gap";
-    // Invariant: offsets only ever fall on character boundaries (the server refuses others), so the
-    // unseen suffix of an overlapping delta decodes to whole characters.
-    const unseen =
-      startOffset === this.#offset ? text : decoder.decode(bytes.subarray(this.#offset - startOffset));
-    this.#text += unseen;
-    this.#offset = endOffset;
-    return "appended";
+    const applied = appendDelta(this.#log, endOffset, text);
+    this.#log = applied.log;
+    return applied.outcome;
   }
 
   /**
@@ -58,7 +76,7 @@ export class OutputLog {
    * run). Returns false when `text` does not extend what is held, which leaves the log unchanged.
    */
   extendFromSnapshot(text: string, offset: number): boolean {
-    if (offset <= this.#offset || !text.startsWith(this.#text)) return false;
+    if (offset <= this.#log.offset || !text.startsWith(this.#log.text)) return false;
     this.reset(text, offset);
     return true;
   }

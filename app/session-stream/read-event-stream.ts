@@ -1,5 +1,5 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { parseSessionEvent, type SessionStreamEvent } from "./session-events.ts";
+import { decodeSessionEvent, type SessionStreamEvent } from "@/lib/session/wire.ts";
 import { streamMeter } from "./stream-meter.ts";
 
 /** What a consumer wants after an event: keep reading, or let go of this connection. */
@@ -7,8 +7,9 @@ export type StreamDecision = "continue" | "stop";
 
 /**
  * Reads a `fetch` SSE body (the live `POST /api/chat` answer) event by event. Resolves "stopped" when
- * the consumer let go, "ended" when the server closed the stream; rejects if the connection broke.
- * One streaming TextDecoder keeps multi-byte characters split across chunks intact.
+ * the consumer let go, "ended" when the server closed the stream; rejects if the connection broke, or
+ * with a WireError for an event it cannot decode. One streaming TextDecoder keeps multi-byte
+ * characters split across chunks intact.
  */
 export async function readEventStream(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
@@ -24,7 +25,7 @@ export async function readEventStream(
       const { done, value } = await reader.read();
       if (done) return "ended";
       streamMeter.event(value.data);
-      const event = parseSessionEvent(value.event, value.data, value.id);
+      const event = decodeSessionEvent(value.event, value.data, value.id);
       if (event && onEvent(event) === "stop") return "stopped";
     }
   } finally {

@@ -1,10 +1,18 @@
+import type { z } from "zod";
+import {
+  agentListSchema,
+  apiErrorSchema,
+  backgroundAcceptanceSchema,
+  cancelResultSchema,
+  conversationSchema,
+  sessionSnapshotSchema,
+} from "@/lib/session/wire.ts";
 import type {
   AgentOption,
   BackgroundAcceptance,
   ChatRequest,
   Conversation,
   SessionSnapshot,
-  SessionStatus,
 } from "./session-types.ts";
 import { streamMeter } from "./stream-meter.ts";
 
@@ -55,54 +63,70 @@ function parseRetryAfter(header: string | null): number | null {
 
 /** Reads an error response (JSON `{ code, message, ...details }`) into an ApiError. */
 export async function readApiError(response: Response): Promise<ApiError> {
-  let body: Record<string, unknown> = {};
-  try {
-    body = (await response.json()) as Record<string, unknown>;
-  } catch {
-    // Not JSON (a proxy's error page): the status line is all there is to say.
+  const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"));
+  const body = apiErrorSchema.safeParse(await response.json().catch(() => null));
+  if (!body.success) {
+    // Not our JSON (a proxy's error page): the status line is all there is to say.
+    const message = `The request failed (${response.status} ${response.statusText}).`;
+    return new ApiError(response.status, `http:${response.status}`, message, { retryAfterSeconds });
   }
-  const code = typeof body.code === "string" ? body.code : `http:${response.status}`;
-  const message =
-    typeof body.message === "string"
-      ? body.message
-      : `The request failed (${response.status} ${response.statusText}).`;
-  return new ApiError(response.status, code, message, {
-    balance: typeof body.balance === "number" ? body.balance : null,
-    retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
+  return new ApiError(response.status, body.data.code, body.data.message, {
+    balance: body.data.balance ?? null,
+    retryAfterSeconds,
   });
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+/** A 2xx body that does not match the contract: a broken deployment, named as such. */
+function unreadable(url: string, error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? issue.path.join(".") : "body";
+  return new ApiError(
+    502,
+    "unreadable_response",
+    `The server's answer to ${url} is unreadable (${where}: ${issue?.message}).`,
+  );
+}
+
+async function getJson<Schema extends z.ZodType>(
+  url: string,
+  schema: Schema,
+  signal?: AbortSignal,
+): Promise<z.infer<Schema>> {
   const response = await fetch(url, { cache: "no-store", signal });
   if (!response.ok) throw await readApiError(response);
-  return (await response.json()) as T;
+  const parsed = schema.safeParse(await response.json());
+  if (!parsed.success) throw unreadable(url, parsed.error);
+  return parsed.data;
 }
 
 export function fetchSessionSnapshot(sessionId: string, signal?: AbortSignal): Promise<SessionSnapshot> {
-  return getJson(`/api/sessions/${encodeURIComponent(sessionId)}`, signal);
+  return getJson(`/api/sessions/${encodeURIComponent(sessionId)}`, sessionSnapshotSchema, signal);
 }
 
 export function fetchConversation(conversationId: string, signal?: AbortSignal): Promise<Conversation> {
-  return getJson(`/api/conversations/${encodeURIComponent(conversationId)}`, signal);
+  return getJson(`/api/conversations/${encodeURIComponent(conversationId)}`, conversationSchema, signal);
 }
 
 export function fetchAgents(signal?: AbortSignal): Promise<AgentOption[]> {
-  return getJson("/api/agents", signal);
+  return getJson("/api/agents", agentListSchema, signal);
 }
 
-export function sessionStreamUrl(sessionId: string, offset: number): string {
-  return `/api/sessions/${encodeURIComponent(sessionId)}/stream?offset=${offset}`;
+/** The stream endpoint from a cursor (`<generation>:<offset>`, or a plain offset). */
+export function sessionStreamUrl(sessionId: string, cursor: string): string {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/stream?offset=${encodeURIComponent(cursor)}`;
 }
 
 /** Cancels a running session. A 409 (already finished) is an outcome, not an error. */
 export async function cancelSession(
   sessionId: string,
 ): Promise<{ outcome: "cancelled"; offset: number } | { outcome: "already-finished" }> {
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/cancel`, { method: "POST" });
+  const url = `/api/sessions/${encodeURIComponent(sessionId)}/cancel`;
+  const response = await fetch(url, { method: "POST" });
   if (response.status === 409) return { outcome: "already-finished" };
   if (!response.ok) throw await readApiError(response);
-  const body = (await response.json()) as { status: SessionStatus; offset: number };
-  return { outcome: "cancelled", offset: body.offset };
+  const parsed = cancelResultSchema.safeParse(await response.json());
+  if (!parsed.success) throw unreadable(url, parsed.error);
+  return { outcome: "cancelled", offset: parsed.data.offset };
 }
 
 export type ChatStart =
@@ -120,8 +144,11 @@ export async function startChat(request: ChatRequest, signal: AbortSignal): Prom
   });
   if (!response.ok) throw await readApiError(response);
   streamMeter.headers();
-  if (response.status === 202)
-    return { kind: "background", acceptance: (await response.json()) as BackgroundAcceptance };
+  if (response.status === 202) {
+    const parsed = backgroundAcceptanceSchema.safeParse(await response.json());
+    if (!parsed.success) throw unreadable("/api/chat", parsed.error);
+    return { kind: "background", acceptance: parsed.data };
+  }
   if (!response.body)
     throw new ApiError(response.status, "internal:stream", "The server answered without a stream.");
   return { kind: "live", body: response.body };

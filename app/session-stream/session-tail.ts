@@ -1,5 +1,9 @@
-import type { StreamDecision } from "./read-event-stream.ts";
-import { parseSessionEvent, SESSION_EVENT_NAMES, type SessionStreamEvent } from "./session-events.ts";
+import {
+  decodeSessionEvent,
+  SESSION_EVENT_NAMES,
+  type SessionStreamEvent,
+  WireError,
+} from "@/lib/session/wire.ts";
 import { streamMeter } from "./stream-meter.ts";
 
 export interface SessionTail {
@@ -7,15 +11,17 @@ export interface SessionTail {
 }
 
 export interface SessionTailHandlers {
-  onEvent(event: SessionStreamEvent): StreamDecision;
-  /** The connection is gone for good (an HTTP error, or data this client cannot read). */
-  onLost(reason: string): void;
+  onEvent(event: SessionStreamEvent): void;
+  /** The connection is gone for good (an HTTP error): the browser will not retry it. */
+  onLost(): void;
+  /** The server sent an event this client cannot decode. */
+  onUnreadable(error: WireError): void;
 }
 
 /**
  * Follows `GET /api/sessions/:id/stream` with EventSource. Network drops are retried by the browser
- * itself with `Last-Event-ID` (the byte offset of the last delta), so only permanent failures reach
- * `onLost`. Duplicate bytes after a reconnect are the caller's to drop (OutputLog does).
+ * itself with `Last-Event-ID` (the cursor of the last delta or rewind), so only permanent failures
+ * reach `onLost`. Duplicate bytes after a reconnect are the reducer's to drop.
  */
 export function openSessionTail(url: string, handlers: SessionTailHandlers): SessionTail {
   streamMeter.opened(`GET ${url}`, false);
@@ -33,20 +39,20 @@ export function openSessionTail(url: string, handlers: SessionTailHandlers): Ses
       // A connection error, not the server's `event: error`. CONNECTING means the browser retries.
       if (source.readyState === EventSource.CLOSED) {
         close();
-        handlers.onLost("The connection to the session stream was refused.");
+        handlers.onLost();
       }
       return;
     }
     streamMeter.event(String(message.data));
     let event: SessionStreamEvent | null;
     try {
-      event = parseSessionEvent(message.type, String(message.data), message.lastEventId || undefined);
+      event = decodeSessionEvent(message.type, String(message.data), message.lastEventId || undefined);
     } catch (error) {
       close();
-      handlers.onLost(error instanceof Error ? error.message : "The session stream sent unreadable data.");
+      handlers.onUnreadable(error instanceof WireError ? error : new WireError(String(error)));
       return;
     }
-    if (event && handlers.onEvent(event) === "stop") close();
+    if (event) handlers.onEvent(event);
   };
 
   for (const name of SESSION_EVENT_NAMES) source.addEventListener(name, onMessage);

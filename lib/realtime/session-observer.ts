@@ -15,6 +15,8 @@ export interface SessionProgress {
   stage: string;
   outputTokens: number;
   elapsedMs: number;
+  /** Credits metered so far (cost so far). */
+  credits?: number;
 }
 
 /**

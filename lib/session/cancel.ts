@@ -49,13 +49,12 @@ export async function cancelSession(deps: {
 async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
-  const session = await getSession(sql, sessionId);
+  // The producer that did not answer is gone: its run's metered credits are its estimate.
   const finished = await finishSession(sql, {
     sessionId,
     epoch,
     status: "cancelled",
-    usage: session?.usage ?? null,
-    costUsd: session?.costUsd ?? null,
+    run: null,
     error: null,
   });
   if (finished === "ok") sessionBroadcaster().statusChanged(sessionId);

@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api, readSse, signIn, signUp, textOfDeltas, waitFor } from "../support/api.ts";
@@ -204,3 +207,56 @@ describe("cancel", () => {
     expect((await response.json()).code).toMatch(/^conflict:/);
   });
 });
+
+describe("every API error is JSON with a code", () => {
+  test("a NUL character in the message is 400 bad_request:chat naming the field", async () => {
+    const response = await alice.chat({ message: "before\u0000after" });
+    expect(response.status).toBe(400);
+    const error = await response.json();
+    expect(error).toMatchObject({ code: "bad_request:chat", field: "message" });
+    expect(error.message).toContain("NUL");
+  });
+
+  test("a wrong method on every API route is 405 JSON {code, message} with Allow", async () => {
+    const routes = await apiRoutePaths();
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    for (const path of routes) {
+      const url = `${stack.appUrl}${path.replaceAll(/\[[^\]]+\]/g, randomUUID())}`;
+      const options = await fetch(url, { method: "OPTIONS" });
+      const allow = options.headers.get("allow") ?? "";
+      expect(allow, path).toContain("OPTIONS");
+      const refused = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].filter(
+        (method) => !allow.includes(method),
+      );
+      expect(refused.length, path).toBeGreaterThan(0);
+      for (const method of refused) {
+        const response = await fetch(url, { method, headers: { authorization: `Bearer ${aliceToken}` } });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow);
+        expect(response.headers.get("content-type"), `${method} ${path}`).toContain("application/json");
+        if (method === "HEAD") continue;
+        expect(await response.json(), `${method} ${path}`).toMatchObject({
+          code: "method_not_allowed:request",
+          message: expect.stringContaining(method),
+        });
+      }
+    }
+  });
+
+  test("an API path no route answers is a JSON 404, not an HTML page", async () => {
+    for (const method of ["GET", "POST", "DELETE"]) {
+      const response = await fetch(`${stack.appUrl}/api/no-such-endpoint/x`, { method });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: "not_found:route" });
+    }
+  });
+});
+
+/** The URL path of every API route file in app/api (dynamic segments kept as `[name]`). */
+async function apiRoutePaths(): Promise<string[]> {
+  const root = fileURLToPath(new URL("../../app/api/", import.meta.url));
+  const files = await readdir(root, { recursive: true });
+  return files
+    .filter((file) => file.endsWith("route.ts") && !file.includes("[..."))
+    .map((file) => `/api/${dirname(file)}`.replace(/\/\.$/, ""));
+}

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
@@ -58,16 +60,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       closers.push(() => database.drop());
       databaseUrl = database.url;
     }
-    const realtimeLog: string[] = [];
-    const supabase = await startSupabaseStandIn({
-      host: "127.0.0.1",
-      port: await freePort(),
-      databaseUrl,
-      realtime: { log: (line) => realtimeLog.push(line) },
-    });
-    closers.push(() => supabase.close());
-    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
-    closers.push(() => simulator.close());
     const port = await freePort();
     const appUrl = `http://127.0.0.1:${port}`;
     const defaults = getEnv({});
@@ -78,11 +70,27 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
     });
     closers.push(() => inbox.close());
+    const realtimeLog: string[] = [];
+    const supabase = await startSupabaseStandIn({
+      host: "127.0.0.1",
+      port: await freePort(),
+      databaseUrl,
+      mailer: createResendMailer({
+        apiKey: defaults.RESEND_API_KEY,
+        baseUrl: inbox.resendBaseUrl,
+        from: defaults.EMAIL_FROM,
+      }),
+      siteUrl: appUrl,
+      realtime: { log: (line) => realtimeLog.push(line) },
+    });
+    closers.push(() => supabase.close());
+    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
+    closers.push(() => simulator.close());
     const env: Record<string, string> = {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
-      AGENT_SIM_URL: simulator.url,
+      ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
       RESEND_BASE_URL: inbox.resendBaseUrl,
       TELEGRAM_API_ROOT: inbox.telegramApiRoot,
@@ -105,9 +113,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       supabaseUrl: supabase.url,
       agentSimUrl: simulator.url,
       databaseUrl,
+      inbox,
       realtime: supabase.realtime,
       realtimeLog,
-      inbox,
       env,
       appProcess,
       startWorker,
@@ -119,7 +127,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
 }
 
-async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+export async function startNextServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     throw new Error("The app is not built: run `npm test` (it builds first) or `npx next build`.");
   }

@@ -1,11 +1,14 @@
 import { isDetachable, listAgents } from "@/lib/agent/index.ts";
 import { requireUser } from "@/lib/auth/index.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { agentListSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 /** The configured agents, without their URLs or tokens (those never leave the server). */
 export const GET = route(async (request) => {

@@ -3,6 +3,7 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
@@ -13,6 +14,8 @@ import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 export const maxDuration = 800;
 
 export const POST = route(async (request) => {

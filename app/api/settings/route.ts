@@ -2,12 +2,15 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { readNotificationSettings, updateNotificationSettings } from "@/lib/db/notification-settings.ts";
 import { AppError } from "@/lib/errors.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { settingsPatchSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, DELETE, OPTIONS } = otherMethods("GET", "PATCH");
 
 async function settingsOf(userId: string) {
   const settings = await readNotificationSettings(getSql(), userId);

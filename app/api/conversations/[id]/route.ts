@@ -2,10 +2,13 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getConversationOwnedBy } from "@/lib/db/conversations.ts";
 import { AppError } from "@/lib/errors.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);

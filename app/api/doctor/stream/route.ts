@@ -1,6 +1,7 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { writeDiagnosticStream } from "@/lib/doctor/diagnostic-stream.ts";
 import { createDoctorRateLimit } from "@/lib/doctor/rate-limit.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
@@ -8,6 +9,8 @@ import { doctorStreamQuerySchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
 const DOCTOR_STREAMS_PER_MINUTE = 10;

@@ -1,6 +1,7 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { sendTestNotification } from "@/lib/notify/test-notification.ts";
@@ -8,6 +9,8 @@ import { testNotificationSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** `{ channel }` → 202 `{ id, channel, status: "pending" }`: queued for the sender like any other. */
 export const POST = route(async (request) => {

@@ -1,10 +1,13 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { getSessionSnapshot } from "@/lib/session/snapshot.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);

@@ -2,11 +2,14 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { unlinkTelegramChat } from "@/lib/db/telegram-links.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { createTelegramLink } from "@/lib/notify/telegram-linking.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, OPTIONS } = otherMethods("POST", "DELETE");
 
 /** A one-time deep link `{ url, expiresAt }` (15 minutes) that links the chat it is opened in. */
 export const POST = route(async (request) => {

@@ -1,6 +1,7 @@
 import { getSql } from "@/lib/db/client.ts";
 import { getEnv } from "@/lib/env.ts";
 import { AppError } from "@/lib/errors.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import {
@@ -11,6 +12,8 @@ import {
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** Telegram's updates for the bot: the secret header first (constant time), then each update once. */
 export const POST = route(async (request) => {

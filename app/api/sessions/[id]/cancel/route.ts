@@ -1,12 +1,15 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getEnv } from "@/lib/env.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);

@@ -1,6 +1,7 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { AppError } from "@/lib/errors.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
@@ -11,6 +12,8 @@ import { streamCursorSchema, streamFollowSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {

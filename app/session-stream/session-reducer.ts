@@ -1,0 +1,235 @@
+import type { RealtimeMessage, SessionSnapshot, SessionStreamEvent } from "@/lib/session/wire.ts";
+import { appendDelta, type LogText, truncateLog } from "./output-log.ts";
+import {
+  ensureReading,
+  epochMs,
+  finish,
+  idleSessionRunState,
+  isCancellation,
+  keepTerminal,
+  readFromLog,
+  type SessionInput,
+  type SessionRunState,
+} from "./session-state.ts";
+import { type ChatRequest, isTerminal } from "./session-types.ts";
+
+/** The pure heart of the browser: `(state, input) → state`. The driver only opens what it asks for. */
+export function reduceSession(state: SessionRunState, input: SessionInput): SessionRunState {
+  switch (input.kind) {
+    case "event":
+      return reduceEvent(state, input.event, input.at);
+    case "snapshot":
+      return reduceSnapshot(state, input.snapshot, input.at);
+    case "realtime":
+      return reduceRealtime(state, input.message);
+    default:
+      return reduceLocal(state, input);
+  }
+}
+
+function reduceLocal(
+  state: SessionRunState,
+  input: Exclude<SessionInput, { kind: "event" | "snapshot" | "realtime" }>,
+): SessionRunState {
+  switch (input.kind) {
+    case "send":
+      return startSending(input.request);
+    case "open":
+      return { ...idleSessionRunState, phase: "loading", sessionId: input.sessionId };
+    case "accepted":
+      return readFromLog({
+        ...state,
+        ...adoptIdentity(state, input.sessionId, input.conversationId, input.at),
+        status: keepTerminal(state, "background"),
+      });
+    case "refused":
+      return finish(state, { error: input.error }, input.at);
+    case "live-ended":
+      return liveEnded(state, input.at);
+    case "stream-lost":
+      return state.phase === "finished" ? state : { ...state, connection: "recover" };
+    case "caught-up":
+      return state.phase === "finished" || state.connection !== "stream"
+        ? state
+        : { ...state, connection: "realtime" };
+    case "realtime-resync":
+      return state.connection === "realtime" ? readFromLog(state) : state;
+    case "unreadable":
+      return finish(state, { error: { code: "unreadable_event", message: input.message } }, input.at);
+    default:
+      return reduceStop(state, input);
+  }
+}
+
+function startSending(request: ChatRequest): SessionRunState {
+  return {
+    ...idleSessionRunState,
+    phase: "starting",
+    prompt: request.message,
+    agent: request.agent ?? null,
+    mode: request.mode ?? "auto",
+    conversationId: request.conversationId ?? null,
+    connection: "live",
+  };
+}
+
+/** The live answer ended without a final event: the log has every byte, read it from there. */
+function liveEnded(state: SessionRunState, at: number): SessionRunState {
+  if (state.phase === "finished" || state.connection !== "live") return state;
+  if (state.sessionId === null) {
+    const message = "The connection closed before the session started. Try again.";
+    return finish(state, { error: { code: "internal:stream", message } }, at);
+  }
+  return readFromLog(state);
+}
+
+function reduceStop(
+  state: SessionRunState,
+  input: Extract<SessionInput, { kind: "stop-requested" | "stop-answered" | "stop-failed" }>,
+): SessionRunState {
+  if (input.kind === "stop-requested") return { ...state, stopping: true, cancelRequested: true };
+  if (input.kind === "stop-failed")
+    return { ...state, stopping: false, cancelRequested: false, error: input.error };
+  // Whatever the answer, the log's end is the truth: make sure something is reading it.
+  const status = input.outcome === "cancelled" ? keepTerminal(state, "cancelled") : state.status;
+  return state.phase === "finished" ? state : ensureReading({ ...state, status });
+}
+
+function adoptIdentity(
+  state: SessionRunState,
+  sessionId: string,
+  conversationId: string,
+  at: number,
+): Partial<SessionRunState> {
+  return {
+    sessionId,
+    conversationId,
+    phase: state.phase === "finished" ? "finished" : "running",
+    startedAt: state.startedAt ?? at,
+  };
+}
+
+function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: number): SessionRunState {
+  switch (event.type) {
+    case "session":
+      return {
+        ...state,
+        ...adoptIdentity(state, event.sessionId, event.conversationId, at),
+        status: keepTerminal(state, event.status),
+        runner: event.runner,
+        seams: event.seams,
+      };
+    case "delta":
+      return applyDelta(state, event.offset, event.text, event.generation);
+    case "rewind":
+      return { ...state, log: truncateLog(state.log, event.offset), generation: event.generation };
+    case "progress":
+    case "status":
+      return adoptRunState(state, event);
+    case "handoff":
+      // The live runner let go, possibly behind what it streamed: a background runner continues the
+      // log from `offset`, so what lies past it is dropped and read again from the log.
+      return readFromLog({
+        ...state,
+        status: keepTerminal(state, event.status),
+        log: truncateLog(state.log, event.offset),
+      });
+    case "done":
+      if (event.offset > state.log.offset) return readFromLog(state);
+      return finish(state, { status: event.status, usage: event.usage, costUsd: event.costUsd }, at);
+    case "error":
+      if (event.offset !== undefined && event.offset > state.log.offset) return readFromLog(state);
+      if (state.cancelRequested || isCancellation(event.code))
+        return finish(state, { status: "cancelled" }, at);
+      return finish(state, { status: "failed", error: { code: event.code, message: event.message } }, at);
+  }
+}
+
+function applyDelta(state: SessionRunState, endOffset: number, text: string, generation: number | null) {
+  const applied = appendDelta(state.log, endOffset, text);
+  if (applied.outcome === "gap") return readFromLog(state);
+  if (applied.outcome === "duplicate") return state;
+  return { ...state, log: applied.log, generation: generation ?? state.generation };
+}
+
+/** `progress` and `status` say the same whether they come over SSE or Realtime. */
+function adoptRunState(
+  state: SessionRunState,
+  message: Extract<SessionStreamEvent | RealtimeMessage, { type: "progress" | "status" }>,
+): SessionRunState {
+  if (message.type === "progress") {
+    const { type: _, ...progress } = message;
+    return { ...state, progress };
+  }
+  return {
+    ...state,
+    status: keepTerminal(state, message.status),
+    runner: message.runner,
+    seams: message.seams,
+  };
+}
+
+function reduceRealtime(state: SessionRunState, message: RealtimeMessage): SessionRunState {
+  switch (message.type) {
+    case "log":
+      // Durable bytes. Without text, or past what the tab holds, it marks a gap: catch up from the log.
+      if (message.to <= state.log.offset) return state;
+      if (message.text === undefined || message.from > state.log.offset) return ensureReading(state);
+      return applyDelta(state, message.to, message.text, null);
+    case "progress":
+      return adoptRunState(state, message);
+    case "status": {
+      const next = adoptRunState(state, message);
+      // Only the stream's final event carries usage and cost: read it from the log.
+      return isTerminal(message.status) ? ensureReading(next) : next;
+    }
+    case "session":
+      if (message.id !== state.sessionId) return state;
+      return isTerminal(message.status)
+        ? ensureReading(state)
+        : { ...state, status: keepTerminal(state, message.status) };
+  }
+}
+
+/**
+ * A snapshot (the page's first read, or a re-read after a refused stream): adopts its bytes when
+ * they extend what the tab holds, and everything the events do not carry.
+ */
+function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: number): SessionRunState {
+  const log = adoptSnapshotText(state, snapshot);
+  const sessionError =
+    snapshot.status === "failed" && snapshot.error && !isCancellation(snapshot.error.code)
+      ? snapshot.error
+      : null;
+  const next: SessionRunState = {
+    ...state,
+    sessionId: snapshot.id,
+    conversationId: snapshot.conversationId,
+    userMessageId: snapshot.userMessageId,
+    agent: snapshot.agent,
+    mode: snapshot.mode,
+    prompt: snapshot.prompt,
+    status: keepTerminal(state, snapshot.status),
+    runner: snapshot.runner,
+    log: log ?? state.log,
+    generation: log ? null : state.generation,
+    seams: snapshot.seams,
+    progress: snapshot.progress ?? state.progress,
+    usage: snapshot.usage ?? state.usage,
+    costUsd: snapshot.costUsd ?? state.costUsd,
+    error: sessionError ?? state.error,
+    startedAt: epochMs(snapshot.startedAt) ?? state.startedAt,
+    finishedAt: epochMs(snapshot.finishedAt) ?? state.finishedAt,
+    createdAt: snapshot.createdAt,
+  };
+  if (isTerminal(snapshot.status) && next.log.offset >= snapshot.offset) return finish(next, {}, at);
+  if (state.phase === "finished") return next;
+  return readFromLog({ ...next, phase: "running" });
+}
+
+/** The snapshot's text if it extends the held text (or replaces diverged bytes); null to keep ours. */
+function adoptSnapshotText(state: SessionRunState, snapshot: SessionSnapshot): LogText | null {
+  const held = state.log;
+  if (snapshot.offset <= held.offset && held.text.startsWith(snapshot.output)) return null;
+  return { text: snapshot.output, offset: snapshot.offset };
+}

@@ -1,0 +1,136 @@
+import { createSql, type Sql } from "../lib/db/client.ts";
+import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { signIn } from "../tests/support/api.ts";
+import { type BenchEnvironment, percentile } from "./environment.ts";
+import { benchSession, fmt } from "./support.ts";
+
+const MIB = 1024 * 1024;
+
+/** Writes 1 MiB into a finished session's log as rows of about `rowBytes`. */
+async function sessionWithLog(sql: Sql, rowBytes: number): Promise<{ sessionId: string; bytes: number }> {
+  const started = await benchSession(sql);
+  const piece = "résumé 🚀 ".repeat(8192 / 16);
+  let offset = 0;
+  while (offset < MIB) {
+    await appendCheckpoint(sql, {
+      sessionId: started.sessionId,
+      epoch: started.epoch,
+      startOffset: offset,
+      text: piece,
+      leaseSeconds: 60,
+      maxChunkBytes: rowBytes,
+    });
+    offset += Buffer.byteLength(piece);
+  }
+  await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+  return { sessionId: started.sessionId, bytes: offset };
+}
+
+/** First delta and whole replay of `?offset=0`, five runs after a warm-up; plus the snapshot's time. */
+async function timeReplays(appUrl: string, token: string, sessionId: string, bytes: number) {
+  const firstBytes: number[] = [];
+  const totals: number[] = [];
+  const snapshots: number[] = [];
+  let events = 0;
+  for (let i = 0; i < 6; i++) {
+    const begin = performance.now();
+    const response = await fetch(`${appUrl}/api/sessions/${sessionId}/stream?offset=0`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let first = 0;
+    let received = 0;
+    let deltas = 0;
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      const count = decoder.decode(value, { stream: true }).split("event: delta").length - 1;
+      if (!first && count > 0) first = performance.now() - begin;
+      deltas += count;
+    }
+    const total = performance.now() - begin;
+    const snapshotBegin = performance.now();
+    await (
+      await fetch(`${appUrl}/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
+    if (received < bytes) throw new Error("short replay");
+    if (i === 0) continue;
+    firstBytes.push(first);
+    totals.push(total);
+    snapshots.push(performance.now() - snapshotBegin);
+    events = deltas;
+  }
+  return { firstBytes, totals, snapshots, events };
+}
+
+export async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
+  const sql = createSql(environment.databaseUrl, 2);
+  const app = await environment.startApp();
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    console.log("\nResume of 1 MiB of partial output (stream endpoint, offset 0, 5 runs)");
+    for (const rowBytes of [8192, 64]) {
+      const { sessionId, bytes } = await sessionWithLog(sql, rowBytes);
+      const [rows] = await sql<{ count: number }[]>`
+        select count(*)::int as count from session_chunks where session_id = ${sessionId}`;
+      const timing = await timeReplays(app.url, token, sessionId, bytes);
+      console.log(
+        `  ${String(rows!.count).padStart(5)} rows of ${rowBytes} B: first delta p50 ${fmt(percentile(timing.firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(timing.totals, 50))} ms in ${timing.events} delta events; baseline snapshot JSON p50 ${fmt(percentile(timing.snapshots, 50))} ms`,
+      );
+    }
+  } finally {
+    await app.stop();
+    await sql.end();
+  }
+}
+
+async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number> {
+  const count = async () => {
+    const [row] = await sql<{ count: number }[]>`
+      select (xact_commit + xact_rollback)::int8 as count from pg_stat_database where datname = current_database()`;
+    return Number(row!.count);
+  };
+  const before = await count();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  return ((await count()) - before) / (windowMs / 1000);
+}
+
+/** Database load of idle stream readers: transactions per second, against the same database with none. */
+export async function idleReaders(environment: BenchEnvironment): Promise<void> {
+  const readers = 500;
+  const windowMs = 20_000;
+  const sql = createSql(environment.databaseUrl, 2);
+  const app = await environment.startApp();
+  const abort = new AbortController();
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    // Counters reach pg_stat_database with a delay of up to ~10 s: settle before each window.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    const baseline = await transactionsPerSecond(sql, windowMs);
+    const started = await benchSession(sql, { status: "background", runner: "worker" });
+    await sql`update sessions set lease_expires_at = now() + interval '1 hour' where id = ${started.sessionId}`;
+    const opened = await Promise.all(
+      Array.from({ length: readers }, async () => {
+        const response = await fetch(`${app.url}/api/sessions/${started.sessionId}/stream?offset=0`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: abort.signal,
+        });
+        await response.body!.getReader().read();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    const loaded = await transactionsPerSecond(sql, windowMs);
+    console.log(
+      `\nDatabase load of ${opened.length} idle stream readers (one next start, ${windowMs / 1000} s window)`,
+    );
+    console.log(
+      `  ${fmt(loaded, 1)} transactions/s (baseline, no readers: ${fmt(baseline, 1)}/s; a re-read per reader every 5 s would be ${fmt((readers * 2) / 5, 0)}/s)`,
+    );
+  } finally {
+    abort.abort();
+    await app.stop();
+    await sql.end();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Realtime messages (DESIGN §4), part of the wire contract (`wire.ts`): private channel
+ * `session:<id>` carries `log`, `progress` and `status`; `user:<id>` carries `session`.
+ */
+import { z } from "zod";
+import {
+  byteOffsetSchema,
+  describeIssues,
+  progressSchema,
+  sessionStateSchema,
+  sessionStatusSchema,
+  WireError,
+} from "./wire-base.ts";
+
+export const realtimePayloadSchemas = {
+  /** After each durable append. No `text` (too large to broadcast): a gap to fill by a catch-up read. */
+  log: z
+    .object({ from: byteOffsetSchema, to: byteOffsetSchema, text: z.string().optional() })
+    .refine((log) => log.to >= log.from, { message: "to must not be below from" }),
+  progress: progressSchema,
+  status: sessionStateSchema,
+  session: z.object({
+    id: z.string().min(1),
+    status: sessionStatusSchema,
+    title: z.string(),
+    agent: z.string(),
+    updatedAt: z.string(),
+  }),
+} as const;
+
+export type RealtimeEventName = keyof typeof realtimePayloadSchemas;
+type RealtimePayload<Name extends RealtimeEventName> = z.infer<(typeof realtimePayloadSchemas)[Name]>;
+
+export type RealtimeMessage =
+  | ({ type: "log" } & RealtimePayload<"log">)
+  | ({ type: "progress" } & RealtimePayload<"progress">)
+  | ({ type: "status" } & RealtimePayload<"status">)
+  | ({ type: "session" } & RealtimePayload<"session">);
+
+/** Decodes one Realtime broadcast (`event`, `payload`); null for an unknown event name. */
+export function decodeRealtimeMessage(event: string, payload: unknown): RealtimeMessage | null {
+  if (!(event in realtimePayloadSchemas)) return null;
+  const name = event as RealtimeEventName;
+  const parsed = realtimePayloadSchemas[name].safeParse(payload);
+  if (!parsed.success)
+    throw new WireError(
+      `The Realtime channel sent an unreadable ${name} message: ${describeIssues(parsed.error)}`,
+    );
+  return { type: name, ...parsed.data } as RealtimeMessage;
+}
+
+/** Validates a Realtime payload before it is broadcast. */
+export function encodeRealtimeMessage<Name extends RealtimeEventName>(
+  event: Name,
+  payload: RealtimePayload<Name>,
+): { event: Name; payload: RealtimePayload<Name> } {
+  return { event, payload: realtimePayloadSchemas[event].parse(payload) as RealtimePayload<Name> };
+}
