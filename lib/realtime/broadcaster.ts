@@ -26,6 +26,7 @@ const STATUS_RETRIES = 3;
 const PROGRESS_EVERY_MS = 1000;
 const PROGRESS_WHILE_FLOWING_MS = 5000;
 const BUSY_RETRY_MS = 25;
+const RATE_LIMIT_PAUSE_MS = 1000;
 
 type Kind = "log" | "status" | "progress";
 
@@ -67,6 +68,8 @@ export class RealtimeBroadcaster implements SessionObserver {
     Pick<BroadcasterOptions, "forgetTopic">;
   readonly #slots = new Map<string, SessionSlot>();
   #inFlight = 0;
+  /** After a 429 (the project's messages-per-second limit) the whole process pauses briefly. */
+  #pausedUntil = 0;
   #lastErrorLogAt = new Map<string, number>();
 
   constructor(options: BroadcasterOptions) {
@@ -191,6 +194,12 @@ export class RealtimeBroadcaster implements SessionObserver {
       }
       return;
     }
+    const paused = this.#pausedUntil - this.#options.now();
+    if (paused > 0) {
+      slot.timer = setTimeout(() => this.#tick(sessionId, slot), paused);
+      slot.timer.unref?.();
+      return;
+    }
     if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
       // The previous message is still on its way, or the process is at its limit: look again
       // shortly; meanwhile new output merges into what is pending.
@@ -282,6 +291,10 @@ export class RealtimeBroadcaster implements SessionObserver {
       .publish(topic, event, payload)
       .catch((error: unknown) => {
         onFailure?.();
+        // Realtime answers 429 "You have exceeded your rate limit": back off, keep coalescing.
+        if (error instanceof Error && /rate limit/i.test(error.message)) {
+          this.#pausedUntil = this.#options.now() + RATE_LIMIT_PAUSE_MS;
+        }
         this.#logError(sessionId, `realtime ${event} broadcast failed`, error);
       })
       .finally(() => {

@@ -120,3 +120,39 @@ describe("RealtimeBroadcaster", () => {
     expect(errors[0]).toMatchObject({ sessionId: SESSION });
   });
 });
+
+describe("RealtimeBroadcaster under the project's rate limit", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("after a 429 it pauses a second, then sends what coalesced meanwhile", async () => {
+    const sent: { at: number; event: string; payload: Record<string, unknown> }[] = [];
+    let refuse = true;
+    const broadcaster = new RealtimeBroadcaster({
+      publish: async (_topic, event, payload) => {
+        sent.push({ at: Date.now(), event, payload });
+        if (refuse) {
+          refuse = false;
+          throw new Error("You have exceeded your rate limit");
+        }
+      },
+      loadSession: async () => null,
+      onError: () => {},
+    });
+    const start = Date.now();
+    broadcaster.appended({ sessionId: SESSION, from: 0, to: 1, text: "a" });
+    await vi.advanceTimersByTimeAsync(10);
+    for (let i = 1; i < 10; i++) {
+      broadcaster.appended({ sessionId: SESSION, from: i, to: i + 1, text: "b" });
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(sent.length).toBe(2);
+    expect(sent[1]!.at - start).toBeGreaterThanOrEqual(1000);
+    expect(sent[1]!.payload).toEqual({ from: 1, to: 10, text: "bbbbbbbbb" });
+  });
+});
