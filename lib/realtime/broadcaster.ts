@@ -1,4 +1,12 @@
 import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
+import {
+  mergeAppend,
+  newSlot,
+  type PendingLog,
+  pickNext,
+  progressWait,
+  type SessionSlot,
+} from "./session-slot.ts";
 
 /** Sends one broadcast; rejects on any failure (the broadcaster logs it and carries on). */
 export type Publish = (topic: string, event: string, payload: Record<string, unknown>) => Promise<void>;
@@ -22,38 +30,8 @@ export interface BroadcasterOptions {
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const IDLE_FORGET_MS = 5000;
 const STATUS_RETRIES = 3;
-/** Under a steady stream, progress is sent about this often; bytes take the other slots. */
-const PROGRESS_EVERY_MS = 1000;
-const PROGRESS_WHILE_FLOWING_MS = 5000;
 const BUSY_RETRY_MS = 25;
 const RATE_LIMIT_PAUSE_MS = 1000;
-
-type Kind = "log" | "status" | "progress";
-
-interface PendingLog {
-  from: number;
-  to: number;
-  parts: string[];
-  bytes: number;
-}
-
-interface SessionSlot {
-  log?: PendingLog;
-  progress?: SessionProgress;
-  status?: { state: SessionState; attempts: number };
-  lastSentAt: number;
-  /** When the last `maxPerSecond` messages went out, oldest first (the sliding window). */
-  sentTimes: number[];
-  lastProgressAt: number;
-  lastLogAt: number;
-  lastStage?: string;
-  timer?: ReturnType<typeof setTimeout>;
-  /** The timer is only the idle clean-up or a wait for progress to be due: new work replaces it. */
-  idle: boolean;
-  /** One message of a session in flight at a time, so subscribers get them in order. */
-  sending: boolean;
-  ended: boolean;
-}
 
 /**
  * Realtime broadcasting for every runner (DESIGN §4): `log` after each durable append, `progress`,
@@ -85,27 +63,7 @@ export class RealtimeBroadcaster implements SessionObserver {
   appended(append: { sessionId: string; from: number; to: number; text: string }): void {
     if (append.to <= append.from) return;
     const slot = this.#slot(append.sessionId);
-    const pending = slot.log;
-    const bytes = Buffer.byteLength(append.text, "utf8");
-    if (pending && pending.to === append.from) {
-      pending.to = append.to;
-      // Past the cap the text is dropped for good: readers fetch the range from the stream endpoint.
-      if (pending.bytes + bytes <= this.#options.maxLogTextBytes && pending.bytes >= 0) {
-        pending.parts.push(append.text);
-        pending.bytes += bytes;
-      } else {
-        pending.parts = [];
-        pending.bytes = -1;
-      }
-    } else {
-      const fits = bytes <= this.#options.maxLogTextBytes;
-      slot.log = {
-        from: append.from,
-        to: append.to,
-        parts: fits ? [append.text] : [],
-        bytes: fits ? bytes : -1,
-      };
-    }
+    mergeAppend(slot, append, this.#options.maxLogTextBytes);
     this.#schedule(append.sessionId, slot);
   }
 
@@ -144,15 +102,7 @@ export class RealtimeBroadcaster implements SessionObserver {
   #slot(sessionId: string): SessionSlot {
     let slot = this.#slots.get(sessionId);
     if (!slot) {
-      slot = {
-        lastSentAt: Number.NEGATIVE_INFINITY,
-        sentTimes: [],
-        lastProgressAt: Number.NEGATIVE_INFINITY,
-        lastLogAt: Number.NEGATIVE_INFINITY,
-        ended: false,
-        idle: false,
-        sending: false,
-      };
+      slot = newSlot();
       this.#slots.set(sessionId, slot);
     }
     return slot;
@@ -174,10 +124,13 @@ export class RealtimeBroadcaster implements SessionObserver {
   #tick(sessionId: string, slot: SessionSlot): void {
     slot.timer = undefined;
     if (this.#slots.get(sessionId) !== slot) return;
-    const kind = this.#pick(slot);
+    const kind = pickNext(slot, this.#options.now());
     if (!kind && slot.progress && !slot.ended) {
       // Only progress is waiting, and it is not due yet: it goes out once its second is up.
-      slot.timer = setTimeout(() => this.#tick(sessionId, slot), Math.max(0, this.#progressWait(slot)));
+      slot.timer = setTimeout(
+        () => this.#tick(sessionId, slot),
+        Math.max(0, progressWait(slot, this.#options.now())),
+      );
       slot.timer.unref?.();
       slot.idle = true;
       return;
@@ -247,34 +200,6 @@ export class RealtimeBroadcaster implements SessionObserver {
       );
     }
     this.#schedule(sessionId, slot);
-  }
-
-  /**
-   * One message per slot. Under a steady stream the bytes go first (a slot right after each append,
-   * so they reach readers without waiting) and progress takes a slot about once a second; a
-   * `status` waits for the `log` before it so a reader sees the bytes before the state after them.
-   */
-  #pick(slot: SessionSlot): Kind | undefined {
-    const progressDue = slot.progress !== undefined && !slot.ended && this.#progressWait(slot) <= 0;
-    if (slot.status && !slot.log) return "status";
-    if (slot.log && !progressDue) return "log";
-    if (progressDue) return "progress";
-    if (slot.log) return "log";
-    if (slot.status) return "status";
-    if (slot.ended) slot.progress = undefined;
-    return undefined;
-  }
-
-  /**
-   * How long progress still waits. While bytes flow, `log` messages show the session moving, so
-   * progress takes a slot only when its stage changed or every few seconds — a slot it takes is one
-   * the next `log` waits for. When output pauses (a long tool call) it goes out every second.
-   */
-  #progressWait(slot: SessionSlot): number {
-    const now = this.#options.now();
-    if (slot.progress && slot.progress.stage !== slot.lastStage) return slot.lastSentAt + 0 - now;
-    const flowing = now - slot.lastLogAt < PROGRESS_EVERY_MS;
-    return slot.lastProgressAt + (flowing ? PROGRESS_WHILE_FLOWING_MS : PROGRESS_EVERY_MS) - now;
   }
 
   #send(
