@@ -1,6 +1,8 @@
 import type { Sql } from "postgres";
 import type { WebSocket } from "ws";
-import { type Claims, canRead, canWrite, type TokenVerifier } from "./authorize.ts";
+import { canRead, canWrite, type TokenVerifier } from "./authorize.ts";
+import { Channel, TOPIC_PREFIX } from "./channel.ts";
+import { EventsPerSecond } from "./events-per-second.ts";
 import {
   type ClientFrame,
   decodeClientFrame,
@@ -10,7 +12,7 @@ import {
   type UserBroadcast,
   type Vsn,
 } from "./frames.ts";
-import { type Delivery, type Subscriber, Topics } from "./topics.ts";
+import type { Delivery, Topics } from "./topics.ts";
 
 export interface ConnectionOptions {
   ws: WebSocket;
@@ -28,7 +30,6 @@ export interface ConnectionOptions {
 /** Phoenix's websocket timeout: a client silent this long (no heartbeat) is disconnected. */
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_CHANNELS_PER_CLIENT = 100;
-const TOPIC_PREFIX = "realtime:";
 /** setTimeout's ceiling; a token valid for longer is re-checked when this fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -38,45 +39,18 @@ interface JoinConfig {
   private?: boolean;
 }
 
-class Channel implements Subscriber {
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  writable: boolean | undefined;
-  constructor(
-    readonly connection: RealtimeConnection,
-    readonly topic: string,
-    readonly joinRef: string,
-    readonly isPrivate: boolean,
-    readonly self: boolean,
-    readonly ack: boolean,
-    public token: string,
-    public claims: Claims,
-  ) {}
-
-  get subTopic(): string {
-    return this.topic.slice(TOPIC_PREFIX.length);
-  }
-
-  get key(): string {
-    return Topics.key(this.subTopic, this.isPrivate);
-  }
-
-  deliver(delivery: Delivery): void {
-    this.connection.deliver(this, delivery);
-  }
-}
-
 /** One client socket: its channels, in the order the client sent frames. */
 export class RealtimeConnection {
   readonly #options: ConnectionOptions;
   readonly #channels = new Map<string, Channel>();
   #queue: Promise<void> = Promise.resolve();
-  #windowStart = 0;
-  #windowCount = 0;
+  readonly #rate: EventsPerSecond;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
+    this.#rate = new EventsPerSecond(options.limits.maxEventsPerSecond, options.now);
     options.ws.on("message", (data, isBinary) => {
       this.#touch();
       const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
@@ -321,13 +295,7 @@ export class RealtimeConnection {
 
   /** Counts one event; over the limit every channel is shut down. False when over. */
   #count(): boolean {
-    const now = this.#options.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
-    }
-    this.#windowCount += 1;
-    if (this.#windowCount <= this.#options.limits.maxEventsPerSecond) return true;
+    if (this.#rate.take()) return true;
     for (const channel of [...this.#channels.values()])
       this.#shutdown(channel, "Too many messages per second");
     return false;

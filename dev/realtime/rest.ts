@@ -3,6 +3,7 @@ import type { Sql } from "postgres";
 import { z } from "zod";
 import { applySupabaseCors } from "../auth/cors.ts";
 import { canWrite, type TokenVerifier } from "./authorize.ts";
+import { EventsPerSecond } from "./events-per-second.ts";
 import { Topics } from "./topics.ts";
 
 export interface BroadcastRoutesOptions {
@@ -39,18 +40,7 @@ const batchBody = z.object({
  * limit); 429 over the events-per-second limit or an oversized batch.
  */
 export function createBroadcastRoutes(options: BroadcastRoutesOptions) {
-  let windowStart = 0;
-  let windowCount = 0;
-  const overRate = (events: number) => {
-    const now = options.now();
-    if (now - windowStart >= 1000) {
-      windowStart = now;
-      windowCount = 0;
-    }
-    if (windowCount + events > options.limits.maxEventsPerSecond) return true;
-    windowCount += events;
-    return false;
-  };
+  const rate = new EventsPerSecond(options.limits.maxEventsPerSecond, options.now);
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://stand-in");
@@ -87,7 +77,7 @@ export function createBroadcastRoutes(options: BroadcastRoutesOptions) {
       if (payload.length > options.limits.maxPayloadBytes) {
         return send(res, 422, { errors: { payload: [PAYLOAD_TOO_LARGE] } });
       }
-      if (overRate(1)) return send(res, 429, { message: "You have exceeded your rate limit" });
+      if (!rate.take(1)) return send(res, 429, { message: "You have exceeded your rate limit" });
       if (isPrivate && !(await canWrite(options.sql, topic, verified.claims))) {
         return send(res, 403, { message: "Unauthorized" });
       }
@@ -114,7 +104,7 @@ export function createBroadcastRoutes(options: BroadcastRoutesOptions) {
         return send(res, 422, { errors: { messages: [PAYLOAD_TOO_LARGE] } });
       }
     }
-    if (overRate(parsed.messages.length))
+    if (!rate.take(parsed.messages.length))
       return send(res, 429, { message: "You have exceeded your rate limit" });
     for (const message of parsed.messages) {
       const isPrivate = message.private === true;
