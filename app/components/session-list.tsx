@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-
+import { decodeRealtimeMessage } from "@/lib/session/wire.ts";
+import { supabaseTopicSubscriber } from "../session-stream/realtime-topic.ts";
 import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
 import { type UserSessionMessage, useUserSessionMessages } from "./use-user-sessions.ts";
@@ -131,16 +132,46 @@ export function SessionList() {
   );
 }
 
+/** A running session's stage as its Realtime `progress` messages tell it (the list's copy is a snapshot). */
+function useLiveStage(sessionId: string, running: boolean, initial: string | null): string | null {
+  const { supabase } = useAuth();
+  const [stage, setStage] = useState(initial);
+  useEffect(() => setStage(initial), [initial]);
+  useEffect(() => {
+    if (!running) return;
+    const subscription = supabaseTopicSubscriber(supabase)(`session:${sessionId}`, {
+      onSubscribed: () => {},
+      onMessage: (event, payload) => {
+        if (event !== "progress") return;
+        try {
+          const message = decodeRealtimeMessage(event, payload);
+          if (message?.type === "progress" && message.stage) setStage(message.stage);
+        } catch (error) {
+          // A progress hint that does not decode changes nothing on the list.
+          console.warn(`Session ${sessionId}: ignoring an unreadable progress message.`, error);
+        }
+      },
+    });
+    return () => subscription.close();
+  }, [supabase, sessionId, running]);
+  return stage;
+}
+
 function SessionItem({ session }: { session: SessionRow }) {
   const started = Date.parse(session.startedAt ?? session.createdAt);
   const isRunning = RUNNING.has(session.status);
+  const stage = useLiveStage(session.id, isRunning, session.stage);
   return (
     <li data-testid="session-row" data-session-id={session.id} data-status={session.status}>
       <Link href={`/sessions/${session.id}`}>{session.title || "Untitled session"}</Link>
       <span className={`status status-${session.status}`}>{session.status}</span>
       {isRunning ? (
         <>
-          {session.stage ? <span className="muted">{session.stage}</span> : null}
+          {stage ? (
+            <span className="muted" data-testid="session-row-stage">
+              {stage}
+            </span>
+          ) : null}
           <ElapsedTime startedAt={started} finishedAt={null} />
         </>
       ) : (
