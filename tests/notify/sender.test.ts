@@ -98,11 +98,13 @@ describe("which sessions notify, with the right content", () => {
       status: "failed",
       output: "Half an answer",
       error: { code: "stream_truncated", message: "The agent stream ended without a result." },
+      estimated: true,
     });
     await sendAllDue();
     const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Failed: Summarise the offsets");
     expect(email?.text).toContain("The agent's answer stopped before it was finished.");
+    expect(email?.text).toContain("Tokens: about 2,279 (45 in, 2,234 out, estimated)");
     expect(email?.text).toContain(
       "The 14 characters of output written before it stopped are kept in the session.",
     );
