@@ -17,3 +17,7 @@ create unique index credit_ledger_one_debit_per_run on public.credit_ledger (ses
 -- The text a continuation put at each seam so words stay separate (`{"<seam offset>": " "}`); the
 -- joiner is part of the log, right after its seam offset.
 alter table public.sessions add column seam_joiners jsonb not null default '{}';
+
+-- Costs are sums of per-run costs now: keep them exact (a token costs fractions of a micro-dollar).
+alter table public.sessions alter column cost_usd type numeric(18, 12);
+alter table public.messages alter column cost_usd type numeric(18, 12);

@@ -89,9 +89,9 @@ describe.each(agents)("a live chat with %s", (agent) => {
       content: truth,
       input_tokens: USAGE.inputTokens,
       output_tokens: USAGE.outputTokens,
-      // numeric(12, 6), rounded by Postgres.
-      cost_usd: COST_USD[agent].toFixed(6),
     });
+    // numeric(18, 12): the sum of the runs' exact costs.
+    expect(Number(messages[0]!.cost_usd)).toBeCloseTo(COST_USD[agent], 12);
     const debits = await sql`select amount from credit_ledger where session_id = ${sessionId}`;
     expect(debits).toHaveLength(1);
     expect(debits[0]!.amount).toBeLessThan(0);
