@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAgentsSetting } from "./agent/agents-config.ts";
 
 const optionalString = z
   .string()
@@ -31,10 +32,13 @@ const envSchema = z.object({
   /** Expected `iss` of access tokens; defaults to `${SUPABASE_URL}/auth/v1`. */
   SUPABASE_JWT_ISSUER: optionalString,
 
-  AGENT_SIM_URL: z.url().default("http://127.0.0.1:18789"),
-  /** JSON array of agents (name, transport, url, token, model); replaces the simulator agents. */
-  AGENTS: optionalString,
-  DEFAULT_AGENT: z.string().default("sim-openclaw"),
+  /**
+   * JSON array of agents `{name, transport, url, token, model, price?: {input, output}}` (USD per
+   * million tokens), parsed here once. An agent whose price cannot be determined is an error.
+   */
+  AGENTS: optionalString.transform(parseAgentsSetting),
+  /** The agent a chat without `agent` uses; the first of `AGENTS` when unset. */
+  DEFAULT_AGENT: optionalString,
 
   LIVE_BUDGET_SECONDS: int(740, 1),
   CHECKPOINT_MS: int(250, 1),
@@ -89,6 +93,15 @@ export function listenUrl(env: Env): string {
 /** Rules that involve more than one setting; each message names every variable it involves. */
 function crossCheck(env: Env): string[] {
   const problems: string[] = [];
+  if (
+    env.DEFAULT_AGENT &&
+    env.AGENTS.length > 0 &&
+    !env.AGENTS.some((agent) => agent.name === env.DEFAULT_AGENT)
+  ) {
+    problems.push(
+      `DEFAULT_AGENT ("${env.DEFAULT_AGENT}") names no agent of AGENTS: set it to one of their names`,
+    );
+  }
   const latest = LIVE_ROUTE_MAX_DURATION_SECONDS - HANDOFF_MARGIN_SECONDS;
   if (env.LIVE_BUDGET_SECONDS > latest) {
     problems.push(

@@ -13,6 +13,8 @@ export type ErrorKind =
   | "payload_too_large"
   | "rate_limit"
   | "unavailable"
+  | "bad_gateway"
+  | "service_unavailable"
   | "internal";
 
 export type ErrorCode = `${ErrorKind}:${string}`;
@@ -28,7 +30,11 @@ const statusByKind: Record<ErrorKind, number> = {
   payload_too_large: 413,
   rate_limit: 429,
   internal: 500,
+  /** An agent's configuration or upstream failed (a wrong agent token, model or URL): not the caller's fault. */
+  bad_gateway: 502,
   unavailable: 503,
+  /** An agent is overloaded, rate-limited or unreachable for now. */
+  service_unavailable: 503,
 };
 
 export class AppError extends Error {

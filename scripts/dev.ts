@@ -2,7 +2,9 @@
 // Supabase stand-in (auth), the agent simulator, one local worker and the Next.js dev server.
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
+import { createResendMailer } from "../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
@@ -30,6 +32,7 @@ const agentSimUrl = process.env.AGENT_SIM_URL ?? "http://127.0.0.1:18789";
 const dbPort = Number(process.env.POSTGRES_PORT ?? 54322);
 const inboxPort = Number(process.env.INBOX_PORT ?? 54324);
 const inboxUrl = `http://127.0.0.1:${inboxPort}`;
+const resendBaseUrl = process.env.RESEND_BASE_URL ?? `${inboxUrl}/resend`;
 
 const closers: (() => Promise<void>)[] = [];
 const children: ChildProcess[] = [];
@@ -72,6 +75,13 @@ async function main(): Promise<void> {
       port: portOf(supabaseUrl, 54321),
       databaseUrl,
       stateDir,
+      // Magic-link emails go where the product's emails go (the inbox, locally).
+      mailer: createResendMailer({
+        apiKey: getEnv().RESEND_API_KEY,
+        baseUrl: resendBaseUrl,
+        from: getEnv().EMAIL_FROM,
+      }),
+      siteUrl: appUrl,
     });
     closers.push(() => standIn.close());
   }
@@ -85,13 +95,14 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     SUPABASE_URL: supabaseUrl,
-    AGENT_SIM_URL: agentSimUrl,
+    // The simulator's agents unless the operator configured real ones.
+    ...(process.env.AGENTS ? {} : simulatorAgentsEnv(agentSimUrl)),
     APP_URL: appUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };
   // Email and Telegram go to the local inbox unless both providers are configured for real.
   if (!process.env.RESEND_BASE_URL || !process.env.TELEGRAM_API_ROOT) {
-    env.RESEND_BASE_URL ??= `${inboxUrl}/resend`;
+    env.RESEND_BASE_URL ??= resendBaseUrl;
     env.TELEGRAM_API_ROOT ??= `${inboxUrl}/telegram`;
     const notifyEnv = getEnv(env);
     const inbox = await startInbox({

@@ -1,4 +1,4 @@
-// `npm test` after lint and type-check: installs the system packages the suites need (Chromium),
+// `npm test` after lint and type-check: installs the system packages the suites need (Chromium, nginx),
 // builds the Next.js app once (the tests run it with `next start`), then runs every vitest suite.
 // The suite starts its own embedded Postgres. `--no-build` skips the build; other arguments go to
 // vitest.
@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { chromiumPath } from "../tests/support/chromium.ts";
+import { nginxPath } from "../tests/support/nginx.ts";
 import { ensureDebianPackages } from "./ensure-debian-packages.ts";
 import { summariseVitestRun } from "./vitest-summary.ts";
 
@@ -24,7 +25,10 @@ function run(command: string, args: string[]): number {
 }
 
 const args = process.argv.slice(2);
-ensureDebianPackages([{ command: chromiumPath(), package: "chromium" }]);
+ensureDebianPackages([
+  { command: chromiumPath(), package: "chromium" },
+  { command: nginxPath(), package: "nginx" },
+]);
 if (!args.includes("--no-build") && run(bin("next"), ["build"]) !== 0) process.exit(1);
 mkdirSync(path.dirname(report), { recursive: true });
 const exitCode = run(bin("vitest"), [

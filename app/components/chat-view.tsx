@@ -40,6 +40,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [draft, setDraft] = useState("");
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
+  const [maxCredits, setMaxCredits] = useState("");
   const { state, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
   const { earlierTurns, title, keepCurrentTurn } = useEarlierTurns(initialSessionId, state);
   useStickToBottom(state.log.text);
@@ -48,11 +49,13 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const conversationId = state.conversationId;
   function sendDraft() {
     keepCurrentTurn();
+    const cap = Number(maxCredits);
     send({
       message: draft,
       mode,
       ...(agent !== null ? { agent } : {}),
       ...(conversationId ? { conversationId } : {}),
+      ...(mode === "background" && Number.isInteger(cap) && cap > 0 ? { maxCredits: cap } : {}),
     });
   }
 
@@ -82,6 +85,8 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
         onAgentChange={setChosenAgent}
         mode={mode}
         onModeChange={setMode}
+        maxCredits={maxCredits}
+        onMaxCreditsChange={setMaxCredits}
         canSend={!isRunning(state)}
         onSend={sendDraft}
       />

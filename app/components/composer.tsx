@@ -21,6 +21,9 @@ interface ComposerProps {
   onAgentChange(agent: string): void;
   mode: SessionMode;
   onModeChange(mode: SessionMode): void;
+  /** The optional cap for a background run, as typed (whole credits; empty for none). */
+  maxCredits: string;
+  onMaxCreditsChange(maxCredits: string): void;
   /** False while a session of this conversation runs or a message is being sent. */
   canSend: boolean;
   onSend(): void;
@@ -29,6 +32,7 @@ interface ComposerProps {
 /** The message box with the agent and mode pickers. Enter sends, Shift+Enter starts a new line. */
 export function Composer(props: ComposerProps) {
   const { draft, onDraftChange, agents, agent, onAgentChange, mode, onModeChange, canSend, onSend } = props;
+  const { maxCredits, onMaxCreditsChange } = props;
   const sendable = canSend && draft.trim().length > 0 && draft.length <= MAX_MESSAGE_LENGTH;
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -60,6 +64,9 @@ export function Composer(props: ComposerProps) {
       <div className="row composer-controls">
         <AgentSelect agents={agents} agent={agent} onAgentChange={onAgentChange} />
         <ModeSelect mode={mode} onModeChange={onModeChange} />
+        {mode === "background" ? (
+          <MaxCreditsInput maxCredits={maxCredits} onMaxCreditsChange={onMaxCreditsChange} />
+        ) : null}
         <button type="submit" data-testid="send-button" disabled={!sendable}>
           Send
         </button>
@@ -105,6 +112,24 @@ function ModeSelect({ mode, onModeChange }: Pick<ComposerProps, "mode" | "onMode
           </option>
         ))}
       </select>
+    </label>
+  );
+}
+
+function MaxCreditsInput(props: Pick<ComposerProps, "maxCredits" | "onMaxCreditsChange">) {
+  return (
+    <label className="inline">
+      Max credits
+      <input
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        placeholder="no limit"
+        data-testid="max-credits-input"
+        value={props.maxCredits}
+        onChange={(event) => props.onMaxCreditsChange(event.target.value)}
+      />
     </label>
   );
 }

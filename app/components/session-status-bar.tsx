@@ -62,6 +62,11 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
       {progress && progress.outputTokens > 0 && running ? (
         <span className="muted">{progress.outputTokens.toLocaleString("en-US")} tokens</span>
       ) : null}
+      {progress?.credits && running ? (
+        <span className="muted" data-testid="session-cost">
+          {progress.credits.toLocaleString("en-US")} {progress.credits === 1 ? "credit" : "credits"} so far
+        </span>
+      ) : null}
       {canStop ? (
         <button
           type="button"

@@ -9,6 +9,23 @@ export default function SignInPage() {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
+
+  /** Magic link: the same email field, no password; the link signs in on this browser. */
+  async function emailSignInLink(form: HTMLFormElement | null) {
+    const input = form?.elements.namedItem("email");
+    if (!(input instanceof HTMLInputElement) || !input.reportValidity()) return;
+    const email = input.value.trim();
+    setPending(true);
+    setError(null);
+    const { error: otpError } = await supabase.auth.signInWithOtp({
+      email,
+      options: { emailRedirectTo: `${window.location.origin}/` },
+    });
+    setPending(false);
+    if (otpError) setError(otpError.message);
+    else setLinkSentTo(email);
+  }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -43,6 +60,18 @@ export default function SignInPage() {
         <button type="submit" disabled={pending}>
           {pending ? "Signing in…" : "Sign in"}
         </button>
+        <button
+          type="button"
+          disabled={pending}
+          onClick={(event) => void emailSignInLink(event.currentTarget.form)}
+        >
+          Email me a sign-in link
+        </button>
+        {linkSentTo ? (
+          <p role="status" data-testid="magic-link-sent">
+            Check {linkSentTo}: the link in that email signs you in.
+          </p>
+        ) : null}
         {error ? (
           <p role="alert" className="error" data-testid="sign-in-error">
             {error}

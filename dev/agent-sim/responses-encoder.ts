@@ -14,6 +14,11 @@ export interface ResponsesEncoderOptions {
   background: boolean;
   /** The OpenClaw gateway ends its stream with `data: [DONE]`; OpenAI does not. */
   doneSentinel: boolean;
+  /**
+   * The OpenClaw gateway holds trailing whitespace back until more text follows (or the message
+   * ends), so a run aborted mid-answer never sends the space after its last word.
+   */
+  holdTrailingWhitespace?: boolean;
 }
 
 /**
@@ -28,6 +33,8 @@ export class ResponsesEncoder implements StreamEncoder {
   readonly #options: ResponsesEncoderOptions;
   readonly #output: OutputItem[] = [];
   #openMessage: { item: OutputItem; text: string } | undefined;
+  /** Trailing whitespace not sent yet (holdTrailingWhitespace). */
+  #heldWhitespace = "";
   #sequence = 0;
   #outputTokens = 0;
   #error: { code: string; message: string } | null = null;
@@ -51,18 +58,27 @@ export class ResponsesEncoder implements StreamEncoder {
   text(delta: string, tokens: number): SimFrame[] {
     this.#outputTokens += tokens;
     const frames = this.#openMessage ? [] : this.#startMessage();
+    if (this.#options.holdTrailingWhitespace) {
+      const combined = this.#heldWhitespace + delta;
+      const body = combined.trimEnd();
+      this.#heldWhitespace = combined.slice(body.length);
+      if (body) frames.push(this.#delta(body));
+      return frames;
+    }
+    frames.push(this.#delta(delta));
+    return frames;
+  }
+
+  #delta(delta: string): SimFrame {
     const message = this.#openMessage!;
     message.text += delta;
-    frames.push(
-      this.#frame("response.output_text.delta", {
-        item_id: message.item.id,
-        output_index: this.#output.length - 1,
-        content_index: 0,
-        delta,
-        logprobs: [],
-      }),
-    );
-    return frames;
+    return this.#frame("response.output_text.delta", {
+      item_id: message.item.id,
+      output_index: this.#output.length - 1,
+      content_index: 0,
+      delta,
+      logprobs: [],
+    });
   }
 
   stage(stageIndex: number, toolName: string): SimFrame[] {
@@ -111,12 +127,14 @@ export class ResponsesEncoder implements StreamEncoder {
   }
 
   failed(message: string): SimFrame[] {
+    this.#heldWhitespace = "";
     this.status = "failed";
     this.#error = { code: "server_error", message };
     return this.#withSentinel([this.#frame("response.failed", { response: this.snapshot() })]);
   }
 
   cancel(): void {
+    this.#heldWhitespace = "";
     this.#closeMessage();
     this.status = "cancelled";
   }
@@ -206,12 +224,15 @@ export class ResponsesEncoder implements StreamEncoder {
   #closeMessage(): SimFrame[] {
     const message = this.#openMessage;
     if (!message) return [];
+    const flushed = this.#heldWhitespace ? [this.#delta(this.#heldWhitespace)] : [];
+    this.#heldWhitespace = "";
     this.#openMessage = undefined;
     const outputIndex = this.#output.indexOf(message.item);
     const part = { type: "output_text", text: message.text, annotations: [], logprobs: [] };
     Object.assign(message.item, { status: "completed", content: [part] });
     const where = { item_id: message.item.id, output_index: outputIndex, content_index: 0 };
     return [
+      ...flushed,
       this.#frame("response.output_text.done", { ...where, text: message.text, logprobs: [] }),
       this.#frame("response.content_part.done", { ...where, part }),
       this.#frame("response.output_item.done", {

@@ -39,6 +39,7 @@ function newEncoder(parsed: ResponsesRequest, openClaw: boolean): ResponsesEncod
     sequenceNumbers: !openClaw,
     background: parsed.background,
     doneSentinel: openClaw,
+    holdTrailingWhitespace: openClaw,
   });
 }
 
@@ -61,6 +62,9 @@ async function respondWhole(
   sendJson(response, 200, encoder.snapshot());
 }
 
+/** How the gateway reads `model`: an agent to run, never a provider model (`src/gateway/http-utils.ts`). */
+const OPENCLAW_AGENT_TARGET = /^(openclaw|(openclaw\/|openclaw:|agent:)[a-z0-9][a-z0-9_-]{0,63})$/;
+
 /** `POST /openclaw/v1/responses`: the OpenClaw gateway, strict schema, abort on disconnect. */
 export async function handleOpenClawResponses(
   request: IncomingMessage,
@@ -81,6 +85,13 @@ export async function handleOpenClawResponses(
   });
   if (!accepted) return;
   const { parsed, settings } = accepted;
+  if (!OPENCLAW_AGENT_TARGET.test(parsed.model)) {
+    return sendOpenClawError(
+      response,
+      "invalid_request",
+      `model: "${parsed.model}" is not an agent target (openclaw, openclaw/<agentId>, openclaw:<agentId> or agent:<agentId>)`,
+    );
+  }
   const encoder = newEncoder(parsed, true);
   if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenClawError);
   await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {

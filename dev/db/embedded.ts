@@ -1,14 +1,15 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LocalPostgresError } from "./local-postgres-error.ts";
-import { type PostgresBinaries, postgresBinaries } from "./postgres-binaries.ts";
+import { firstFolderClosedToOthers, type PostgresBinaries, postgresBinaries } from "./postgres-binaries.ts";
 
 export { exitOnLocalPostgresError, LocalPostgresError } from "./local-postgres-error.ts";
+export { firstFolderClosedToOthers } from "./postgres-binaries.ts";
 
 export interface LocalPostgres {
   url: string;
@@ -75,18 +76,6 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
       if (!options.persistent) await rm(options.dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * The first folder from `dir` up to `/` that users other than its owner cannot enter (no o+x),
- * or undefined when every one of them is open.
- */
-export function firstFolderClosedToOthers(dir: string): string | undefined {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const mode = statSync(current, { throwIfNoEntry: false })?.mode;
-    if (mode !== undefined && (mode & 0o001) === 0) return current;
-    if (path.dirname(current) === current) return undefined;
-  }
 }
 
 async function postgresUser(): Promise<Owner> {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { chmod, cp, lstat, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -49,6 +50,12 @@ export async function postgresBinaries(options: { forOtherUser: boolean }): Prom
  */
 async function reachableCopy(source: string, name: string): Promise<string> {
   const target = path.join(tmpdir(), name);
+  const closed = firstFolderClosedToOthers(tmpdir());
+  if (closed) {
+    throw new LocalPostgresError(
+      `the postgres user cannot enter ${closed}, so it cannot run the PostgreSQL binaries copied under the temp dir ${tmpdir()}; set TMPDIR to a folder others can enter (e.g. /tmp)`,
+    );
+  }
   const state = await copyState(target);
   if (state === "ready") return target;
   if (state === "foreign") {
@@ -105,4 +112,16 @@ async function copyState(target: string): Promise<"missing" | "ready" | "incompl
     if (!(await stat(path.join(target, file)).catch(() => undefined))) return "incomplete";
   }
   return "ready";
+}
+
+/**
+ * The first folder from `dir` up to `/` that users other than its owner cannot enter (no o+x),
+ * or undefined when every one of them is open.
+ */
+export function firstFolderClosedToOthers(dir: string): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = statSync(current, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
 }

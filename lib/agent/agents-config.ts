@@ -1,10 +1,13 @@
 import { z } from "zod";
 import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
+import { defaultPriceFor } from "./prices.ts";
 import type { AgentConfig } from "./types.ts";
 
-/** The credential the agent simulator accepts (dev/agent-sim). */
-export const SIMULATOR_TOKEN = "sim-dev-token";
+const priceSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+});
 
 const agentSchema = z.object({
   name: z.string().min(1),
@@ -12,6 +15,8 @@ const agentSchema = z.object({
   url: z.url().transform((url) => url.replace(/\/+$/, "")),
   token: z.string().min(1),
   model: z.string().min(1),
+  /** USD per million tokens; optional only for models with a built-in price. */
+  price: priceSchema.optional(),
 });
 
 const agentListSchema = z
@@ -21,68 +26,62 @@ const agentListSchema = z
     message: "agent names must be unique",
   });
 
-function simulatorAgents(simulatorUrl: string): AgentConfig[] {
-  const base = simulatorUrl.replace(/\/+$/, "");
-  return [
-    {
-      name: "sim-openclaw",
-      transport: "openresponses",
-      url: `${base}/openclaw`,
-      token: SIMULATOR_TOKEN,
-      model: "openclaw/default",
-    },
-    {
-      name: "sim-openai-bg",
-      transport: "openai-background",
-      url: `${base}/openai/v1`,
-      token: SIMULATOR_TOKEN,
-      model: "gpt-5-mini",
-    },
-    {
-      name: "sim-chat",
-      transport: "chat-completions",
-      url: `${base}/openai/v1`,
-      token: SIMULATOR_TOKEN,
-      model: "gpt-4.1-mini",
-    },
-    {
-      name: "sim-anthropic",
-      transport: "anthropic",
-      url: `${base}/anthropic`,
-      token: SIMULATOR_TOKEN,
-      model: "claude-sonnet-4-5",
-    },
-  ];
-}
-
 /**
- * All configured agents: the `AGENTS` JSON array when set, otherwise the four simulator agents at
- * `AGENT_SIM_URL`. A bad `AGENTS` value fails with a sentence naming the variable (never its
- * content: it holds tokens).
+ * The `AGENTS` setting: a JSON array of `{name, transport, url, token, model, price?}` resolved to
+ * agents that all have a price. Problems are reported to `ctx` naming the variable and the agent,
+ * never the value (it holds tokens). Unset means no agent is configured.
  */
-export function listAgents(env: Env): AgentConfig[] {
-  if (!env.AGENTS) return simulatorAgents(env.AGENT_SIM_URL);
+export function parseAgentsSetting(value: string | undefined, ctx: z.RefinementCtx): AgentConfig[] {
+  if (!value) return [];
   let json: unknown;
   try {
-    json = JSON.parse(env.AGENTS);
+    json = JSON.parse(value);
   } catch {
-    throw new Error(
-      "AGENTS is not valid JSON; set it to a JSON array of {name, transport, url, token, model}.",
-    );
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "AGENTS is not valid JSON; set it to a JSON array of {name, transport, url, token, model, price}.",
+    });
+    return [];
   }
   const parsed = agentListSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-    );
-    throw new Error(`AGENTS is invalid: ${problems.join("; ")}`);
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({
+        code: "custom",
+        message: `AGENTS is invalid: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      });
+    }
+    return [];
   }
-  return parsed.data;
+  const agents: AgentConfig[] = [];
+  parsed.data.forEach((agent, index) => {
+    const price = agent.price ?? defaultPriceFor(agent.model);
+    if (!price) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `agent "${agent.name}" (model "${agent.model}") has no price: set AGENTS[${index}].price to ` +
+          `{"input": <USD per million input tokens>, "output": <USD per million output tokens>}`,
+      });
+      return;
+    }
+    agents.push({ ...agent, price });
+  });
+  return agents;
 }
 
-/** One agent by name (default `DEFAULT_AGENT`); an unknown name is the caller's mistake. */
-export function getAgent(env: Env, name: string = env.DEFAULT_AGENT): AgentConfig {
-  const agent = listAgents(env).find((candidate) => candidate.name === name);
+/** All configured agents (`AGENTS`, parsed once by `getEnv`). */
+export function listAgents(env: Env): AgentConfig[] {
+  return env.AGENTS;
+}
+
+/** One agent by name (default `DEFAULT_AGENT`, else the first); an unknown name is the caller's mistake. */
+export function getAgent(env: Env, name: string | undefined = env.DEFAULT_AGENT): AgentConfig {
+  if (env.AGENTS.length === 0) {
+    throw new AppError("unavailable:agents", "No agent is configured: set AGENTS.");
+  }
+  const agent = name === undefined ? env.AGENTS[0] : env.AGENTS.find((candidate) => candidate.name === name);
   if (!agent) throw new AppError("bad_request:agent", `Unknown agent "${name}".`);
   return agent;
 }

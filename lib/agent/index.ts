@@ -1,6 +1,6 @@
 export { AgentHttpError } from "./agent-http-error.ts";
 export { getAgent, listAgents } from "./agents-config.ts";
-export { costUsd } from "./prices.ts";
+export { costUsd, type ModelPrice } from "./prices.ts";
 export { cancelAgentRun, isDetachable, streamAgent } from "./stream-agent.ts";
 export type {
   AgentConfig,
@@ -12,3 +12,4 @@ export type {
   AgentTransportName,
   StreamAgentOptions,
 } from "./types.ts";
+export { estimateRequestTokens, estimateTokens, type RunUsage } from "./usage-estimate.ts";

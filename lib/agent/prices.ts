@@ -1,15 +1,16 @@
 /** USD per million tokens. */
-interface ModelPrice {
+export interface ModelPrice {
   input: number;
   output: number;
 }
 
 /**
- * List prices per model family. Dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`)
- * resolve to the longest matching prefix. `openclaw/*` is the gateway's own agent id, so its price
- * stands for the backend model the gateway runs; operators adjust it here.
+ * List prices of well-known provider models, the default for an agent whose `AGENTS` entry carries no
+ * `price`. Dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`) resolve to the longest
+ * matching prefix. There is deliberately no entry for OpenClaw (`openclaw`, `openclaw/<agent>`): the
+ * gateway runs whatever backend model its operator chose, so only the operator can price it.
  */
-const pricePerMillionTokens: Record<string, ModelPrice> = {
+const defaultPricePerMillionTokens: Record<string, ModelPrice> = {
   "gpt-5": { input: 1.25, output: 10 },
   "gpt-5-mini": { input: 0.25, output: 2 },
   "gpt-5-nano": { input: 0.05, output: 0.4 },
@@ -26,25 +27,20 @@ const pricePerMillionTokens: Record<string, ModelPrice> = {
   "claude-sonnet-4": { input: 3, output: 15 },
   "claude-haiku-4-5": { input: 1, output: 5 },
   "claude-3-5-haiku": { input: 0.8, output: 4 },
-  "openclaw/default": { input: 3, output: 15 },
 };
 
-function priceFor(model: string): ModelPrice | undefined {
-  const exact = pricePerMillionTokens[model];
+/** The built-in list price of a well-known model, or undefined (then the agent must carry a price). */
+export function defaultPriceFor(model: string): ModelPrice | undefined {
+  const exact = defaultPricePerMillionTokens[model];
   if (exact) return exact;
   let best: string | undefined;
-  for (const family of Object.keys(pricePerMillionTokens)) {
+  for (const family of Object.keys(defaultPricePerMillionTokens)) {
     if (model.startsWith(`${family}-`) && (!best || family.length > best.length)) best = family;
   }
-  return best ? pricePerMillionTokens[best] : undefined;
+  return best ? defaultPricePerMillionTokens[best] : undefined;
 }
 
-/**
- * Cost in USD of one run's usage. An unknown model costs 0: we never guess a price, and the
- * session still records its token counts so it can be priced later.
- */
-export function costUsd(model: string, usage: { inputTokens: number; outputTokens: number }): number {
-  const price = priceFor(model);
-  if (!price) return 0;
+/** Cost in USD of one run's usage at an agent's price. */
+export function costUsd(price: ModelPrice, usage: { inputTokens: number; outputTokens: number }): number {
   return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
 }

@@ -1,3 +1,5 @@
+import type { ModelPrice } from "./prices.ts";
+
 /** The wire protocols an agent can speak (DESIGN §3). */
 export type AgentTransportName = "openresponses" | "openai-background" | "chat-completions" | "anthropic";
 
@@ -9,6 +11,8 @@ export interface AgentConfig {
   url: string;
   token: string;
   model: string;
+  /** USD per million tokens: the `AGENTS` entry's own, or the built-in default for its model. */
+  price: ModelPrice;
 }
 
 /** Where a detachable (openai-background) run can be re-attached: after `sequenceNumber`. */
@@ -27,6 +31,11 @@ export interface AgentRequest {
   system?: string;
   /** Routes the run to a durable agent session where the protocol has one (OpenClaw). */
   sessionKey?: string;
+  /**
+   * With `sessionKey`: the index of the first message the agent's own session has not seen (the
+   * earlier ones are in its transcript already, so they are not sent again).
+   */
+  newMessagesFrom?: number;
 }
 
 export type AgentDoneReason = "completed" | "incomplete" | "max_tokens" | "cancelled";

@@ -1,24 +1,28 @@
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
+import { billRun, type RunBill } from "./run-billing.ts";
+
+export { CREDITS_PER_USD } from "./run-billing.ts";
+
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import type { SessionStatus } from "./sessions.ts";
 
-/** 1 credit = 1 US cent of agent usage. */
-export const CREDITS_PER_USD = 100;
+/** The code of a session stopped because its cost reached the balance or its `maxCredits`. */
+export const OUT_OF_CREDITS_CODE = "payment_required:credits";
 
 export interface FinishSessionInput {
   sessionId: string;
   epoch: number;
   status: Extract<SessionStatus, "completed" | "failed" | "cancelled">;
-  usage: { inputTokens: number; outputTokens: number } | null;
-  costUsd: number | null;
+  /** The ending run's bill (its usage is added to the session's totals); null when no run is billed. */
+  run: Omit<RunBill, "sessionId" | "epoch"> | null;
   error: { code: string; message: string } | null;
 }
 
 /**
- * Ends a session in one transaction: status and usage on the row, the final assistant message
- * (written once: unique per session), the usage debit (once: idempotency key per session), the
- * notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
+ * Ends a session in one transaction: the ending run's bill (once per run, see `billRun`), status on
+ * the row, the final assistant message with the session's usage totals (written once: unique per
+ * session), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
  * (a retried completion) changes nothing and returns "ok".
  */
 export async function finishSession(sql: Sql, input: FinishSessionInput): Promise<"ok" | "fenced"> {
@@ -39,12 +43,11 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
       where id = ${input.sessionId} for update`;
     if (!session || session.epoch !== input.epoch) return "fenced" as const;
     const alreadyFinished = ["completed", "failed", "cancelled"].includes(session.status);
+    if (input.run) await billRun(tx, { ...input.run, sessionId: input.sessionId, epoch: input.epoch });
     if (!alreadyFinished) {
       await tx`
         update sessions
         set status = ${input.status},
-            usage = ${input.usage ? tx.json(input.usage) : null},
-            cost_usd = ${input.costUsd},
             error = ${input.error ? tx.json(input.error) : null},
             finished_at = now(), lease_expires_at = null, lease_owner = null, updated_at = now()
         where id = ${input.sessionId}`;
@@ -52,18 +55,14 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     const status = alreadyFinished ? session.status : input.status;
     await tx`
       insert into messages (conversation_id, user_id, role, content, session_id, input_tokens, output_tokens, cost_usd)
-      select ${session.conversation_id}, ${session.user_id}, 'assistant', coalesce(string_agg(text, '' order by start_offset), ''),
-             ${input.sessionId}, ${input.usage?.inputTokens ?? null}, ${input.usage?.outputTokens ?? null}, ${input.costUsd}
-      from session_chunks where session_id = ${input.sessionId}
-      having count(*) > 0 or ${status} = 'completed'
+      select ${session.conversation_id}, ${session.user_id}, 'assistant',
+             coalesce(string_agg(c.text, '' order by c.start_offset), ''), ${input.sessionId},
+             (s.usage ->> 'inputTokens')::int, (s.usage ->> 'outputTokens')::int, s.cost_usd
+      from sessions s left join session_chunks c on c.session_id = s.id
+      where s.id = ${input.sessionId}
+      group by s.id
+      having count(c.session_id) > 0 or ${status} = 'completed'
       on conflict (session_id) do nothing`;
-    const credits = Math.ceil((input.costUsd ?? 0) * CREDITS_PER_USD);
-    if (credits > 0) {
-      await tx`
-        insert into credit_ledger (user_id, amount, kind, idempotency_key, session_id)
-        values (${session.user_id}, ${-credits}, 'debit', ${`session:${input.sessionId}:usage`}, ${input.sessionId})
-        on conflict (idempotency_key) do nothing`;
-    }
     // One outbox row per enabled channel (DESIGN §7), enqueued inside the fenced transaction so a
     // stale runner can never notify.
     const kind = notificationKindFor({

@@ -1,3 +1,4 @@
+import { type AdmissionLimits, type AdmissionResult, admitSession } from "./admission.ts";
 import type { Sql } from "./client.ts";
 import type { RunnerKind, SessionMode, SessionStatus } from "./sessions.ts";
 
@@ -14,7 +15,13 @@ export interface StartSessionInput {
   leaseOwner: string | null;
   title: string;
   leaseSeconds: number;
+  /** Checked atomically with the insert (per-user lock); without it the session is always admitted. */
+  admission?: Omit<AdmissionLimits, "userId" | "live">;
+  /** The caller's cap on this session's cost, in credits. */
+  maxCredits?: number;
 }
+
+type AdmissionRefused = Exclude<AdmissionResult, { admitted: true }>;
 
 export interface StartedSession {
   sessionId: string;
@@ -24,14 +31,28 @@ export interface StartedSession {
 }
 
 /**
- * Creates (or continues) the conversation, the user message and the session in one transaction.
- * Returns "not_found" when `conversationId` is not one of the user's conversations.
+ * Admits the session (per-user limits and credits, see `admitSession`) and creates (or continues)
+ * the conversation, the user message and the session in one transaction. Returns "not_found" when
+ * `conversationId` is not one of the user's conversations, or the refused admission.
  */
 export async function startSession(
   sql: Sql,
+  input: StartSessionInput & Required<Pick<StartSessionInput, "admission">>,
+): Promise<StartedSession | "not_found" | AdmissionRefused>;
+export async function startSession(sql: Sql, input: StartSessionInput): Promise<StartedSession | "not_found">;
+export async function startSession(
+  sql: Sql,
   input: StartSessionInput,
-): Promise<StartedSession | "not_found"> {
+): Promise<StartedSession | "not_found" | AdmissionRefused> {
   return sql.begin(async (tx) => {
+    if (input.admission) {
+      const admission = await admitSession(tx, {
+        ...input.admission,
+        userId: input.userId,
+        live: input.status === "live",
+      });
+      if (!admission.admitted) return admission;
+    }
     let conversationId = input.conversationId;
     if (conversationId) {
       const [owned] = await tx`
@@ -48,10 +69,10 @@ export async function startSession(
       values (${conversationId}, ${input.userId}, 'user', ${input.message}) returning id`;
     const [session] = await tx<{ id: string; epoch: number }[]>`
       insert into sessions (user_id, conversation_id, user_message_id, agent, title, mode, status, runner,
-                            lease_owner, lease_expires_at, started_at)
+                            lease_owner, lease_expires_at, started_at, max_credits)
       values (${input.userId}, ${conversationId}, ${message!.id}, ${input.agent}, ${input.title}, ${input.mode},
               ${input.status}, ${input.runner}, ${input.leaseOwner},
-              now() + make_interval(secs => ${input.leaseSeconds}), now())
+              now() + make_interval(secs => ${input.leaseSeconds}), now(), ${input.maxCredits ?? null})
       returning id, epoch`;
     return { sessionId: session!.id, conversationId, userMessageId: message!.id, epoch: session!.epoch };
   });

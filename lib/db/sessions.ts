@@ -79,7 +79,7 @@ export interface SessionRow {
   agentCursor: unknown;
   seamOffsets: number[];
   progress: Record<string, unknown> | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
+  usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   costUsd: number | null;
   error: { code: string; message: string } | null;
   cancelRequested: boolean;
@@ -105,7 +105,7 @@ interface RawSessionRow {
   agent_cursor: unknown;
   seam_offsets: (number | string)[];
   progress: Record<string, unknown> | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
+  usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   cost_usd: string | null;
   error: { code: string; message: string } | null;
   cancel_requested: boolean;

@@ -60,11 +60,21 @@ export function formatDuration(seconds: number | null): string {
 
 const number = new Intl.NumberFormat("en-US");
 
+function credits(count: number): string {
+  return `${number.format(count)} credit${count === 1 ? "" : "s"}`;
+}
+
+/** The first `length` UTF-16 units, without splitting a surrogate pair (an emoji) in half. */
+export function cutText(text: string, length: number): string {
+  const cut = text.slice(0, Math.max(0, length));
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** The first ~600 characters of the output, cut at a word boundary when one is near. */
 export function excerptOf(output: string): string {
   const trimmed = output.trim();
   if (trimmed.length <= EXCERPT_CHARS) return trimmed;
-  const cut = trimmed.slice(0, EXCERPT_CHARS);
+  const cut = cutText(trimmed, EXCERPT_CHARS);
   const space = cut.lastIndexOf(" ");
   return `${space > EXCERPT_CHARS - 80 ? cut.slice(0, space) : cut}…`;
 }
@@ -88,7 +98,7 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
   const cost =
     facts.costUsd === null
       ? "unknown"
-      : `$${facts.costUsd.toFixed(2)} (${number.format(Math.ceil(facts.costUsd * CREDITS_PER_USD))} credits)`;
+      : `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(Math.ceil(facts.costUsd * CREDITS_PER_USD))})`;
   const sessionFacts: [string, string][] = [
     ["Agent", facts.agent],
     ["Duration", formatDuration(facts.durationSeconds)],
@@ -123,7 +133,7 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
         kind: facts.kind,
         subject: `Out of credits: ${facts.title}`,
         headline: "Your session stopped: you are out of credits",
-        facts: [...sessionFacts, ["Balance", `${number.format(facts.balanceCredits)} credits`]],
+        facts: [...sessionFacts, ["Balance", credits(facts.balanceCredits)]],
         problem: "Your credit balance ran out while the agent was working, so we stopped it.",
         kept: keptOf(facts.output),
       };

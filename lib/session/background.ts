@@ -89,7 +89,7 @@ export async function produceClaimedSession(
   const control = await registerRunner(sql, session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
-    const request = await buildAgentRequest(sql, session, {
+    const { request, continuesAfter } = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
@@ -99,6 +99,7 @@ export async function produceClaimedSession(
       agent,
       request,
       startOffset: session.durableOffset,
+      continuesAfter,
       cursor,
       signal: cancel,
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
@@ -134,8 +135,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     sessionId,
     epoch,
     status: "failed",
-    usage: null,
-    costUsd: null,
+    run: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
 }

@@ -48,15 +48,8 @@ export async function cancelSession(deps: {
 async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
-  const session = await getSession(sql, sessionId);
-  await finishSession(sql, {
-    sessionId,
-    epoch,
-    status: "cancelled",
-    usage: session?.usage ?? null,
-    costUsd: session?.costUsd ?? null,
-    error: null,
-  });
+  // The producer that did not answer is gone: its run's metered credits are its estimate.
+  await finishSession(sql, { sessionId, epoch, status: "cancelled", run: null, error: null });
 }
 
 /** Subscribes before the cancel is requested, so a fast runner's final notification is not missed. */

@@ -33,7 +33,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
   try {
     const session = await getSession(sql, input.sessionId);
     if (!session) return;
-    const request = await buildAgentRequest(sql, session, { continuation: false });
+    const { request } = await buildAgentRequest(sql, session, { continuation: false });
     const outcome = await runSession({
       sql,
       sessionId: input.sessionId,
@@ -66,8 +66,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       sessionId: input.sessionId,
       epoch: input.epoch,
       status: "failed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: { code: "internal", message: "The session failed on our side." },
     }).catch(() => "fenced" as const);
     if (failed === "ok")
@@ -93,5 +92,6 @@ async function handOff(input: LiveRunInput, offset: number): Promise<void> {
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));
-  input.feed.emit({ type: "handoff", status: "background", offset });
+  const next = isDetachable(input.agent) ? "reattach" : "continuation";
+  input.feed.emit({ type: "handoff", status: "background", offset, next });
 }

@@ -1,20 +1,23 @@
+import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
 import {
   type AgentConfig,
   type AgentCursor,
   AgentHttpError,
   type AgentRequest,
   cancelAgentRun,
-  costUsd,
   isDetachable,
   streamAgent,
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
-import { finishSession } from "../db/session-finish.ts";
+import { readSessionUsage } from "../db/run-billing.ts";
+import { type FinishSessionInput, finishSession, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
+import { type MeterStop, startRunMetering } from "./metering.ts";
+import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
   sql: Sql;
@@ -36,6 +39,8 @@ export interface RunSessionInput {
   /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
   onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
+  continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
   clock?: Clock;
@@ -48,7 +53,7 @@ export type RunOutcome =
 
 const MAX_REATTACH = 5;
 
-type StopReason = "cancel" | "budget" | "fenced";
+type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
 /**
  * Runs one producer of a session: streams the agent, checkpoints the output, fans it out to live
@@ -90,9 +95,34 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   );
 
   let cursor = input.cursor;
-  let usage: { inputTokens: number; outputTokens: number } | null = null;
   let textEvents = 0;
-  let terminal: { kind: "completed" } | { kind: "failed"; code: string; message: string } | undefined;
+  let stage = "";
+  const reportProgress = (cursorNow?: AgentCursor) => {
+    const progress = {
+      stage,
+      outputTokens: textEvents,
+      elapsedMs: clock.now() - startedAt,
+      credits: metering.credits,
+    };
+    checkpointer.push("", { cursor: cursorNow, progress });
+    input.feed?.emit({ type: "progress", ...progress });
+    input.onProgress?.(progress);
+  };
+  const seam = continuationSeam({
+    ...input,
+    precedingText: input.continuesAfter,
+    seamOffset: input.startOffset,
+  });
+  const metering = startRunMetering({
+    ...input,
+    reattached: input.cursor !== undefined,
+    stop: stopWith,
+    onStep: () => reportProgress(),
+  });
+  let terminal:
+    | { kind: "completed" }
+    | { kind: "failed"; code: string; message: string; status?: number }
+    | undefined;
 
   try {
     for (let attempt = 0; terminal === undefined && !stop.signal.aborted; attempt++) {
@@ -100,23 +130,18 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
       try {
         for await (const event of streamAgent(input.agent, input.request, { signal: stop.signal, cursor })) {
           if (event.cursor) cursor = event.cursor;
+          await metering.observe(event);
           if (event.type === "text") {
             textEvents += 1;
-            checkpointer.push(event.text, { cursor: event.cursor });
+            const text = await seam.join(event.text);
+            checkpointer.push(text, { cursor: event.cursor });
             if (checkpointer.fenced) stopWith("fenced");
-            input.feed?.emit({ type: "delta", text: event.text, offset: checkpointer.offset });
+            input.feed?.emit({ type: "delta", text, offset: checkpointer.offset });
             if (checkpointer.overLimit) await checkpointer.drained();
           } else if (event.type === "progress") {
-            const progress = {
-              stage: event.stage,
-              outputTokens: usage?.outputTokens ?? textEvents,
-              elapsedMs: clock.now() - startedAt,
-            };
-            checkpointer.push("", { cursor: event.cursor, progress });
-            input.feed?.emit({ type: "progress", ...progress });
-            input.onProgress?.(progress);
+            stage = event.stage;
+            reportProgress(event.cursor);
           } else if (event.type === "usage") {
-            usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
             if (event.cursor) checkpointer.push("", { cursor: event.cursor });
           } else if (event.type === "done") {
             terminal = { kind: "completed" };
@@ -133,6 +158,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
           kind: "failed",
           code: http?.code ?? "agent_unreachable",
           message: error instanceof Error ? error.message : String(error),
+          ...(http ? { status: http.status } : {}),
         };
       }
       // A detachable run outlives our connection: re-attach at the cursor instead of failing.
@@ -164,38 +190,67 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const flushed = await checkpointer.flush();
   checkpointer.close();
   const offset = checkpointer.durableOffset;
-  if (flushed === "fenced" || reason === "fenced") return { kind: "fenced", offset };
-  if (reason === "budget") return { kind: "budget", offset, cursor };
-
-  const cost = usage ? costUsd(input.agent.model, usage) : null;
+  if (flushed === "fenced" || reason === "fenced" || reason === "budget") {
+    await metering.billUnfinished();
+    return reason === "budget" && flushed !== "fenced"
+      ? { kind: "budget", offset, cursor }
+      : { kind: "fenced", offset };
+  }
   if (reason === "cancel") {
     await cancelAgentRun(input.agent, cursor).catch((error) =>
       logError("agent run cancel failed", { sessionId: input.sessionId, error }),
     );
-    return finishWith(input, { kind: "cancelled", offset }, usage, cost, null);
+    return finishWith(input, { kind: "cancelled", offset }, metering.bill("cancelled"), null);
+  }
+  if (reason === "out_of_credits" || reason === "over_cap") {
+    await cancelAgentRun(input.agent, cursor).catch((error) =>
+      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
+    );
+    return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), outOfCredits[reason]);
   }
   if (terminal?.kind === "completed")
-    return finishWith(input, { kind: "completed", offset }, usage, cost, null);
-  const error =
-    terminal?.kind === "failed" ? { code: terminal.code, message: terminal.message } : unknownError;
-  return finishWith(input, { kind: "failed", offset }, usage, cost, error);
+    return finishWith(input, { kind: "completed", offset }, metering.bill("completed"), null);
+  const error = terminal?.kind === "failed" ? blameAgent(input, terminal) : unknownError;
+  return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), error);
 }
+
+/** The user-facing failure of an agent run; the agent's own words go to the log only. */
+function blameAgent(input: RunSessionInput, failure: RawAgentFailure): { code: string; message: string } {
+  logError("agent run failed", {
+    sessionId: input.sessionId,
+    epoch: input.epoch,
+    agent: input.agent.name,
+    agentStatus: failure.status,
+    agentCode: failure.code,
+    agentMessage: failure.message,
+  });
+  return classifyAgentFailure(input.agent.name, failure);
+}
+
+const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
+  out_of_credits: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached your credit balance. The output so far is kept.",
+  },
+  over_cap: {
+    code: OUT_OF_CREDITS_CODE,
+    message: "The session stopped: its cost reached the credit limit set for it. The output so far is kept.",
+  },
+};
 
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 async function finishWith(
   input: RunSessionInput,
   outcome: { kind: "completed" | "failed" | "cancelled"; offset: number },
-  usage: { inputTokens: number; outputTokens: number } | null,
-  cost: number | null,
+  run: FinishSessionInput["run"],
   error: { code: string; message: string } | null,
 ): Promise<RunOutcome> {
   const result = await finishSession(input.sql, {
     sessionId: input.sessionId,
     epoch: input.epoch,
     status: outcome.kind,
-    usage,
-    costUsd: cost,
+    run,
     error,
   });
   if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
@@ -209,7 +264,8 @@ async function finishWith(
       offset: outcome.offset,
     });
   } else {
-    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, usage, costUsd: cost });
+    const totals = await readSessionUsage(input.sql, input.sessionId);
+    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, ...totals });
   }
   return outcome;
 }

@@ -1,10 +1,11 @@
 import { getAgent, isDetachable } from "../agent/index.ts";
 import type { AuthUser } from "../auth/index.ts";
+import type { AdmissionResult } from "../db/admission.ts";
 import type { Sql } from "../db/client.ts";
-import { getCreditBalance, grantSignupCredits } from "../db/credits.ts";
+import { grantSignupCredits } from "../db/credits.ts";
 import { startSession } from "../db/session-start.ts";
 import type { SessionMode } from "../db/sessions.ts";
-import { readUsageCounts, recentSessionDurations } from "../db/usage-limits.ts";
+import { recentSessionDurations } from "../db/usage-limits.ts";
 import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
@@ -18,6 +19,8 @@ export interface ChatInput {
   conversationId?: string;
   agent?: string;
   mode: SessionMode;
+  /** Stop the session when its cost reaches this many credits. */
+  maxCredits?: number;
 }
 
 export type StartedChat =
@@ -49,37 +52,13 @@ export async function startChat(deps: {
   const agent = getAgent(env, input.agent);
   const detachable = isDetachable(agent);
   await grantSignupCredits(sql, user.id, env.SIGNUP_CREDITS);
-  const [usage, balance, durations] = await Promise.all([
-    readUsageCounts(sql, user.id),
-    getCreditBalance(sql, user.id),
-    input.mode === "auto" && !detachable ? recentSessionDurations(sql, agent.name) : Promise.resolve([]),
-  ]);
-  if (usage.recentRequests >= env.CHAT_REQUESTS_PER_MINUTE) {
-    throw new AppError("rate_limit:requests", `At most ${env.CHAT_REQUESTS_PER_MINUTE} chats a minute.`, {
-      retryAfterSeconds: usage.windowResetSeconds,
-    });
-  }
+  const durations = input.mode === "auto" && !detachable ? await recentSessionDurations(sql, agent.name) : [];
   const where = chooseRunner({
     mode: input.mode,
     detachable,
     recentDurationsSeconds: durations,
     budgetSeconds: env.LIVE_BUDGET_SECONDS,
   });
-  if (where === "live" && usage.liveSessions >= env.MAX_LIVE_SESSIONS_PER_USER) {
-    throw new AppError(
-      "rate_limit:live_sessions",
-      `At most ${env.MAX_LIVE_SESSIONS_PER_USER} live chats at once.`,
-      {
-        retryAfterSeconds: 5,
-      },
-    );
-  }
-  if (balance < env.MIN_CREDITS_TO_START) {
-    throw new AppError("payment_required:credits", "Your credit balance is too low to start a session.", {
-      details: { balance, required: env.MIN_CREDITS_TO_START },
-    });
-  }
-
   const started = await startSession(sql, {
     userId: user.id,
     conversationId: input.conversationId,
@@ -91,8 +70,15 @@ export async function startChat(deps: {
     leaseOwner: where === "live" ? `live:${process.pid}` : null,
     title: titleOf(input.message),
     leaseSeconds: env.LEASE_SECONDS,
+    admission: {
+      maxLiveSessions: env.MAX_LIVE_SESSIONS_PER_USER,
+      requestsPerMinute: env.CHAT_REQUESTS_PER_MINUTE,
+      minCreditsToStart: env.MIN_CREDITS_TO_START,
+    },
+    maxCredits: input.maxCredits,
   });
   if (started === "not_found") throw new AppError("not_found:conversation", "Conversation not found.");
+  if ("admitted" in started) throw refusal(started, env);
 
   if (where === "background") {
     await deps.dispatcher
@@ -125,12 +111,35 @@ export async function startChat(deps: {
   };
 }
 
-/** A session's title: the first line of the message that is not a `#sim` directive. */
+/** The error a refused admission is to the caller. */
+function refusal(result: Exclude<AdmissionResult, { admitted: true }>, env: Env): AppError {
+  switch (result.reason) {
+    case "requests":
+      return new AppError("rate_limit:requests", `At most ${env.CHAT_REQUESTS_PER_MINUTE} chats a minute.`, {
+        retryAfterSeconds: result.retryAfterSeconds,
+      });
+    case "live_sessions":
+      return new AppError(
+        "rate_limit:live_sessions",
+        `At most ${env.MAX_LIVE_SESSIONS_PER_USER} live chats at once.`,
+        { retryAfterSeconds: 5 },
+      );
+    case "credits":
+      return new AppError("payment_required:credits", "Your credit balance is too low to start a session.", {
+        details: { balance: result.available, required: env.MIN_CREDITS_TO_START },
+      });
+  }
+}
+
+/** A line of `#word key=value …` only: a directive for the agent, not something to title a chat with. */
+const DIRECTIVE_LINE = /^#\w+(\s+[\w-]+=\S*)*$/;
+
+/** A session's title: the first line of the message that is not an agent directive. */
 export function titleOf(message: string): string {
   const line = message
     .split("\n")
     .map((part) => part.trim())
-    .find((part) => part && !part.startsWith("#sim"));
+    .find((part) => part && !DIRECTIVE_LINE.test(part));
   const title = line ?? message.trim().split("\n")[0] ?? "";
   return title.length > 80 ? `${title.slice(0, 79)}…` : title;
 }

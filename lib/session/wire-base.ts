@@ -21,7 +21,12 @@ export const sessionModeSchema = z.enum(["auto", "live", "background"]);
 export const byteOffsetSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const countSchema = z.number().int().min(0);
 
-export const usageSchema = z.object({ inputTokens: countSchema, outputTokens: countSchema });
+/** Totals over a session's runs; `estimated` when some run's usage was estimated from the text. */
+export const usageSchema = z.object({
+  inputTokens: countSchema,
+  outputTokens: countSchema,
+  estimated: z.boolean().optional(),
+});
 
 /** `estimated`: the token count is estimated from the text (the agent reported no usage yet). */
 export const progressSchema = z.object({
@@ -29,6 +34,8 @@ export const progressSchema = z.object({
   outputTokens: countSchema,
   elapsedMs: z.number(),
   estimated: z.boolean().optional(),
+  /** Credits the running agent run has used so far (metered while it runs). */
+  credits: countSchema.optional(),
 });
 
 export const sessionErrorSchema = z.object({ code: z.string().min(1), message: z.string() });

@@ -24,6 +24,8 @@ export const chatRequestSchema = z.object({
   conversationId: z.uuid().optional(),
   agent: z.string().min(1).max(100).optional(),
   mode: sessionModeSchema.default("auto"),
+  /** Stop the session when its cost reaches this many credits (1 credit = US$0.01). */
+  maxCredits: z.number().int().positive().max(100_000_000).optional(),
 });
 export type ChatRequest = z.input<typeof chatRequestSchema>;
 

@@ -29,7 +29,15 @@ export const sessionEventDataSchemas = {
   delta: z.object({ text: z.string() }),
   progress: progressSchema,
   status: sessionStateSchema,
-  handoff: z.object({ status: z.literal("background"), offset: byteOffsetSchema }),
+  /**
+   * `next`: what produces the rest — the same agent run re-attached at its cursor, or a continuation
+   * request after a seam (the text past `offset` then starts with the seam's joiner).
+   */
+  handoff: z.object({
+    status: z.literal("background"),
+    offset: byteOffsetSchema,
+    next: z.enum(["reattach", "continuation"]).optional(),
+  }),
   rewind: z.object({ offset: byteOffsetSchema }),
   done: z.object({
     status: sessionStatusSchema,

@@ -1,79 +1,69 @@
 import { describe, expect, it } from "vitest";
-import { type AgentConfig, costUsd, getAgent, listAgents } from "../../lib/agent/index.ts";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
+import { costUsd, getAgent, listAgents } from "../../lib/agent/index.ts";
 import { getEnv } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
 
-describe("agent configuration", () => {
-  it("defaults to the four simulator agents at AGENT_SIM_URL, with sim-openclaw as the default", () => {
-    const env = getEnv({ AGENT_SIM_URL: "http://127.0.0.1:4555/" });
-    expect(
-      listAgents(env).map(({ name, transport, url, token }) => ({ name, transport, url, token })),
-    ).toEqual([
-      {
-        name: "sim-openclaw",
-        transport: "openresponses",
-        url: "http://127.0.0.1:4555/openclaw",
-        token: "sim-dev-token",
-      },
-      {
-        name: "sim-openai-bg",
-        transport: "openai-background",
-        url: "http://127.0.0.1:4555/openai/v1",
-        token: "sim-dev-token",
-      },
-      {
-        name: "sim-chat",
-        transport: "chat-completions",
-        url: "http://127.0.0.1:4555/openai/v1",
-        token: "sim-dev-token",
-      },
-      {
-        name: "sim-anthropic",
-        transport: "anthropic",
-        url: "http://127.0.0.1:4555/anthropic",
-        token: "sim-dev-token",
-      },
+const claw = {
+  name: "claw",
+  transport: "openresponses",
+  url: "https://gw.example/",
+  token: "t1",
+  model: "openclaw/main",
+  price: { input: 2, output: 12 },
+};
+const gpt = {
+  name: "gpt",
+  transport: "openai-background",
+  url: "https://api.openai.com/v1",
+  token: "t2",
+  model: "gpt-5",
+};
+
+describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
+  it("reads the AGENTS JSON array; an entry's price wins, a well-known model gets the built-in one", () => {
+    const env = getEnv({ AGENTS: JSON.stringify([claw, gpt]), DEFAULT_AGENT: "gpt" });
+    expect(listAgents(env)).toEqual([
+      { ...claw, url: "https://gw.example" },
+      { ...gpt, price: { input: 1.25, output: 10 } },
     ]);
-    expect(getAgent(env).name).toBe("sim-openclaw");
-    expect(getAgent(env, "sim-anthropic").transport).toBe("anthropic");
+    expect(getAgent(env).name).toBe("gpt");
+    expect(getAgent(env, "claw").price).toEqual({ input: 2, output: 12 });
   });
 
-  it("replaces the simulator agents with the AGENTS JSON array", () => {
-    const agents: AgentConfig[] = [
-      {
-        name: "claw",
-        transport: "openresponses",
-        url: "https://gw.example/",
-        token: "t1",
-        model: "openclaw/main",
-      },
-      {
-        name: "gpt",
-        transport: "openai-background",
-        url: "https://api.openai.com/v1",
-        token: "t2",
-        model: "gpt-5",
-      },
-    ];
-    const env = getEnv({ AGENTS: JSON.stringify(agents), DEFAULT_AGENT: "gpt" });
-    expect(listAgents(env)).toEqual([{ ...agents[0], url: "https://gw.example" }, agents[1]]);
-    expect(getAgent(env).name).toBe("gpt");
+  it("without DEFAULT_AGENT the first agent is the default", () => {
+    expect(getAgent(getEnv({ AGENTS: JSON.stringify([claw, gpt]) })).name).toBe("claw");
   });
+
+  it.each(["openclaw", "openclaw/main", "openclaw/default", "someone/unknown-model"])(
+    "an agent with model %s and no price is a start-up error naming the agent and the setting",
+    (model) => {
+      const unpriced = { ...claw, name: "unpriced", model, price: undefined };
+      const parse = () => getEnv({ AGENTS: JSON.stringify([gpt, unpriced]) });
+      expect(parse).toThrow(/AGENTS/);
+      expect(parse).toThrow(/agent "unpriced"/);
+      expect(parse).toThrow(/AGENTS\[1\]\.price/);
+    },
+  );
 
   it("names AGENTS (and not its content) when it is invalid", () => {
     const secret = "sk-very-secret";
-    const bad = getEnv({
-      AGENTS: JSON.stringify([{ name: "x", transport: "smoke-signals", url: "u", token: secret }]),
-    });
-    expect(() => listAgents(bad)).toThrow(/AGENTS is invalid/);
-    expect(() => listAgents(bad)).not.toThrow(new RegExp(secret));
-    expect(() => listAgents(getEnv({ AGENTS: "[not json" }))).toThrow(/AGENTS is not valid JSON/);
-    const duplicate = { name: "x", transport: "anthropic", url: "https://a.example", token: "t", model: "m" };
-    expect(() => listAgents(getEnv({ AGENTS: JSON.stringify([duplicate, duplicate]) }))).toThrow(/unique/);
+    const bad = () =>
+      getEnv({
+        AGENTS: JSON.stringify([{ name: "x", transport: "smoke-signals", url: "u", token: secret }]),
+      });
+    expect(bad).toThrow(/AGENTS is invalid/);
+    expect(bad).not.toThrow(new RegExp(secret));
+    expect(() => getEnv({ AGENTS: "[not json" })).toThrow(/AGENTS is not valid JSON/);
+    const duplicate = { ...gpt, name: "x" };
+    expect(() => getEnv({ AGENTS: JSON.stringify([duplicate, duplicate]) })).toThrow(/unique/);
+    expect(() => getEnv({ AGENTS: JSON.stringify([gpt]), DEFAULT_AGENT: "nobody" })).toThrow(/DEFAULT_AGENT/);
   });
 
   it("rejects an unknown agent name with AppError bad_request:agent", () => {
-    const env = getEnv({});
+    const env = getEnv(simulatorAgentsEnv("http://127.0.0.1:4555/"));
+    expect(getAgent(env).name).toBe("sim-openclaw");
+    expect(getAgent(env, "sim-anthropic").url).toBe("http://127.0.0.1:4555/anthropic");
     expect(() => getAgent(env, "nobody")).toThrow(AppError);
     try {
       getAgent(env, "nobody");
@@ -82,27 +72,26 @@ describe("agent configuration", () => {
       expect((error as AppError).status).toBe(400);
     }
   });
+
+  it("with no AGENTS there is no agent (and no simulator fallback)", () => {
+    const env = getEnv({});
+    expect(listAgents(env)).toEqual([]);
+    expect(() => getAgent(env)).toThrow(/set AGENTS/);
+  });
 });
 
 describe("costUsd", () => {
-  it("prices usage per million tokens of the model", () => {
-    expect(costUsd("gpt-5-mini", { inputTokens: 1_000_000, outputTokens: 1_000_000 })).toBeCloseTo(2.25, 10);
-    expect(costUsd("claude-sonnet-4-5", { inputTokens: 45, outputTokens: 2234 })).toBeCloseTo(0.033645, 10);
-  });
-
-  it("resolves dated snapshots to their family by the longest prefix", () => {
-    expect(costUsd("gpt-4o-mini-2024-07-18", { inputTokens: 1_000_000, outputTokens: 0 })).toBeCloseTo(
-      0.15,
-      10,
-    );
-    expect(costUsd("gpt-4o-2024-08-06", { inputTokens: 1_000_000, outputTokens: 0 })).toBeCloseTo(2.5, 10);
-    expect(costUsd("claude-sonnet-4-5-20250929", { inputTokens: 0, outputTokens: 1_000_000 })).toBeCloseTo(
-      15,
-      10,
-    );
-  });
-
-  it("costs 0 for a model without a price (never guessed)", () => {
-    expect(costUsd("someone/unknown-model", { inputTokens: 10_000, outputTokens: 10_000 })).toBe(0);
+  it("prices usage per million tokens at the agent's price", () => {
+    const agents = getEnv({
+      AGENTS: JSON.stringify([
+        { ...gpt, name: "mini", model: "gpt-5-mini" },
+        { ...gpt, name: "sonnet", transport: "anthropic", model: "claude-sonnet-4-5-20250929" },
+        { ...gpt, name: "dated", model: "gpt-4o-mini-2024-07-18" },
+      ]),
+    }).AGENTS;
+    const [mini, sonnet, dated] = agents.map((agent) => agent.price);
+    expect(costUsd(mini!, { inputTokens: 1_000_000, outputTokens: 1_000_000 })).toBeCloseTo(2.25, 10);
+    expect(costUsd(sonnet!, { inputTokens: 45, outputTokens: 2234 })).toBeCloseTo(0.033645, 10);
+    expect(costUsd(dated!, { inputTokens: 1_000_000, outputTokens: 0 })).toBeCloseTo(0.15, 10);
   });
 });

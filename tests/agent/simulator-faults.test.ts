@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 import { type AgentConfig, AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
+import { waitFor } from "../support/api.ts";
 import { collect, textOf } from "./support/event-collection.ts";
 import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
 
@@ -175,14 +175,9 @@ describe("protocol error shapes", () => {
 });
 
 describe("run lifetime on disconnect", () => {
-  async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<boolean> {
-    const deadline = performance.now() + timeoutMs;
-    while (performance.now() < deadline) {
-      if (check()) return true;
-      await sleep(20);
-    }
-    return check();
-  }
+  /** Waits (bounded) until `check` holds. */
+  const until = (check: () => boolean, timeoutMs = 3000) =>
+    waitFor(async () => (check() ? true : undefined), timeoutMs, 20);
 
   it("the OpenClaw run is aborted when our connection goes away", async () => {
     const abort = new AbortController();
@@ -198,11 +193,12 @@ describe("run lifetime on disconnect", () => {
         abort.abort();
       }
     }
-    expect(await waitFor(() => fixture.simulator.activity().connectionBoundRuns === 0)).toBe(true);
+    await until(() => fixture.simulator.activity().connectionBoundRuns === 0);
   });
 
   it("the background run keeps generating after our connection goes away", async () => {
     const abort = new AbortController();
+    let responseId: string | undefined;
     for await (const event of streamAgent(
       fixture.agents.background,
       simRequest("tokens=200 rate=100 seed=stay"),
@@ -210,10 +206,19 @@ describe("run lifetime on disconnect", () => {
         signal: abort.signal,
       },
     )) {
-      if (event.type === "text") abort.abort();
+      if (event.type === "text") {
+        responseId = event.cursor?.responseId;
+        abort.abort();
+      }
     }
-    await sleep(100);
-    expect(fixture.simulator.activity().backgroundRuns).toBe(1);
-    expect(await waitFor(() => fixture.simulator.activity().backgroundRuns === 0, 8000)).toBe(true);
+    expect(responseId).toBeDefined();
+    // It finished on its own, and its stored response holds the whole text: it kept generating.
+    await until(() => fixture.simulator.activity().backgroundRuns === 0, 8000);
+    const stored = await fetch(`${fixture.simulator.url}/openai/v1/responses/${responseId}`, {
+      headers: { authorization: `Bearer ${fixture.agents.background.token}` },
+    });
+    const body = await stored.json();
+    expect(body.status).toBe("completed");
+    expect(body.output[0].content[0].text).toBe(simulatedText("stay", 200));
   });
 });

@@ -72,6 +72,19 @@ const transcripts: { name: string; file: string; mapper: () => FrameMapper; expe
     ],
   },
   {
+    // Anthropic's versioning policy: clients must skip event types they do not know.
+    name: "Anthropic messages with invented event types (skipped)",
+    file: "anthropic-messages-invented-events.sse",
+    mapper: () => new AnthropicFrameMapper(),
+    expected: [
+      { type: "text", text: "Hello" },
+      { type: "text", text: ", naïve café — 北京 🐙" },
+      { type: "progress", stage: "tool: read_file" },
+      { type: "usage", inputTokens: 25, outputTokens: 15 },
+      { type: "done", reason: "completed" },
+    ],
+  },
+  {
     name: "Anthropic overloaded_error mid-stream",
     file: "anthropic-overloaded.sse",
     mapper: () => new AnthropicFrameMapper(),
@@ -178,7 +191,7 @@ describe("stream endings", () => {
     ]);
   });
 
-  it("turns a malformed frame and an unknown event into error events and stops there", async () => {
+  it("turns a malformed Anthropic frame into an error event and stops there; an unknown event type is skipped", async () => {
     const malformed =
       'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_de\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n';
     const unknown =
@@ -188,7 +201,7 @@ describe("stream endings", () => {
     ).toEqual([expect.objectContaining({ type: "error", code: "malformed_frame", retryable: false })]);
     expect(
       await collect(agentEventsFromBytes(chunksAt(Buffer.from(unknown), []), new AnthropicFrameMapper())),
-    ).toEqual([expect.objectContaining({ type: "error", code: "unknown_event", retryable: false })]);
+    ).toEqual([{ type: "done", reason: "completed" }]);
   });
 
   it("reports a broken byte stream as a retryable connection loss", async () => {

@@ -22,32 +22,46 @@ afterAll(async () => {
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
 
-describe.each(agents)("a live chat with %s", (agent) => {
-  const seed = `live-${agent}`;
-  const message = `#sim tokens=300 rate=0 seed=${seed} stages=2\nTell me a story.`;
-  const truth = simulatedText(seed, 300);
-  let sessionId: string;
+/**
+ * What the simulator reports for the message below and what it costs at each agent's model price:
+ * input tokens are the request's words (the `#sim` line and "Tell me a story." are 9), output
+ * tokens are exactly `tokens=300`.
+ */
+const USAGE = { inputTokens: 9, outputTokens: 300 };
+const COST_USD: Record<(typeof agents)[number], number> = {
+  "sim-openclaw": (9 * 3 + 300 * 15) / 1e6, // openclaw/default: $3 in, $15 out per million
+  "sim-openai-bg": (9 * 0.25 + 300 * 2) / 1e6, // gpt-5-mini
+  "sim-chat": (9 * 0.4 + 300 * 1.6) / 1e6, // gpt-4.1-mini
+  "sim-anthropic": (9 * 3 + 300 * 15) / 1e6, // claude-sonnet-4-5
+};
 
+/** A live chat of its own, run to its end; every test below starts from one. */
+async function completedChat(agent: string, seed: string) {
+  const message = `#sim tokens=300 rate=0 seed=${seed} stages=2\nTell me a story.`;
+  const response = await alice.chat({ message, agent });
+  const events = await readSse(response);
+  expect(events[0]?.event).toBe("session");
+  const sessionId = JSON.parse(events[0]!.data).sessionId as string;
+  expect(events.at(-1)?.event).toBe("done");
+  return { response, events, sessionId, truth: simulatedText(seed, 300) };
+}
+
+describe.each(agents)("a live chat with %s", (agent) => {
   test("streams exactly the simulator's text, with byte offsets as ids, then done", async () => {
-    const response = await alice.chat({ message, agent });
+    const { response, events, truth } = await completedChat(agent, `live-${agent}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(response.headers.get("cache-control")).toBe("no-cache, no-store, no-transform");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
-    const events = await readSse(response);
-    expect(events[0]?.event).toBe("session");
-    sessionId = JSON.parse(events[0]!.data).sessionId;
     expect(textOfDeltas(events)).toBe(truth);
     expect(events.some((event) => event.event === "progress")).toBe(true);
-    const done = events.at(-1)!;
-    expect(done.event).toBe("done");
-    const body = JSON.parse(done.data);
-    expect(body).toMatchObject({ status: "completed", offset: Buffer.byteLength(truth) });
-    expect(body.usage.outputTokens).toBeGreaterThan(0);
-    expect(body.costUsd).toBeGreaterThan(0);
+    const body = JSON.parse(events.at(-1)!.data);
+    expect(body).toMatchObject({ status: "completed", offset: Buffer.byteLength(truth), usage: USAGE });
+    expect(body.costUsd).toBeCloseTo(COST_USD[agent], 12);
   });
 
   test("the snapshot and a full replay return the same bytes", async () => {
+    const { sessionId, truth } = await completedChat(agent, `snapshot-${agent}`);
     const snapshot = await (await alice.snapshot(sessionId)).json();
     expect(snapshot).toMatchObject({ id: sessionId, status: "completed", agent, output: truth });
     expect(snapshot.offset).toBe(Buffer.byteLength(truth));
@@ -57,6 +71,7 @@ describe.each(agents)("a live chat with %s", (agent) => {
   });
 
   test("a replay from a middle offset returns exactly the suffix", async () => {
+    const { sessionId, truth } = await completedChat(agent, `suffix-${agent}`);
     const bytes = Buffer.from(truth, "utf8");
     // The first character boundary at or after the middle.
     let middle = Math.floor(bytes.length / 2);
@@ -66,11 +81,17 @@ describe.each(agents)("a live chat with %s", (agent) => {
   });
 
   test("the final message is saved once with token counts and cost, and one debit is metered", async () => {
+    const { sessionId, truth } = await completedChat(agent, `saved-${agent}`);
     const messages =
-      await sql`select content, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
+      await sql`select content, input_tokens, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.content).toBe(truth);
-    expect(messages[0]!.output_tokens).toBeGreaterThan(0);
+    expect(messages[0]).toMatchObject({
+      content: truth,
+      input_tokens: USAGE.inputTokens,
+      output_tokens: USAGE.outputTokens,
+    });
+    // numeric(18, 12): the sum of the runs' exact costs.
+    expect(Number(messages[0]!.cost_usd)).toBeCloseTo(COST_USD[agent], 12);
     const debits = await sql`select amount from credit_ledger where session_id = ${sessionId}`;
     expect(debits).toHaveLength(1);
     expect(debits[0]!.amount).toBeLessThan(0);
@@ -138,8 +159,8 @@ test("a dropped connection to a detachable agent is re-attached at the cursor: t
 
 test("agent HTTP errors before the stream end the session failed with a typed code", async () => {
   for (const [fault, code] of [
-    ["http500", "server_error"],
-    ["http429", "rate_limited"],
+    ["http500", "bad_gateway:agent_error"],
+    ["http429", "service_unavailable:agent_rate_limited"],
   ] as const) {
     const events = await readSse(
       await alice.chat({ message: `#sim tokens=10 fault=${fault}`, agent: "sim-chat" }),
@@ -162,7 +183,7 @@ test("a malformed frame from a connection-bound agent is an error event, and the
   );
   const sessionId = JSON.parse(events[0]!.data).sessionId as string;
   expect(events.at(-1)?.event).toBe("error");
-  expect(JSON.parse(events.at(-1)!.data).code).toBe("malformed_frame");
+  expect(JSON.parse(events.at(-1)!.data).code).toBe("bad_gateway:agent_protocol");
   const snapshot = await (await alice.snapshot(sessionId)).json();
   expect(snapshot.status).toBe("failed");
   expect(snapshot.output.length).toBeGreaterThan(0);

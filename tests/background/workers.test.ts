@@ -118,7 +118,13 @@ test("cancel stops a session a worker is running; partial output kept; the worke
   expect(snapshot.status).toBe("cancelled");
   expect(simulatedText("cancel-bg", 3000).startsWith(snapshot.output)).toBe(true);
   expect(snapshot.offset).toBeGreaterThan(0);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The worker has let go of the session, and the workers still take and finish new work.
+  await waitFor(async () => {
+    const [row] = await sql`select lease_owner from sessions where id = ${sessionId}`;
+    return row && row.lease_owner === null ? true : undefined;
+  });
+  const next = await startBackground("#sim tokens=50 rate=0 seed=after-cancel", "sim-chat");
+  expect(textOfDeltas(await readSse(await alice.stream(next)))).toBe(simulatedText("after-cancel", 50));
   expect(liveWorkers()).toHaveLength(aliveBefore);
 });
 

@@ -4,6 +4,7 @@ import { createSql } from "../../lib/db/client.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { handOffToBackground } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
+import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
@@ -73,8 +74,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: { inputTokens: 1, outputTokens: 1 },
-      costUsd: 0.5,
+      run: { run: 1, usage: { inputTokens: 1, outputTokens: 1, estimated: false }, costUsd: 0.5 },
       error: null,
     });
     expect(stale).toBe("fenced");
@@ -93,8 +93,7 @@ describe("the session log", () => {
         sessionId: id,
         epoch: 1,
         status: "completed",
-        usage: null,
-        costUsd: null,
+        run: null,
         error: null,
       });
     await finish();
@@ -115,8 +114,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: null,
     });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
@@ -129,8 +127,7 @@ describe("the session log", () => {
       sessionId: id,
       epoch: 1,
       status: "completed",
-      usage: null,
-      costUsd: null,
+      run: null,
       error: null,
     });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
@@ -144,8 +141,7 @@ describe("the session log", () => {
         sessionId: id,
         epoch: 1,
         status: "completed",
-        usage: { inputTokens: 10, outputTokens: 20 },
-        costUsd: 0.123,
+        run: { run: 1, usage: { inputTokens: 10, outputTokens: 20, estimated: false }, costUsd: 0.123 },
         error: null,
       });
     expect(await Promise.all([finish(), finish(), finish()])).toEqual(["ok", "ok", "ok"]);
@@ -161,7 +157,8 @@ describe("the session log", () => {
     const listener = await sql.listen("session_log", (payload) => heard.push(payload));
     try {
       await write(id, 1, 0, "ping");
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const announced = () => heard.some((payload) => JSON.parse(payload).s === id);
+      await waitFor(async () => (announced() ? true : undefined), 10_000, 20);
       expect(heard.map((payload) => JSON.parse(payload))).toContainEqual({ s: id, o: 4 });
     } finally {
       await listener.unlisten();

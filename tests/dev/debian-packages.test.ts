@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import {
@@ -67,32 +69,38 @@ test("without root, or without apt-get, it stops with one line naming the packag
   expect(noApt.action === "stop" && noApt.message).toContain("install the Debian package chromium");
 });
 
-test("npm test's wrapper, not root and without Chromium, stops at once with one line saying what to install", {
+test("npm test's wrapper, unable to install and without Chromium, stops at once with one line saying what to install", {
   timeout: 60_000,
 }, async () => {
-  // The `nobody` user cannot install packages; CHROMIUM_PATH stands in for a machine without Chromium.
-  const child = spawn(
-    path.join(root, "node_modules", ".bin", "tsx"),
-    [path.join(root, "scripts", "test.ts"), "--no-build"],
-    {
-      cwd: root,
-      ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
-      env: { ...process.env, CHROMIUM_PATH: "/nonexistent/chromium", HOME: "/tmp" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  expect(code).toBe(1);
-  expect(stdout).toBe("");
-  expect(stderr).toBe(
-    "Missing /nonexistent/chromium: install the Debian package chromium (as root: apt-get install -y chromium), then run the command again.\n",
-  );
+  // CHROMIUM_PATH stands in for a machine without Chromium; a PATH holding only node hides apt-get,
+  // so even root cannot install it (works from a private clone, unlike switching to another user).
+  const onlyNode = await mkdtemp(path.join(tmpdir(), "overtime-only-node-"));
+  await symlink(process.execPath, path.join(onlyNode, "node"));
+  try {
+    const child = spawn(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      [path.join(root, "scripts", "test.ts"), "--no-build"],
+      {
+        cwd: root,
+        env: { ...process.env, CHROMIUM_PATH: "/nonexistent/chromium", PATH: onlyNode },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "Missing /nonexistent/chromium: install the Debian package chromium (with this system's package manager), then run the command again.\n",
+    );
+  } finally {
+    await rm(onlyNode, { recursive: true, force: true });
+  }
 });

@@ -1,40 +1,20 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { freePort } from "../../dev/net.ts";
+import { runCommand } from "../support/run-command.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-/** Runs `next start` with `env` and returns how it exited and what it printed, or "running" after 30 s. */
+/** Runs `next start` with `env`; a correct refusal exits long before the 30 s timeout. */
 async function startWith(
   env: Record<string, string>,
-): Promise<{ code: number | null | "running"; output: string }> {
-  const child = spawn(
+): Promise<{ code: number | null | "timeout"; output: string }> {
+  const result = await runCommand(
     path.join(root, "node_modules", ".bin", "next"),
     ["start", "--hostname", "127.0.0.1", "--port", String(await freePort())],
-    {
-      cwd: root,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
+    { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env }, timeoutMs: 30_000 },
   );
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null | "running">((resolve) => {
-    const timer = setTimeout(() => resolve("running"), 30_000);
-    child.once("exit", (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  if (code === "running") process.kill(-child.pid!, "SIGKILL");
-  return { code, output };
+  return { code: result.code, output: result.stdout + result.stderr };
 }
 
 test("the app refuses to start, with a sentence naming both, when LIVE_BUDGET_SECONDS does not fit maxDuration", async () => {

@@ -52,8 +52,7 @@ export async function endSession(sql: Sql, input: EndedSessionInput): Promise<st
     sessionId,
     epoch: 1,
     status: input.status,
-    usage: { inputTokens: 45, outputTokens: 2234 },
-    costUsd: 0.0383,
+    run: { run: 1, usage: { inputTokens: 45, outputTokens: 2234, estimated: false }, costUsd: 0.0383 },
     error: input.error ?? null,
   });
   if (result !== "ok") throw new Error(`finish was ${result}`);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
@@ -181,10 +181,14 @@ describe("which sessions notify, with the right content", () => {
       output: "x",
     });
     expect((await rows(other)).map((row) => row.channel)).toEqual(["email"]);
+    await sendAllDue();
   });
 });
 
 describe("delivery faults", () => {
+  // Each fault must meet this test's row: nothing else may be due when it is injected.
+  beforeEach(sendAllDue);
+
   test("Resend answering 500 then accepting sends one email", async () => {
     const user = await createUser(sql, "r500");
     const sessionId = await endSession(sql, {

@@ -8,7 +8,8 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts";
 import { freePort } from "../../dev/net.ts";
-import { api, readSse, type SseEvent, signIn, textOfDeltas } from "../support/api.ts";
+import { parseCursor } from "../../lib/session/wire.ts";
+import { api, readSse, type SseEvent, signIn, textOfDeltas, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 // This file freezes Postgres (SIGSTOP), so it runs its own cluster, never the suite's shared one.
@@ -71,10 +72,13 @@ async function pauseDatabase(ms: number): Promise<void> {
   }
 }
 
-/** The `id`s of the deltas, in order; each must be larger than the one before. */
+/** The byte offsets in the deltas' `id`s, in order; each must be larger than the one before. */
 function expectIdsGrow(events: SseEvent[]): void {
-  const ids = events.filter((event) => event.event === "delta").map((event) => Number(event.id));
-  for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+  const offsets = events
+    .filter((event) => event.event === "delta")
+    .map((event) => parseCursor(event.id ?? "")?.offset ?? Number.NaN);
+  expect(offsets.length).toBeGreaterThan(0);
+  for (let i = 1; i < offsets.length; i++) expect(offsets[i]).toBeGreaterThan(offsets[i - 1]!);
 }
 
 test("Postgres frozen for 10 s under live and background sessions of every agent: no byte lost, ids never go back", async () => {
@@ -93,8 +97,15 @@ test("Postgres frozen for 10 s under live and background sessions of every agent
   const started = await Promise.all(
     AGENTS.flatMap((agent) => [start(agent, "live"), start(agent, "background")]),
   );
-  // Let every session get going and land some checkpoints, then freeze the database mid-stream.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Wait until every session has landed a checkpoint, then freeze the database mid-stream.
+  await waitFor(
+    async () => {
+      const [row] = await sql`select count(*)::int as n from sessions where durable_offset > 0`;
+      return row!.n >= started.length ? true : undefined;
+    },
+    30_000,
+    50,
+  );
   await pauseDatabase(PAUSE_MS);
 
   const runs = await Promise.all(started.map(async (run) => ({ ...run, events: await run.events })));

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../dev/db/embedded.ts";
@@ -13,6 +14,7 @@ import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
 import { runSession } from "../../lib/session/run-session.ts";
+import { waitFor } from "../support/api.ts";
 
 // This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
 let root: string;
@@ -39,7 +41,7 @@ afterAll(async () => {
 });
 
 test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back", async () => {
-  const env = getEnv({ AGENT_SIM_URL: simulator.url });
+  const env = getEnv(simulatorAgentsEnv(simulator.url));
   const seed = "restart";
   const message = `#sim tokens=600 rate=150 seed=${seed}`;
   const started = await startSession(sql, {
@@ -64,10 +66,29 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
     signal: new AbortController().signal,
     checkpoint: { intervalMs: 100, maxBytes: 8192, leaseSeconds: 60 },
   });
-  // Let some output land, then take the database away for a while and bring it back.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Let some output become durable, then take the database away until a checkpoint write has
+  // failed, and bring it back.
+  await waitFor(
+    async () => {
+      const [row] = await sql`select durable_offset from sessions where id = ${started.sessionId}`;
+      return Number(row?.durable_offset) > 0 ? true : undefined;
+    },
+    30_000,
+    25,
+  );
+  const writeFailed = vi.spyOn(console, "error");
   await pg.stop();
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await waitFor(
+    async () => {
+      const failed = writeFailed.mock.calls.some((call) =>
+        String(call[0]).includes("checkpoint write failed"),
+      );
+      return failed ? true : undefined;
+    },
+    30_000,
+    25,
+  );
+  writeFailed.mockRestore();
   pg = await startLocalPostgres({ dataDir: path.join(root, "pg"), port, persistent: true });
   const outcome = await run;
   expect(outcome.kind).toBe("completed");

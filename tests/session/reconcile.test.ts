@@ -6,6 +6,7 @@ import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { reconcileExpiredLeases } from "../../lib/session/reconcile.ts";
 import { chooseRunner } from "../../lib/session/routing.ts";
+import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
@@ -34,7 +35,12 @@ test("the scheduled reconciler re-dispatches sessions whose lease expired, at a 
     const env = getEnv({ DATABASE_URL: database.url, LEASE_SECONDS: "30" });
     const redispatched = await reconcileExpiredLeases({ sql, env, dispatcher: localWorkerDispatcher(sql) });
     expect(new Set(redispatched)).toEqual(new Set([expired!.id, expiredLive!.id]));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const announced = (id: string) => heard.some((payload) => payload.s === id);
+    await waitFor(
+      async () => (announced(expired!.id) && announced(expiredLive!.id) ? true : undefined),
+      10_000,
+      20,
+    );
     expect(heard).toEqual(
       expect.arrayContaining([
         { s: expired!.id, e: 4 },

@@ -1,36 +1,13 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
+import { type CommandRun, runCommand } from "./run-command.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-export interface DoctorRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type DoctorRun = CommandRun;
 
-/** Runs `scripts/doctor.ts` (what `npm run doctor --` runs) as a child and collects its output. */
+/** Runs `npm run -s doctor -- <args>` (`-s`: npm's own banner would precede the JSON) in the project. */
 export function runDoctorCli(args: string[]): Promise<DoctorRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, "node_modules", ".bin", "tsx"),
-      [path.join(root, "scripts", "doctor.ts"), ...args],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand("npm", ["run", "-s", "doctor", "--", ...args], { cwd: root });
 }
 
 export interface DoctorJson {

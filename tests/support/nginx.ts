@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -10,28 +9,9 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 /** The configuration docs/deploy.md prints, exactly as shipped. */
 export const SHIPPED_CONF = path.join(root, "deploy", "nginx", "overtime.conf");
 
-/**
- * Debian's nginx, installed with apt-get when missing (as root or with sudo), the way the browser
- * tests get Chromium. Override the path with NGINX_PATH.
- */
-export function nginxBinary(): string {
-  if (process.env.NGINX_PATH) return process.env.NGINX_PATH;
-  const installed = () => ["/usr/sbin/nginx", "/usr/bin/nginx"].find((candidate) => existsSync(candidate));
-  const found = installed();
-  if (found) return found;
-  const aptGet = (args: string[]) => {
-    const [command, ...rest] =
-      userInfo().uid === 0 ? ["apt-get", ...args] : ["sudo", "-n", "apt-get", ...args];
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    return spawnSync(command!, rest, { stdio: "inherit", env }).status === 0;
-  };
-  if (!aptGet(["install", "-y", "-qq", "nginx"]))
-    aptGet(["update", "-qq"]) && aptGet(["install", "-y", "-qq", "nginx"]);
-  const after = installed();
-  if (after) return after;
-  throw new Error(
-    "nginx is not installed and apt-get could not install it: run `apt-get install nginx`, or set NGINX_PATH.",
-  );
+/** Debian's nginx (`npm test` installs it, as it installs Chromium), or NGINX_PATH on other systems. */
+export function nginxPath(): string {
+  return process.env.NGINX_PATH ?? "/usr/sbin/nginx";
 }
 
 /** The shipped server block, pointed at the test's app and listening on a free port; nothing else changed. */
@@ -59,7 +39,7 @@ export async function startNginx(
   serverBlock: (listenPort: number) => Promise<string> | string,
   httpExtra = "",
 ): Promise<RunningNginx> {
-  const binary = nginxBinary();
+  const binary = nginxPath();
   const prefix = await mkdtemp(path.join(tmpdir(), "overtime-nginx-"));
   for (const dir of ["logs", "temp"]) await mkdir(path.join(prefix, dir));
   const port = await freePort();

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
+import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
@@ -54,10 +56,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       closers.push(() => database.drop());
       databaseUrl = database.url;
     }
-    const supabase = await startSupabaseStandIn({ host: "127.0.0.1", port: await freePort(), databaseUrl });
-    closers.push(() => supabase.close());
-    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
-    closers.push(() => simulator.close());
     const port = await freePort();
     const appUrl = `http://127.0.0.1:${port}`;
     const defaults = getEnv({});
@@ -68,11 +66,25 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
     });
     closers.push(() => inbox.close());
+    const supabase = await startSupabaseStandIn({
+      host: "127.0.0.1",
+      port: await freePort(),
+      databaseUrl,
+      mailer: createResendMailer({
+        apiKey: defaults.RESEND_API_KEY,
+        baseUrl: inbox.resendBaseUrl,
+        from: defaults.EMAIL_FROM,
+      }),
+      siteUrl: appUrl,
+    });
+    closers.push(() => supabase.close());
+    const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
+    closers.push(() => simulator.close());
     const env: Record<string, string> = {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       SUPABASE_URL: supabase.url,
-      AGENT_SIM_URL: simulator.url,
+      ...simulatorAgentsEnv(simulator.url),
       APP_URL: appUrl,
       RESEND_BASE_URL: inbox.resendBaseUrl,
       TELEGRAM_API_ROOT: inbox.telegramApiRoot,

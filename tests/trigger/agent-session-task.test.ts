@@ -3,12 +3,15 @@ import { runInMockTaskContext } from "@trigger.dev/core/v3/test";
 import { StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
 import { metadata } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { z } from "zod";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { resetEnvCache } from "../../lib/env.ts";
+import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
@@ -26,7 +29,7 @@ beforeAll(async () => {
   simulator = await startAgentSimulator({ port: 0 });
   // The task reads its settings from the environment, as it would on Trigger.dev.
   process.env.DATABASE_URL = database.url;
-  process.env.AGENT_SIM_URL = simulator.url;
+  Object.assign(process.env, simulatorAgentsEnv(simulator.url));
   resetEnvCache();
   sql = createSql(database.url, 2);
   // The SDK's own offline harness: the catalog must exist before the task module registers itself.
@@ -80,8 +83,16 @@ test("the agent-session task resumes the session through lib/session and mirrors
   expect(row).toMatchObject({ status: "completed", runner: "trigger", epoch: 2 });
 });
 
-test("a schema-invalid payload is refused by the task's zod schema", async () => {
-  await expect(parsePayload({ sessionId: "not-a-uuid", epoch: 0 })).rejects.toThrow();
+test("a schema-invalid payload is refused by the task's zod schema, naming each bad field", async () => {
+  const refused = await parsePayload({ sessionId: "not-a-uuid", epoch: 0 }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(refused).toBeInstanceOf(z.ZodError);
+  expect((refused as z.ZodError).issues.map((issue) => [issue.path.join("."), issue.code])).toEqual([
+    ["sessionId", "invalid_format"],
+    ["epoch", "too_small"],
+  ]);
 });
 
 test("a retried attempt whose epoch was taken over does not produce twice", async () => {
@@ -103,8 +114,7 @@ test("a retried attempt whose epoch was taken over does not produce twice", asyn
 test("cancelling the run (its signal) ends the session cancelled with the partial output kept", async () => {
   const started = await backgroundSession("#sim tokens=2000 rate=200 seed=task-cancel", "sim-openai-bg");
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 1000);
-  const output = await runInMockTaskContext(
+  const running = runInMockTaskContext(
     async ({ ctx }) =>
       run(await parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
         ctx,
@@ -112,8 +122,18 @@ test("cancelling the run (its signal) ends the session cancelled with the partia
       }),
     { ctx: { run: { id: "run_offline_3" } } },
   );
+  // Cancel once part of the output is durable (mid-stream), not after a guessed delay.
+  await waitFor(
+    async () => ((await readLogText(sql, started.sessionId)).length > 0 ? true : undefined),
+    30_000,
+    20,
+  );
+  controller.abort();
+  const output = await running;
   expect(output.outcome).toBe("cancelled");
   const text = await readLogText(sql, started.sessionId);
+  const full = simulatedText("task-cancel", 2000);
   expect(text.length).toBeGreaterThan(0);
-  expect(simulatedText("task-cancel", 2000).startsWith(text)).toBe(true);
+  expect(text.length).toBeLessThan(full.length);
+  expect(full.startsWith(text)).toBe(true);
 });

@@ -15,7 +15,7 @@ test("no production variable set means the local defaults", () => {
     APP_URL: "http://127.0.0.1:3000",
     DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
     SUPABASE_URL: "http://127.0.0.1:54321",
-    AGENT_SIM_URL: "http://127.0.0.1:18789",
+    AGENTS: [],
     LIVE_BUDGET_SECONDS: 740,
     CHECKPOINT_MS: 250,
     CHECKPOINT_BYTES: 8192,
@@ -61,7 +61,11 @@ test("a live budget that does not fit the route's maxDuration is an error naming
 });
 
 test("the maxDuration the settings check against is the one the live routes declare", async () => {
-  for (const file of ["app/api/chat/route.ts", "app/api/sessions/[id]/stream/route.ts"]) {
+  for (const file of [
+    "app/api/chat/route.ts",
+    "app/api/sessions/[id]/stream/route.ts",
+    "app/api/doctor/stream/route.ts",
+  ]) {
     const source = await readFile(path.resolve(import.meta.dirname, "..", "..", file), "utf8");
     expect(source, file).toContain(`export const maxDuration = ${LIVE_ROUTE_MAX_DURATION_SECONDS};`);
   }

@@ -7,7 +7,6 @@ import {
   malformedFrame,
   parseFrameObject,
   providerError,
-  unknownEvent,
 } from "../frame-mapper.ts";
 import type { SseFrame } from "../sse-frames.ts";
 import type { AgentDoneReason, AgentEvent } from "../types.ts";
@@ -24,8 +23,9 @@ const doneReasonByStopReason: Record<string, AgentDoneReason> = {
 
 /**
  * Anthropic Messages stream. Input tokens arrive in `message_start`; `message_delta` carries the
- * cumulative output tokens and the stop reason; `message_stop` ends the message. The vocabulary
- * is the documented one: a new event name is reported instead of silently skipped.
+ * cumulative output tokens and the stop reason; `message_stop` ends the message. Event types this
+ * client does not know are skipped, as Anthropic's versioning policy asks of clients (new event
+ * types may be added to the stream at any time).
  */
 export class AnthropicFrameMapper implements FrameMapper {
   ended = false;
@@ -77,7 +77,7 @@ export class AnthropicFrameMapper implements FrameMapper {
         return this.#fail(providerError(code, asString(error?.message) ?? "The agent reported an error."));
       }
       default:
-        return this.#fail(unknownEvent(type));
+        return [];
     }
   }
 

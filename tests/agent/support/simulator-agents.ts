@@ -1,3 +1,4 @@
+import { simulatorAgentsEnv } from "../../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../../dev/agent-sim/server.ts";
 import { type AgentConfig, type AgentRequest, listAgents } from "../../../lib/agent/index.ts";
 import { getEnv } from "../../../lib/env.ts";
@@ -10,7 +11,7 @@ export interface SimulatorFixture {
 /** A fresh simulator on a free port and the four default agents pointing at it. */
 export async function startSimulatorWithAgents(): Promise<SimulatorFixture> {
   const simulator = await startAgentSimulator({ port: 0 });
-  const env = getEnv({ AGENT_SIM_URL: simulator.url });
+  const env = getEnv(simulatorAgentsEnv(simulator.url));
   const byName = new Map(listAgents(env).map((agent) => [agent.name, agent]));
   return {
     simulator,

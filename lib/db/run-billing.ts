@@ -1,0 +1,106 @@
+import type postgres from "postgres";
+import type { Sql } from "./client.ts";
+import { TERMINAL_STATUSES } from "./sessions.ts";
+
+/** 1 credit = 1 US cent of agent usage. */
+export const CREDITS_PER_USD = 100;
+
+/** Whole credits a cost is debited as (rounded up; float noise below a millionth of a credit ignored). */
+export function creditsFor(costUsd: number): number {
+  return Math.max(0, Math.ceil(costUsd * CREDITS_PER_USD - 1e-6));
+}
+
+export interface RunBill {
+  sessionId: string;
+  /** The producer's epoch and its agent request within that epoch: together they name the run. */
+  epoch: number;
+  run: number;
+  usage: { inputTokens: number; outputTokens: number; estimated: boolean };
+  costUsd: number;
+}
+
+/**
+ * Bills one agent run exactly once: adds its usage and cost to the session's totals and writes its
+ * debit, keyed by session, epoch and run (unique), so a retried completion debits nothing more.
+ * The run's metered hold (`metered_credits`) is released in the same statement as the totals change,
+ * so the spendable balance never counts the run twice or not at all.
+ */
+export async function billRun(tx: postgres.TransactionSql | Sql, bill: RunBill): Promise<void> {
+  const key = `${bill.epoch}:${bill.run}`;
+  const [row] = await tx<{ user_id: string }[]>`
+    update sessions set
+      usage = jsonb_build_object(
+        'inputTokens', coalesce((usage ->> 'inputTokens')::bigint, 0) + ${bill.usage.inputTokens},
+        'outputTokens', coalesce((usage ->> 'outputTokens')::bigint, 0) + ${bill.usage.outputTokens},
+        'estimated', coalesce((usage ->> 'estimated')::boolean, false) or ${bill.usage.estimated}),
+      cost_usd = coalesce(cost_usd, 0) + ${bill.costUsd},
+      billed_runs = array_append(billed_runs, ${key}),
+      metered_credits = case when epoch = ${bill.epoch} then 0 else metered_credits end,
+      updated_at = now()
+    where id = ${bill.sessionId} and not (${key} = any(billed_runs))
+    returning user_id`;
+  const credits = creditsFor(bill.costUsd);
+  if (!row || credits === 0) return;
+  await tx`
+    insert into credit_ledger (user_id, amount, kind, idempotency_key, session_id, epoch, run)
+    values (${row.user_id}, ${-credits}, 'debit', ${`session:${bill.sessionId}:epoch:${bill.epoch}:run:${bill.run}`},
+            ${bill.sessionId}, ${bill.epoch}, ${bill.run})
+    on conflict do nothing`;
+}
+
+/** Bills a run in its own transaction (a run that ends without ending the session: handoff, fence). */
+export async function billRunAlone(sql: Sql, bill: RunBill): Promise<void> {
+  await sql.begin((tx) => billRun(tx, bill));
+}
+
+export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
+
+/**
+ * One metering step of a running run: records the credits it has used so far (its hold on the
+ * balance) and says whether it must stop. Running sessions share the balance: the verdict compares
+ * the ledger with what every active session of the user holds. Concurrent steps of different
+ * sessions do not see each other's uncommitted hold, so each can pass the balance by at most one
+ * step before its next step stops it. A stale producer (epoch moved on) records nothing.
+ */
+export async function meterRun(
+  sql: Sql,
+  step: { sessionId: string; epoch: number; credits: number },
+): Promise<MeterVerdict> {
+  const terminal = [...TERMINAL_STATUSES];
+  const [row] = await sql<
+    { balance: number; held: number; session_debits: number; max_credits: number | null }[]
+  >`
+    with me as (
+      update sessions set metered_credits = ${step.credits}
+      where id = ${step.sessionId} and epoch = ${step.epoch}
+      returning id, user_id, max_credits
+    )
+    select me.max_credits,
+      (select coalesce(sum(l.amount), 0) from credit_ledger l where l.user_id = me.user_id)::int as balance,
+      (select coalesce(sum(s.metered_credits), 0) from sessions s
+       where s.user_id = me.user_id and s.id <> me.id and s.status <> all(${terminal}::text[]))::int as held,
+      (select coalesce(-sum(l.amount), 0) from credit_ledger l
+       where l.session_id = me.id and l.kind = 'debit')::int as session_debits
+    from me`;
+  if (!row) return "ok";
+  if (row.max_credits !== null && row.session_debits + step.credits >= row.max_credits) return "over_cap";
+  return row.held + step.credits >= row.balance ? "out_of_credits" : "ok";
+}
+
+/** A session's usage totals over its billed runs, and their cost. */
+export async function readSessionUsage(
+  sql: Sql,
+  sessionId: string,
+): Promise<{
+  usage: { inputTokens: number; outputTokens: number; estimated: boolean } | null;
+  costUsd: number | null;
+}> {
+  const [row] = await sql<
+    {
+      usage: { inputTokens: number; outputTokens: number; estimated: boolean } | null;
+      cost_usd: string | null;
+    }[]
+  >`
+    select usage, cost_usd from sessions where id = ${sessionId}`;
+  return { usage: row?.usage ?? null, costUsd: row?.cost_usd == null ? null : Number(row.cost_usd) };
+}

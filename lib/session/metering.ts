@@ -1,0 +1,162 @@
+import {
+  type AgentConfig,
+  type AgentEvent,
+  type AgentRequest,
+  costUsd,
+  estimateRequestTokens,
+  estimateTokens,
+  isDetachable,
+  type ModelPrice,
+  type RunUsage,
+} from "../agent/index.ts";
+import type { Sql } from "../db/client.ts";
+import { billRunAlone, creditsFor, type MeterVerdict, meterRun } from "../db/run-billing.ts";
+import type { FinishSessionInput } from "../db/session-finish.ts";
+
+/** What a metering step stores: the credits this run holds, and whether it must stop. */
+export type MeterStore = (credits: number) => Promise<MeterVerdict>;
+
+export interface RunMeterOptions {
+  price: ModelPrice;
+  /** The request the run was sent: its estimated size is the run's input when the agent reports none. */
+  request: AgentRequest;
+  /** Output bytes the same agent run produced before this producer took it over (a re-attached run). */
+  priorOutputBytes: number;
+  store: MeterStore;
+}
+
+/**
+ * Meters one agent run while it streams: from the agent's usage events when it sends them, from the
+ * output bytes otherwise (see `BYTES_PER_TOKEN`). Every time the running cost crosses a whole credit
+ * (one metering step) the new total is stored and checked against the balance and the session's cap.
+ * The caller awaits that step before reading on, so a run overshoots by at most one step.
+ */
+export class RunMeter {
+  readonly #options: RunMeterOptions;
+  readonly #inputEstimate: number;
+  #outputBytes: number;
+  #reported: { inputTokens: number; outputTokens: number } | null = null;
+  #storedCredits = 0;
+
+  constructor(options: RunMeterOptions) {
+    this.#options = options;
+    this.#inputEstimate = estimateRequestTokens(options.request);
+    this.#outputBytes = options.priorOutputBytes;
+  }
+
+  /** Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise). */
+  async observe(event: AgentEvent): Promise<MeterVerdict> {
+    if (event.type === "text") this.#outputBytes += Buffer.byteLength(event.text, "utf8");
+    else if (event.type === "usage")
+      this.#reported = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
+    else return "ok";
+    const credits = creditsFor(this.#runningCost());
+    if (credits <= this.#storedCredits) return "ok";
+    this.#storedCredits = credits;
+    return this.#options.store(credits);
+  }
+
+  /** Whether this producer read any output or usage of the run (else the agent did no work for it). */
+  get producedOutput(): boolean {
+    return this.#outputBytes > this.#options.priorOutputBytes || this.#reported !== null;
+  }
+
+  /** Credits the run has used so far, as last stored. */
+  get credits(): number {
+    return this.#storedCredits;
+  }
+
+  /** The run's usage for its bill: the agent's own when it reported any, else the estimate. */
+  usage(): RunUsage {
+    const reported = this.#reported;
+    if (reported && reported.inputTokens + reported.outputTokens > 0)
+      return { ...reported, estimated: false };
+    return {
+      inputTokens: this.#inputEstimate,
+      outputTokens: estimateTokens(this.#outputBytes),
+      estimated: true,
+    };
+  }
+
+  /** The run's bill: its usage at the agent's price. */
+  bill(): { usage: RunUsage; costUsd: number } {
+    const usage = this.usage();
+    return { usage, costUsd: costUsd(this.#options.price, usage) };
+  }
+
+  /** While running, the larger of what the agent reported and what the bytes say. */
+  #runningCost(): number {
+    const reported = this.#reported;
+    return costUsd(this.#options.price, {
+      inputTokens: reported?.inputTokens || this.#inputEstimate,
+      outputTokens: Math.max(reported?.outputTokens ?? 0, estimateTokens(this.#outputBytes)),
+    });
+  }
+}
+
+/** The Postgres metering store of one producer (fenced by its epoch). */
+export function postgresMeterStore(sql: Sql, sessionId: string, epoch: number): MeterStore {
+  return (credits) => meterRun(sql, { sessionId, epoch, credits });
+}
+
+export type MeterStop = "out_of_credits" | "over_cap";
+
+/**
+ * The metering of one producer's run, as the runner sees it: `observe` every agent event (a stop
+ * verdict calls `stop`), then either `bill` the run with the session's end, or `billUnfinished` when
+ * the run ends without ending the session (a handoff or a fence). A detachable agent's run outlives
+ * this producer, so only its final producer bills it, from the agent's usage for the whole run.
+ */
+export function startRunMetering(options: {
+  sql: Sql;
+  sessionId: string;
+  epoch: number;
+  agent: AgentConfig;
+  request: AgentRequest;
+  startOffset: number;
+  /** Set when re-attaching to a detachable run that earlier producers already streamed. */
+  reattached: boolean;
+  stop: (reason: MeterStop) => void;
+  /** Called after each metering step with the run's credits so far. */
+  onStep?: (credits: number) => void;
+}) {
+  const store = postgresMeterStore(options.sql, options.sessionId, options.epoch);
+  const priorOutputBytes = options.reattached ? options.startOffset : 0;
+  const meter = new RunMeter({
+    price: options.agent.price,
+    request: options.request,
+    priorOutputBytes,
+    store: async (credits) => {
+      const verdict = await store(credits);
+      options.onStep?.(credits);
+      return verdict;
+    },
+  });
+  const detachable = isDetachable(options.agent);
+  // The agent run is this producer's: the session's epoch names it, and a producer sends one request.
+  const run = 1;
+  return {
+    get credits() {
+      return meter.credits;
+    },
+    async observe(event: AgentEvent): Promise<void> {
+      const verdict = await meter.observe(event);
+      if (verdict !== "ok") options.stop(verdict);
+    },
+    /** The bill `finishSession` writes, or null when the agent refused the run before producing anything. */
+    bill(status: "completed" | "failed" | "cancelled"): FinishSessionInput["run"] {
+      const bill = meter.bill();
+      if (status === "failed" && bill.usage.estimated && !meter.producedOutput) return null;
+      return { run, ...bill };
+    },
+    async billUnfinished(): Promise<void> {
+      if (detachable || !meter.producedOutput) return;
+      await billRunAlone(options.sql, {
+        sessionId: options.sessionId,
+        epoch: options.epoch,
+        run,
+        ...meter.bill(),
+      });
+    },
+  };
+}

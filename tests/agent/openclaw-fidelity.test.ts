@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { classifyAgentFailure } from "../../lib/agent/agent-failure.ts";
+import { AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
+import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
+import { seamJoiner } from "../../lib/session/seam-joiner.ts";
+import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
+
+let fixture: SimulatorFixture;
+beforeAll(async () => {
+  fixture = await startSimulatorWithAgents();
+});
+afterAll(async () => {
+  await fixture?.simulator.close();
+});
+
+describe("the simulator's /openclaw front door behaves as the gateway does", () => {
+  it("holds trailing whitespace back: every delta ends in a non-space, and a completed run is still exact", async () => {
+    const texts: string[] = [];
+    for await (const event of streamAgent(
+      fixture.agents.openclaw,
+      simRequest("tokens=300 rate=0 seed=held"),
+    )) {
+      if (event.type === "text") texts.push(event.text);
+    }
+    expect(texts.join("")).toBe(simulatedText("held", 300));
+    // Only the message's last delta (the flush at its end) may carry whitespace at its end.
+    for (const text of texts.slice(0, -1)) expect(text).toBe(text.trimEnd());
+  });
+
+  it("drops the held-back whitespace and sends no usage when the run is aborted", async () => {
+    const abort = new AbortController();
+    let text = "";
+    let usage = false;
+    for await (const event of streamAgent(
+      fixture.agents.openclaw,
+      simRequest("tokens=2000 rate=200 seed=cut"),
+      {
+        signal: abort.signal,
+      },
+    )) {
+      if (event.type === "text") text += event.text;
+      if (event.type === "usage") usage = true;
+      if (text.length > 300) abort.abort();
+    }
+    expect(text).toBe(text.trimEnd());
+    expect(simulatedText("cut", 2000).startsWith(text)).toBe(true);
+    expect(usage).toBe(false);
+  });
+
+  it("rejects a model that is no agent target with 400, which blames the agent's configuration, not the user", async () => {
+    const agent = { ...fixture.agents.openclaw, model: "gpt-4o" };
+    const error = await (async () => {
+      try {
+        for await (const _ of streamAgent(agent, simRequest("tokens=5"))) {
+          // Not reached.
+        }
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(AgentHttpError);
+    expect((error as AgentHttpError).status).toBe(400);
+    expect(classifyAgentFailure(agent.name, error as AgentHttpError).code).toBe("bad_gateway:agent_request");
+  });
+});
+
+describe("error codes that blame the right party", () => {
+  it.each([
+    [{ status: 401, code: "unauthorized" }, "bad_gateway:agent_auth"],
+    [{ status: 403, code: "forbidden" }, "bad_gateway:agent_auth"],
+    [{ status: 400, code: "bad_request" }, "bad_gateway:agent_request"],
+    [{ status: 404, code: "not_found" }, "bad_gateway:agent_request"],
+    [{ status: 429, code: "rate_limited" }, "service_unavailable:agent_rate_limited"],
+    [{ status: 529, code: "overloaded" }, "service_unavailable:agent_overloaded"],
+    [{ status: 0, code: "network" }, "service_unavailable:agent_unreachable"],
+    [{ status: 500, code: "server_error" }, "bad_gateway:agent_error"],
+    [{ code: "overloaded_error" }, "service_unavailable:agent_overloaded"],
+    [{ code: "malformed_frame" }, "bad_gateway:agent_protocol"],
+    [{ code: "stream_truncated" }, "bad_gateway:agent_stream_ended"],
+  ] as const)("%j → %s", (failure, code) => {
+    const classified = classifyAgentFailure("claw", {
+      ...failure,
+      message: "Agent claw answered: secret words",
+    });
+    expect(classified.code).toBe(code);
+    expect(classified.message).toContain('"claw"');
+    expect(classified.message).not.toContain("secret words");
+  });
+});
+
+describe("OpenClaw session key", () => {
+  it("sends the conversation's session key and, as the gateway keeps the transcript, only the unseen messages", () => {
+    const built = openResponsesTransport.buildRequest(fixture.agents.openclaw, {
+      messages: [
+        { role: "user", content: "first" },
+        { role: "assistant", content: "answer" },
+        { role: "user", content: "second" },
+      ],
+      sessionKey: "overtime:claw:conversation:c1",
+      newMessagesFrom: 2,
+    });
+    expect(built.headers["x-openclaw-session-key"]).toBe("overtime:claw:conversation:c1");
+    expect(JSON.parse(built.body!).input).toEqual([{ type: "message", role: "user", content: "second" }]);
+  });
+});
+
+describe("seam joiner", () => {
+  it.each([
+    ["tick 9", "tick 0", " "],
+    ["tick 9 ", "tick 0", ""],
+    ["tick 9", " tick 0", ""],
+    ["tick 9", "\n\ntick 0", ""],
+    ["tick 9", ", then", ""],
+    ["tick 9", "(note)", " "],
+    ["", "tick 0", ""],
+  ])("%j + %j joins with %j", (before, after, joiner) => {
+    expect(seamJoiner(before, after)).toBe(joiner);
+  });
+});

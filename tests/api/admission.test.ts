@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { api, signIn, signUp } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+// Admission (live-session limit, request rate, minimum balance) is decided atomically per user:
+// every request of a burst is fired at once, and the limits must hold exactly.
+let stack: TestStack;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    env: { MAX_LIVE_SESSIONS_PER_USER: "4", CHAT_REQUESTS_PER_MINUTE: "30", MIN_CREDITS_TO_START: "1" },
+  });
+  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+});
+afterAll(async () => {
+  await sql?.end();
+  await stack?.close();
+});
+
+async function freshUser(credits: number) {
+  const email = `burst-${randomUUID()}@example.com`;
+  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
+  const [row] = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
+  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
+            values (${row!.id}, ${credits}, 'grant', ${`test:${row!.id}`})`;
+  return { user, userId: row!.id };
+}
+
+async function burst(fire: () => Promise<Response>, count: number) {
+  const responses = await Promise.all(Array.from({ length: count }, fire));
+  const bodies = await Promise.all(
+    responses.map(async (response) => {
+      if (response.status === 200) {
+        // A live SSE: the session id is in the first event; drop the connection (the runner goes on).
+        const reader = response.body!.getReader();
+        const { value } = await reader.read();
+        await reader.cancel();
+        return { sessionId: /"sessionId":"([^"]+)"/.exec(new TextDecoder().decode(value))?.[1] };
+      }
+      return (await response.json()) as { code?: string; sessionId?: string };
+    }),
+  );
+  return responses.map((response, index) => ({ status: response.status, body: bodies[index]! }));
+}
+
+test("30 concurrent live chats from one user: exactly MAX_LIVE_SESSIONS_PER_USER are accepted and live", async () => {
+  const alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
+  const results = await burst(
+    () =>
+      alice.chat({ message: `#sim tokens=400 rate=20 seed=burst\nBurst`, mode: "live", agent: "sim-chat" }),
+    30,
+  );
+  const accepted = results.filter((result) => result.status === 200);
+  expect(accepted).toHaveLength(4);
+  expect(results.filter((result) => result.status === 429).map((result) => result.body.code)).toEqual(
+    Array(26).fill("rate_limit:live_sessions"),
+  );
+  const [live] = await sql<{ count: number }[]>`
+    select count(*)::int as count from sessions s join auth.users u on u.id = s.user_id
+    where u.email = 'alice@example.com' and s.status = 'live'`;
+  expect(live!.count).toBe(4);
+  await Promise.all(accepted.map((result) => alice.cancel(result.body.sessionId!)));
+});
+
+test("a fresh user with 2 credits firing 20 concurrent background chats starts exactly 2", async () => {
+  const { user, userId } = await freshUser(2);
+  const results = await burst(
+    () => user.chat({ message: "#sim tokens=20 rate=0\nBackground burst", mode: "background" }),
+    20,
+  );
+  expect(results.filter((result) => result.status === 202)).toHaveLength(2);
+  expect(results.filter((result) => result.status === 402).map((result) => result.body.code)).toEqual(
+    Array(18).fill("payment_required:credits"),
+  );
+  const [row] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from sessions where user_id = ${userId}`;
+  expect(row!.count).toBe(2);
+});
+
+test("40 concurrent chats against CHAT_REQUESTS_PER_MINUTE = 30: exactly 30 start", async () => {
+  const { user, userId } = await freshUser(1000);
+  const results = await burst(
+    () => user.chat({ message: "#sim tokens=5 rate=0\nRate burst", mode: "background" }),
+    40,
+  );
+  expect(results.filter((result) => result.status === 202)).toHaveLength(30);
+  const limited = results.filter((result) => result.status === 429);
+  expect(limited.map((result) => result.body.code)).toEqual(Array(10).fill("rate_limit:requests"));
+  const [row] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from sessions where user_id = ${userId}`;
+  expect(row!.count).toBe(30);
+});

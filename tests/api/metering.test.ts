@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { api, readSse, signIn, signUp, waitFor } from "../support/api.ts";
+import { startTestStack, type TestStack } from "../support/stack.ts";
+
+// Every run is billed (estimated when the agent reports no usage), and spending stops at the balance.
+let stack: TestStack;
+let sql: postgres.Sql;
+let alice: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" } });
+  await stack.startWorker();
+  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
+});
+afterAll(async () => {
+  await sql?.end();
+  await stack?.close();
+});
+
+async function freshUser(credits: number) {
+  const email = `meter-${randomUUID()}@example.com`;
+  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
+  const [row] = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
+  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
+            values (${row!.id}, ${credits}, 'grant', ${`test:${row!.id}`})`;
+  return { user, userId: row!.id };
+}
+
+const balanceOf = async (userId: string) =>
+  (
+    await sql<{ balance: number }[]>`
+      select coalesce(sum(amount), 0)::int as balance from credit_ledger where user_id = ${userId}`
+  )[0]!.balance;
+
+const debitsOf = (sessionId: string) =>
+  sql<{ amount: number; epoch: number; run: number }[]>`
+    select amount, epoch, run from credit_ledger where session_id = ${sessionId} and kind = 'debit' order by epoch`;
+
+async function ended(user: ReturnType<typeof api>, sessionId: string) {
+  return waitFor(async () => {
+    const body = await (await user.snapshot(sessionId)).json();
+    return ["completed", "failed", "cancelled"].includes(body.status) ? body : undefined;
+  }, 90_000);
+}
+
+test("a background session stops when its cost reaches the balance: output kept, failed payment_required:credits, out_of_credits notification", async () => {
+  const { user, userId } = await freshUser(3);
+  const seed = "broke";
+  const response = await user.chat({
+    message: `#sim tokens=20000 rate=2000 seed=${seed}\nSpend it all`,
+    agent: "sim-anthropic",
+    mode: "background",
+  });
+  expect(response.status).toBe(202);
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  const snapshot = await ended(user, sessionId);
+  expect(snapshot.status).toBe("failed");
+  expect(snapshot.error.code).toBe("payment_required:credits");
+  expect(snapshot.output.length).toBeGreaterThan(0);
+  expect(simulatedText(seed, 20000).startsWith(snapshot.output)).toBe(true);
+  expect(snapshot.output.length).toBeLessThan(simulatedText(seed, 20000).length / 2);
+  expect(snapshot.usage.estimated).toBe(true);
+  const balance = await balanceOf(userId);
+  expect(balance).toBeLessThanOrEqual(0);
+  expect(balance).toBeGreaterThanOrEqual(-1);
+  expect(await debitsOf(sessionId)).toHaveLength(1);
+  const notifications = await sql`select kind from notifications where session_id = ${sessionId}`;
+  expect(notifications.map((row) => row.kind)).toEqual(["out_of_credits"]);
+});
+
+test("a fresh 2-credit user firing 20 concurrent background chats: 2 run, and the shared balance ends within one step per session of zero", async () => {
+  const { user, userId } = await freshUser(2);
+  const responses = await Promise.all(
+    Array.from({ length: 20 }, (_, index) =>
+      user.chat({
+        message: `#sim tokens=20000 rate=2000 seed=b${index}\nGo`,
+        agent: "sim-anthropic",
+        mode: "background",
+      }),
+    ),
+  );
+  const accepted = responses.filter((response) => response.status === 202);
+  expect(accepted).toHaveLength(2);
+  expect(responses.filter((response) => response.status === 402)).toHaveLength(18);
+  for (const response of accepted) {
+    const { sessionId } = (await response.json()) as { sessionId: string };
+    const snapshot = await ended(user, sessionId);
+    expect(snapshot.error?.code).toBe("payment_required:credits");
+    expect(await debitsOf(sessionId)).toHaveLength(1);
+  }
+  const balance = await balanceOf(userId);
+  expect(balance).toBeLessThanOrEqual(0);
+  expect(balance).toBeGreaterThanOrEqual(-2);
+});
+
+test("maxCredits stops a session at its cap, with the user's balance untouched beyond it", async () => {
+  const response = await alice.chat({
+    message: "#sim tokens=20000 rate=2000 seed=capped\nCapped",
+    agent: "sim-anthropic",
+    mode: "background",
+    maxCredits: 2,
+  });
+  expect(response.status).toBe(202);
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  const snapshot = await ended(alice, sessionId);
+  expect(snapshot.status).toBe("failed");
+  expect(snapshot.error.code).toBe("payment_required:credits");
+  expect((await debitsOf(sessionId)).map((row) => row.amount)).toEqual([-2]);
+});
+
+test("maxCredits must be a positive whole number of credits", async () => {
+  const response = await alice.chat({ message: "hi", maxCredits: 0 });
+  expect(response.status).toBe(400);
+  expect((await response.json()).code).toBe("bad_request:chat");
+});
+
+test("a cancelled session is billed from an estimate, marked estimated", async () => {
+  // In the background (no live budget here), so the one run is cut by the cancel alone.
+  const response = await alice.chat({
+    message: "#sim tokens=3000 rate=100 seed=cancel\nStop me",
+    agent: "sim-openclaw",
+    mode: "background",
+  });
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  await readSse(await alice.stream(sessionId), {
+    until: (event) => event.event === "delta" && Number(event.id?.split(":").at(-1)) > 200,
+  });
+  expect((await alice.cancel(sessionId)).status).toBe(200);
+  const snapshot = await ended(alice, sessionId);
+  expect(snapshot.status).toBe("cancelled");
+  expect(snapshot.usage.estimated).toBe(true);
+  expect(snapshot.usage.outputTokens).toBe(Math.ceil(snapshot.offset / 4));
+  expect(snapshot.costUsd).toBeGreaterThan(0);
+  const debits = await debitsOf(sessionId);
+  expect(debits).toHaveLength(1);
+  expect(debits[0]).toMatchObject({ amount: -1, run: 1 });
+});
+
+test("a continued session bills each run: the interrupted live run (estimated) and the continuation", async () => {
+  const live = await readSse(
+    await alice.chat({ message: "#sim tokens=3000 rate=300 seed=two-runs", agent: "sim-openclaw" }),
+  );
+  expect(live.at(-1)?.event).toBe("handoff");
+  const sessionId = JSON.parse(live[0]!.data).sessionId as string;
+  const snapshot = await ended(alice, sessionId);
+  expect(snapshot.status).toBe("completed");
+  expect(snapshot.seams).toHaveLength(1);
+  expect(snapshot.usage.estimated).toBe(true);
+  const debits = await debitsOf(sessionId);
+  expect(debits.map((row) => [row.epoch, row.run])).toEqual([
+    [1, 1],
+    [3, 1],
+  ]);
+  const cost = Number(snapshot.costUsd);
+  expect(-debits.reduce((sum, row) => sum + row.amount, 0)).toBeGreaterThanOrEqual(Math.ceil(cost * 100));
+});

@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, expect, test } from "vitest";
+import { createSql } from "../../lib/db/client.ts";
+import { billRun, billRunAlone, meterRun } from "../../lib/db/run-billing.ts";
+import { finishSession } from "../../lib/db/session-finish.ts";
+import { appendCheckpoint } from "../../lib/db/session-log.ts";
+import { createTestDatabase } from "../support/database.ts";
+
+const database = await createTestDatabase();
+const sql = createSql(database.url, 8);
+
+afterAll(async () => {
+  await sql.end();
+  await database.drop();
+});
+
+async function newUser(credits: number): Promise<string> {
+  const id = randomUUID();
+  await sql`insert into auth.users (id, email) values (${id}, ${`${id}@example.com`})`;
+  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
+            values (${id}, ${credits}, 'grant', ${`test:${id}`})`;
+  return id;
+}
+
+async function newSession(userId: string, maxCredits: number | null = null): Promise<string> {
+  const [conversation] = await sql`insert into conversations (user_id) values (${userId}) returning id`;
+  const [session] = await sql`
+    insert into sessions (user_id, conversation_id, agent, status, lease_owner, lease_expires_at, max_credits)
+    values (${userId}, ${conversation!.id}, 'agent', 'live', 'test', now() + interval '1 minute', ${maxCredits})
+    returning id`;
+  return session!.id as string;
+}
+
+const balanceOf = async (userId: string) =>
+  (
+    await sql<
+      { balance: number }[]
+    >`select coalesce(sum(amount), 0)::int as balance from credit_ledger where user_id = ${userId}`
+  )[0]!.balance;
+
+const usage = (inputTokens: number, outputTokens: number, estimated = false) => ({
+  inputTokens,
+  outputTokens,
+  estimated,
+});
+
+test("a retried completion (ten at once) debits its run once, keyed by session, epoch and run", async () => {
+  const userId = await newUser(100);
+  const sessionId = await newSession(userId);
+  await appendCheckpoint(sql, { sessionId, epoch: 1, startOffset: 0, text: "answer", leaseSeconds: 30 });
+  const finish = () =>
+    finishSession(sql, {
+      sessionId,
+      epoch: 1,
+      status: "completed",
+      run: { run: 1, usage: usage(10, 20), costUsd: 0.123 },
+      error: null,
+    });
+  expect(await Promise.all(Array.from({ length: 10 }, finish))).toEqual(Array(10).fill("ok"));
+  const debits = await sql`select amount, epoch, run, idempotency_key from credit_ledger
+                           where session_id = ${sessionId} and kind = 'debit'`;
+  expect(debits.map((row) => [row.amount, row.epoch, row.run])).toEqual([[-13, 1, 1]]);
+  const [row] = await sql`select usage, cost_usd from sessions where id = ${sessionId}`;
+  expect(row!.usage).toEqual(usage(10, 20));
+  expect(Number(row!.cost_usd)).toBeCloseTo(0.123, 6);
+  // The unique key holds even against a writer that bypasses billRun.
+  await expect(
+    sql`insert into credit_ledger (user_id, amount, kind, idempotency_key, session_id, epoch, run)
+        values (${userId}, -1, 'debit', 'another-key', ${sessionId}, 1, 1)`,
+  ).rejects.toThrow(/credit_ledger_one_debit_per_run/);
+});
+
+test("a continued session bills each run: the interrupted one (estimated) and the continuation", async () => {
+  const userId = await newUser(100);
+  const sessionId = await newSession(userId);
+  await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(100, 5000, true), costUsd: 0.0753 });
+  await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(100, 5000, true), costUsd: 0.0753 });
+  await sql`update sessions set epoch = 3 where id = ${sessionId}`;
+  await finishSession(sql, {
+    sessionId,
+    epoch: 3,
+    status: "completed",
+    run: { run: 1, usage: usage(6000, 2000), costUsd: 0.048 },
+    error: null,
+  });
+  const debits = await sql`select amount, epoch, run from credit_ledger
+                           where session_id = ${sessionId} order by epoch`;
+  expect(debits.map((row) => [row.amount, row.epoch, row.run])).toEqual([
+    [-8, 1, 1],
+    [-5, 3, 1],
+  ]);
+  const [row] = await sql`select usage, cost_usd from sessions where id = ${sessionId}`;
+  expect(row!.usage).toEqual(usage(6100, 7000, true));
+  expect(Number(row!.cost_usd)).toBeCloseTo(0.1233, 6);
+  const [message] =
+    await sql`select input_tokens, output_tokens from messages where session_id = ${sessionId}`;
+  expect(message).toEqual({ input_tokens: 6100, output_tokens: 7000 });
+  expect(await balanceOf(userId)).toBe(100 - 13);
+});
+
+test("running sessions share the balance: the step that reaches it stops its session", async () => {
+  const userId = await newUser(5);
+  const [a, b] = [await newSession(userId), await newSession(userId)];
+  expect(await meterRun(sql, { sessionId: a, epoch: 1, credits: 2 })).toBe("ok");
+  expect(await meterRun(sql, { sessionId: b, epoch: 1, credits: 2 })).toBe("ok");
+  expect(await meterRun(sql, { sessionId: a, epoch: 1, credits: 3 })).toBe("out_of_credits");
+  // A stale producer records nothing and is not stopped by this check (its fence stops it).
+  expect(await meterRun(sql, { sessionId: b, epoch: 7, credits: 50 })).toBe("ok");
+  const held =
+    await sql`select metered_credits from sessions where id in (${a}, ${b}) order by metered_credits`;
+  expect(held.map((row) => row.metered_credits)).toEqual([2, 3]);
+  // Billing the run releases its hold in the same statement.
+  await billRun(sql, { sessionId: a, epoch: 1, run: 1, usage: usage(1, 1, true), costUsd: 0.025 });
+  const [row] = await sql`select metered_credits from sessions where id = ${a}`;
+  expect(row!.metered_credits).toBe(0);
+  expect(await balanceOf(userId)).toBe(2);
+});
+
+test("a session's maxCredits caps it, counting the runs it was already billed for", async () => {
+  const userId = await newUser(1000);
+  const sessionId = await newSession(userId, 5);
+  await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(1, 1, true), costUsd: 0.03 });
+  expect(await meterRun(sql, { sessionId, epoch: 1, credits: 1 })).toBe("ok");
+  expect(await meterRun(sql, { sessionId, epoch: 1, credits: 2 })).toBe("over_cap");
+});
+
+test("a session stopped out of credits enqueues out_of_credits notifications, also when it ran live", async () => {
+  const userId = await newUser(1);
+  const sessionId = await newSession(userId);
+  await finishSession(sql, {
+    sessionId,
+    epoch: 1,
+    status: "failed",
+    run: { run: 1, usage: usage(10, 900, true), costUsd: 0.0135 },
+    error: { code: "payment_required:credits", message: "out" },
+  });
+  const rows =
+    await sql`select channel, kind from notifications where session_id = ${sessionId} order by channel`;
+  expect(rows.map((row) => [row.channel, row.kind])).toEqual([["email", "out_of_credits"]]);
+});
