@@ -10,7 +10,8 @@ let browser: Browser;
 let worker: { stop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // Not the first agent in the list: the page must take the default from /api/agents.
+  stack = await startTestStack({ env: { DEFAULT_AGENT: "sim-anthropic" } });
   worker = startLocalWorkerProcess(stack.env);
   browser = await launchBrowser();
 });
@@ -20,7 +21,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-test("a page following a background session reads its snapshot once, then only events (status and runner included)", async () => {
+test("the page starts with the server's default agent; following a background session reads its snapshot once, then only events", async () => {
   const message = "#sim tokens=1200 rate=80 seed=follow";
   const expected = await simulatorText(stack.agentSimUrl, message);
   const { page, pageErrors, close } = await newPage(browser);
@@ -32,6 +33,8 @@ test("a page following a background session reads its snapshot once, then only e
   try {
     await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
     await page.goto(`${stack.appUrl}/chat`);
+    await page.locator('[data-testid="agent-select"]:not([disabled])').waitFor();
+    expect(await page.getByTestId("agent-select").inputValue()).toBe("sim-anthropic");
     await page.getByTestId("composer-input").fill(message);
     await page.getByTestId("mode-select").selectOption("background");
     await page.getByTestId("send-button").click();
