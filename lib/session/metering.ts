@@ -139,6 +139,8 @@ export function startRunMetering(options: {
     get credits() {
       return meter.credits;
     },
+    /** The run's token counts so far: the agent's own when it reported any, else estimated. */
+    usage: () => meter.usage(),
     async observe(event: AgentEvent): Promise<void> {
       const verdict = await meter.observe(event);
       if (verdict !== "ok") options.stop(verdict);
