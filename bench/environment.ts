@@ -8,8 +8,10 @@ import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
+import { type Inbox, startInbox } from "../dev/inbox/server.ts";
 import { freePort } from "../dev/net.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
+import { getEnv } from "../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -17,6 +19,8 @@ export interface BenchEnvironment {
   databaseUrl: string;
   supabaseUrl: string;
   agentSimUrl: string;
+  /** The Resend and Telegram stand-ins the workers send notifications to. */
+  inbox: Inbox;
   /** Starts the built app (`next start`) with extra settings; stopped by `close()`. */
   startApp(env?: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }>;
   startWorker(env?: Record<string, string>): Promise<ChildProcess>;
@@ -45,7 +49,17 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   closers.push(() => supabase.close());
   const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
   closers.push(() => simulator.close());
+  const defaults = getEnv({});
+  const inbox = await startInbox({
+    port: 0,
+    resendApiKey: defaults.RESEND_API_KEY,
+    telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
+    telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
+  });
+  closers.push(() => inbox.close());
   const baseEnv: Record<string, string> = {
+    RESEND_BASE_URL: inbox.resendBaseUrl,
+    TELEGRAM_API_ROOT: inbox.telegramApiRoot,
     NODE_ENV: "production",
     DATABASE_URL: pg.url,
     SUPABASE_URL: supabase.url,
@@ -59,6 +73,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     databaseUrl: pg.url,
     supabaseUrl: supabase.url,
     agentSimUrl: simulator.url,
+    inbox,
     baseEnv,
     async startApp(env = {}) {
       const port = await freePort();

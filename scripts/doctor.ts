@@ -45,7 +45,7 @@ if (!Number.isInteger(idleSeconds) || idleSeconds < 0 || idleSeconds > 700)
 
 if (!values.json)
   console.log(
-    `Checking ${baseUrl} (about ${Math.max(5, idleSeconds)} s${idleSeconds > 0 ? `, holding an idle stream ${idleSeconds} s` : ""})…`,
+    `Checking ${baseUrl} (about ${Math.max(8, idleSeconds)} s${idleSeconds > 0 ? `, holding an idle stream ${idleSeconds} s` : ""})…`,
   );
 try {
   const report = await runDoctor(baseUrl, { token, idleSeconds });

@@ -32,12 +32,8 @@ export interface VitestSummary {
 export function summariseVitestRun(exitCode: number, reportText: string | undefined): VitestSummary {
   const parsed = reportText === undefined ? undefined : reportSchema.safeParse(safeJson(reportText));
   if (!parsed?.success) {
-    return {
-      ok: false,
-      passed: 0,
-      failed: 1,
-      line: "vitest: 0 passed, 1 failed (no test report was written)",
-    };
+    // vitest stopped before writing its report (e.g. the global set-up failed; its line is above).
+    return { ok: false, passed: 0, failed: 1, line: "vitest: 0 passed, 1 failed" };
   }
   const report = parsed.data;
   const filesFailedOutsideTests = report.testResults.filter(

@@ -45,6 +45,12 @@ export function NotificationSettings() {
     }
   }
 
+  /** Shows the new switch position at once; the server's answer (or a refresh) confirms it. */
+  async function toggle(change: Partial<Pick<Settings, "notifyEmail" | "notifyTelegram">>) {
+    setSettings((current) => (current ? { ...current, ...change } : current));
+    await act(() => callApi("/api/settings", { method: "PATCH", body: change }));
+  }
+
   if (!settings) return <p className="muted">{error ?? "Loading…"}</p>;
 
   return (
@@ -63,11 +69,7 @@ export function NotificationSettings() {
         <input
           type="checkbox"
           checked={settings.notifyEmail}
-          onChange={(event) =>
-            void act(() =>
-              callApi("/api/settings", { method: "PATCH", body: { notifyEmail: event.target.checked } }),
-            )
-          }
+          onChange={(event) => void toggle({ notifyEmail: event.target.checked })}
         />
         Email me at {settings.email ?? "my address"}
       </label>
@@ -89,11 +91,7 @@ export function NotificationSettings() {
         <input
           type="checkbox"
           checked={settings.notifyTelegram}
-          onChange={(event) =>
-            void act(() =>
-              callApi("/api/settings", { method: "PATCH", body: { notifyTelegram: event.target.checked } }),
-            )
-          }
+          onChange={(event) => void toggle({ notifyTelegram: event.target.checked })}
         />
         Message me on Telegram
       </label>

@@ -31,7 +31,7 @@ export const DEFAULT_IDLE_SECONDS = 75;
  * time, one held idle with only pings. Throws DoctorRequestError when the endpoint cannot be read at all.
  */
 export async function runDoctor(baseUrl: string, options: DoctorOptions): Promise<DoctorReport> {
-  const durationMs = options.durationMs ?? 5000;
+  const durationMs = options.durationMs ?? 8000;
   const tickMs = options.tickMs ?? 250;
   const endpoint = (query: Record<string, number>) => {
     const url = new URL("api/doctor/stream", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);

@@ -1,4 +1,4 @@
-import { configure, tasks } from "@trigger.dev/sdk";
+import { configure, idempotencyKeys, tasks } from "@trigger.dev/sdk";
 import type { sendNotificationTask } from "../../trigger/send-notification.ts";
 import type { Sql } from "../db/client.ts";
 import { pendingNotificationIds } from "../db/notification-outbox.ts";
@@ -7,6 +7,9 @@ import { logError } from "../log.ts";
 
 /** Local senders (the worker process) LISTEN here to send right away instead of at the next sweep. */
 export const NOTIFICATIONS_CHANNEL = "overtime_notifications";
+
+/** A runner waits at most this long for the dispatch after its finish. */
+const DISPATCH_TIMEOUT_MS = 5000;
 
 /** `notification:<id>`: a notification is sent by at most one Trigger.dev run. */
 export function notificationIdempotencyKey(id: string): string {
@@ -19,10 +22,22 @@ export function notificationIdempotencyKey(id: string): string {
  * never waits long: a failure only delays sending until the next sweep.
  */
 export async function dispatchSessionNotifications(sql: Sql, env: Env, sessionId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${DISPATCH_TIMEOUT_MS} ms`)),
+      DISPATCH_TIMEOUT_MS,
+    );
+  });
   try {
-    await dispatchNotifications(sql, env, await pendingNotificationIds(sql, sessionId));
+    await Promise.race([
+      (async () => dispatchNotifications(sql, env, await pendingNotificationIds(sql, sessionId)))(),
+      timeout,
+    ]);
   } catch (error) {
     logError("notification dispatch failed; the sweep will send them", { sessionId, error });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -35,11 +50,15 @@ export async function dispatchNotifications(sql: Sql, env: Env, ids: string[]): 
       ...(env.TRIGGER_API_URL ? { baseURL: env.TRIGGER_API_URL } : {}),
     });
     await Promise.all(
-      ids.map((id) =>
+      ids.map(async (id) =>
         tasks.trigger<typeof sendNotificationTask>(
           "send-notification",
           { notificationId: id },
-          { idempotencyKey: notificationIdempotencyKey(id), idempotencyKeyTTL: "1d" },
+          {
+            // Global: the same notification from any run (agent-session, a live route, the sweep) is one run.
+            idempotencyKey: await idempotencyKeys.create(notificationIdempotencyKey(id), { scope: "global" }),
+            idempotencyKeyTTL: "1d",
+          },
         ),
       ),
     );

@@ -64,11 +64,17 @@ function credits(count: number): string {
   return `${number.format(count)} credit${count === 1 ? "" : "s"}`;
 }
 
+/** The first `length` UTF-16 units, without splitting a surrogate pair (an emoji) in half. */
+export function cutText(text: string, length: number): string {
+  const cut = text.slice(0, Math.max(0, length));
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** The first ~600 characters of the output, cut at a word boundary when one is near. */
 export function excerptOf(output: string): string {
   const trimmed = output.trim();
   if (trimmed.length <= EXCERPT_CHARS) return trimmed;
-  const cut = trimmed.slice(0, EXCERPT_CHARS);
+  const cut = cutText(trimmed, EXCERPT_CHARS);
   const space = cut.lastIndexOf(" ");
   return `${space > EXCERPT_CHARS - 80 ? cut.slice(0, space) : cut}…`;
 }

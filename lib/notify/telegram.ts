@@ -1,7 +1,7 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import type { Env } from "../env.ts";
 import type { DeliveryResult } from "./delivery.ts";
-import type { NotificationSummary } from "./summary.ts";
+import { cutText, type NotificationSummary } from "./summary.ts";
 
 /** Telegram's limit on a message's text after entity parsing. */
 export const TELEGRAM_MAX_CHARS = 4096;
@@ -37,8 +37,7 @@ export function formatTelegramMessage(summary: NotificationSummary): RenderedTel
     .concat(summary.kept ? [summary.kept] : [])
     .join("\n");
   const room = TELEGRAM_MAX_CHARS - shownHead.length - 2;
-  const excerpt =
-    summary.excerpt.length > room ? `${summary.excerpt.slice(0, Math.max(0, room - 1))}…` : summary.excerpt;
+  const excerpt = summary.excerpt.length > room ? `${cutText(summary.excerpt, room - 1)}…` : summary.excerpt;
   const text = excerpt ? `${head}\n\n<blockquote>${escapeTelegramHtml(excerpt)}</blockquote>` : head;
   return {
     text,

@@ -13,17 +13,20 @@ afterEach(async () => {
 
 /**
  * Runs `npm test`'s wrapper (scripts/test.ts, without the Next.js build) on a throw-away test file
- * generated into a temp folder with its own vitest config (no global set-up, globals on).
+ * generated into a temp folder with its own vitest config (globals on; a global set-up if given).
  */
 async function runWrapperOn(
   testFile: string,
+  globalSetup?: string,
 ): Promise<{ code: number | null; output: string; closing: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), "overtime-throwaway-"));
   dirs.push(dir);
+  const setup = globalSetup === undefined ? "" : ', globalSetup: ["./setup.mjs"]';
   await writeFile(
     path.join(dir, "vitest.config.mjs"),
-    'export default { test: { include: ["*.test.ts"], globals: true } };\n',
+    `export default { test: { include: ["*.test.ts"], globals: true${setup} } };\n`,
   );
+  if (globalSetup !== undefined) await writeFile(path.join(dir, "setup.mjs"), globalSetup);
   await writeFile(path.join(dir, "throwaway.test.ts"), testFile);
   const child = spawn(
     path.join(root, "node_modules", ".bin", "tsx"),
@@ -73,4 +76,15 @@ test("a file whose tests all pass exits 0 with a failed count of 0", { timeout: 
   const run = await runWrapperOn('test("passes", () => {\n  expect(1 + 1).toBe(2);\n});\n');
   expect(run.code, run.output).toBe(0);
   expect(run.closing).toBe("vitest: 1 passed, 0 failed");
+});
+
+test("a global set-up that throws makes the test command exit non-zero and counts as failed", {
+  timeout: 120_000,
+}, async () => {
+  const run = await runWrapperOn(
+    'test("passes", () => {});\n',
+    'export default function setup() {\n  throw new Error("no database");\n}\n',
+  );
+  expect(run.code, run.output).not.toBe(0);
+  expect(run.closing).toBe("vitest: 0 passed, 1 failed");
 });

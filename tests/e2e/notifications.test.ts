@@ -120,6 +120,38 @@ describe("notifications in the browser", () => {
     }
   });
 
+  test("the settings page switches channels, sends test notifications and unlinks Telegram", async () => {
+    const { page, pageErrors, close } = await newPage(browser);
+    try {
+      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
+      await page.goto(`${stack.appUrl}/settings`);
+      await page.getByRole("button", { name: "Send a test notification on Telegram" }).click();
+      await page.getByRole("button", { name: "Send a test notification by email" }).click();
+      await waitFor(async () => {
+        const tests = page.getByTestId("notifications").locator("tr", { hasText: "test" });
+        return (await tests.count()) === 2 && (await tests.filter({ hasText: "sent" }).count()) === 2
+          ? true
+          : undefined;
+      });
+      expect(
+        (await inbox()).filter((message) => message.subject === "Test notification from Overtime"),
+      ).toHaveLength(1);
+
+      const email = page.getByRole("checkbox", { name: /Email me at bob@example.com/ });
+      await email.uncheck();
+      await page.reload();
+      await page.getByText("Linked as @bob_tg").waitFor();
+      expect(await page.getByRole("checkbox", { name: /Email me at/ }).isChecked()).toBe(false);
+      await page.getByRole("checkbox", { name: /Email me at/ }).check();
+
+      await page.getByRole("button", { name: "Unlink" }).click();
+      await page.getByText("Not linked.").waitFor();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   test("sign in by magic link: the email lands in the inbox and its link signs in this browser", async () => {
     const { page, pageErrors, close } = await newPage(browser);
     try {

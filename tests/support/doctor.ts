@@ -5,15 +5,9 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 
 export type DoctorRun = CommandRun;
 
-/** Runs `scripts/doctor.ts` (what `npm run doctor --` runs) as a child and collects its output. */
+/** Runs `npm run -s doctor -- <args>` (`-s`: npm's own banner would precede the JSON) in the project. */
 export function runDoctorCli(args: string[]): Promise<DoctorRun> {
-  return runCommand(
-    path.join(root, "node_modules", ".bin", "tsx"),
-    [path.join(root, "scripts", "doctor.ts"), ...args],
-    {
-      cwd: root,
-    },
-  );
+  return runCommand("npm", ["run", "-s", "doctor", "--", ...args], { cwd: root });
 }
 
 export interface DoctorJson {

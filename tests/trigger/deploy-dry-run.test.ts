@@ -45,6 +45,10 @@ async function declaredTaskIds(): Promise<string[]> {
 }
 
 test("the pinned CLI's deploy --dry-run builds the tasks, and indexing the build lists every task in trigger/", async () => {
+  // The CLI that builds is pinned to the SDK the tasks are written against.
+  const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
+  expect(pkg.devDependencies["trigger.dev"]).toBe(pkg.dependencies["@trigger.dev/sdk"]);
+  expect(pkg.devDependencies["trigger.dev"]).toMatch(/^4\.\d+\.\d+$/);
   const expected = await declaredTaskIds();
   expect(expected).toEqual(expect.arrayContaining(["agent-session", "reconcile-sessions"]));
 

@@ -148,7 +148,8 @@ describe("the browser's session reducer", () => {
             { kind: "live-ended", at: 2 },
           ]);
           expect(state.connection).toBe("stream");
-          expect(streamCursor(state)).toBe(`1:${Buffer.byteLength(liveSeen)}`);
+          // The cursor names the producer of the bytes held (nothing held: a plain offset 0).
+          expect(streamCursor(state)).toBe(liveSeen ? `1:${Buffer.byteLength(liveSeen)}` : "0");
           // The server saw the cursor past a seam the reader has not seen: rewind, then the new bytes.
           const rewound = seam < Buffer.byteLength(liveSeen);
           state = run(state, [
