@@ -24,8 +24,6 @@ interface SessionStatusBarProps {
   status: SessionStatus | null;
   runner: RunnerKind | null;
   progress: SessionProgress | null;
-  /** Cost so far (US$), when known. */
-  costUsd?: number | null;
   /** Byte offsets where a continuation joined the output. */
   seams?: number[];
   startedAt: number | null;

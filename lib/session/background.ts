@@ -1,5 +1,6 @@
 import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
+import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
 import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
@@ -69,6 +70,9 @@ export async function claimForBackground(
     detachable,
   });
   if (!session) return { notClaimed: true, offset: current.durableOffset };
+  // A connection-bound run cut without billing itself (its producer died) is billed from its hold; a
+  // detachable run is not abandoned: this producer re-attaches and bills all of it.
+  if (!detachable) await billAbandonedRun(sql, session.id);
   logInfo("background runner claimed session", {
     sessionId: session.id,
     epoch: session.epoch,

@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
 import { fenceOutRunner, requestCancel } from "../db/session-lease.ts";
 import { getSessionNotifications } from "../db/session-notifications.ts";
@@ -49,7 +50,8 @@ export async function cancelSession(deps: {
 async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
-  // The producer that did not answer is gone: its run's metered credits are its estimate.
+  // The producer that did not answer is gone: its run is billed from its last metering step.
+  await billAbandonedRun(sql, sessionId);
   const finished = await finishSession(sql, {
     sessionId,
     epoch,

@@ -100,12 +100,13 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   );
 
   let cursor = input.cursor;
-  let textEvents = 0;
   let stage = "";
   const reportProgress = (cursorNow?: AgentCursor) => {
+    const { outputTokens, estimated } = metering.usage();
     const progress = {
       stage,
-      outputTokens: textEvents,
+      outputTokens,
+      estimated,
       elapsedMs: clock.now() - startedAt,
       credits: metering.credits,
     };
@@ -138,7 +139,6 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
           if (event.cursor) cursor = event.cursor;
           await metering.observe(event);
           if (event.type === "text") {
-            textEvents += 1;
             const text = await seam.join(event.text);
             checkpointer.push(text, { cursor: event.cursor });
             if (checkpointer.fenced) stopWith("fenced");

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -6,6 +7,7 @@ import { signIn } from "../support/api.ts";
 import { launchBrowser, newPage, signIn as signInInBrowser } from "../support/browser.ts";
 import { doctorJson, failedChecks, runDoctorCli } from "../support/doctor.ts";
 import { type RunningNginx, SHIPPED_CONF, shippedConf, startNginx } from "../support/nginx.ts";
+import { runCommand } from "../support/run-command.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -149,4 +151,51 @@ test("with proxy_read_timeout 5s, the doctor names the idle cut", async () => {
   expect(run.code).toBe(1);
   expect(failedChecks(report)).toEqual(["idle"]);
   expect(report.checks.find((check) => check.name === "idle")!.detail).toMatch(/cut after 5\.\d s/);
+});
+
+describe("over TLS, the http-version check", () => {
+  let certDir: string;
+  beforeAll(async () => {
+    certDir = await mkdtemp(path.join(tmpdir(), "overtime-tls-"));
+    const made = await runCommand("openssl", [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"],
+      ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+      ...["-keyout", path.join(certDir, "key.pem"), "-out", path.join(certDir, "cert.pem")],
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await rm(certDir, { recursive: true, force: true });
+  });
+
+  /** The shipped file with TLS added to its listen line, as the file's own comment says to. */
+  const withTls = (http2: boolean) => async (port: number) => {
+    const conf = await shippedConf(appPort, port);
+    const listen = `listen 127.0.0.1:${port};`;
+    expect(conf).toContain(listen);
+    return conf.replace(
+      listen,
+      `listen 127.0.0.1:${port} ssl${http2 ? " http2" : ""};
+    ssl_certificate ${path.join(certDir, "cert.pem")};
+    ssl_certificate_key ${path.join(certDir, "key.pem")};`,
+    );
+  };
+  const doctorOverTls = (url: string) =>
+    runDoctorCli([url.replace("http://", "https://"), "--token", token, "--idle", "0", "--json"], {
+      NODE_EXTRA_CA_CERTS: path.join(certDir, "cert.pem"),
+    });
+
+  test("passes when the server offers HTTP/2", async () => {
+    const report = doctorJson(await behind(startNginx(withTls(true)), doctorOverTls));
+    expect(failedChecks(report), JSON.stringify(report.checks, null, 2)).toEqual([]);
+    expect(report.checks.find((check) => check.name === "http-version")!.detail).toMatch(/ALPN h2/);
+  });
+
+  test("names HTTP/1.1-only TLS, where browsers get 6 event streams per host", async () => {
+    const run = await behind(startNginx(withTls(false)), doctorOverTls);
+    const report = doctorJson(run);
+    expect(run.code).toBe(1);
+    expect(failedChecks(report)).toEqual(["http-version"]);
+    expect(report.checks.find((check) => check.name === "http-version")!.fix).toMatch(/HTTP\/2/);
+  });
 });

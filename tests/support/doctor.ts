@@ -6,8 +6,11 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 export type DoctorRun = CommandRun;
 
 /** Runs `npm run -s doctor -- <args>` (`-s`: npm's own banner would precede the JSON) in the project. */
-export function runDoctorCli(args: string[]): Promise<DoctorRun> {
-  return runCommand("npm", ["run", "-s", "doctor", "--", ...args], { cwd: root });
+export function runDoctorCli(args: string[], env: Record<string, string> = {}): Promise<DoctorRun> {
+  return runCommand("npm", ["run", "-s", "doctor", "--", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
 }
 
 export interface DoctorJson {

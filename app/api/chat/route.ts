@@ -8,7 +8,7 @@ import { readJsonBody, route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
-import { isFinalEvent, writeSessionEvent, writeWireEvent } from "@/lib/session/sse-events.ts";
+import { isFinalEvent, relaySessionEvent, writeWireEvent } from "@/lib/session/sse-events.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -55,8 +55,8 @@ export const POST = route(async (request) => {
         seams: [],
       });
       unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event, started.epoch);
-        if (isFinalEvent(event)) {
+        if (relaySessionEvent(writer, event, started.epoch, started.sessionId) === "broken") unsubscribe();
+        else if (isFinalEvent(event)) {
           ended = true;
           writer.close();
         }
