@@ -1,7 +1,7 @@
 "use client";
 
 import type { FormEvent, KeyboardEvent } from "react";
-import { sessionModeSchema } from "@/lib/session/wire.ts";
+import { MAX_CHAT_MESSAGE_CHARS, sessionModeSchema } from "@/lib/session/wire.ts";
 import type { AgentOption, SessionMode } from "../session-stream/session-types.ts";
 
 const modeLabels: Record<SessionMode, string> = {
@@ -10,7 +10,7 @@ const modeLabels: Record<SessionMode, string> = {
   background: "Run in background",
 };
 
-const MAX_MESSAGE_LENGTH = 32_000;
+const MAX_MESSAGE_LENGTH = MAX_CHAT_MESSAGE_CHARS;
 
 interface ComposerProps {
   draft: string;
@@ -62,55 +62,74 @@ export function Composer(props: ComposerProps) {
         onKeyDown={sendOnEnter}
       />
       <div className="row composer-controls">
-        <label className="inline">
-          Agent
-          <select
-            data-testid="agent-select"
-            value={agent ?? ""}
-            onChange={(event) => onAgentChange(event.target.value)}
-            disabled={agents === null}
-          >
-            {agents === null ? <option value={agent ?? ""}>{agent ?? "default agent"}</option> : null}
-            {agents?.map((option) => (
-              <option key={option.name} value={option.name}>
-                {option.name} ({option.model})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline">
-          Mode
-          <select
-            data-testid="mode-select"
-            value={mode}
-            onChange={(event) => onModeChange(sessionModeSchema.parse(event.target.value))}
-          >
-            {(Object.keys(modeLabels) as SessionMode[]).map((value) => (
-              <option key={value} value={value}>
-                {modeLabels[value]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AgentSelect agents={agents} agent={agent} onAgentChange={onAgentChange} />
+        <ModeSelect mode={mode} onModeChange={onModeChange} />
         {mode === "background" ? (
-          <label className="inline">
-            Max credits
-            <input
-              type="number"
-              min={1}
-              step={1}
-              inputMode="numeric"
-              placeholder="no limit"
-              data-testid="max-credits-input"
-              value={maxCredits}
-              onChange={(event) => onMaxCreditsChange(event.target.value)}
-            />
-          </label>
+          <MaxCreditsInput maxCredits={maxCredits} onMaxCreditsChange={onMaxCreditsChange} />
         ) : null}
         <button type="submit" data-testid="send-button" disabled={!sendable}>
           Send
         </button>
       </div>
     </form>
+  );
+}
+
+function AgentSelect(props: Pick<ComposerProps, "agents" | "agent" | "onAgentChange">) {
+  const { agents, agent, onAgentChange } = props;
+  return (
+    <label className="inline">
+      Agent
+      <select
+        data-testid="agent-select"
+        value={agent ?? ""}
+        onChange={(event) => onAgentChange(event.target.value)}
+        disabled={agents === null}
+      >
+        {agents === null ? <option value={agent ?? ""}>{agent ?? "default agent"}</option> : null}
+        {agents?.map((option) => (
+          <option key={option.name} value={option.name}>
+            {option.name} ({option.model})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ModeSelect({ mode, onModeChange }: Pick<ComposerProps, "mode" | "onModeChange">) {
+  return (
+    <label className="inline">
+      Mode
+      <select
+        data-testid="mode-select"
+        value={mode}
+        onChange={(event) => onModeChange(sessionModeSchema.parse(event.target.value))}
+      >
+        {sessionModeSchema.options.map((value) => (
+          <option key={value} value={value}>
+            {modeLabels[value]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function MaxCreditsInput(props: Pick<ComposerProps, "maxCredits" | "onMaxCreditsChange">) {
+  return (
+    <label className="inline">
+      Max credits
+      <input
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        placeholder="no limit"
+        data-testid="max-credits-input"
+        value={props.maxCredits}
+        onChange={(event) => props.onMaxCreditsChange(event.target.value)}
+      />
+    </label>
   );
 }

@@ -4,8 +4,15 @@ import { useEffect, useState } from "react";
 import { fetchAgents } from "../session-stream/session-api.ts";
 import type { AgentOption } from "../session-stream/session-types.ts";
 
-/** The agents the server offers (`GET /api/agents`, the default one marked); null until loaded. */
-export function useAgents(): { agents: AgentOption[] | null; error: string | null } {
+/**
+ * The agents the server offers (`GET /api/agents`); null until loaded. `defaultAgent` is the one the
+ * server marks as its default; null until the list loads (or if it cannot): then the server chooses.
+ */
+export function useAgents(): {
+  agents: AgentOption[] | null;
+  defaultAgent: string | null;
+  error: string | null;
+} {
   const [agents, setAgents] = useState<AgentOption[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -19,5 +26,6 @@ export function useAgents(): { agents: AgentOption[] | null; error: string | nul
       });
     return () => abort.abort();
   }, []);
-  return { agents, error };
+  const defaultAgent = agents?.find((option) => option.default)?.name ?? agents?.[0]?.name ?? null;
+  return { agents, defaultAgent, error };
 }

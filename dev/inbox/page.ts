@@ -108,6 +108,13 @@ document.getElementById("press").addEventListener("submit", async (event) => {
   document.getElementById("press-result").textContent = response.ok ? "Delivered to the webhook (" + result.status + ")" : result.message;
   setTimeout(() => location.reload(), 1500);
 });
+// New messages show up by themselves, unless a deep link is being typed.
+let shown = ${messages.length};
+setInterval(async () => {
+  const count = (await (await fetch("/api/messages")).json()).length;
+  if (count !== shown && document.querySelector("#press input[name=link]").value === "") location.reload();
+  shown = count;
+}, 2000);
 </script>
 </body></html>`;
 }

@@ -11,6 +11,8 @@ export interface NotificationFacts {
   durationSeconds: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  /** The agent reported no usage for some run: the counts (and the cost) are estimates. */
+  usageEstimated: boolean;
   costUsd: number | null;
   /** The final output (the assistant message), or "" when nothing was written. */
   output: string;
@@ -31,7 +33,7 @@ export async function readNotificationFacts(
       title: string | null;
       agent: string | null;
       duration_seconds: number | null;
-      usage: { inputTokens?: number; outputTokens?: number } | null;
+      usage: { inputTokens?: number; outputTokens?: number; estimated?: boolean } | null;
       cost_usd: string | null;
       error: { code?: string; message?: string } | null;
       output: string | null;
@@ -56,6 +58,7 @@ export async function readNotificationFacts(
     durationSeconds: row.duration_seconds,
     inputTokens: row.usage?.inputTokens ?? null,
     outputTokens: row.usage?.outputTokens ?? null,
+    usageEstimated: row.usage?.estimated === true,
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
     output: row.output ?? "",
     error: row.error ? { code: row.error.code ?? "unknown", message: row.error.message ?? "" } : null,

@@ -35,7 +35,8 @@ export async function billRun(tx: postgres.TransactionSql | Sql, bill: RunBill):
         'estimated', coalesce((usage ->> 'estimated')::boolean, false) or ${bill.usage.estimated}),
       cost_usd = coalesce(cost_usd, 0) + ${bill.costUsd},
       billed_runs = array_append(billed_runs, ${key}),
-      metered_credits = case when epoch = ${bill.epoch} then 0 else metered_credits end,
+      metered_credits = case when metered_epoch = ${bill.epoch} then 0 else metered_credits end,
+      metered_usage = case when metered_epoch = ${bill.epoch} then null else metered_usage end,
       updated_at = now()
     where id = ${bill.sessionId} and not (${key} = any(billed_runs))
     returning user_id`;
@@ -64,14 +65,21 @@ export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
  */
 export async function meterRun(
   sql: Sql,
-  step: { sessionId: string; epoch: number; credits: number },
+  step: {
+    sessionId: string;
+    epoch: number;
+    credits: number;
+    /** The run's usage and cost so far: what it is billed if its producer dies before billing it. */
+    bill: Pick<RunBill, "usage" | "costUsd">;
+  },
 ): Promise<MeterVerdict> {
   const terminal = [...TERMINAL_STATUSES];
   const [row] = await sql<
     { balance: number; held: number; session_debits: number; max_credits: number | null }[]
   >`
     with me as (
-      update sessions set metered_credits = ${step.credits}
+      update sessions set metered_credits = ${step.credits}, metered_epoch = ${step.epoch},
+                          metered_usage = ${sql.json({ ...step.bill.usage, costUsd: step.bill.costUsd })}
       where id = ${step.sessionId} and epoch = ${step.epoch}
       returning id, user_id, max_credits
     )
@@ -85,6 +93,29 @@ export async function meterRun(
   if (!row) return "ok";
   if (row.max_credits !== null && row.session_debits + step.credits >= row.max_credits) return "over_cap";
   return row.held + step.credits >= row.balance ? "out_of_credits" : "ok";
+}
+
+/**
+ * Bills the run of a producer that died before billing it, from its last metering step (estimated):
+ * called when another producer takes a connection-bound session over, and when a session is ended
+ * without its producer. Idempotent with the producer's own bill (same session, epoch and run).
+ */
+export async function billAbandonedRun(sql: Sql, sessionId: string): Promise<void> {
+  const [row] = await sql<
+    {
+      metered_epoch: number | null;
+      metered_usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
+    }[]
+  >`select metered_epoch, metered_usage from sessions where id = ${sessionId}`;
+  if (!row?.metered_usage || row.metered_epoch === null) return;
+  const { inputTokens, outputTokens, costUsd } = row.metered_usage;
+  await billRunAlone(sql, {
+    sessionId,
+    epoch: row.metered_epoch,
+    run: 1,
+    usage: { inputTokens, outputTokens, estimated: true },
+    costUsd,
+  });
 }
 
 /** A session's usage totals over its billed runs, and their cost. */

@@ -8,33 +8,30 @@ export interface LogRun extends LogChunk {
 }
 
 /**
- * Reads at most `rowLimit` log rows ending after `fromOffset` and joins consecutive ones into runs of
- * about `runBytes` (a run closes at the first row that starts past `runBytes`; rows are at most
- * CHECKPOINT_BYTES), so a replay costs one event per run, not per row. Rows split only on character
- * boundaries, so their concatenation does too.
+ * Reads the log rows that end after `fromOffset` and start before `fromOffset + pageBytes`, joined
+ * into runs: rows starting in the same `runBytes` window of the log become one run, so a run holds at
+ * most `runBytes` plus one row and a replay costs one event per run, not per row. Rows split only on
+ * character boundaries, so their concatenation does too.
  */
 export async function readLogRuns(
   sql: Sql,
   sessionId: string,
   fromOffset: number,
-  rowLimit: number,
+  pageBytes: number,
   runBytes: number,
 ): Promise<LogRun[]> {
+  // The lower bound (the row holding `fromOffset`) keeps this an index range scan however far in.
   return sql<LogRun[]>`
     select min(start_offset)::int8 as "startOffset", max(end_offset)::int8 as "endOffset",
            string_agg(text, '' order by start_offset) as text, max(epoch)::int as epoch,
            count(*)::int as rows
-    from (
-      select start_offset, end_offset, text, epoch,
-             sum(octet_length(text)) over (order by start_offset) - octet_length(text) as bytes_before
-      from (
-        select start_offset, end_offset, text, epoch from session_chunks
-        where session_id = ${sessionId} and end_offset > ${fromOffset}
-        order by start_offset
-        limit ${rowLimit}
-      ) page
-    ) numbered
-    group by bytes_before / ${runBytes}
+    from session_chunks
+    where session_id = ${sessionId}
+      and start_offset >= (select coalesce(max(start_offset), 0) from session_chunks
+                           where session_id = ${sessionId} and start_offset <= ${fromOffset})
+      and start_offset < ${fromOffset + pageBytes}
+      and end_offset > ${fromOffset}
+    group by start_offset / ${runBytes}
     order by 1`;
 }
 

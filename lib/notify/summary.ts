@@ -94,7 +94,7 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
   const tokens =
     facts.inputTokens === null && facts.outputTokens === null
       ? "unknown"
-      : `${number.format((facts.inputTokens ?? 0) + (facts.outputTokens ?? 0))} (${number.format(facts.inputTokens ?? 0)} in, ${number.format(facts.outputTokens ?? 0)} out)`;
+      : `${facts.usageEstimated ? "about " : ""}${number.format((facts.inputTokens ?? 0) + (facts.outputTokens ?? 0))} (${number.format(facts.inputTokens ?? 0)} in, ${number.format(facts.outputTokens ?? 0)} out${facts.usageEstimated ? ", estimated" : ""})`;
   const cost =
     facts.costUsd === null
       ? "unknown"

@@ -1,13 +1,15 @@
 import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
+import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
 import { claimNextSession, claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
-import { postgresRunPorts, type SessionObserver, type SessionProgressReport } from "./run-ports.ts";
+import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
 import { sessionRuntime } from "./runtime.ts";
 
@@ -22,7 +24,7 @@ export interface BackgroundRunInput {
   signal?: AbortSignal;
   /** Stops producing but leaves the session to another runner (worker shutting down). */
   yieldSignal?: AbortSignal;
-  onProgress?: (progress: SessionProgressReport) => void;
+  onProgress?: (progress: Parameters<SessionObserver["progress"]>[1]) => void;
   /** Followers of the run (Realtime, metering). */
   observers?: SessionObserver[];
   sql?: Sql;
@@ -94,6 +96,9 @@ async function withAgent(
     await failUnrunnable(sql, session.id, session.agent);
     return undefined;
   }
+  // A connection-bound run cut without billing itself (its producer died) is billed from its hold; a
+  // detachable run is not abandoned: this producer re-attaches and bills all of it.
+  if (!isDetachable(agent)) await billAbandonedRun(sql, session.id);
   logInfo("background runner claimed session", {
     sessionId: session.id,
     epoch: session.epoch,
@@ -119,7 +124,9 @@ export async function produceClaimedSession(
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
-      ports: postgresRunPorts(sql, { observers: backgroundObservers(input) }),
+      ports: postgresRunPorts(sql, {
+        observers: [sessionBroadcaster({ sql, env }), ...backgroundObservers(input)],
+      }),
       sql,
       sessionId: session.id,
       epoch: session.epoch,
@@ -152,7 +159,13 @@ export async function produceClaimedSession(
 function backgroundObservers(input: BackgroundRunInput): SessionObserver[] {
   const { onProgress } = input;
   const mirror: SessionObserver[] = onProgress
-    ? [{ onProgress: ({ sessionId: _, ...progress }) => onProgress(progress) }]
+    ? [
+        {
+          appended: () => {},
+          progress: (_sessionId, progress) => onProgress(progress),
+          statusChanged: () => {},
+        },
+      ]
     : [];
   return [...mirror, ...(input.observers ?? [])];
 }
@@ -172,6 +185,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     run: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
+  sessionBroadcaster({ sql }).statusChanged(sessionId);
 }
 
 function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {

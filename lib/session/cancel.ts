@@ -1,10 +1,12 @@
 import type { Sql } from "../db/client.ts";
+import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
 import { fenceOutRunner, requestCancel } from "../db/session-lease.ts";
 import { getSession, TERMINAL_STATUSES } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { sessionRuntime } from "./runtime.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 
@@ -48,8 +50,16 @@ export async function cancelSession(deps: {
 async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   const epoch = await fenceOutRunner(sql, sessionId);
   if (epoch === null) return;
-  // The producer that did not answer is gone: its run's metered credits are its estimate.
-  await finishSession(sql, { sessionId, epoch, status: "cancelled", run: null, error: null });
+  // The producer that did not answer is gone: its run is billed from its last metering step.
+  await billAbandonedRun(sql, sessionId);
+  const finished = await finishSession(sql, {
+    sessionId,
+    epoch,
+    status: "cancelled",
+    run: null,
+    error: null,
+  });
+  if (finished === "ok") sessionBroadcaster().statusChanged(sessionId);
 }
 
 /** Subscribes before the cancel is requested, so a fast runner's final notification is not missed. */

@@ -1,6 +1,6 @@
 import { createSseStream } from "../http/sse.ts";
 import { logError } from "../log.ts";
-import { writeSessionEvent, writeWireEvent } from "./sse-events.ts";
+import { relaySessionEvent, writeWireEvent } from "./sse-events.ts";
 import type { StartedChat } from "./start-chat.ts";
 
 /**
@@ -28,8 +28,8 @@ export function streamLiveChat(
         seams: [],
       });
       unsubscribe = started.feed.subscribe((event) => {
-        writeSessionEvent(writer, event, started.epoch);
-        if (started.feed.ended) writer.close();
+        if (relaySessionEvent(writer, event, started.epoch, started.sessionId) === "broken") unsubscribe();
+        else if (started.feed.ended) writer.close();
       });
       run = started
         .run()

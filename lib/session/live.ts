@@ -7,6 +7,7 @@ import type { Env } from "../env.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import type { SessionFeed } from "./events.ts";
 import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
@@ -78,7 +79,7 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
     return await runSession({
       ports: postgresRunPorts(sql, {
         finish: (finishing) => steps.finishSession(sql, finishing),
-        observers: input.observers ?? [],
+        observers: [sessionBroadcaster({ sql, env }), ...(input.observers ?? [])],
       }),
       sql,
       sessionId: input.sessionId,
@@ -119,6 +120,8 @@ async function failLive(input: LiveRunInput, steps: LiveSteps, offset: number | 
       logError("live runner could not record its failure", { sessionId: input.sessionId, error });
       return "unknown" as const;
     });
+  if (finished === "ok")
+    sessionBroadcaster({ sql: input.sql, env: input.env }).statusChanged(input.sessionId);
   if (finished !== "fenced") input.feed.emit({ type: "error", ...FAILED_ON_OUR_SIDE, offset });
 }
 
@@ -133,9 +136,11 @@ async function handOff(input: LiveRunInput, steps: LiveSteps, offset: number): P
   const { sql, env } = input;
   if (!isDetachable(input.agent)) {
     if ((await steps.markInterrupted(sql, input.sessionId, input.epoch)) === "fenced") return;
+    sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   }
   const epoch = await steps.handOffToBackground(sql, input.sessionId, input.epoch, env.LEASE_SECONDS);
   if (epoch === null) return;
+  sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));

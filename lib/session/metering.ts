@@ -13,8 +13,11 @@ import type { Sql } from "../db/client.ts";
 import { billRunAlone, creditsFor, type MeterVerdict, meterRun } from "../db/run-billing.ts";
 import type { FinishSessionInput } from "../db/session-finish.ts";
 
-/** What a metering step stores: the credits this run holds, and whether it must stop. */
-export type MeterStore = (credits: number) => Promise<MeterVerdict>;
+/** What a metering step stores: the credits this run holds (and its bill so far), and whether it must stop. */
+export type MeterStore = (
+  credits: number,
+  bill: { usage: RunUsage; costUsd: number },
+) => Promise<MeterVerdict>;
 
 export interface RunMeterOptions {
   price: ModelPrice;
@@ -53,7 +56,8 @@ export class RunMeter {
     const credits = creditsFor(this.#runningCost());
     if (credits <= this.#storedCredits) return "ok";
     this.#storedCredits = credits;
-    return this.#options.store(credits);
+    const usage = { ...this.usage(), estimated: true };
+    return this.#options.store(credits, { usage, costUsd: costUsd(this.#options.price, usage) });
   }
 
   /** Whether this producer read any output or usage of the run (else the agent did no work for it). */
@@ -96,7 +100,7 @@ export class RunMeter {
 
 /** The Postgres metering store of one producer (fenced by its epoch). */
 export function postgresMeterStore(sql: Sql, sessionId: string, epoch: number): MeterStore {
-  return (credits) => meterRun(sql, { sessionId, epoch, credits });
+  return (credits, bill) => meterRun(sql, { sessionId, epoch, credits, bill });
 }
 
 export type MeterStop = "out_of_credits" | "over_cap";
@@ -126,8 +130,8 @@ export function startRunMetering(options: {
     price: options.agent.price,
     request: options.request,
     priorOutputBytes,
-    store: async (credits) => {
-      const verdict = await store(credits);
+    store: async (credits, bill) => {
+      const verdict = await store(credits, bill);
       options.onStep?.(credits);
       return verdict;
     },
@@ -139,6 +143,8 @@ export function startRunMetering(options: {
     get credits() {
       return meter.credits;
     },
+    /** The run's token counts so far: the agent's own when it reported any, else estimated. */
+    usage: () => meter.usage(),
     async observe(event: AgentEvent): Promise<void> {
       const verdict = await meter.observe(event);
       if (verdict !== "ok") options.stop(verdict);

@@ -8,9 +8,8 @@ import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
 /** One replay event carries at most about this much text (plus one row): replay follows bytes. */
 export const REPLAY_RUN_BYTES = 64 * 1024;
-/** Rows read per query: grows towards PAGE_BYTES of text so the first delta goes out at once. */
-const FIRST_PAGE_ROWS = 64;
-const MAX_PAGE_ROWS = 8192;
+/** Log bytes read per query; the first page is small so the first delta goes out at once. */
+const FIRST_PAGE_BYTES = 32 * 1024;
 const PAGE_BYTES = 256 * 1024;
 
 /**
@@ -74,6 +73,8 @@ export interface TailOptions {
   session: SessionRow;
   emit: (event: SessionStreamEvent) => void;
   signal: AbortSignal;
+  /** false: stop at the durable end instead of tailing (`?follow=0`, a catch-up read). */
+  follow?: boolean;
 }
 
 /**
@@ -99,7 +100,7 @@ export async function replayAndTail(sql: Sql, options: TailOptions): Promise<voi
     state: stateKey(session),
     progress: "",
   };
-  let pageRows = FIRST_PAGE_ROWS;
+  let pageBytes = FIRST_PAGE_BYTES;
   try {
     while (!signal.aborted) {
       pending = false;
@@ -107,16 +108,17 @@ export async function replayAndTail(sql: Sql, options: TailOptions): Promise<voi
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
       await followSession(sql, current, position, emit);
-      const page = await replayPage(sql, current.id, position, pageRows, emit);
+      const page = await replayPage(sql, current.id, position, pageBytes, emit);
       if (page === "unreadable") return;
-      if (page.rows === pageRows) {
-        pageRows = nextPageRows(page);
+      if (page === "more") {
+        pageBytes = PAGE_BYTES;
         continue;
       }
       if (TERMINAL_STATUSES.includes(current.status) && position.sent >= current.durableOffset) {
         emit(terminalEvent(current));
         return;
       }
+      if (options.follow === false && position.sent >= current.durableOffset) return;
       if (pending || signal.aborted) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -158,17 +160,19 @@ async function followSession(
   emit({ type: "progress", ...progress });
 }
 
-/** Sends one page of the log as coalesced deltas; "unreadable" after an error event. */
+/**
+ * Sends one page of the log as coalesced deltas: "more" when the page was full (read on at once),
+ * "done" when the log ends here, "unreadable" after an error event.
+ */
 async function replayPage(
   sql: Sql,
   sessionId: string,
   position: ReaderPosition,
-  rowLimit: number,
+  pageBytes: number,
   emit: (event: SessionStreamEvent) => void,
-): Promise<{ rows: number; bytes: number } | "unreadable"> {
-  const runs = await readLogRuns(sql, sessionId, position.sent, rowLimit, REPLAY_RUN_BYTES);
-  let rows = 0;
-  let bytes = 0;
+): Promise<"more" | "done" | "unreadable"> {
+  const pageEnd = position.sent + pageBytes;
+  const runs = await readLogRuns(sql, sessionId, position.sent, pageBytes, REPLAY_RUN_BYTES);
   for (const run of runs) {
     if (run.startOffset > position.sent)
       throw new Error(`log gap at ${position.sent} in session ${sessionId}`);
@@ -180,10 +184,9 @@ async function replayPage(
     const generation = Math.max(position.generation ?? 0, run.epoch);
     emit({ type: "delta", text, offset: run.endOffset, generation });
     position.sent = run.endOffset;
-    rows += run.rows;
-    bytes += run.endOffset - run.startOffset;
   }
-  return { rows, bytes };
+  // A page holds every row starting before its end: if the log goes on past it, read on.
+  return runs.length > 0 && position.sent >= pageEnd ? "more" : "done";
 }
 
 function sliceRun(run: LogRun, from: number): string | null {
@@ -192,11 +195,6 @@ function sliceRun(run: LogRun, from: number): string | null {
   } catch {
     return null;
   }
-}
-
-function nextPageRows(page: { rows: number; bytes: number }): number {
-  const bytesPerRow = Math.max(1, page.bytes / Math.max(1, page.rows));
-  return Math.min(MAX_PAGE_ROWS, Math.max(FIRST_PAGE_ROWS, Math.floor(PAGE_BYTES / bytesPerRow)));
 }
 
 /** Status, runner, durable offset and seams of a session row, as the wire carries them. */

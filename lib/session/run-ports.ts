@@ -10,9 +10,9 @@ import type { Sql } from "../db/client.ts";
 import { type FinishSessionInput, finishSession } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
+import type { SessionObserver } from "../realtime/session-observer.ts";
 import type { CheckpointStore } from "./checkpointer.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { SessionStatus } from "./lifecycle.ts";
 
 export interface SessionProgressReport {
   stage: string | null;
@@ -25,15 +25,11 @@ export interface SessionProgressReport {
 }
 
 /**
- * Something that follows a running session besides its live SSE (a Realtime broadcaster, a meter,
- * Trigger.dev run metadata). Notified after each durable append, on progress, on a status change.
- * An observer that throws is logged and never stops the runner.
+ * Followers of a running session besides its live SSE (the Realtime broadcaster, metering, Trigger.dev
+ * run metadata): told after each durable append, on progress, and after each committed status change.
+ * The port is lib/realtime's `SessionObserver`; one that throws is logged and never stops the runner.
  */
-export interface SessionObserver {
-  onAppend?(append: { sessionId: string; from: number; to: number; text: string }): void;
-  onProgress?(progress: SessionProgressReport & { sessionId: string }): void;
-  onStatus?(change: { sessionId: string; status: SessionStatus; offset: number }): void;
-}
+export type { SessionObserver };
 
 /** Everything a runner does outside its own memory: the ports `runSession` receives. */
 export interface RunPorts {

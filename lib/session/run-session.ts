@@ -11,6 +11,7 @@ import type { Sql } from "../db/client.ts";
 import { readSessionUsage } from "../db/run-billing.ts";
 import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
+import type { SessionObserver } from "../realtime/session-observer.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
@@ -41,6 +42,8 @@ export interface RunSessionInput {
   /** The event feed of the live SSE (live runners only). */
   feed?: SessionFeed;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
+  observer?: SessionObserver;
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
@@ -67,6 +70,8 @@ const unknownError = { code: "unknown", message: "The session stopped for an unk
  */
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const run = new SessionRun(input);
+  // The caller just took the session (live start, background claim): its status changed.
+  notifyObservers(input.ports.observers, input.sessionId, (o) => o.statusChanged(input.sessionId));
   const release = run.watch();
   try {
     await run.consume();
@@ -103,7 +108,7 @@ class SessionRun {
       onRetry: (error, attempt) =>
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) =>
-        notifyObservers(ports.observers, sessionId, (o) => o.onAppend?.({ sessionId, ...append })),
+        notifyObservers(ports.observers, sessionId, (o) => o.appended({ sessionId, ...append })),
     });
     this.seam = continuationSeam({
       ...input,
@@ -226,16 +231,20 @@ class SessionRun {
   /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
   reportProgress(agentCursor: AgentCursor | undefined): void {
     const { ports, sessionId, feed } = this.input;
+    // The agent's own count once it reported usage, else the metering estimate (from the bytes).
+    const { outputTokens, estimated } = this.metering.usage();
     const progress: SessionProgressReport = {
       stage: this.stage,
-      outputTokens: this.usage?.outputTokens ?? this.textEvents,
+      outputTokens,
       elapsedMs: ports.clock.now() - this.startedAt,
-      estimated: this.usage === null,
+      estimated,
       credits: this.metering.credits,
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) => o.onProgress?.({ sessionId, ...progress }));
+    notifyObservers(ports.observers, sessionId, (o) =>
+      o.progress(sessionId, { ...progress, stage: progress.stage ?? "" }),
+    );
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
@@ -281,7 +290,7 @@ class SessionRun {
     const { ports, sessionId, epoch, feed } = this.input;
     const result = await ports.finish({ sessionId, epoch, status, run, error });
     if (result === "fenced") return { kind: "fenced", offset };
-    notifyObservers(ports.observers, sessionId, (o) => o.onStatus?.({ sessionId, status, offset }));
+    notifyObservers(ports.observers, sessionId, (o) => o.statusChanged(sessionId));
     if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
     else if (status === "cancelled")
       feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });

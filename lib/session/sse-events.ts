@@ -1,4 +1,5 @@
 import type { SseWriter } from "../http/sse.ts";
+import { logError } from "../log.ts";
 import type { SessionEvent } from "./events.ts";
 import { encodeSessionEvent, type SessionStreamEvent } from "./wire.ts";
 
@@ -14,6 +15,27 @@ export function writeWireEvent(writer: SseWriter, event: SessionStreamEvent): vo
  */
 export function writeSessionEvent(writer: SseWriter, event: SessionEvent, generation: number): void {
   writeWireEvent(writer, event.type === "delta" ? { ...event, generation } : event);
+}
+
+/**
+ * Relays one live runner event to its SSE reader. An event that does not fit the wire contract (a
+ * bug) ends this reader's stream with an `error` event; it never throws into the runner that emitted it.
+ */
+export function relaySessionEvent(
+  writer: SseWriter,
+  event: SessionEvent,
+  generation: number,
+  sessionId: string,
+): "sent" | "broken" {
+  try {
+    writeSessionEvent(writer, event, generation);
+    return "sent";
+  } catch (error) {
+    logError("a live event does not fit the wire contract", { sessionId, type: event.type, error });
+    writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
+    writer.close();
+    return "broken";
+  }
 }
 
 export { isFinalEvent } from "./events.ts";

@@ -158,3 +158,32 @@ test("a continued session bills each run: the interrupted live run (estimated) a
   const cost = Number(snapshot.costUsd);
   expect(-debits.reduce((sum, row) => sum + row.amount, 0)).toBeGreaterThanOrEqual(Math.ceil(cost * 100));
 });
+
+test("a connection-bound run whose worker is killed is billed from its last metering step, then the continuation", async () => {
+  await stack.startWorker();
+  const response = await alice.chat({
+    message: "#sim tokens=3000 rate=600 seed=killed\nDie halfway",
+    agent: "sim-anthropic",
+    mode: "background",
+  });
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  const owner = await waitFor(async () => {
+    const [row] =
+      await sql`select lease_owner, durable_offset, metered_credits, epoch from sessions where id = ${sessionId}`;
+    return row?.lease_owner?.startsWith("worker-") &&
+      Number(row.durable_offset) > 500 &&
+      row.metered_credits > 0
+      ? { owner: row.lease_owner as string, epoch: row.epoch as number }
+      : undefined;
+  });
+  process.kill(Number(owner.owner.split("-")[1]), "SIGKILL");
+  const snapshot = await ended(alice, sessionId);
+  expect(snapshot.status).toBe("completed");
+  expect(snapshot.seams).toHaveLength(1);
+  expect(snapshot.usage.estimated).toBe(true);
+  const debits = await debitsOf(sessionId);
+  expect(debits).toHaveLength(2);
+  expect(debits[0]).toMatchObject({ epoch: owner.epoch, run: 1 });
+  expect(debits[0]!.amount).toBeLessThan(0);
+  expect(debits[1]!.epoch).toBeGreaterThan(owner.epoch);
+});

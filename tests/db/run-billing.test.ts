@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, expect, test } from "vitest";
 import { createSql } from "../../lib/db/client.ts";
-import { billRun, billRunAlone, meterRun } from "../../lib/db/run-billing.ts";
+import { billAbandonedRun, billRun, billRunAlone, meterRun } from "../../lib/db/run-billing.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { createTestDatabase } from "../support/database.ts";
@@ -42,6 +42,14 @@ const usage = (inputTokens: number, outputTokens: number, estimated = false) => 
   inputTokens,
   outputTokens,
   estimated,
+});
+
+/** A metering step of `credits`, with the run's estimated usage so far. */
+const step = (sessionId: string, epoch: number, credits: number) => ({
+  sessionId,
+  epoch,
+  credits,
+  bill: { usage: usage(10, credits * 600, true), costUsd: credits / 100 - 0.001 },
 });
 
 test("a retried completion (ten at once) debits its run once, keyed by session, epoch and run", async () => {
@@ -101,11 +109,11 @@ test("a continued session bills each run: the interrupted one (estimated) and th
 test("running sessions share the balance: the step that reaches it stops its session", async () => {
   const userId = await newUser(5);
   const [a, b] = [await newSession(userId), await newSession(userId)];
-  expect(await meterRun(sql, { sessionId: a, epoch: 1, credits: 2 })).toBe("ok");
-  expect(await meterRun(sql, { sessionId: b, epoch: 1, credits: 2 })).toBe("ok");
-  expect(await meterRun(sql, { sessionId: a, epoch: 1, credits: 3 })).toBe("out_of_credits");
+  expect(await meterRun(sql, step(a, 1, 2))).toBe("ok");
+  expect(await meterRun(sql, step(b, 1, 2))).toBe("ok");
+  expect(await meterRun(sql, step(a, 1, 3))).toBe("out_of_credits");
   // A stale producer records nothing and is not stopped by this check (its fence stops it).
-  expect(await meterRun(sql, { sessionId: b, epoch: 7, credits: 50 })).toBe("ok");
+  expect(await meterRun(sql, step(b, 7, 50))).toBe("ok");
   const held =
     await sql`select metered_credits from sessions where id in (${a}, ${b}) order by metered_credits`;
   expect(held.map((row) => row.metered_credits)).toEqual([2, 3]);
@@ -120,8 +128,8 @@ test("a session's maxCredits caps it, counting the runs it was already billed fo
   const userId = await newUser(1000);
   const sessionId = await newSession(userId, 5);
   await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(1, 1, true), costUsd: 0.03 });
-  expect(await meterRun(sql, { sessionId, epoch: 1, credits: 1 })).toBe("ok");
-  expect(await meterRun(sql, { sessionId, epoch: 1, credits: 2 })).toBe("over_cap");
+  expect(await meterRun(sql, step(sessionId, 1, 1))).toBe("ok");
+  expect(await meterRun(sql, step(sessionId, 1, 2))).toBe("over_cap");
 });
 
 test("a session stopped out of credits enqueues out_of_credits notifications, also when it ran live", async () => {
@@ -137,4 +145,29 @@ test("a session stopped out of credits enqueues out_of_credits notifications, al
   const rows =
     await sql`select channel, kind from notifications where session_id = ${sessionId} order by channel`;
   expect(rows.map((row) => [row.channel, row.kind])).toEqual([["email", "out_of_credits"]]);
+});
+
+test("a run whose producer died is billed once from its last metering step, also if its producer billed it", async () => {
+  const userId = await newUser(100);
+  const sessionId = await newSession(userId);
+  expect(await meterRun(sql, step(sessionId, 1, 3))).toBe("ok");
+  await billAbandonedRun(sql, sessionId);
+  await billAbandonedRun(sql, sessionId);
+  const debits = await sql`select amount, epoch, run from credit_ledger where session_id = ${sessionId}`;
+  expect(debits.map((row) => [row.amount, row.epoch, row.run])).toEqual([[-3, 1, 1]]);
+  const [row] = await sql`select usage, metered_credits from sessions where id = ${sessionId}`;
+  expect(row).toEqual({ usage: usage(10, 1800, true), metered_credits: 0 });
+
+  const billedItself = await newSession(userId);
+  expect(await meterRun(sql, step(billedItself, 1, 2))).toBe("ok");
+  await billRunAlone(sql, {
+    sessionId: billedItself,
+    epoch: 1,
+    run: 1,
+    usage: usage(10, 1300),
+    costUsd: 0.0195,
+  });
+  await billAbandonedRun(sql, billedItself);
+  const own = await sql`select amount from credit_ledger where session_id = ${billedItself}`;
+  expect(own.map((entry) => entry.amount)).toEqual([-2]);
 });

@@ -29,6 +29,8 @@ export interface EndedSessionInput {
   status: "completed" | "failed" | "cancelled";
   output: string;
   error?: { code: string; message: string };
+  /** The agent reported no usage: the counts are estimates. */
+  estimated?: boolean;
 }
 
 /** A session that ran for 125 s and ended through the real fenced finish. */
@@ -52,7 +54,11 @@ export async function endSession(sql: Sql, input: EndedSessionInput): Promise<st
     sessionId,
     epoch: 1,
     status: input.status,
-    run: { run: 1, usage: { inputTokens: 45, outputTokens: 2234, estimated: false }, costUsd: 0.0383 },
+    run: {
+      run: 1,
+      usage: { inputTokens: 45, outputTokens: 2234, estimated: input.estimated ?? false },
+      costUsd: 0.0383,
+    },
     error: input.error ?? null,
   });
   if (result !== "ok") throw new Error(`finish was ${result}`);

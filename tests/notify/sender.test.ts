@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
+import { type ClaimedNotification, claimDueNotifications } from "../../lib/db/notification-outbox.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
 import { waitFor } from "../support/api.ts";
@@ -98,11 +99,13 @@ describe("which sessions notify, with the right content", () => {
       status: "failed",
       output: "Half an answer",
       error: { code: "stream_truncated", message: "The agent stream ended without a result." },
+      estimated: true,
     });
     await sendAllDue();
     const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Failed: Summarise the offsets");
     expect(email?.text).toContain("The agent's answer stopped before it was finished.");
+    expect(email?.text).toContain("Tokens: about 2,279 (45 in, 2,234 out, estimated)");
     expect(email?.text).toContain(
       "The 14 characters of output written before it stopped are kept in the session.",
     );
@@ -288,6 +291,47 @@ describe("delivery faults", () => {
       { status: "failed", last_error: "telegram 403: Forbidden: bot was blocked by the user" },
     ]);
     expect(await sql`select 1 from telegram_links where user_id = ${user.id}`).toHaveLength(0);
+  });
+
+  test("a claim in progress neither blocks another sender nor shares its rows (SKIP LOCKED)", async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => createUser(sql, `skip${i}`)));
+    for (const user of users)
+      await endSession(sql, { userId: user.id, runner: "worker", status: "completed", output: "x" });
+    const first = createSql(stack.databaseUrl, 1);
+    const second = createSql(stack.databaseUrl, 1);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let claimedFirst: ClaimedNotification[] = [];
+    try {
+      // The first sender's claim stays uncommitted (its row locks held) while the second one claims.
+      const open = first.begin(async (tx) => {
+        claimedFirst = await claimDueNotifications(tx as unknown as Sql, { limit: 3, claimSeconds: 60 });
+        await held;
+      });
+      await waitFor(async () => (claimedFirst.length > 0 ? true : undefined));
+      const outcome = await Promise.race([
+        claimDueNotifications(second, { limit: 10, claimSeconds: 60 }),
+        new Promise<"blocked">((resolve) => setTimeout(() => resolve("blocked"), 10_000)),
+      ]);
+      release();
+      await open;
+      expect(outcome).not.toBe("blocked");
+      const firstIds = claimedFirst.map((row) => row.id);
+      const secondIds = (outcome as ClaimedNotification[]).map((row) => row.id);
+      expect(firstIds).toHaveLength(3);
+      expect(secondIds).toHaveLength(3);
+      expect(new Set([...firstIds, ...secondIds]).size).toBe(6);
+      // Hand them back so the sweep sends them.
+      await sql`update notifications set status = 'pending', next_attempt_at = now()
+                where id in ${sql([...firstIds, ...secondIds])}`;
+      await sendAllDue();
+    } finally {
+      release();
+      await first.end();
+      await second.end();
+    }
   });
 
   test("two senders racing over the same rows send one message each", async () => {

@@ -166,8 +166,10 @@ async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}
   const cancel = new AbortController();
   const seen = { appends: [] as string[], statuses: [] as string[], cancelled: 0, finished: [] as string[] };
   const observer: SessionObserver = {
-    onAppend: (append) => seen.appends.push(append.text),
-    onStatus: (change) => seen.statuses.push(change.status),
+    appended: (append) => void seen.appends.push(append.text),
+    progress: () => {},
+    // Told after the status change committed: what the log holds then is what a reader re-reads.
+    statusChanged: () => void seen.statuses.push(log.finished ?? "running"),
   };
   const ports: RunPorts = {
     log: log.store({ before: () => sleep(clock, options.writeMs ?? 0) }),
@@ -205,7 +207,7 @@ describe("runSession with a fake clock, the in-memory log and a scripted agent",
     expect(await run.clock.run(run.outcome)).toEqual({ kind: "completed", offset: 8 });
     expect(run.log.text()).toBe("one two ");
     expect(run.seen.appends).toEqual(["one ", "two "]);
-    expect(run.seen.statuses).toEqual(["completed"]);
+    expect(run.seen.statuses).toEqual(["running", "completed"]);
   });
 
   test("handoff race: another producer takes the session mid-stream; the runner is fenced and writes nothing more", async () => {
