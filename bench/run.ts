@@ -4,6 +4,7 @@ import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
 import { notificationDelay } from "./notifications.ts";
 import { idleReaders, resumeFirstByte } from "./read-path.ts";
+import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
@@ -15,6 +16,10 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   handoff: handoffGap,
   worker: workerCapacity,
   notify: notificationDelay,
+  realtime: async (environment) => {
+    await realtimeMessages(environment);
+    await realtimeFollowCost(environment);
+  },
 };
 // `npm run bench -- handoff live` runs only those; no names runs them all.
 const selected = process.argv.slice(2).filter((name) => name in benches);

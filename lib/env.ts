@@ -7,6 +7,9 @@ const optionalString = z
   .transform((value) => (value === "" ? undefined : value))
   .optional();
 
+/** The secret key the local Supabase stand-in (dev/realtime) maps to `service_role`. */
+export const LOCAL_SUPABASE_SECRET_KEY = "sb_secret_overtime_local_dev";
+
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
 /**
@@ -27,6 +30,11 @@ const envSchema = z.object({
   SUPABASE_URL: z.url().default("http://127.0.0.1:54321"),
   /** Publishable (anon) key the browser sends as `apikey`. The local stand-ins accept any value. */
   SUPABASE_ANON_KEY: z.string().min(1).default("sb_publishable_overtime_local_dev"),
+  /**
+   * Server key for Realtime broadcasts (`httpSend`): the project's secret key (`sb_secret_…`) or the
+   * legacy `service_role` JWT. The local default is the key the Realtime stand-in accepts.
+   */
+  SUPABASE_SECRET_KEY: z.string().min(1).default(LOCAL_SUPABASE_SECRET_KEY),
   /** Legacy HS256 secret; when absent, tokens are verified against the project's JWKS. */
   SUPABASE_JWT_SECRET: optionalString,
   /** Expected `iss` of access tokens; defaults to `${SUPABASE_URL}/auth/v1`. */

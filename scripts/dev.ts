@@ -1,5 +1,5 @@
 // `npm run dev`: the whole product on one machine with local defaults — embedded Postgres, the
-// Supabase stand-in (auth), the agent simulator, one local worker and the Next.js dev server.
+// Supabase stand-in (auth, Realtime), the agent simulator, one local worker and the Next.js dev server.
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
         from: getEnv().EMAIL_FROM,
       }),
       siteUrl: appUrl,
+      secretKey: process.env.SUPABASE_SECRET_KEY || undefined,
     });
     closers.push(() => standIn.close());
   }
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
       `  Web app            ${appUrl}`,
       `  Postgres           ${databaseUrl}`,
       `  Supabase (auth)    ${supabaseUrl}/auth/v1`,
+      `  Supabase Realtime  ${supabaseUrl.replace(/^http/, "ws")}/realtime/v1/websocket`,
       `  Agent simulator    ${agentSimUrl}  (openclaw: /openclaw, openai: /openai/v1, anthropic: /anthropic)`,
       `  Local worker       ${process.env.DEV_WORKER === "0" ? "off (DEV_WORKER=0)" : "1 process (also sends notifications)"}`,
       `  Inbox              ${inboxUrl}  (email via Resend stand-in, Telegram bot @overtime_dev_bot)`,

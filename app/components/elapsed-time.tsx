@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 
-function formatDuration(milliseconds: number): string {
+export function formatDuration(milliseconds: number): string {
   const totalSeconds = Math.max(0, Math.floor(milliseconds / 1000));
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { CreditBalance } from "./credit-balance.tsx";
 import { useAuth } from "./supabase-provider.tsx";
 
 export function Header() {
@@ -27,6 +28,7 @@ export function Header() {
             <Link href="/settings" data-testid="settings-link">
               Settings
             </Link>
+            <CreditBalance />
             <span data-testid="user-email">{user.email}</span>
             <button type="button" onClick={signOut}>
               Sign out

@@ -2,8 +2,12 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { decodeRealtimeMessage } from "@/lib/session/wire.ts";
+import { supabaseTopicSubscriber } from "../session-stream/realtime-topic.ts";
+import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
+import { type UserSessionMessage, useUserSessionMessages } from "./use-user-sessions.ts";
 
 interface SessionRow {
   id: string;
@@ -11,38 +15,93 @@ interface SessionRow {
   title: string;
   agent: string;
   status: string;
+  runner: string | null;
   offset: number;
   costUsd: number | null;
   createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  stage: string | null;
 }
 
+const RUNNING = new Set(["queued", "live", "background", "interrupted"]);
+/** Status messages come in bursts (start, claim, end): one re-read for costs and durations after them. */
+const REFRESH_AFTER_MS = 600;
+
+function merge(rows: SessionRow[], message: UserSessionMessage): SessionRow[] {
+  const index = rows.findIndex((row) => row.id === message.id);
+  if (index === -1) {
+    const created: SessionRow = {
+      id: message.id,
+      conversationId: "",
+      title: message.title,
+      agent: message.agent,
+      status: message.status,
+      runner: null,
+      offset: 0,
+      costUsd: null,
+      createdAt: message.updatedAt,
+      updatedAt: message.updatedAt,
+      startedAt: message.updatedAt,
+      finishedAt: null,
+      stage: null,
+    };
+    return [created, ...rows];
+  }
+  const current = rows[index]!;
+  // Messages may arrive out of order: an older state never replaces a newer one.
+  if (current.updatedAt > message.updatedAt) return rows;
+  const next = [...rows];
+  next[index] = { ...current, status: message.status, title: message.title, updatedAt: message.updatedAt };
+  return next;
+}
+
+/** The user's sessions: running ones first (stage, elapsed), then the rest (start, duration, cost). */
 export function SessionList() {
   const { user, ready } = useAuth();
   const router = useRouter();
   const [sessions, setSessions] = useState<SessionRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     if (ready && !user) router.replace("/sign-in");
   }, [ready, user, router]);
 
-  useEffect(() => {
-    if (!user) return;
-    let active = true;
+  const load = useCallback(() => {
     fetch("/api/sessions", { cache: "no-store" })
       .then(async (response) => {
         const body = await response.json();
-        if (!active) return;
         if (!response.ok) setError(body.message ?? "Could not load your sessions.");
-        else setSessions(body as SessionRow[]);
+        else {
+          setError(null);
+          setSessions(body as SessionRow[]);
+        }
       })
-      .catch(() => active && setError("Could not load your sessions."));
+      .catch(() => setError("Could not load your sessions."));
+  }, []);
+
+  useEffect(() => {
+    if (user) load();
     return () => {
-      active = false;
+      if (refreshTimer.current !== null) clearTimeout(refreshTimer.current);
     };
-  }, [user]);
+  }, [user, load]);
+
+  useUserSessionMessages({
+    onSession: (message) => {
+      setSessions((rows) => merge(rows ?? [], message));
+      if (refreshTimer.current !== null) clearTimeout(refreshTimer.current);
+      refreshTimer.current = setTimeout(load, REFRESH_AFTER_MS);
+    },
+    // Joined (again): anything broadcast while not joined is in the list the API returns.
+    onSubscribed: load,
+  });
 
   if (!ready || !user) return null;
+  const running = (sessions ?? []).filter((session) => RUNNING.has(session.status));
+  const rest = (sessions ?? []).filter((session) => !RUNNING.has(session.status));
 
   return (
     <section className="card">
@@ -64,16 +123,71 @@ export function SessionList() {
         </p>
       ) : (
         <ul className="sessions" data-testid="sessions">
-          {sessions.map((session) => (
-            <li key={session.id}>
-              <Link href={`/sessions/${session.id}`}>{session.title || "Untitled session"}</Link>
-              <span className={`status status-${session.status}`}>{session.status}</span>
-              <span className="muted">{session.agent}</span>
-              {session.costUsd !== null ? <span className="muted">${session.costUsd.toFixed(4)}</span> : null}
-            </li>
+          {[...running, ...rest].map((session) => (
+            <SessionItem key={session.id} session={session} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/** A running session's stage as its Realtime `progress` messages tell it (the list's copy is a snapshot). */
+function useLiveStage(sessionId: string, running: boolean, initial: string | null): string | null {
+  const { supabase } = useAuth();
+  const [stage, setStage] = useState(initial);
+  useEffect(() => setStage(initial), [initial]);
+  useEffect(() => {
+    if (!running) return;
+    const subscription = supabaseTopicSubscriber(supabase)(`session:${sessionId}`, {
+      onSubscribed: () => {},
+      onMessage: (event, payload) => {
+        if (event !== "progress") return;
+        try {
+          const message = decodeRealtimeMessage(event, payload);
+          if (message?.type === "progress" && message.stage) setStage(message.stage);
+        } catch (error) {
+          // A progress hint that does not decode changes nothing on the list.
+          console.warn(`Session ${sessionId}: ignoring an unreadable progress message.`, error);
+        }
+      },
+    });
+    return () => subscription.close();
+  }, [supabase, sessionId, running]);
+  return stage;
+}
+
+function SessionItem({ session }: { session: SessionRow }) {
+  const started = Date.parse(session.startedAt ?? session.createdAt);
+  const isRunning = RUNNING.has(session.status);
+  const stage = useLiveStage(session.id, isRunning, session.stage);
+  return (
+    <li data-testid="session-row" data-session-id={session.id} data-status={session.status}>
+      <Link href={`/sessions/${session.id}`}>{session.title || "Untitled session"}</Link>
+      <span className={`status status-${session.status}`}>{session.status}</span>
+      {isRunning ? (
+        <>
+          {stage ? (
+            <span className="muted" data-testid="session-row-stage">
+              {stage}
+            </span>
+          ) : null}
+          <ElapsedTime startedAt={started} finishedAt={null} />
+        </>
+      ) : (
+        <>
+          <time className="muted" dateTime={new Date(started).toISOString()}>
+            {new Date(started).toLocaleString()}
+          </time>
+          {session.finishedAt ? (
+            <span className="muted" title="Duration">
+              {formatDuration(Date.parse(session.finishedAt) - started)}
+            </span>
+          ) : null}
+          {session.costUsd !== null ? <span className="muted">${session.costUsd.toFixed(4)}</span> : null}
+        </>
+      )}
+      <span className="muted">{session.agent}</span>
+    </li>
   );
 }

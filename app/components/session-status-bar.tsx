@@ -2,6 +2,7 @@
 
 import type { RunnerKind, SessionProgress, SessionStatus } from "../session-stream/session-types.ts";
 import { ElapsedTime } from "./elapsed-time.tsx";
+import { NotifyNote } from "./notify-note.tsx";
 
 const runnerLabels: Record<RunnerKind, string> = {
   live: "live connection",
@@ -23,6 +24,8 @@ interface SessionStatusBarProps {
   status: SessionStatus | null;
   runner: RunnerKind | null;
   progress: SessionProgress | null;
+  /** Byte offsets where a continuation joined the output. */
+  seams?: number[];
   startedAt: number | null;
   finishedAt: number | null;
   running: boolean;
@@ -34,8 +37,10 @@ interface SessionStatusBarProps {
 /** Status, runner, elapsed time and progress of a session, with Stop while it runs. */
 export function SessionStatusBar(props: SessionStatusBarProps) {
   const { status, runner, progress, startedAt, finishedAt, running, canStop, stopping, onStop } = props;
+  const seams = props.seams?.length ?? 0;
+  const background = running && runner !== null && runner !== "live";
   return (
-    <div className="session-bar">
+    <div className="session-bar" data-testid="session-bar">
       {/* role="status" announces status changes, not the ticking clock or token counts. */}
       <span
         role="status"
@@ -67,6 +72,12 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
           {progress.credits.toLocaleString("en-US")} {progress.credits === 1 ? "credit" : "credits"} so far
         </span>
       ) : null}
+      {seams > 0 ? (
+        <span className="muted" data-testid="session-seams" title="Where a continuation joined the output">
+          {seams} {seams === 1 ? "seam" : "seams"}
+        </span>
+      ) : null}
+      {background ? <NotifyNote /> : null}
       {canStop ? (
         <button
           type="button"

@@ -24,6 +24,7 @@ export function SessionTurn({ state, onStop }: { state: SessionRunState; onStop(
         status={state.status}
         runner={state.runner}
         progress={state.progress}
+        seams={state.seams}
         startedAt={state.startedAt}
         finishedAt={state.finishedAt}
         running={running}

@@ -48,6 +48,12 @@ function reduceLocal(
       return liveEnded(state, input.at);
     case "stream-lost":
       return state.phase === "finished" ? state : { ...state, connection: "recover" };
+    case "caught-up":
+      return state.phase === "finished" || state.connection !== "stream"
+        ? state
+        : { ...state, connection: "realtime" };
+    case "realtime-resync":
+      return state.connection === "realtime" ? readFromLog(state) : state;
     case "unreadable":
       return finish(state, { error: { code: "unreadable_event", message: input.message } }, input.at);
     default:

@@ -1,7 +1,15 @@
 import type { RealtimeMessage, SessionStreamEvent } from "@/lib/session/wire.ts";
-import { WireError } from "@/lib/session/wire.ts";
+import { decodeRealtimeMessage, WireError } from "@/lib/session/wire.ts";
 import { readEventStream } from "./read-event-stream.ts";
-import { ApiError, cancelSession, fetchSessionSnapshot, sessionStreamUrl, startChat } from "./session-api.ts";
+import type { SubscribeToTopic, TopicSubscription } from "./realtime-topic.ts";
+import {
+  ApiError,
+  cancelSession,
+  fetchSessionSnapshot,
+  readApiError,
+  sessionStreamUrl,
+  startChat,
+} from "./session-api.ts";
 import { reduceSession } from "./session-reducer.ts";
 import {
   idleSessionRunState,
@@ -19,9 +27,16 @@ export interface SessionRunHooks {
   onSessionCreated(sessionId: string): void;
   /** The cookie session expired. */
   onUnauthorized(): void;
+  /**
+   * Realtime (`session:<id>`). When given, every view that is not the live POST answer follows the
+   * session over it and reads the log only once per gap (`?follow=0`); without it, the stream tail.
+   */
+  subscribe?: SubscribeToTopic;
 }
 
 const RECOVERY_DELAYS_MS = [1000, 2000, 4000, 8000];
+/** While the Realtime channel is not joined, the log is read this often so the page never stalls. */
+const REALTIME_DOWN_READ_MS = 15_000;
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError) return { code: error.code, message: error.explanation };
@@ -41,6 +56,8 @@ export class SessionRun {
   readonly #hooks: SessionRunHooks;
   readonly #postAbort = new AbortController();
   #tail: { tail: SessionTail; resync: number } | null = null;
+  #realtime: TopicSubscription | null = null;
+  #realtimeDownTimer: ReturnType<typeof setInterval> | null = null;
   #recoveryTimer: ReturnType<typeof setTimeout> | null = null;
   #recoveryAttempt = 0;
   #disposed = false;
@@ -110,6 +127,7 @@ export class SessionRun {
     this.#disposed = true;
     this.#postAbort.abort();
     this.#closeTail();
+    this.#closeRealtime();
     if (this.#recoveryTimer !== null) clearTimeout(this.#recoveryTimer);
     this.#listeners.clear();
   }
@@ -127,10 +145,23 @@ export class SessionRun {
 
   /** Opens and closes connections to match what the state asks for. */
   #reconcile(): void {
-    const { connection, resync, sessionId } = this.#state;
+    const { connection, resync, sessionId, phase } = this.#state;
+    // Joined from the first moment a session is known and not live here (before its snapshot is
+    // read, so nothing broadcast in between is missed) until it ends.
+    const wantRealtime =
+      this.#hooks.subscribe !== undefined &&
+      sessionId !== null &&
+      phase !== "finished" &&
+      connection !== "live";
+    if (wantRealtime && this.#realtime === null && sessionId !== null) this.#openRealtime(sessionId);
+    if (!wantRealtime) this.#closeRealtime();
     if (connection !== "stream" || (this.#tail !== null && this.#tail.resync !== resync)) this.#closeTail();
     if (connection === "recover") this.#scheduleRecovery();
     if (connection !== "stream" || this.#tail !== null || sessionId === null) return;
+    if (this.#hooks.subscribe) {
+      this.#tail = { tail: this.#catchUp(sessionId, resync), resync };
+      return;
+    }
     const tail = openSessionTail(sessionStreamUrl(sessionId, streamCursor(this.#state)), {
       onEvent: (event) => {
         this.#recoveryAttempt = 0;
@@ -200,5 +231,78 @@ export class SessionRun {
   #closeTail(): void {
     this.#tail?.tail.close();
     this.#tail = null;
+  }
+
+  /**
+   * One read of the log from the tab's cursor to its durable end (`?follow=0`): the replay goes
+   * through the reducer like any stream; if the session did not end, Realtime takes over again.
+   */
+  #catchUp(sessionId: string, resync: number): SessionTail {
+    const abort = new AbortController();
+    const url = `${sessionStreamUrl(sessionId, streamCursor(this.#state))}&follow=0`;
+    const stillCurrent = () => !this.#disposed && !abort.signal.aborted && this.#tail?.resync === resync;
+    void (async () => {
+      const response = await fetch(url, { cache: "no-store", signal: abort.signal });
+      if (!response.ok || !response.body) throw await readApiError(response);
+      await readEventStream(response.body, (event) => {
+        if (!stillCurrent()) return "stop";
+        this.#receive(event);
+        return this.#state.connection === "stream" ? "continue" : "stop";
+      });
+      if (!stillCurrent()) return;
+      this.#tail = null;
+      this.#dispatch({ kind: "caught-up" });
+    })().catch((error: unknown) => {
+      if (!stillCurrent()) return;
+      this.#tail = null;
+      if (error instanceof WireError) {
+        this.#dispatch({ kind: "unreadable", message: error.message, at: Date.now() });
+      } else if (error instanceof ApiError && error.status < 500 && error.status !== 429) {
+        this.#refuse(error);
+      } else {
+        console.warn(`Session ${sessionId}: a catch-up read failed; re-reading the snapshot.`, error);
+        this.#dispatch({ kind: "stream-lost" });
+      }
+    });
+    return { close: () => abort.abort() };
+  }
+
+  #openRealtime(sessionId: string): void {
+    const subscribe = this.#hooks.subscribe;
+    if (!subscribe) return;
+    this.#realtime = subscribe(`session:${sessionId}`, {
+      onSubscribed: () => {
+        if (this.#realtimeDownTimer !== null) clearInterval(this.#realtimeDownTimer);
+        this.#realtimeDownTimer = null;
+        this.#dispatch({ kind: "realtime-resync" });
+      },
+      onLeft: () => {
+        this.#realtimeDownTimer ??= setInterval(
+          () => this.#dispatch({ kind: "realtime-resync" }),
+          REALTIME_DOWN_READ_MS,
+        );
+      },
+      onMessage: (event, payload) => {
+        // Until the snapshot is in, the log has no base to apply bytes to; the first read covers them.
+        if (this.#disposed || this.#state.phase === "loading") return;
+        let message: RealtimeMessage | null;
+        try {
+          message = decodeRealtimeMessage(event, payload);
+        } catch (error) {
+          // A message is only a hint: an unreadable one is dropped and the log read instead.
+          console.warn(`Session ${sessionId}: ignoring an unreadable Realtime message.`, error);
+          this.#dispatch({ kind: "realtime-resync" });
+          return;
+        }
+        if (message) this.receiveRealtime(message);
+      },
+    });
+  }
+
+  #closeRealtime(): void {
+    if (this.#realtimeDownTimer !== null) clearInterval(this.#realtimeDownTimer);
+    this.#realtimeDownTimer = null;
+    this.#realtime?.close();
+    this.#realtime = null;
   }
 }

@@ -19,7 +19,12 @@ export type Connection =
   /** `GET /api/sessions/:id/stream` from the tab's cursor (replay, then tail). */
   | "stream"
   /** The stream was refused: re-read the snapshot (with backoff), then stream again. */
-  | "recover";
+  | "recover"
+  /**
+   * Following over Realtime (`session:<id>`): nothing is held open to the web server; a gap, a
+   * (re)join and the end are read from the log once (`?follow=0`), then it is back to this.
+   */
+  | "realtime";
 
 /** What the page shows about the one session it follows. Changed only by `reduceSession`. */
 export interface SessionRunState {
@@ -97,7 +102,11 @@ export type SessionInput =
   | { kind: "unreadable"; message: string; at: number }
   | { kind: "stop-requested" }
   | { kind: "stop-answered"; outcome: "cancelled" | "already-finished" }
-  | { kind: "stop-failed"; error: Failure };
+  | { kind: "stop-failed"; error: Failure }
+  /** A catch-up read (`?follow=0`) reached the durable end without the session ending. */
+  | { kind: "caught-up" }
+  /** The Realtime channel was (re)joined, or is down a while: read what may have been missed. */
+  | { kind: "realtime-resync" };
 
 /** The cursor to resume the stream from: `<generation>:<offset>`, or a plain offset after a snapshot. */
 export function streamCursor(state: SessionRunState): string {
@@ -128,7 +137,7 @@ export function readFromLog(state: SessionRunState): SessionRunState {
 
 /** Asks for the stream only if nothing is reading yet (an open connection will deliver the rest). */
 export function ensureReading(state: SessionRunState): SessionRunState {
-  return state.connection === "none" ? readFromLog(state) : state;
+  return state.connection === "none" || state.connection === "realtime" ? readFromLog(state) : state;
 }
 
 export function finish(state: SessionRunState, patch: Partial<SessionRunState>, at: number): SessionRunState {

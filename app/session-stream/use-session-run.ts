@@ -1,6 +1,8 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useAuth } from "../components/supabase-provider.tsx";
+import { supabaseTopicSubscriber } from "./realtime-topic.ts";
 import {
   idleSessionRunState,
   SessionRun,
@@ -38,7 +40,9 @@ function frameScheduler(render: () => void): { schedule(): void; cancel(): void 
  * The session the page follows, as React state re-rendered at most once per frame however fast
  * deltas arrive. `send` starts a new session (replacing the current one), `open` shows an existing one.
  */
-export function useSessionRun(hooks: SessionRunHooks) {
+export function useSessionRun(hooks: Omit<SessionRunHooks, "subscribe">) {
+  const { supabase } = useAuth();
+  const subscribe = useMemo(() => supabaseTopicSubscriber(supabase), [supabase]);
   const [run, setRun] = useState<SessionRun | null>(null);
   const [state, setState] = useState<SessionRunState>(idleSessionRunState);
   const hooksRef = useRef(hooks);
@@ -72,10 +76,11 @@ export function useSessionRun(hooks: SessionRunHooks) {
     const next = new SessionRun({
       onSessionCreated: (sessionId) => hooksRef.current.onSessionCreated(sessionId),
       onUnauthorized: () => hooksRef.current.onUnauthorized(),
+      subscribe,
     });
     latestRun.current = next;
     return next;
-  }, []);
+  }, [subscribe]);
 
   const send = useCallback(
     (request: ChatRequest) => {

@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
+import { attachRealtimeStandIn, type RealtimeStandIn } from "../realtime/server.ts";
 import { applySupabaseCors } from "./cors.ts";
 import { createAuthHandler, type NodeHandler } from "./handler.ts";
 import type { Mailer } from "./magic-link.ts";
@@ -22,8 +24,12 @@ export interface SupabaseStandInOptions {
   mailer?: Mailer;
   /** The app's URL: where a magic link lands when the request named no `redirect_to`. */
   siteUrl?: string;
-  /** More stand-ins served on the same port (e.g. Realtime under /realtime/v1), tried after auth. */
+  /** More stand-ins served on the same port, tried after auth and Realtime. */
   handlers?: NodeHandler[];
+  /** The key the Realtime stand-in maps to `service_role` (SUPABASE_SECRET_KEY). */
+  secretKey?: string;
+  /** Realtime limits and log (dev/realtime); hosted defaults when absent. */
+  realtime?: { maxEventsPerSecond?: number; maxPayloadBytes?: number; log?: (line: string) => void };
 }
 
 export interface SupabaseStandIn {
@@ -33,6 +39,8 @@ export interface SupabaseStandIn {
   signingKey: SigningKey;
   /** The HTTP server, for stand-ins that also need `upgrade` (WebSocket). */
   server: Server;
+  /** Supabase Realtime at `<url>/realtime/v1` (WebSocket and REST broadcast). */
+  realtime: RealtimeStandIn;
   close(): Promise<void>;
 }
 
@@ -77,6 +85,13 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const issuer = options.issuer ?? `${url}/auth/v1`;
+  const realtime = attachRealtimeStandIn({
+    sql,
+    server,
+    signingKey,
+    secretKey: options.secretKey ?? LOCAL_SUPABASE_SECRET_KEY,
+    ...options.realtime,
+  });
   handlers.push(
     createAuthHandler({
       sql,
@@ -87,6 +102,7 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
       mailer: options.mailer,
       siteUrl: options.siteUrl,
     }),
+    realtime.handle,
     ...(options.handlers ?? []),
   );
 
@@ -95,7 +111,9 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
     issuer,
     signingKey,
     server,
+    realtime,
     async close() {
+      realtime.close();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -25,6 +25,10 @@ export interface SessionSummary {
   costUsd: number | null;
   createdAt: string;
   updatedAt: string;
+  /** When it started and ended (null while running), and its last stage, for the sessions list. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  stage: string | null;
 }
 
 /** The caller's sessions, newest first. */
@@ -42,9 +46,13 @@ export async function listSessionsForUser(sql: Sql, userId: string, limit = 100)
       cost_usd: string | null;
       created_at: Date;
       updated_at: Date;
+      started_at: Date | null;
+      finished_at: Date | null;
+      stage: string | null;
     }[]
   >`
-    select id, conversation_id, title, agent, status, mode, runner, durable_offset, cost_usd, created_at, updated_at
+    select id, conversation_id, title, agent, status, mode, runner, durable_offset, cost_usd, created_at, updated_at,
+           started_at, finished_at, progress ->> 'stage' as stage
     from sessions where user_id = ${userId}
     order by created_at desc, id desc
     limit ${limit}`;
@@ -60,6 +68,9 @@ export async function listSessionsForUser(sql: Sql, userId: string, limit = 100)
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    stage: row.stage,
   }));
 }
 

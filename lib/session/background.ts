@@ -7,6 +7,7 @@ import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts"
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
@@ -114,6 +115,7 @@ export async function produceClaimedSession(
       },
       startedAt: session.startedAt?.getTime(),
       onProgress: input.onProgress,
+      observer: sessionBroadcaster({ sql, env }),
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
@@ -142,6 +144,7 @@ async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): P
     run: null,
     error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
   });
+  sessionBroadcaster({ sql }).statusChanged(sessionId);
 }
 
 function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {

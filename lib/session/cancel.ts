@@ -7,6 +7,7 @@ import { getSession, TERMINAL_STATUSES } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 
 /** How long the running producer gets to stop, flush and finish before we fence it out. */
@@ -51,7 +52,14 @@ async function finishWithoutRunner(sql: Sql, sessionId: string): Promise<void> {
   if (epoch === null) return;
   // The producer that did not answer is gone: its run is billed from its last metering step.
   await billAbandonedRun(sql, sessionId);
-  await finishSession(sql, { sessionId, epoch, status: "cancelled", run: null, error: null });
+  const finished = await finishSession(sql, {
+    sessionId,
+    epoch,
+    status: "cancelled",
+    run: null,
+    error: null,
+  });
+  if (finished === "ok") sessionBroadcaster().statusChanged(sessionId);
 }
 
 /** Subscribes before the cancel is requested, so a fast runner's final notification is not missed. */

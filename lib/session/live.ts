@@ -7,6 +7,7 @@ import type { Env } from "../env.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import { registerRunner } from "./control.ts";
 import type { SessionFeed } from "./events.ts";
@@ -46,6 +47,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       yieldSignal: control.yieldSignal,
       budgetMs: env.LIVE_BUDGET_SECONDS * 1000,
       feed: input.feed,
+      observer: sessionBroadcaster({ sql, env }),
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
         maxBytes: env.CHECKPOINT_BYTES,
@@ -69,6 +71,7 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
       run: null,
       error: { code: "internal", message: "The session failed on our side." },
     }).catch(() => "fenced" as const);
+    if (failed === "ok") sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
     if (failed === "ok")
       input.feed.emit({ type: "error", code: "internal", message: "The session failed on our side." });
   } finally {
@@ -86,9 +89,11 @@ async function handOff(input: LiveRunInput, offset: number): Promise<void> {
   const { sql, env } = input;
   if (!isDetachable(input.agent)) {
     if ((await markInterrupted(sql, input.sessionId, input.epoch)) === "fenced") return;
+    sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   }
   const epoch = await handOffToBackground(sql, input.sessionId, input.epoch, env.LEASE_SECONDS);
   if (epoch === null) return;
+  sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));

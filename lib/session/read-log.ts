@@ -73,6 +73,8 @@ export interface TailOptions {
   session: SessionRow;
   emit: (event: SessionStreamEvent) => void;
   signal: AbortSignal;
+  /** false: stop at the durable end instead of tailing (`?follow=0`, a catch-up read). */
+  follow?: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function replayAndTail(sql: Sql, options: TailOptions): Promise<voi
         emit(terminalEvent(current));
         return;
       }
+      if (options.follow === false && position.sent >= current.durableOffset) return;
       if (pending || signal.aborted) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -11,8 +11,9 @@ import {
 import type { Sql } from "../db/client.ts";
 import { readSessionUsage } from "../db/run-billing.ts";
 import { type FinishSessionInput, finishSession, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
-import { appendCheckpoint } from "../db/session-log.ts";
+import { type AppendCheckpoint, appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
+import type { SessionObserver } from "../realtime/session-observer.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
@@ -39,6 +40,8 @@ export interface RunSessionInput {
   /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
   onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
+  observer?: SessionObserver;
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
@@ -63,8 +66,10 @@ type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const clock = input.clock ?? systemClock;
   const startedAt = input.startedAt ?? clock.now();
+  // The caller just took the session (live start, background claim): its status changed.
+  input.observer?.statusChanged(input.sessionId);
   const checkpointer = new Checkpointer({
-    store: (write) => appendCheckpoint(input.sql, write),
+    store: observedStore(input),
     sessionId: input.sessionId,
     epoch: input.epoch,
     startOffset: input.startOffset,
@@ -108,6 +113,7 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
     checkpointer.push("", { cursor: cursorNow, progress });
     input.feed?.emit({ type: "progress", ...progress });
     input.onProgress?.(progress);
+    input.observer?.progress(input.sessionId, progress);
   };
   const seam = continuationSeam({
     ...input,
@@ -238,6 +244,21 @@ const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
   },
 };
 
+/**
+ * The log store, telling the observer about each append once it is durable (a "duplicate" is a
+ * retried write that had landed: readers drop repeats by offset).
+ */
+function observedStore(input: RunSessionInput) {
+  return async (write: AppendCheckpoint) => {
+    const result = await appendCheckpoint(input.sql, write);
+    if (result !== "fenced" && write.text !== "") {
+      const to = write.startOffset + Buffer.byteLength(write.text, "utf8");
+      input.observer?.appended({ sessionId: input.sessionId, from: write.startOffset, to, text: write.text });
+    }
+    return result;
+  };
+}
+
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 async function finishWith(
@@ -254,6 +275,7 @@ async function finishWith(
     error,
   });
   if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
+  input.observer?.statusChanged(input.sessionId);
   if (outcome.kind === "failed" && error) {
     input.feed?.emit({ type: "error", code: error.code, message: error.message, offset: outcome.offset });
   } else if (outcome.kind === "cancelled") {

@@ -10,6 +10,7 @@ import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
 import { SessionFeed } from "./events.ts";
 import { runLiveSession } from "./live.ts";
 import { chooseRunner } from "./routing.ts";
@@ -79,6 +80,8 @@ export async function startChat(deps: {
   });
   if (started === "not_found") throw new AppError("not_found:conversation", "Conversation not found.");
   if ("admitted" in started) throw refusal(started, env);
+  // Other devices' session lists hear of it at once (Realtime `session` on user:<id>).
+  sessionBroadcaster({ sql, env }).statusChanged(started.sessionId);
 
   if (where === "background") {
     await deps.dispatcher

@@ -7,6 +7,7 @@ import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
 import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
+import type { RealtimeStandIn } from "../../dev/realtime/server.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
 import { getEnv } from "../../lib/env.ts";
 import { registerTelegramWebhook } from "../../lib/notify/telegram-linking.ts";
@@ -23,6 +24,9 @@ export interface TestStack {
   inbox: Inbox;
   /** Environment the app runs with (also handy for in-process lib calls). */
   env: Record<string, string>;
+  /** The Realtime stand-in (stop/start it to take Realtime down) and the lines it logged. */
+  realtime: RealtimeStandIn;
+  realtimeLog: string[];
   /** The `next start` process (its group leader), when the app runs. */
   appProcess: ChildProcess | undefined;
   /** Starts a local worker process (`scripts/worker.ts`) on this stack; stopped by `close()`. */
@@ -66,6 +70,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
     });
     closers.push(() => inbox.close());
+    const realtimeLog: string[] = [];
     const supabase = await startSupabaseStandIn({
       host: "127.0.0.1",
       port: await freePort(),
@@ -76,6 +81,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         from: defaults.EMAIL_FROM,
       }),
       siteUrl: appUrl,
+      realtime: { log: (line) => realtimeLog.push(line) },
     });
     closers.push(() => supabase.close());
     const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
@@ -108,6 +114,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       agentSimUrl: simulator.url,
       databaseUrl,
       inbox,
+      realtime: supabase.realtime,
+      realtimeLog,
       env,
       appProcess,
       startWorker,

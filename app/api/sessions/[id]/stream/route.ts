@@ -8,7 +8,7 @@ import { parseWith } from "@/lib/http/validate.ts";
 import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "@/lib/session/read-log.ts";
 import { requireOwnedSession } from "@/lib/session/snapshot.ts";
 import { writeWireEvent } from "@/lib/session/sse-events.ts";
-import { streamCursorSchema } from "./schema.ts";
+import { streamCursorSchema, streamFollowSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -22,7 +22,10 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const sql = getSql();
   const session = await requireOwnedSession(sql, id, user.id);
   // An EventSource reconnect repeats the URL it started with; its Last-Event-ID is the newer cursor.
-  const raw = request.headers.get("last-event-id") || new URL(request.url).searchParams.get("offset") || "0";
+  const params = new URL(request.url).searchParams;
+  const raw = request.headers.get("last-event-id") || params.get("offset") || "0";
+  const follow =
+    parseWith(streamFollowSchema, params.get("follow") ?? undefined, "bad_request:follow") === "1";
   const cursor = parseWith(streamCursorSchema, raw, "bad_request:offset");
   const settled = await settleCursor(sql, session, cursor);
   const check = await checkReplayOffset(sql, session, settled.offset);
@@ -50,6 +53,7 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
         session,
         emit: (event) => writeWireEvent(writer, event),
         signal: stop.signal,
+        follow,
       });
       writer.close();
     },

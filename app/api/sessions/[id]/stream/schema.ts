@@ -16,3 +16,6 @@ export const streamCursorSchema = z.string().transform((raw, context): StreamCur
   }
   return cursor;
 });
+
+/** `?follow=0` replays to the durable end and closes (a catch-up read); the default tails. */
+export const streamFollowSchema = z.enum(["0", "1"]).default("1");

@@ -1,0 +1,40 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useState } from "react";
+
+interface NotificationSettings {
+  email: string | null;
+  notifyEmail: boolean;
+  notifyTelegram: boolean;
+  telegram: { linked: boolean; username: string | null };
+}
+
+/** How the user will hear that a background session ended: her notification channels, and where to change them. */
+export function NotifyNote() {
+  const [settings, setSettings] = useState<NotificationSettings | null>(null);
+  useEffect(() => {
+    let active = true;
+    fetch("/api/settings", { cache: "no-store" })
+      .then(async (response) => (response.ok ? ((await response.json()) as NotificationSettings) : null))
+      .then((body) => active && setSettings(body))
+      .catch(() => undefined);
+    return () => {
+      active = false;
+    };
+  }, []);
+  const channels: string[] = [];
+  if (settings?.notifyEmail) channels.push(settings.email ? `email (${settings.email})` : "email");
+  if (settings?.notifyTelegram && settings.telegram.linked)
+    channels.push(settings.telegram.username ? `Telegram (@${settings.telegram.username})` : "Telegram");
+  return (
+    <span className="muted" data-testid="session-notify">
+      {settings === null
+        ? "Runs without this tab; you are told when it ends, as set in "
+        : channels.length > 0
+          ? `Runs without this tab; when it ends you are told by ${channels.join(" and ")} — change it in `
+          : "Runs without this tab; notifications are off — turn on email or Telegram in "}
+      <Link href="/settings">settings</Link>.
+    </span>
+  );
+}

@@ -1,0 +1,140 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Sql } from "postgres";
+import { WebSocketServer } from "ws";
+import type { SigningKey } from "../auth/signing-key.ts";
+import { createTokenVerifier } from "./authorize.ts";
+import { RealtimeConnection } from "./connection.ts";
+import { createBroadcastRoutes } from "./rest.ts";
+import { Topics } from "./topics.ts";
+
+export interface RealtimeStandInOptions {
+  sql: Sql;
+  /** The HTTP server auth is served on: Realtime shares its origin (`SUPABASE_URL/realtime/v1`). */
+  server: Server;
+  signingKey: SigningKey;
+  secretKey: string;
+  /** Hosted default: 100 events a second (a client over it is disconnected; REST answers 429). */
+  maxEventsPerSecond?: number;
+  /** Hosted default (Free plan): 256 KB. */
+  maxPayloadBytes?: number;
+  /** Where the stand-in reports joins, refusals and closes. */
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface RealtimeStandIn {
+  /** The REST routes (`/realtime/v1/api/broadcast…`), for the shared server's handler list. */
+  handle: ReturnType<typeof createBroadcastRoutes>;
+  /** Takes Realtime down: every socket is closed and new ones and REST calls are refused. */
+  stop(): void;
+  /** Brings it back after `stop()`. */
+  start(): void;
+  readonly running: boolean;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  close(): void;
+}
+
+const WEBSOCKET_PATH = "/realtime/v1/websocket";
+export const REALTIME_PREFIX = "/realtime/v1";
+
+/**
+ * The Supabase Realtime stand-in: Phoenix channels over `ws` at `/realtime/v1/websocket` (vsn 1.0.0
+ * and 2.0.0), private channels authorized by the RLS policies on `realtime.messages` in the real
+ * database, REST broadcast, and the hosted limits. Mounted on the auth stand-in's server.
+ */
+export function attachRealtimeStandIn(options: RealtimeStandInOptions): RealtimeStandIn {
+  const log = options.log ?? ((line: string) => console.log(`[realtime] ${line}`));
+  const now = options.now ?? Date.now;
+  const limits = {
+    maxEventsPerSecond: options.maxEventsPerSecond ?? 100,
+    maxPayloadBytes: options.maxPayloadBytes ?? 256_000,
+  };
+  const verifyToken = createTokenVerifier({
+    signingKey: options.signingKey,
+    secretKey: options.secretKey,
+    now,
+  });
+  const topics = new Topics();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 5_000_000 });
+  const connections = new Set<RealtimeConnection>();
+  let running = true;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://stand-in");
+    if (url.pathname !== WEBSOCKET_PATH) return;
+    if (!running) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const apiKey = url.searchParams.get("apikey") ?? headerValue(req, "x-api-key");
+    const vsn = url.searchParams.get("vsn") ?? "1.0.0";
+    if (!apiKey || (vsn !== "1.0.0" && vsn !== "2.0.0")) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new RealtimeConnection({
+        ws,
+        vsn,
+        apiKey,
+        sql: options.sql,
+        topics,
+        verifyToken,
+        limits,
+        log,
+        now,
+      });
+      connections.add(connection);
+      ws.once("close", () => {
+        connections.delete(connection);
+        connection.dispose();
+      });
+    });
+  };
+  options.server.on("upgrade", onUpgrade);
+
+  const handle = createBroadcastRoutes({
+    sql: options.sql,
+    topics,
+    verifyToken,
+    limits,
+    isRunning: () => running,
+    now,
+  });
+
+  const closeAll = (code: number, reason: string) => {
+    for (const connection of connections) connection.terminate(code, reason);
+    connections.clear();
+  };
+
+  return {
+    handle,
+    stop() {
+      running = false;
+      closeAll(1012, "service restart");
+      log("stopped");
+    },
+    start() {
+      running = true;
+      log("started");
+    },
+    get running() {
+      return running;
+    },
+    get connections() {
+      return connections.size;
+    },
+    close() {
+      options.server.off("upgrade", onUpgrade);
+      closeAll(1001, "going away");
+      wss.close();
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

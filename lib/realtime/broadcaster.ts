@@ -1,0 +1,240 @@
+import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
+import {
+  mergeAppend,
+  newSlot,
+  type PendingLog,
+  pickNext,
+  progressWait,
+  type SessionSlot,
+} from "./session-slot.ts";
+
+/** Sends one broadcast; rejects on any failure (the broadcaster logs it and carries on). */
+export type Publish = (topic: string, event: string, payload: Record<string, unknown>) => Promise<void>;
+
+export interface BroadcasterOptions {
+  publish: Publish;
+  /** Reads the session's current state after a status change (null: gone). */
+  loadSession: (sessionId: string) => Promise<SessionState | null>;
+  /** Releases what the publisher keeps for a topic once its session ended. */
+  forgetTopic?: (topic: string) => void;
+  onError: (message: string, fields: Record<string, unknown>) => void;
+  /** Messages of one session in any 1-second window (hosted Realtime bills and limits per message). */
+  maxPerSecond?: number;
+  /** Broadcasts in flight at once for the whole process; a session waits (coalescing) when full. */
+  maxInFlight?: number;
+  /** `log` text above this many bytes is left out: the client reads the range from the stream. */
+  maxLogTextBytes?: number;
+  now?: () => number;
+}
+
+const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+const IDLE_FORGET_MS = 5000;
+const STATUS_RETRIES = 3;
+const BUSY_RETRY_MS = 25;
+const RATE_LIMIT_PAUSE_MS = 1000;
+
+/**
+ * Realtime broadcasting for every runner (DESIGN §4): `log` after each durable append, `progress`,
+ * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most `maxPerSecond` (4)
+ * messages in any second, at any token rate: pending `log` ranges are merged, progress and status
+ * keep only their latest value, so the last state is always sent. Fire-and-forget: nothing here
+ * awaits on the runner's path, and memory is bounded (one pending range of at most `maxLogTextBytes`
+ * of text, one progress, one status per session).
+ */
+export class RealtimeBroadcaster implements SessionObserver {
+  readonly #options: Required<Omit<BroadcasterOptions, "forgetTopic">> &
+    Pick<BroadcasterOptions, "forgetTopic">;
+  readonly #slots = new Map<string, SessionSlot>();
+  #inFlight = 0;
+  /** After a 429 (the project's messages-per-second limit) the whole process pauses briefly. */
+  #pausedUntil = 0;
+  #lastErrorLogAt = new Map<string, number>();
+
+  constructor(options: BroadcasterOptions) {
+    this.#options = {
+      maxPerSecond: 4,
+      maxInFlight: 16,
+      maxLogTextBytes: 32 * 1024,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  appended(append: { sessionId: string; from: number; to: number; text: string }): void {
+    if (append.to <= append.from) return;
+    const slot = this.#slot(append.sessionId);
+    mergeAppend(slot, append, this.#options.maxLogTextBytes);
+    this.#schedule(append.sessionId, slot);
+  }
+
+  progress(sessionId: string, progress: SessionProgress): void {
+    const slot = this.#slot(sessionId);
+    slot.progress = progress;
+    this.#schedule(sessionId, slot);
+  }
+
+  statusChanged(sessionId: string): void {
+    this.#options.loadSession(sessionId).then(
+      (state) => {
+        if (!state) return;
+        const slot = this.#slot(sessionId);
+        slot.status = { state, attempts: 0 };
+        this.#schedule(sessionId, slot);
+        // The sessions list hears of it at once; one message per status change.
+        this.#send(sessionId, `user:${state.userId}`, "session", {
+          id: state.id,
+          status: state.status,
+          title: state.title,
+          agent: state.agent,
+          updatedAt: state.updatedAt,
+        });
+      },
+      (error: unknown) =>
+        this.#logError(sessionId, "could not read the session for a status broadcast", error),
+    );
+  }
+
+  /** Sessions with something still to send (for tests and shutdown). */
+  get pendingSessions(): number {
+    return this.#slots.size;
+  }
+
+  #slot(sessionId: string): SessionSlot {
+    let slot = this.#slots.get(sessionId);
+    if (!slot) {
+      slot = newSlot();
+      this.#slots.set(sessionId, slot);
+    }
+    return slot;
+  }
+
+  #schedule(sessionId: string, slot: SessionSlot): void {
+    if (slot.timer && slot.idle) clearTimeout(slot.timer);
+    else if (slot.timer) return;
+    slot.idle = false;
+    const now = this.#options.now();
+    // A sliding window rather than a fixed spacing: a message that had to wait merges with the next
+    // append, and the one after goes out the moment it lands instead of staying a slot behind.
+    const window = slot.sentTimes;
+    const delay = window.length < this.#options.maxPerSecond ? 0 : Math.max(0, window[0]! + 1000 - now);
+    slot.timer = setTimeout(() => this.#tick(sessionId, slot), delay);
+    slot.timer.unref?.();
+  }
+
+  #tick(sessionId: string, slot: SessionSlot): void {
+    slot.timer = undefined;
+    if (this.#slots.get(sessionId) !== slot) return;
+    const kind = pickNext(slot, this.#options.now());
+    if (!kind && slot.progress && !slot.ended) {
+      // Only progress is waiting, and it is not due yet: it goes out once its second is up.
+      slot.timer = setTimeout(
+        () => this.#tick(sessionId, slot),
+        Math.max(0, progressWait(slot, this.#options.now())),
+      );
+      slot.timer.unref?.();
+      slot.idle = true;
+      return;
+    }
+    if (!kind) {
+      // Idle: keep the slot a little so a burst right after still respects the spacing.
+      if (this.#options.now() - slot.lastSentAt >= IDLE_FORGET_MS) {
+        this.#slots.delete(sessionId);
+        if (slot.ended) this.#options.forgetTopic?.(`session:${sessionId}`);
+      } else {
+        slot.timer = setTimeout(() => this.#tick(sessionId, slot), IDLE_FORGET_MS);
+        slot.timer.unref?.();
+        slot.idle = true;
+      }
+      return;
+    }
+    const paused = this.#pausedUntil - this.#options.now();
+    if (paused > 0) {
+      slot.timer = setTimeout(() => this.#tick(sessionId, slot), paused);
+      slot.timer.unref?.();
+      return;
+    }
+    if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
+      // The previous message is still on its way, or the process is at its limit: look again
+      // shortly; meanwhile new output merges into what is pending.
+      slot.timer = setTimeout(() => this.#tick(sessionId, slot), BUSY_RETRY_MS);
+      slot.timer.unref?.();
+      return;
+    }
+    slot.lastSentAt = this.#options.now();
+    slot.sentTimes.push(slot.lastSentAt);
+    if (slot.sentTimes.length > this.#options.maxPerSecond) slot.sentTimes.shift();
+    if (kind === "progress") {
+      slot.lastProgressAt = slot.lastSentAt;
+      slot.lastStage = slot.progress?.stage;
+    }
+    if (kind === "log") slot.lastLogAt = slot.lastSentAt;
+    const topic = `session:${sessionId}`;
+    if (kind === "log") {
+      const log = slot.log as PendingLog;
+      slot.log = undefined;
+      const payload: Record<string, unknown> = { from: log.from, to: log.to };
+      if (log.bytes >= 0) payload.text = log.parts.join("");
+      this.#send(sessionId, topic, "log", payload, undefined, slot);
+    } else if (kind === "progress") {
+      const progress = slot.progress as SessionProgress;
+      slot.progress = undefined;
+      this.#send(sessionId, topic, "progress", { ...progress }, undefined, slot);
+    } else {
+      const status = slot.status as { state: SessionState; attempts: number };
+      slot.status = undefined;
+      const { state } = status;
+      if (TERMINAL.has(state.status)) slot.ended = true;
+      this.#send(
+        sessionId,
+        topic,
+        "status",
+        { status: state.status, runner: state.runner, offset: state.offset, seams: state.seams },
+        () => {
+          // A lost status is the one message a reader cannot infer: retry it a few times unless a
+          // newer one is already waiting.
+          if (!slot.status && status.attempts < STATUS_RETRIES && this.#slots.get(sessionId) === slot) {
+            slot.status = { state, attempts: status.attempts + 1 };
+          }
+        },
+        slot,
+      );
+    }
+    this.#schedule(sessionId, slot);
+  }
+
+  #send(
+    sessionId: string,
+    topic: string,
+    event: string,
+    payload: Record<string, unknown>,
+    onFailure?: () => void,
+    slot?: SessionSlot,
+  ): void {
+    this.#inFlight += 1;
+    if (slot) slot.sending = true;
+    this.#options
+      .publish(topic, event, payload)
+      .catch((error: unknown) => {
+        onFailure?.();
+        // Realtime answers 429 "You have exceeded your rate limit": back off, keep coalescing.
+        if (error instanceof Error && /rate limit/i.test(error.message)) {
+          this.#pausedUntil = this.#options.now() + RATE_LIMIT_PAUSE_MS;
+        }
+        this.#logError(sessionId, `realtime ${event} broadcast failed`, error);
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+        if (slot) slot.sending = false;
+      });
+  }
+
+  /** At most one line per session every 30 s: a Realtime outage must not flood the logs. */
+  #logError(sessionId: string, message: string, error: unknown): void {
+    const now = this.#options.now();
+    const last = this.#lastErrorLogAt.get(sessionId);
+    if (last !== undefined && now - last < 30_000) return;
+    this.#lastErrorLogAt.set(sessionId, now);
+    if (this.#lastErrorLogAt.size > 10_000) this.#lastErrorLogAt.clear();
+    this.#options.onError(message, { sessionId, error });
+  }
+}

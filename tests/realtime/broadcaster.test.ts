@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { RealtimeBroadcaster } from "../../lib/realtime/broadcaster.ts";
+import type { SessionState } from "../../lib/realtime/session-observer.ts";
+
+interface Sent {
+  at: number;
+  topic: string;
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+const SESSION = "5e551011-0000-4000-8000-000000000001";
+const USER = "a11ce000-0000-4000-8000-000000000001";
+
+function state(status: string, offset: number): SessionState {
+  return {
+    id: SESSION,
+    userId: USER,
+    status,
+    runner: "worker",
+    offset,
+    seams: [],
+    title: "t",
+    agent: "sim",
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+function setup(options: { fail?: boolean } = {}) {
+  const sent: Sent[] = [];
+  const errors: Record<string, unknown>[] = [];
+  let current = state("background", 0);
+  const broadcaster = new RealtimeBroadcaster({
+    publish: async (topic, event, payload) => {
+      sent.push({ at: Date.now(), topic, event, payload });
+      if (options.fail) throw new Error("connect ECONNREFUSED");
+    },
+    loadSession: async () => current,
+    onError: (_message, fields) => errors.push(fields),
+  });
+  return {
+    broadcaster,
+    sent,
+    errors,
+    setState: (next: SessionState) => {
+      current = next;
+    },
+  };
+}
+
+/** A runner at `tokensPerSecond` (4 bytes a token): a durable append every 250 ms, progress every 20 ms. */
+async function run(
+  broadcaster: RealtimeBroadcaster,
+  tokensPerSecond: number,
+  seconds: number,
+): Promise<number> {
+  let offset = 0;
+  const bytesPerAppend = (tokensPerSecond * 4) / 4;
+  for (let tick = 0; tick < seconds * 50; tick++) {
+    broadcaster.progress(SESSION, { stage: "writing", outputTokens: tick, elapsedMs: tick * 20 });
+    if (tick % 12 === 0) {
+      const text = "x".repeat(bytesPerAppend);
+      broadcaster.appended({ sessionId: SESSION, from: offset, to: offset + text.length, text });
+      offset += text.length;
+    }
+    await vi.advanceTimersByTimeAsync(20);
+  }
+  return offset;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("RealtimeBroadcaster", () => {
+  test.each([1000, 10_000])(
+    "at %i tokens/s: at most 4 messages a second, every byte range covered, last state sent",
+    async (rate) => {
+      const { broadcaster, sent, setState } = setup();
+      const end = await run(broadcaster, rate, 60);
+      setState(state("completed", end));
+      broadcaster.statusChanged(SESSION);
+      await vi.advanceTimersByTimeAsync(2000);
+
+      const session = sent.filter((message) => message.topic === `session:${SESSION}`);
+      expect(session.length).toBeLessThanOrEqual(240 + 8);
+      for (let i = 4; i < session.length; i++) {
+        expect(session[i]!.at - session[i - 4]!.at).toBeGreaterThanOrEqual(1000);
+      }
+      const logs = session.filter((message) => message.event === "log").map((message) => message.payload);
+      let covered = 0;
+      for (const log of logs) {
+        expect(log.from).toBe(covered);
+        covered = log.to as number;
+        if (log.text !== undefined)
+          expect((log.text as string).length).toBe((log.to as number) - (log.from as number));
+        else expect((log.to as number) - (log.from as number)).toBeGreaterThan(32 * 1024);
+      }
+      expect(covered).toBe(end);
+      expect(session.some((message) => message.event === "progress")).toBe(true);
+      expect(session.at(-1)).toMatchObject({
+        event: "status",
+        payload: { status: "completed", offset: end },
+      });
+      expect(sent.find((message) => message.topic === `user:${USER}`)).toMatchObject({
+        event: "session",
+        payload: { id: SESSION, status: "completed", title: "t", agent: "sim" },
+      });
+    },
+  );
+
+  test("a failing endpoint never throws into the caller and logs with the session id, rarely", async () => {
+    const { broadcaster, errors } = setup({ fail: true });
+    await run(broadcaster, 1000, 10);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(errors[0]).toMatchObject({ sessionId: SESSION });
+  });
+});
+
+describe("RealtimeBroadcaster under the project's rate limit", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("after a 429 it pauses a second, then sends what coalesced meanwhile", async () => {
+    const sent: { at: number; event: string; payload: Record<string, unknown> }[] = [];
+    let refuse = true;
+    const broadcaster = new RealtimeBroadcaster({
+      publish: async (_topic, event, payload) => {
+        sent.push({ at: Date.now(), event, payload });
+        if (refuse) {
+          refuse = false;
+          throw new Error("You have exceeded your rate limit");
+        }
+      },
+      loadSession: async () => null,
+      onError: () => {},
+    });
+    const start = Date.now();
+    broadcaster.appended({ sessionId: SESSION, from: 0, to: 1, text: "a" });
+    await vi.advanceTimersByTimeAsync(10);
+    for (let i = 1; i < 10; i++) {
+      broadcaster.appended({ sessionId: SESSION, from: i, to: i + 1, text: "b" });
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(sent.length).toBe(2);
+    expect(sent[1]!.at - start).toBeGreaterThanOrEqual(1000);
+    expect(sent[1]!.payload).toEqual({ from: 1, to: 10, text: "bbbbbbbbb" });
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import {
+  createClient,
+  type REALTIME_SUBSCRIBE_STATES,
+  type RealtimeChannel,
+  type SupabaseClient,
+} from "@supabase/supabase-js";
+import type postgres from "postgres";
+
+export const ALICE_ID = "a11ce000-0000-4000-8000-000000000001";
+export const PASSWORD = "overtime-dev";
+export const ANON_KEY = "sb_publishable_overtime_test";
+
+/** A supabase-js client as a Node server or a test uses it (no persistence, no timers). */
+export function realtimeClient(url: string, key = ANON_KEY, vsn?: "1.0.0" | "2.0.0"): SupabaseClient {
+  return createClient(url, key, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: vsn ? { vsn } : {},
+  });
+}
+
+export async function signedIn(url: string, email: string, vsn?: "1.0.0" | "2.0.0"): Promise<SupabaseClient> {
+  const client = realtimeClient(url, ANON_KEY, vsn);
+  const { error } = await client.auth.signInWithPassword({ email, password: PASSWORD });
+  if (error) throw error;
+  return client;
+}
+
+/** A session row of `userId`, so the `session:<id>` policy has something to check. */
+export async function insertSession(sql: postgres.Sql, userId: string): Promise<string> {
+  const conversation = randomUUID();
+  const session = randomUUID();
+  await sql`insert into conversations (id, user_id, title) values (${conversation}, ${userId}, 'realtime test')`;
+  await sql`insert into sessions (id, user_id, conversation_id, agent, status)
+            values (${session}, ${userId}, ${conversation}, 'sim-openclaw', 'background')`;
+  return session;
+}
+
+export interface Followed {
+  channel: RealtimeChannel;
+  received: { event: string; payload: Record<string, unknown> }[];
+  system: Record<string, unknown>[];
+  statuses: string[];
+  /** The first outcome of the join: SUBSCRIBED, or CHANNEL_ERROR with the server's reason. */
+  joined: Promise<{ status: `${REALTIME_SUBSCRIBE_STATES}`; error?: Error }>;
+}
+
+/** Subscribes to a private topic, recording every broadcast and `system` message. */
+export function follow(client: SupabaseClient, topic: string, isPrivate = true): Followed {
+  const received: Followed["received"] = [];
+  const system: Followed["system"] = [];
+  const statuses: string[] = [];
+  const channel = client.channel(topic, { config: { private: isPrivate } });
+  channel.on("broadcast", { event: "*" }, (message) => {
+    received.push({ event: message.event, payload: message.payload as Record<string, unknown> });
+  });
+  channel.on("system", {}, (message) => system.push(message as Record<string, unknown>));
+  const joined = new Promise<{ status: `${REALTIME_SUBSCRIBE_STATES}`; error?: Error }>((resolve) => {
+    channel.subscribe((status, error) => {
+      statuses.push(status);
+      if (status !== "CLOSED") resolve({ status, error });
+    });
+  });
+  return { channel, received, system, statuses, joined };
+}
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function closeClient(client: SupabaseClient): Promise<void> {
+  await client.removeAllChannels();
+  client.realtime.disconnect();
+}

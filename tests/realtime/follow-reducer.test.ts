@@ -1,0 +1,61 @@
+import { describe, expect, test } from "vitest";
+import { reduceSession } from "../../app/session-stream/session-reducer.ts";
+import { idleSessionRunState, type SessionRunState } from "../../app/session-stream/session-state.ts";
+import { decodeRealtimeMessage } from "../../lib/session/wire.ts";
+
+const SESSION = "5e55a000-0000-4000-8000-000000000002";
+
+/** A tab following a background session over Realtime, holding "héllo" (6 bytes). */
+const following: SessionRunState = {
+  ...idleSessionRunState,
+  phase: "running",
+  sessionId: SESSION,
+  status: "background",
+  log: { text: "héllo", offset: 6 },
+  connection: "realtime",
+};
+
+const log = (payload: unknown) => ({
+  kind: "realtime" as const,
+  message: decodeRealtimeMessage("log", payload)!,
+});
+
+describe("following over Realtime between catch-up reads", () => {
+  test("a catch-up read that reaches the durable end hands the session back to Realtime", () => {
+    const reading = reduceSession(following, { kind: "realtime-resync" });
+    expect(reading.connection).toBe("stream");
+    expect(reading.resync).toBe(following.resync + 1);
+    expect(reduceSession(reading, { kind: "caught-up" }).connection).toBe("realtime");
+  });
+
+  test("contiguous log messages are applied in place, with no request to the web server", () => {
+    const next = reduceSession(following, log({ from: 6, to: 12, text: " world" }));
+    expect(next.log).toEqual({ text: "héllo world", offset: 12 });
+    expect(next.connection).toBe("realtime");
+    // A repeat (after a rejoin) changes nothing.
+    expect(reduceSession(next, log({ from: 6, to: 12, text: " world" }))).toBe(next);
+  });
+
+  test("a gap, a log without text and the final status each ask for one catch-up read", () => {
+    expect(reduceSession(following, log({ from: 9, to: 12, text: "abc" })).connection).toBe("stream");
+    expect(reduceSession(following, log({ from: 6, to: 40 })).connection).toBe("stream");
+    const ended = reduceSession(following, {
+      kind: "realtime",
+      message: decodeRealtimeMessage("status", {
+        status: "completed",
+        runner: "worker",
+        offset: 6,
+        seams: [],
+      })!,
+    });
+    expect(ended).toMatchObject({ status: "completed", connection: "stream" });
+  });
+
+  test("a rejoin of a finished or live session reads nothing", () => {
+    const finished = { ...following, phase: "finished" as const, connection: "none" as const };
+    expect(reduceSession(finished, { kind: "realtime-resync" })).toBe(finished);
+    const live = { ...following, connection: "live" as const };
+    expect(reduceSession(live, { kind: "realtime-resync" })).toBe(live);
+    expect(reduceSession(live, { kind: "caught-up" })).toBe(live);
+  });
+});
