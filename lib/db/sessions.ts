@@ -82,6 +82,8 @@ export interface SessionRow {
   durableOffset: number;
   agentCursor: unknown;
   seamOffsets: number[];
+  /** The joiner a continuation wrote at a seam, by seam offset (absent: none was needed). */
+  seamJoiners: Record<string, string>;
   progress: Record<string, unknown> | null;
   usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   costUsd: number | null;
@@ -108,6 +110,7 @@ interface RawSessionRow {
   durable_offset: number;
   agent_cursor: unknown;
   seam_offsets: (number | string)[];
+  seam_joiners: Record<string, string> | null;
   progress: Record<string, unknown> | null;
   usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   cost_usd: string | null;
@@ -135,6 +138,7 @@ export function toSessionRow(row: RawSessionRow): SessionRow {
     durableOffset: row.durable_offset,
     agentCursor: row.agent_cursor,
     seamOffsets: row.seam_offsets.map(Number),
+    seamJoiners: row.seam_joiners ?? {},
     progress: row.progress,
     usage: row.usage,
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
