@@ -253,7 +253,13 @@ function observedStore(input: RunSessionInput) {
     const result = await appendCheckpoint(input.sql, write);
     if (result !== "fenced" && write.text !== "") {
       const to = write.startOffset + Buffer.byteLength(write.text, "utf8");
-      input.observer?.appended({ sessionId: input.sessionId, from: write.startOffset, to, text: write.text });
+      input.observer?.appended({
+        sessionId: input.sessionId,
+        from: write.startOffset,
+        to,
+        text: write.text,
+        generation: input.epoch,
+      });
     }
     return result;
   };
