@@ -1,17 +1,10 @@
+import type { SessionStatus } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 
-export type SessionStatus =
-  | "queued"
-  | "live"
-  | "background"
-  | "interrupted"
-  | "completed"
-  | "failed"
-  | "cancelled";
+export type { SessionStatus } from "../session/lifecycle.ts";
+export { TERMINAL_STATUSES } from "../session/lifecycle.ts";
 export type SessionMode = "auto" | "live" | "background";
 export type RunnerKind = "live" | "trigger" | "worker";
-
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ["completed", "failed", "cancelled"];
 
 export interface SessionSummary {
   id: string;
@@ -89,6 +82,8 @@ export interface SessionRow {
   durableOffset: number;
   agentCursor: unknown;
   seamOffsets: number[];
+  /** The joiner a continuation wrote at a seam, by seam offset (absent: none was needed). */
+  seamJoiners: Record<string, string>;
   progress: Record<string, unknown> | null;
   usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   costUsd: number | null;
@@ -115,6 +110,7 @@ interface RawSessionRow {
   durable_offset: number;
   agent_cursor: unknown;
   seam_offsets: (number | string)[];
+  seam_joiners: Record<string, string> | null;
   progress: Record<string, unknown> | null;
   usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
   cost_usd: string | null;
@@ -142,6 +138,7 @@ export function toSessionRow(row: RawSessionRow): SessionRow {
     durableOffset: row.durable_offset,
     agentCursor: row.agent_cursor,
     seamOffsets: row.seam_offsets.map(Number),
+    seamJoiners: row.seam_joiners ?? {},
     progress: row.progress,
     usage: row.usage,
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),

@@ -41,6 +41,7 @@ export async function getSessionSnapshot(
     output,
     offset: Buffer.byteLength(output, "utf8"),
     seams: session.seamOffsets,
+    seamJoiners: session.seamJoiners,
     progress: wireProgress(session),
     usage: session.usage,
     costUsd: session.costUsd,

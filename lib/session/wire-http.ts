@@ -52,6 +52,8 @@ export const sessionSnapshotSchema = z.object({
   output: z.string(),
   offset: byteOffsetSchema,
   seams: z.array(byteOffsetSchema),
+  /** The text a continuation put right after a seam so words stay apart, by seam offset. */
+  seamJoiners: z.record(z.string(), z.string()).optional(),
   progress: progressSchema.nullable(),
   usage: usageSchema.nullable(),
   costUsd: z.number().nullable(),

@@ -131,8 +131,7 @@ test("a connection-bound run cut at the budget: handoff says a continuation foll
   expect(bytes.subarray(0, offset).toString("utf8")).toBe(liveText);
   expect(bytes.subarray(offset, offset + 1).toString("utf8")).toBe(" ");
   expect(bytes.subarray(offset + 1, offset + 2).toString("utf8")).not.toMatch(/\s/);
-  const [row] = await sql`select seam_joiners from sessions where id = ${sessionId}`;
-  expect(row!.seam_joiners).toEqual({ [String(offset)]: " " });
+  expect(snapshot.seamJoiners).toEqual({ [String(offset)]: " " });
 });
 
 test("a detachable agent's handoff says the same run is re-attached", async () => {

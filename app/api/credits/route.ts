@@ -1,10 +1,13 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getCreditBalance } from "@/lib/db/credits.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 /** The caller's credit balance (1 credit = US$0.01), for the header. */
 export const GET = route(async (request) => {
