@@ -35,19 +35,6 @@ export function appendDelta(
   return { log: { text: log.text + unseen, offset: endOffset }, outcome: "appended" };
 }
 
-/**
- * Whether the bytes the log holds from `from` on agree with `text` (durable bytes starting at `from`)
- * wherever the two overlap. They disagree when a newer producer replaced bytes a live stream showed.
- */
-export function agreesWith(log: LogText, from: number, text: string): boolean {
-  if (from >= log.offset) return true;
-  const held = encoder.encode(log.text).subarray(from);
-  const incoming = encoder.encode(text);
-  const overlap = Math.min(held.byteLength, incoming.byteLength);
-  for (let i = 0; i < overlap; i++) if (held[i] !== incoming[i]) return false;
-  return true;
-}
-
 /** Drops what lies past `offset` (a rewind: a newer producer replaced those bytes). */
 export function truncateLog(log: LogText, offset: number): LogText {
   if (offset >= log.offset) return log;

@@ -1,5 +1,5 @@
 import type { RealtimeMessage, SessionSnapshot, SessionStreamEvent } from "@/lib/session/wire.ts";
-import { agreesWith, appendDelta, type LogText, truncateLog } from "./output-log.ts";
+import { appendDelta, type LogText, truncateLog } from "./output-log.ts";
 import {
   ensureReading,
   epochMs,
@@ -169,29 +169,16 @@ function adoptRunState(
   };
 }
 
-/**
- * Realtime `log` bytes are durable, like a snapshot's. Where they overlap what the tab holds and
- * differ, a newer producer replaced bytes a live stream showed (a seam the tab has not seen): the tab
- * drops what it holds past `from`, as on a `rewind`. Once everything the tab holds is confirmed
- * durable it resumes from a plain offset: keeping an earlier producer's generation would make the
- * server rewind the tab to that producer's seam although it holds the new producer's bytes.
- */
-function applyDurableLog(state: SessionRunState, from: number, to: number, text: string): SessionRunState {
-  const held = agreesWith(state.log, from, text) ? state.log : truncateLog(state.log, from);
-  const applied = appendDelta(held, to, text);
-  if (applied.outcome === "gap") return readFromLog(state);
-  const log = applied.log;
-  const generation = log.offset <= to ? null : state.generation;
-  return log === state.log && generation === state.generation ? state : { ...state, log, generation };
-}
-
 function reduceRealtime(state: SessionRunState, message: RealtimeMessage): SessionRunState {
   switch (message.type) {
     case "log":
       // Durable bytes. Without text, or past what the tab holds, it marks a gap: catch up from the log.
-      if (message.text === undefined) return message.to <= state.log.offset ? state : ensureReading(state);
-      if (message.from > state.log.offset) return ensureReading(state);
-      return applyDurableLog(state, message.from, message.to, message.text);
+      if (message.to <= state.log.offset) return state;
+      if (message.text === undefined || message.from > state.log.offset) return ensureReading(state);
+      // Bytes of another producer than the one the tab holds bytes from may replace some of them
+      // (a seam): the log decides, by a catch-up read from the tab's cursor.
+      if (state.generation !== null && message.generation !== state.generation) return ensureReading(state);
+      return applyDelta(state, message.to, message.text, message.generation ?? null);
     case "progress":
       return adoptRunState(state, message);
     case "status": {

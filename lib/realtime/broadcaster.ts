@@ -60,7 +60,7 @@ export class RealtimeBroadcaster implements SessionObserver {
     };
   }
 
-  appended(append: { sessionId: string; from: number; to: number; text: string }): void {
+  appended(append: { sessionId: string; from: number; to: number; text: string; generation?: number }): void {
     if (append.to <= append.from) return;
     const slot = this.#slot(append.sessionId);
     mergeAppend(slot, append, this.#options.maxLogTextBytes);
@@ -174,6 +174,7 @@ export class RealtimeBroadcaster implements SessionObserver {
       slot.log = undefined;
       const payload: Record<string, unknown> = { from: log.from, to: log.to };
       if (log.bytes >= 0) payload.text = log.parts.join("");
+      if (log.generation !== undefined) payload.generation = log.generation;
       this.#send(sessionId, topic, "log", payload, undefined, slot);
     } else if (kind === "progress") {
       const progress = slot.progress as SessionProgress;

@@ -27,7 +27,8 @@ export interface SessionProgress {
  * slow the caller (the Realtime broadcaster queues and drops to a bounded state).
  */
 export interface SessionObserver {
-  appended(append: { sessionId: string; from: number; to: number; text: string }): void;
+  /** `generation`: the writer's epoch (a reader resumes from `<generation>:<offset>` as with SSE). */
+  appended(append: { sessionId: string; from: number; to: number; text: string; generation?: number }): void;
   progress(sessionId: string, progress: SessionProgress): void;
   /** The row changed status (created, live, background, interrupted, ended): re-read and announce it. */
   statusChanged(sessionId: string): void;

@@ -9,6 +9,7 @@ export type Kind = "log" | "status" | "progress";
 export interface PendingLog {
   from: number;
   to: number;
+  generation?: number;
   parts: string[];
   bytes: number;
 }
@@ -50,12 +51,12 @@ export function newSlot(): SessionSlot {
  */
 export function mergeAppend(
   slot: SessionSlot,
-  append: { from: number; to: number; text: string },
+  append: { from: number; to: number; text: string; generation?: number },
   maxTextBytes: number,
 ): void {
   const pending = slot.log;
   const bytes = Buffer.byteLength(append.text, "utf8");
-  if (pending && pending.to === append.from) {
+  if (pending && pending.to === append.from && pending.generation === append.generation) {
     pending.to = append.to;
     if (pending.bytes + bytes <= maxTextBytes && pending.bytes >= 0) {
       pending.parts.push(append.text);
@@ -69,6 +70,7 @@ export function mergeAppend(
     slot.log = {
       from: append.from,
       to: append.to,
+      generation: append.generation,
       parts: fits ? [append.text] : [],
       bytes: fits ? bytes : -1,
     };

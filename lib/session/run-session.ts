@@ -108,7 +108,9 @@ class SessionRun {
       onRetry: (error, attempt) =>
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) =>
-        notifyObservers(ports.observers, sessionId, (o) => o.appended({ sessionId, ...append })),
+        notifyObservers(ports.observers, sessionId, (o) =>
+          o.appended({ sessionId, ...append, generation: input.epoch }),
+        ),
     });
     this.seam = continuationSeam({
       ...input,

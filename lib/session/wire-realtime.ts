@@ -15,7 +15,13 @@ import {
 export const realtimePayloadSchemas = {
   /** After each durable append. No `text` (too large to broadcast): a gap to fill by a catch-up read. */
   log: z
-    .object({ from: byteOffsetSchema, to: byteOffsetSchema, text: z.string().optional() })
+    .object({
+      from: byteOffsetSchema,
+      to: byteOffsetSchema,
+      text: z.string().optional(),
+      /** The writer's epoch, as in a delta's cursor `<generation>:<offset>`. */
+      generation: z.number().int().min(1).optional(),
+    })
     .refine((log) => log.to >= log.from, { message: "to must not be below from" }),
   progress: progressSchema,
   status: sessionStateSchema,
