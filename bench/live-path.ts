@@ -2,23 +2,14 @@ import { createSql } from "../lib/db/client.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt, postChat, readSsePieces, treeRssKiB } from "./support.ts";
-import { latenciesOf, startRawPipe, startTimestampAgent } from "./timestamp-agent.ts";
+import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
 
 export async function liveLatency(environment: BenchEnvironment): Promise<void> {
   const deltas = 2000;
   const agent = await startTimestampAgent({ deltas, perSecond: 400 });
   const pipe = await startRawPipe(agent.url);
   const app = await environment.startApp({
-    AGENTS: JSON.stringify([
-      {
-        name: "bench",
-        transport: "chat-completions",
-        url: `${agent.url}/v1`,
-        token: "bench",
-        model: "bench",
-      },
-    ]),
-    DEFAULT_AGENT: "bench",
+    ...timestampAgentEnv(agent.url),
     CHECKPOINT_MS: process.env.BENCH_CHECKPOINT_MS ?? "250",
   });
   try {

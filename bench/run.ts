@@ -1,4 +1,5 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
+import { activeLiveStreams } from "./active-streams.ts";
 import { handoffGap, workerCapacity } from "./background.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
@@ -10,6 +11,7 @@ import { checkpointRate } from "./session-log.ts";
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
   scale: liveScale,
+  active: activeLiveStreams,
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
   idle: idleReaders,

@@ -92,3 +92,15 @@ export function latenciesOf(pieces: { text: string; at: number }[]): number[] {
   }
   return latencies;
 }
+
+/** App settings with the timestamp agent at `url` as its one (default) agent, free of charge. */
+export function timestampAgentEnv(url: string): Record<string, string> {
+  const agent = {
+    name: "bench",
+    transport: "chat-completions",
+    url: `${url}/v1`,
+    token: "bench",
+    model: "bench",
+  };
+  return { AGENTS: JSON.stringify([{ ...agent, price: { input: 0, output: 0 } }]), DEFAULT_AGENT: "bench" };
+}

@@ -169,13 +169,22 @@ function adoptRunState(
   };
 }
 
+/**
+ * Realtime `log` bytes are durable, like a snapshot's: once the tab's text ends with them it resumes
+ * from a plain offset. Keeping the generation of an earlier producer would make the server rewind
+ * the tab to that producer's seam although it holds the new producer's bytes.
+ */
+function durableBytes(before: SessionRunState, after: SessionRunState): SessionRunState {
+  return after.log === before.log ? after : { ...after, generation: null };
+}
+
 function reduceRealtime(state: SessionRunState, message: RealtimeMessage): SessionRunState {
   switch (message.type) {
     case "log":
       // Durable bytes. Without text, or past what the tab holds, it marks a gap: catch up from the log.
       if (message.to <= state.log.offset) return state;
       if (message.text === undefined || message.from > state.log.offset) return ensureReading(state);
-      return applyDelta(state, message.to, message.text, null);
+      return durableBytes(state, applyDelta(state, message.to, message.text, null));
     case "progress":
       return adoptRunState(state, message);
     case "status": {

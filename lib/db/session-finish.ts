@@ -1,5 +1,7 @@
+import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
+import { encodeNotify } from "./notify-payloads.ts";
 import { billRun, type RunBill } from "./run-billing.ts";
 
 export { CREDITS_PER_USD } from "./run-billing.ts";
@@ -42,7 +44,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
              client_left_at is not null as client_left, error from sessions
       where id = ${input.sessionId} for update`;
     if (!session || session.epoch !== input.epoch) return "fenced" as const;
-    const alreadyFinished = ["completed", "failed", "cancelled"].includes(session.status);
+    const alreadyFinished = isTerminal(session.status);
     if (input.run) await billRun(tx, { ...input.run, sessionId: input.sessionId, epoch: input.epoch });
     if (!alreadyFinished) {
       await tx`
@@ -74,7 +76,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
     await tx`select pg_notify(${SESSION_LOG_CHANNEL},
-      ${JSON.stringify({ s: input.sessionId, o: session.durable_offset, st: status })})`;
+      ${encodeNotify(SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status })})`;
     return "ok" as const;
   });
 }
@@ -83,7 +85,7 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
 export async function markInterrupted(sql: Sql, sessionId: string, epoch: number): Promise<"ok" | "fenced"> {
   const rows = await sql`
     update sessions set status = 'interrupted', updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in ('live', 'background')
+    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.interrupt.from))})
     returning durable_offset, pg_notify(${SESSION_LOG_CHANNEL},
       json_build_object('s', id::text, 'o', durable_offset, 'st', 'interrupted')::text)`;
   return rows.length === 1 ? "ok" : "fenced";

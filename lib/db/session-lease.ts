@@ -1,11 +1,23 @@
+import {
+  ACTIVE_STATUSES,
+  AWAITING_RUNNER_STATUSES,
+  statusList,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+} from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
+import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import { type RunnerKind, type SessionRow, toSessionRow } from "./sessions.ts";
 
 /** NOTIFY channel that wakes local workers when a session needs a background runner. */
-export const DISPATCH_CHANNEL = "session_dispatch";
+export const DISPATCH_CHANNEL = "session_dispatch" satisfies NotifyChannel;
 /** NOTIFY channel that tells whichever process runs a session to stop it. */
-export const CONTROL_CHANNEL = "session_control";
+export const CONTROL_CHANNEL = "session_control" satisfies NotifyChannel;
+
+const ACTIVE = statusList(ACTIVE_STATUSES);
+const AWAITING_RUNNER = statusList(AWAITING_RUNNER_STATUSES);
+const TERMINAL = statusList(TERMINAL_STATUSES);
 
 /**
  * Live → background, the fencing step of the handoff: bumps the epoch (the live runner can no longer
@@ -17,13 +29,14 @@ export async function handOffToBackground(
   epoch: number,
   leaseSeconds: number,
 ): Promise<number | null> {
-  // Unowned with a pending lease: a worker may claim it now; if the dispatch is lost, the lease
-  // expires and the reconciler dispatches again.
+  // The epoch is raised so the live runner, which may still be streaming (a route past its budget, a
+  // zombie), can no longer append. Unowned with a pending lease: a worker may claim it now; if the
+  // dispatch is lost, the lease expires and the reconciler dispatches again.
   const [row] = await sql<{ epoch: number }[]>`
     update sessions
     set epoch = epoch + 1, status = 'background', runner = null, lease_owner = null,
         lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in ('live', 'interrupted')
+    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.handOff.from))})
     returning epoch, pg_notify(${SESSION_LOG_CHANNEL},
       json_build_object('s', id::text, 'o', durable_offset, 'st', 'background')::text)`;
   return row?.epoch ?? null;
@@ -33,52 +46,66 @@ export interface ClaimOptions {
   runner: RunnerKind;
   owner: string;
   leaseSeconds: number;
-  /** Claim only if the epoch is still this one (the dispatch's), or the lease has expired. */
-  expectedEpoch?: number;
+  /**
+   * Agents that re-attach at a cursor. Any other agent stopped mid-answer is continued with a new
+   * request, so the claim records a seam at the durable offset.
+   */
+  detachableAgents: readonly string[];
 }
 
 /**
- * Takes a session's lease as its new producer (epoch + 1). A session whose output must continue after
- * a seam (a connection-bound agent that stopped mid-answer) gets the seam offset recorded here.
+ * The claim's update: the new producer takes the lease at epoch + 1. The epoch is raised so an
+ * earlier attempt of the same job (a retried Trigger.dev run, a worker that lost its lease but still
+ * runs) is fenced out by this one.
+ */
+function claimed(sql: Sql, options: ClaimOptions) {
+  return sql`
+    epoch = s.epoch + 1, status = 'background', runner = ${options.runner}, lease_owner = ${options.owner},
+    lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds}),
+    seam_offsets = case when not (${sql.json([...options.detachableAgents])}::jsonb ? s.agent)
+                            and s.durable_offset > 0 and not (s.durable_offset = any(s.seam_offsets))
+                        then array_append(s.seam_offsets, s.durable_offset) else s.seam_offsets end,
+    updated_at = now()`;
+}
+
+/**
+ * Waiting for a runner: nobody holds it. A producer whose lease expired is not claimable directly:
+ * recovery (`expire`, then a dispatch) makes it so, the one way a lost producer is replaced.
+ */
+function claimable(sql: Sql) {
+  return sql`
+    s.status in (${sql.unsafe(AWAITING_RUNNER)}) and not s.cancel_requested and s.lease_owner is null`;
+}
+
+/**
+ * Takes one session's lease as its new producer (the Trigger.dev task claiming its dispatch): only if
+ * the epoch is still the dispatch's, or the session is claimable anyway.
  */
 export async function claimSession(
   sql: Sql,
   sessionId: string,
-  options: ClaimOptions & { detachable: boolean },
+  options: ClaimOptions & { expectedEpoch?: number },
 ): Promise<SessionRow | null> {
   const [row] = await sql`
-    update sessions
-    set epoch = epoch + 1, status = 'background', runner = ${options.runner}, lease_owner = ${options.owner},
-        lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds}),
-        seam_offsets = case when ${!options.detachable} and durable_offset > 0
-                             and not (durable_offset = any(seam_offsets))
-                            then array_append(seam_offsets, durable_offset) else seam_offsets end,
-        updated_at = now()
-    where id = ${sessionId}
-      and status in ('queued', 'live', 'background', 'interrupted')
-      and not cancel_requested
-      and (${options.expectedEpoch ?? null}::int = epoch
-           or lease_owner is null and status in ('queued', 'background', 'interrupted')
-           or lease_expires_at < now())
+    update sessions s set ${claimed(sql, options)}
+    where s.id = ${sessionId} and s.status in (${sql.unsafe(ACTIVE)}) and not s.cancel_requested
+      and (${options.expectedEpoch ?? null}::int = s.epoch or ${claimable(sql)})
     returning *`;
   return row ? toSessionRow(row as never) : null;
 }
 
 /**
- * The next session waiting for a background runner, or whose producer's lease expired (a crashed
- * runner, a killed route): locked with SKIP LOCKED so concurrent workers never pick the same one.
+ * Claims the next session that needs a background runner, in one statement: the row is locked by
+ * `FOR UPDATE SKIP LOCKED` inside the same statement that takes it, so concurrent workers never pick
+ * the same session and never miss one another's leftovers. Null when none is waiting.
  */
-export async function findClaimableSessionId(sql: Sql): Promise<string | null> {
-  const [row] = await sql<{ id: string }[]>`
-    select id from sessions
-    where status in ('queued', 'live', 'background', 'interrupted')
-      and not cancel_requested
-      and (lease_owner is null and status in ('queued', 'background', 'interrupted')
-           or lease_expires_at < now())
-    order by updated_at
-    limit 1
-    for update skip locked`;
-  return row?.id ?? null;
+export async function claimNextSession(sql: Sql, options: ClaimOptions): Promise<SessionRow | null> {
+  const [row] = await sql`
+    update sessions s set ${claimed(sql, options)}
+    where s.id = (select s.id from sessions s where ${claimable(sql)}
+                  order by s.updated_at limit 1 for update skip locked)
+    returning *`;
+  return row ? toSessionRow(row as never) : null;
 }
 
 /** Sessions whose producer's lease expired while not finished (for the scheduled reconciler). */
@@ -88,8 +115,7 @@ export async function findExpiredLeases(
 ): Promise<{ id: string; epoch: number; userId: string }[]> {
   const rows = await sql<{ id: string; epoch: number; user_id: string }[]>`
     select id, epoch, user_id from sessions
-    where status in ('queued', 'live', 'background', 'interrupted')
-      and lease_expires_at < now()
+    where status in (${sql.unsafe(ACTIVE)}) and lease_expires_at < now()
     order by lease_expires_at
     limit ${limit}`;
   return rows.map((row) => ({ id: row.id, epoch: row.epoch, userId: row.user_id }));
@@ -106,7 +132,7 @@ export async function bumpExpiredEpoch(
     update sessions set epoch = epoch + 1, status = 'background', lease_owner = null, runner = null,
                         lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
     where id = ${sessionId} and epoch = ${epoch} and lease_expires_at < now()
-      and status in ('queued', 'live', 'background', 'interrupted')
+      and status in (${sql.unsafe(ACTIVE)})
     returning epoch`;
   return row?.epoch ?? null;
 }
@@ -119,7 +145,7 @@ export async function recordRunId(sql: Sql, sessionId: string, epoch: number, ru
 export async function requestCancel(sql: Sql, sessionId: string): Promise<boolean> {
   const rows = await sql`
     update sessions set cancel_requested = true, updated_at = now()
-    where id = ${sessionId} and status not in ('completed', 'failed', 'cancelled')
+    where id = ${sessionId} and status not in (${sql.unsafe(TERMINAL)})
     returning pg_notify(${CONTROL_CHANNEL}, json_build_object('s', id::text, 'a', 'cancel')::text)`;
   return rows.length === 1;
 }
@@ -131,14 +157,14 @@ export async function requestCancel(sql: Sql, sessionId: string): Promise<boolea
 export async function fenceOutRunner(sql: Sql, sessionId: string): Promise<number | null> {
   const [row] = await sql<{ epoch: number }[]>`
     update sessions set epoch = epoch + 1, lease_owner = null, lease_expires_at = null, updated_at = now()
-    where id = ${sessionId} and status not in ('completed', 'failed', 'cancelled')
+    where id = ${sessionId} and status not in (${sql.unsafe(TERMINAL)})
     returning epoch`;
   return row?.epoch ?? null;
 }
 
 /** Wakes local workers. */
 export async function notifyDispatch(sql: Sql, sessionId: string, epoch: number): Promise<void> {
-  await sql`select pg_notify(${DISPATCH_CHANNEL}, ${JSON.stringify({ s: sessionId, e: epoch })})`;
+  await sql`select pg_notify(${DISPATCH_CHANNEL}, ${encodeNotify(DISPATCH_CHANNEL, { s: sessionId, e: epoch })})`;
 }
 
 /** A runner that stops without finishing (shutdown) hands the session back for another to claim now. */
@@ -147,10 +173,11 @@ export async function releaseLease(
   sessionId: string,
   epoch: number,
   leaseSeconds: number,
-): Promise<void> {
-  await sql`
+): Promise<"ok" | "fenced"> {
+  const rows = await sql`
     update sessions set lease_owner = null, runner = null, updated_at = now(),
                         lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-    where id = ${sessionId} and epoch = ${epoch} and status not in ('completed', 'failed', 'cancelled')
+    where id = ${sessionId} and epoch = ${epoch} and status not in (${sql.unsafe(TERMINAL)})
     returning pg_notify(${DISPATCH_CHANNEL}, json_build_object('s', id::text, 'e', epoch)::text)`;
+  return rows.length === 1 ? "ok" : "fenced";
 }

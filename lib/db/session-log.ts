@@ -1,7 +1,9 @@
+import { isTerminal, type SessionStatus, statusList, TERMINAL_STATUSES } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
+import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 
 /** The NOTIFY channel every log append and status change is announced on. */
-export const SESSION_LOG_CHANNEL = "session_log";
+export const SESSION_LOG_CHANNEL = "session_log" satisfies NotifyChannel;
 
 export interface LogChunk {
   startOffset: number;
@@ -58,7 +60,7 @@ export async function appendCheckpoint(
       where id = ${write.sessionId}
         and epoch = ${write.epoch}
         and durable_offset = ${write.startOffset}
-        and status not in ('completed', 'failed', 'cancelled')
+        and status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
       returning id
     ), appended as (
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch)
@@ -73,8 +75,8 @@ export async function appendCheckpoint(
     from advanced`;
   if (rows.length === 1) return "ok";
   // Nothing advanced: either we were fenced, or this write already landed and only its reply was lost.
-  const [state] = await sql<{ epoch: number; durable_offset: number; mine: boolean }[]>`
-    select s.epoch, s.durable_offset,
+  const [state] = await sql<{ epoch: number; durable_offset: number; status: string; mine: boolean }[]>`
+    select s.epoch, s.durable_offset, s.status,
            exists (select 1 from session_chunks c
                    where c.session_id = s.id and c.start_offset = ${write.startOffset} and c.epoch = ${write.epoch}) as mine
     from sessions s where s.id = ${write.sessionId}`;
@@ -86,7 +88,8 @@ export async function appendCheckpoint(
     state &&
     state.epoch === write.epoch &&
     write.text === "" &&
-    state.durable_offset === write.startOffset
+    state.durable_offset === write.startOffset &&
+    !isTerminal(state.status)
   ) {
     return "duplicate";
   }
@@ -160,7 +163,7 @@ export async function notifySessionChanged(
   sql: Sql,
   sessionId: string,
   offset: number,
-  status: string,
+  status: SessionStatus,
 ): Promise<void> {
-  await sql`select pg_notify(${SESSION_LOG_CHANNEL}, ${JSON.stringify({ s: sessionId, o: offset, st: status })})`;
+  await sql`select pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: sessionId, o: offset, st: status })})`;
 }

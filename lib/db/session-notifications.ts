@@ -1,5 +1,6 @@
 import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
+import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 
 /** A change to a session's log: the new durable offset and, on status changes, the status. */
@@ -105,30 +106,11 @@ export class SessionNotifications {
   }
 
   #dispatch(payload: string): void {
-    let parsed: { s?: unknown; o?: unknown; st?: unknown };
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (typeof parsed.s !== "string") return;
+    const parsed = decodeNotify(SESSION_LOG_CHANNEL, payload);
+    if (!parsed) return;
     const listeners = this.#listeners.get(parsed.s);
     if (!listeners) return;
-    const change: SessionChange = {
-      sessionId: parsed.s,
-      offset: Number(parsed.o ?? 0),
-      status: typeof parsed.st === "string" ? parsed.st : undefined,
-    };
+    const change: SessionChange = { sessionId: parsed.s, offset: parsed.o, status: parsed.st };
     for (const listener of listeners) listener(change);
   }
-}
-
-const globalForNotifications = globalThis as unknown as {
-  overtimeSessionNotifications?: SessionNotifications;
-};
-
-/** The process-wide hub on the process-wide pool. */
-export function getSessionNotifications(sql: Sql): SessionNotifications {
-  globalForNotifications.overtimeSessionNotifications ??= new SessionNotifications(sql);
-  return globalForNotifications.overtimeSessionNotifications;
 }

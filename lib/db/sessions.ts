@@ -1,17 +1,10 @@
+import type { SessionStatus } from "../session/lifecycle.ts";
 import type { Sql } from "./client.ts";
 
-export type SessionStatus =
-  | "queued"
-  | "live"
-  | "background"
-  | "interrupted"
-  | "completed"
-  | "failed"
-  | "cancelled";
+export type { SessionStatus } from "../session/lifecycle.ts";
+export { TERMINAL_STATUSES } from "../session/lifecycle.ts";
 export type SessionMode = "auto" | "live" | "background";
 export type RunnerKind = "live" | "trigger" | "worker";
-
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ["completed", "failed", "cancelled"];
 
 export interface SessionSummary {
   id: string;

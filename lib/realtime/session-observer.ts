@@ -17,6 +17,8 @@ export interface SessionProgress {
   elapsedMs: number;
   /** Credits metered so far (cost so far). */
   credits?: number;
+  /** True while the agent has not reported usage: `outputTokens` is an estimate. */
+  estimated?: boolean;
 }
 
 /**

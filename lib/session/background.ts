@@ -2,15 +2,16 @@ import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
 import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
-import { claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
+import { claimNextSession, claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import { sessionBroadcaster } from "../realtime/index.ts";
 import { buildAgentRequest } from "./agent-request.ts";
-import { registerRunner } from "./control.ts";
+import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
+import { sessionRuntime } from "./runtime.ts";
 
 export interface BackgroundRunInput {
   sessionId: string;
@@ -23,7 +24,9 @@ export interface BackgroundRunInput {
   signal?: AbortSignal;
   /** Stops producing but leaves the session to another runner (worker shutting down). */
   yieldSignal?: AbortSignal;
-  onProgress?: (progress: unknown) => void;
+  onProgress?: (progress: Parameters<SessionObserver["progress"]>[1]) => void;
+  /** Followers of the run (Realtime, metering). */
+  observers?: SessionObserver[];
   sql?: Sql;
   env?: Env;
 }
@@ -47,39 +50,62 @@ export interface ClaimedSession {
   detachable: boolean;
 }
 
-/** The claim step alone (the local worker claims before it starts the next one). */
+/** Claims the session named by a dispatch (the Trigger.dev task; `expectedEpoch` is the dispatch's). */
 export async function claimForBackground(
   input: BackgroundRunInput,
 ): Promise<ClaimedSession | { notClaimed: true; offset: number }> {
   const sql = input.sql ?? getSql();
   const env = input.env ?? getEnv();
-  const current = await getSession(sql, input.sessionId);
-  if (!current) return { notClaimed: true, offset: 0 };
-  const agent = findAgent(env, current.agent);
+  const session = await claimSession(sql, input.sessionId, {
+    ...claimOptions(input, env),
+    expectedEpoch: input.expectedEpoch,
+  });
+  if (!session)
+    return { notClaimed: true, offset: (await getSession(sql, input.sessionId))?.durableOffset ?? 0 };
+  return (await withAgent(sql, env, session, input)) ?? { notClaimed: true, offset: session.durableOffset };
+}
+
+/** Claims whichever session waits longest for a background runner (the local worker); null if none. */
+export async function claimNextForBackground(
+  input: Omit<BackgroundRunInput, "sessionId">,
+): Promise<ClaimedSession | "none" | "unrunnable"> {
+  const sql = input.sql ?? getSql();
+  const env = input.env ?? getEnv();
+  const session = await claimNextSession(sql, claimOptions(input, env));
+  if (!session) return "none";
+  return (await withAgent(sql, env, session, input)) ?? "unrunnable";
+}
+
+function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: Env) {
+  const detachableAgents = listAgents(env)
+    .filter(isDetachable)
+    .map((agent) => agent.name);
+  return { runner: input.runner, owner: input.owner, leaseSeconds: env.LEASE_SECONDS, detachableAgents };
+}
+
+/** The claimed session with its agent, or undefined (and the session failed) if the agent is gone. */
+async function withAgent(
+  sql: Sql,
+  env: Env,
+  session: SessionRow,
+  input: Pick<BackgroundRunInput, "runner">,
+): Promise<ClaimedSession | undefined> {
+  const agent = findAgent(env, session.agent);
   if (!agent) {
     // Nobody can ever run it (the agent was removed from AGENTS): end it rather than retry forever.
-    await failUnrunnable(sql, current.id, current.agent);
-    return { notClaimed: true, offset: current.durableOffset };
+    await failUnrunnable(sql, session.id, session.agent);
+    return undefined;
   }
-  const detachable = isDetachable(agent);
-  const session = await claimSession(sql, input.sessionId, {
-    runner: input.runner,
-    owner: input.owner,
-    leaseSeconds: env.LEASE_SECONDS,
-    expectedEpoch: input.expectedEpoch,
-    detachable,
-  });
-  if (!session) return { notClaimed: true, offset: current.durableOffset };
   // A connection-bound run cut without billing itself (its producer died) is billed from its hold; a
   // detachable run is not abandoned: this producer re-attaches and bills all of it.
-  if (!detachable) await billAbandonedRun(sql, session.id);
+  if (!isDetachable(agent)) await billAbandonedRun(sql, session.id);
   logInfo("background runner claimed session", {
     sessionId: session.id,
     epoch: session.epoch,
     runner: input.runner,
     offset: session.durableOffset,
   });
-  return { session, agent, detachable };
+  return { session, agent, detachable: isDetachable(agent) };
 }
 
 /** Produces a claimed session until it ends, is cancelled, fenced, or yielded. */
@@ -91,13 +117,16 @@ export async function produceClaimedSession(
   const env = input.env ?? getEnv();
   const { session, agent, detachable } = claimed;
   const cursor = detachable ? parseCursor(session.agentCursor) : undefined;
-  const control = await registerRunner(sql, session.id);
+  const control = await sessionRuntime(sql).runners.register(session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
     const { request, continuesAfter } = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
+      ports: postgresRunPorts(sql, {
+        observers: [sessionBroadcaster({ sql, env }), ...backgroundObservers(input)],
+      }),
       sql,
       sessionId: session.id,
       epoch: session.epoch,
@@ -114,8 +143,6 @@ export async function produceClaimedSession(
         leaseSeconds: env.LEASE_SECONDS,
       },
       startedAt: session.startedAt?.getTime(),
-      onProgress: input.onProgress,
-      observer: sessionBroadcaster({ sql, env }),
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
@@ -127,6 +154,20 @@ export async function produceClaimedSession(
   } finally {
     control.release();
   }
+}
+
+function backgroundObservers(input: BackgroundRunInput): SessionObserver[] {
+  const { onProgress } = input;
+  const mirror: SessionObserver[] = onProgress
+    ? [
+        {
+          appended: () => {},
+          progress: (_sessionId, progress) => onProgress(progress),
+          statusChanged: () => {},
+        },
+      ]
+    : [];
+  return [...mirror, ...(input.observers ?? [])];
 }
 
 function findAgent(env: Env, name: string): AgentConfig | undefined {

@@ -2,12 +2,12 @@ import type { Sql } from "../db/client.ts";
 import { billAbandonedRun } from "../db/run-billing.ts";
 import { finishSession } from "../db/session-finish.ts";
 import { fenceOutRunner, requestCancel } from "../db/session-lease.ts";
-import { getSessionNotifications } from "../db/session-notifications.ts";
 import { getSession, TERMINAL_STATUSES } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 import { sessionBroadcaster } from "../realtime/index.ts";
+import { sessionRuntime } from "./runtime.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 
 /** How long the running producer gets to stop, flush and finish before we fence it out. */
@@ -71,7 +71,7 @@ async function watchForTerminal(
   const done = new Promise<boolean>((resolve) => {
     resolveDone = resolve;
   });
-  const unsubscribe = await getSessionNotifications(sql).subscribe(sessionId, (change) => {
+  const unsubscribe = await sessionRuntime(sql).notifications.subscribe(sessionId, (change) => {
     if (change.status && TERMINAL_STATUSES.includes(change.status as never)) resolveDone(true);
   });
   return {

@@ -17,6 +17,8 @@ export interface CheckpointerOptions {
   maxBufferedBytes?: number;
   clock?: Clock;
   onRetry?: (error: unknown, attempt: number) => void;
+  /** Told after each append lands (its bytes are durable), in log order. */
+  onDurable?: (append: { from: number; to: number; text: string }) => void;
 }
 
 /** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
@@ -56,7 +58,8 @@ const MAX_BACKOFF_MS = 5000;
  *   re-attaching an agent at the stored cursor continues exactly after the stored bytes.
  */
 export class Checkpointer {
-  readonly #options: Required<Omit<CheckpointerOptions, "onRetry">> & Pick<CheckpointerOptions, "onRetry">;
+  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable">> &
+    Pick<CheckpointerOptions, "onRetry" | "onDurable">;
   #buffer: string[] = [];
   #bufferedBytes = 0;
   #batch: Batch | undefined;
@@ -233,6 +236,9 @@ export class Checkpointer {
       this.#attempt = 0;
       this.#retryAt = Number.NEGATIVE_INFINITY;
       this.#settleFlushWaiters();
+      if (batch.bytes > 0) {
+        this.#options.onDurable?.({ from: batch.startOffset, to: this.#durableOffset, text: batch.text });
+      }
     } catch (error) {
       this.#attempt += 1;
       this.#options.onRetry?.(error, this.#attempt);

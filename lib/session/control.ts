@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { decodeNotify } from "../db/notify-payloads.ts";
 import { CONTROL_CHANNEL } from "../db/session-lease.ts";
 
 interface Running {
@@ -7,59 +8,64 @@ interface Running {
   yield: AbortController;
 }
 
-const globalForControl = globalThis as unknown as {
-  overtimeRunning?: Map<string, Running>;
-  overtimeControlListening?: Promise<unknown>;
-};
-
-function running(): Map<string, Running> {
-  globalForControl.overtimeRunning ??= new Map();
-  return globalForControl.overtimeRunning;
+export interface RegisteredRunner {
+  signal: AbortSignal;
+  yieldSignal: AbortSignal;
+  release(): void;
 }
 
 /**
- * Registers a runner of this process so a cancel request (from any process, via NOTIFY on
- * CONTROL_CHANNEL) aborts it. Call `release` when the runner ends.
+ * The runners of one process, so a cancel request (from any process, via NOTIFY on CONTROL_CHANNEL)
+ * aborts the one producing the session, and a shutdown can ask all of them to let go. Owned by the
+ * process's `SessionRuntime`.
  */
-export async function registerRunner(
-  sql: Sql,
-  sessionId: string,
-): Promise<{ signal: AbortSignal; yieldSignal: AbortSignal; release(): void }> {
-  globalForControl.overtimeControlListening ??= sql.listen(CONTROL_CHANNEL, (payload) => {
-    let message: { s?: unknown; a?: unknown };
-    try {
-      message = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (message.a === "cancel" && typeof message.s === "string") {
-      running().get(message.s)?.cancel.abort("cancel");
-    }
-  });
-  await globalForControl.overtimeControlListening;
-  const entry: Running = { cancel: new AbortController(), yield: new AbortController() };
-  running().set(sessionId, entry);
-  return {
-    signal: entry.cancel.signal,
-    yieldSignal: entry.yield.signal,
-    release: () => {
-      if (running().get(sessionId) === entry) running().delete(sessionId);
-    },
-  };
-}
+export class RunnerRegistry {
+  readonly #sql: Sql;
+  readonly #running = new Map<string, Running>();
+  #listening: Promise<unknown> | undefined;
+  #emptied: (() => void)[] = [];
 
-/** Sessions this process is producing right now. */
-export function runningSessionIds(): string[] {
-  return [...running().keys()];
-}
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
 
-/**
- * Asks every runner of this process to stop producing and hand its session on (live runners hand
- * off to the background; workers release their lease). Resolves once all of them have let go.
- */
-export async function yieldAllRunners(timeoutMs = 20_000): Promise<void> {
-  const entries = [...running().values()];
-  for (const entry of entries) entry.yield.abort("shutdown");
-  const deadline = Date.now() + timeoutMs;
-  while (running().size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  /** Registers a runner; call `release` when it ends. */
+  async register(sessionId: string): Promise<RegisteredRunner> {
+    this.#listening ??= this.#sql.listen(CONTROL_CHANNEL, (raw) => {
+      const message = decodeNotify(CONTROL_CHANNEL, raw);
+      if (message?.a === "cancel") this.#running.get(message.s)?.cancel.abort("cancel");
+    });
+    await this.#listening;
+    const entry: Running = { cancel: new AbortController(), yield: new AbortController() };
+    this.#running.set(sessionId, entry);
+    return {
+      signal: entry.cancel.signal,
+      yieldSignal: entry.yield.signal,
+      release: () => {
+        if (this.#running.get(sessionId) === entry) this.#running.delete(sessionId);
+        if (this.#running.size > 0) return;
+        for (const resolve of this.#emptied.splice(0)) resolve();
+      },
+    };
+  }
+
+  /** Sessions this process is producing right now. */
+  runningSessionIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Asks every runner to stop producing and hand its session on (live runners hand off to the
+   * background; workers release their lease). Resolves once all of them let go, or after `timeoutMs`.
+   */
+  async yieldAll(timeoutMs = 20_000): Promise<void> {
+    for (const entry of this.#running.values()) entry.yield.abort("shutdown");
+    if (this.#running.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#emptied.push(resolve);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
+  }
 }

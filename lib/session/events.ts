@@ -16,13 +16,26 @@ export type SessionListener = (event: SessionEvent) => void;
  */
 export class SessionFeed {
   #listeners = new Set<SessionListener>();
+  #ended = false;
 
   subscribe(listener: SessionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
+  /** Whether a final event (`done`, `error`, `handoff`) went out; nothing is sent after it. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   emit(event: SessionEvent): void {
+    if (this.#ended) return;
+    if (isFinalEvent(event)) this.#ended = true;
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+/** Whether an event ends a reader's stream. */
+export function isFinalEvent(event: SessionEvent): boolean {
+  return event.type === "done" || event.type === "error" || event.type === "handoff";
 }

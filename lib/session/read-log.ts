@@ -1,8 +1,8 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
 import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
-import { getSessionNotifications } from "../db/session-notifications.ts";
 import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
+import { sessionRuntime } from "./runtime.ts";
 import { wireProgress } from "./snapshot.ts";
 import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
@@ -85,7 +85,7 @@ export interface TailOptions {
  */
 export async function replayAndTail(sql: Sql, options: TailOptions): Promise<void> {
   const { session, emit, signal } = options;
-  const hub = getSessionNotifications(sql);
+  const hub = sessionRuntime(sql).notifications;
   let pending = true;
   let wake: (() => void) | undefined;
   const unsubscribe = await hub.subscribe(session.id, () => {

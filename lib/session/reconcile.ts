@@ -5,11 +5,12 @@ import { type BackgroundDispatcher, getDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 
 /**
+ * The one recovery path (the worker's sweep and the reconcile-sessions task both call it).
  * Finds sessions whose producer's lease expired while unfinished (a crashed worker, a route killed at
  * the platform limit, a deploy) and re-dispatches each at a new epoch, which fences the old runner if
  * it is still alive. The new runner resumes at the durable offset and stored agent cursor.
  */
-export async function reconcileExpiredLeases(
+export async function recoverExpiredSessions(
   options: { sql?: Sql; env?: Env; dispatcher?: BackgroundDispatcher } = {},
 ): Promise<string[]> {
   const sql = options.sql ?? getSql();

@@ -1,26 +1,29 @@
-import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
+import type { RawAgentFailure } from "../agent/agent-failure.ts";
 import {
   type AgentConfig,
   type AgentCursor,
+  type AgentEvent,
   AgentHttpError,
   type AgentRequest,
-  cancelAgentRun,
   isDetachable,
-  streamAgent,
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
 import { readSessionUsage } from "../db/run-billing.ts";
-import { type FinishSessionInput, finishSession, OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
-import { type AppendCheckpoint, appendCheckpoint } from "../db/session-log.ts";
+import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
 import type { SessionObserver } from "../realtime/session-observer.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
+import { blameAgent, outOfCredits } from "./run-failure.ts";
+import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
 import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
+  /** The log store, agent stream, finisher, clock and observers (see `postgresRunPorts`). */
+  ports: RunPorts;
+  /** The pool that metering, the seam joiner and the final totals read and write (billing). */
   sql: Sql;
   sessionId: string;
   epoch: number;
@@ -36,9 +39,8 @@ export interface RunSessionInput {
   budgetMs?: number;
   /** Aborting it stops producing without ending the session (returns "budget"): a worker shutting down. */
   yieldSignal?: AbortSignal;
+  /** The event feed of the live SSE (live runners only). */
   feed?: SessionFeed;
-  /** Called with every progress update (Trigger.dev mirrors it to run metadata). */
-  onProgress?: (progress: { stage: string; outputTokens: number; elapsedMs: number }) => void;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
   /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
   observer?: SessionObserver;
@@ -46,7 +48,6 @@ export interface RunSessionInput {
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
   startedAt?: number;
-  clock?: Clock;
 }
 
 export type RunOutcome =
@@ -54,240 +55,247 @@ export type RunOutcome =
   | { kind: "fenced"; offset: number }
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
-const MAX_REATTACH = 5;
-
+type Usage = { inputTokens: number; outputTokens: number };
+type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
 type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
+
+const MAX_REATTACH = 5;
+const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 /**
  * Runs one producer of a session: streams the agent, checkpoints the output, fans it out to live
- * subscribers and ends the session. The same code runs in the route handler, the local worker and
- * the Trigger.dev task. Only the holder of `epoch` can write; a stale runner stops at its next write.
+ * subscribers and observers, and ends the session. The same code runs in the route handler, the
+ * local worker and the Trigger.dev task; all I/O arrives as `ports`. Only the holder of `epoch` can
+ * write; a stale runner stops at its next write.
  */
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
-  const clock = input.clock ?? systemClock;
-  const startedAt = input.startedAt ?? clock.now();
+  const run = new SessionRun(input);
   // The caller just took the session (live start, background claim): its status changed.
-  input.observer?.statusChanged(input.sessionId);
-  const checkpointer = new Checkpointer({
-    store: observedStore(input),
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    startOffset: input.startOffset,
-    intervalMs: input.checkpoint.intervalMs,
-    maxBytes: input.checkpoint.maxBytes,
-    leaseSeconds: input.checkpoint.leaseSeconds,
-    clock,
-    onRetry: (error, attempt) =>
-      logError("checkpoint write failed; retrying", { sessionId: input.sessionId, attempt, error }),
-  });
-  const stop = new AbortController();
-  const stopWith = (reason: StopReason) => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  };
-  const onCancel = () => stopWith("cancel");
-  if (input.signal.aborted) onCancel();
-  input.signal.addEventListener("abort", onCancel, { once: true });
-  const onYield = () => stopWith("budget");
-  if (input.yieldSignal?.aborted) onYield();
-  input.yieldSignal?.addEventListener("abort", onYield, { once: true });
-  const budgetTimer =
-    input.budgetMs !== undefined ? setTimeout(() => stopWith("budget"), input.budgetMs) : undefined;
-  const heartbeat = setInterval(
-    () => {
-      void checkpointer.heartbeat().then((result) => result === "fenced" && stopWith("fenced"));
-    },
-    Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3),
-  );
-
-  let cursor = input.cursor;
-  let stage = "";
-  const reportProgress = (cursorNow?: AgentCursor) => {
-    const { outputTokens, estimated } = metering.usage();
-    const progress = {
-      stage,
-      outputTokens,
-      estimated,
-      elapsedMs: clock.now() - startedAt,
-      credits: metering.credits,
-    };
-    checkpointer.push("", { cursor: cursorNow, progress });
-    input.feed?.emit({ type: "progress", ...progress });
-    input.onProgress?.(progress);
-    input.observer?.progress(input.sessionId, progress);
-  };
-  const seam = continuationSeam({
-    ...input,
-    precedingText: input.continuesAfter,
-    seamOffset: input.startOffset,
-  });
-  const metering = startRunMetering({
-    ...input,
-    reattached: input.cursor !== undefined,
-    stop: stopWith,
-    onStep: () => reportProgress(),
-  });
-  let terminal:
-    | { kind: "completed" }
-    | { kind: "failed"; code: string; message: string; status?: number }
-    | undefined;
-
+  notifyObservers(input.ports.observers, input.sessionId, (o) => o.statusChanged(input.sessionId));
+  const release = run.watch();
   try {
-    for (let attempt = 0; terminal === undefined && !stop.signal.aborted; attempt++) {
-      let retryable = false;
-      try {
-        for await (const event of streamAgent(input.agent, input.request, { signal: stop.signal, cursor })) {
-          if (event.cursor) cursor = event.cursor;
-          await metering.observe(event);
-          if (event.type === "text") {
-            const text = await seam.join(event.text);
-            checkpointer.push(text, { cursor: event.cursor });
-            if (checkpointer.fenced) stopWith("fenced");
-            input.feed?.emit({ type: "delta", text, offset: checkpointer.offset });
-            if (checkpointer.overLimit) await checkpointer.drained();
-          } else if (event.type === "progress") {
-            stage = event.stage;
-            reportProgress(event.cursor);
-          } else if (event.type === "usage") {
-            if (event.cursor) checkpointer.push("", { cursor: event.cursor });
-          } else if (event.type === "done") {
-            terminal = { kind: "completed" };
-          } else {
-            retryable = event.retryable;
-            terminal = { kind: "failed", code: event.code, message: event.message };
-          }
-        }
-      } catch (error) {
-        if (stop.signal.aborted) break;
-        const http = error instanceof AgentHttpError ? error : undefined;
-        retryable = http?.retryable ?? false;
-        terminal = {
-          kind: "failed",
-          code: http?.code ?? "agent_unreachable",
-          message: error instanceof Error ? error.message : String(error),
-          ...(http ? { status: http.status } : {}),
-        };
-      }
-      // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+    await run.consume();
+  } finally {
+    release();
+  }
+  return run.settle();
+}
+
+/** The state of one `runSession` call. */
+class SessionRun {
+  readonly stop = new AbortController();
+  readonly checkpointer: Checkpointer;
+  readonly startedAt: number;
+  cursor: AgentCursor | undefined;
+  usage: Usage | null = null;
+  textEvents = 0;
+  stage: string | null = null;
+  terminal: Terminal | undefined;
+  readonly seam: ReturnType<typeof continuationSeam>;
+  readonly metering: ReturnType<typeof startRunMetering>;
+
+  constructor(readonly input: RunSessionInput) {
+    const { ports, sessionId, checkpoint } = input;
+    this.startedAt = input.startedAt ?? ports.clock.now();
+    this.cursor = input.cursor;
+    this.checkpointer = new Checkpointer({
+      store: ports.log,
+      sessionId,
+      epoch: input.epoch,
+      startOffset: input.startOffset,
+      ...checkpoint,
+      clock: ports.clock,
+      onRetry: (error, attempt) =>
+        logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
+      onDurable: (append) =>
+        notifyObservers(ports.observers, sessionId, (o) => o.appended({ sessionId, ...append })),
+    });
+    this.seam = continuationSeam({
+      ...input,
+      precedingText: input.continuesAfter,
+      seamOffset: input.startOffset,
+    });
+    this.metering = startRunMetering({
+      ...input,
+      reattached: input.cursor !== undefined,
+      stop: (reason) => this.stopWith(reason),
+      onStep: () => this.reportProgress(undefined),
+    });
+  }
+
+  stopWith(reason: StopReason): void {
+    if (!this.stop.signal.aborted) this.stop.abort(reason);
+  }
+
+  /** Arms cancel, yield, budget and heartbeat; returns what disarms them. */
+  watch(): () => void {
+    const { input } = this;
+    const { clock } = input.ports;
+    const onCancel = () => this.stopWith("cancel");
+    const onYield = () => this.stopWith("budget");
+    if (input.signal.aborted) onCancel();
+    input.signal.addEventListener("abort", onCancel, { once: true });
+    if (input.yieldSignal?.aborted) onYield();
+    input.yieldSignal?.addEventListener("abort", onYield, { once: true });
+    const budget = input.budgetMs === undefined ? undefined : clock.setTimeout(onYield, input.budgetMs);
+    // The heartbeat renews the lease during long silences (a tool call), every third of it.
+    const beatMs = Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3);
+    let beat: TimerHandle;
+    const heartbeat = () => {
+      beat = clock.setTimeout(heartbeat, beatMs);
+      void this.checkpointer.heartbeat().then((result) => result === "fenced" && this.stopWith("fenced"));
+    };
+    beat = clock.setTimeout(heartbeat, beatMs);
+    return () => {
+      if (budget !== undefined) clock.clearTimeout(budget);
+      clock.clearTimeout(beat);
+      input.signal.removeEventListener("abort", onCancel);
+      input.yieldSignal?.removeEventListener("abort", onYield);
+    };
+  }
+
+  /** Streams the agent until it ends or we stop; a detachable run is re-attached after a drop. */
+  async consume(): Promise<void> {
+    const { input } = this;
+    for (let attempt = 0; this.terminal === undefined && !this.stop.signal.aborted; attempt++) {
+      const retryable = await this.consumeOnce();
+      // consumeOnce sets it; TypeScript keeps the loop condition's narrowing.
+      const terminal = this.terminal as Terminal | undefined;
       if (
         terminal?.kind === "failed" &&
         retryable &&
         isDetachable(input.agent) &&
-        cursor &&
+        this.cursor &&
         attempt < MAX_REATTACH
       ) {
-        terminal = undefined;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-      } else if (terminal === undefined && !stop.signal.aborted) {
-        terminal = {
+        // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+        this.terminal = undefined;
+        await sleep(input.ports.clock, 200 * 2 ** attempt, this.stop.signal);
+      } else if (terminal === undefined && !this.stop.signal.aborted) {
+        this.terminal = {
           kind: "failed",
           code: "stream_truncated",
           message: "The agent stream ended without a result.",
         };
       }
     }
-  } finally {
-    clearTimeout(budgetTimer);
-    clearInterval(heartbeat);
-    input.signal.removeEventListener("abort", onCancel);
-    input.yieldSignal?.removeEventListener("abort", onYield);
   }
 
-  const reason = stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined;
-  const flushed = await checkpointer.flush();
-  checkpointer.close();
-  const offset = checkpointer.durableOffset;
-  if (flushed === "fenced" || reason === "fenced" || reason === "budget") {
-    await metering.billUnfinished();
-    return reason === "budget" && flushed !== "fenced"
-      ? { kind: "budget", offset, cursor }
-      : { kind: "fenced", offset };
-  }
-  if (reason === "cancel") {
-    await cancelAgentRun(input.agent, cursor).catch((error) =>
-      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
-    );
-    return finishWith(input, { kind: "cancelled", offset }, metering.bill("cancelled"), null);
-  }
-  if (reason === "out_of_credits" || reason === "over_cap") {
-    await cancelAgentRun(input.agent, cursor).catch((error) =>
-      logError("agent run cancel failed", { sessionId: input.sessionId, error }),
-    );
-    return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), outOfCredits[reason]);
-  }
-  if (terminal?.kind === "completed")
-    return finishWith(input, { kind: "completed", offset }, metering.bill("completed"), null);
-  const error = terminal?.kind === "failed" ? blameAgent(input, terminal) : unknownError;
-  return finishWith(input, { kind: "failed", offset }, metering.bill("failed"), error);
-}
-
-/** The user-facing failure of an agent run; the agent's own words go to the log only. */
-function blameAgent(input: RunSessionInput, failure: RawAgentFailure): { code: string; message: string } {
-  logError("agent run failed", {
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    agent: input.agent.name,
-    agentStatus: failure.status,
-    agentCode: failure.code,
-    agentMessage: failure.message,
-  });
-  return classifyAgentFailure(input.agent.name, failure);
-}
-
-const outOfCredits: Record<MeterStop, { code: string; message: string }> = {
-  out_of_credits: {
-    code: OUT_OF_CREDITS_CODE,
-    message: "The session stopped: its cost reached your credit balance. The output so far is kept.",
-  },
-  over_cap: {
-    code: OUT_OF_CREDITS_CODE,
-    message: "The session stopped: its cost reached the credit limit set for it. The output so far is kept.",
-  },
-};
-
-/**
- * The log store, telling the observer about each append once it is durable (a "duplicate" is a
- * retried write that had landed: readers drop repeats by offset).
- */
-function observedStore(input: RunSessionInput) {
-  return async (write: AppendCheckpoint) => {
-    const result = await appendCheckpoint(input.sql, write);
-    if (result !== "fenced" && write.text !== "") {
-      const to = write.startOffset + Buffer.byteLength(write.text, "utf8");
-      input.observer?.appended({ sessionId: input.sessionId, from: write.startOffset, to, text: write.text });
+  /** One connection to the agent; returns whether a failure may be retried by re-attaching. */
+  async consumeOnce(): Promise<boolean> {
+    const { ports, agent, request } = this.input;
+    let retryable = false;
+    try {
+      for await (const event of ports.streamAgent(agent, request, {
+        signal: this.stop.signal,
+        cursor: this.cursor,
+      })) {
+        await this.metering.observe(event);
+        if (event.type === "error") {
+          retryable = event.retryable;
+          this.terminal = { kind: "failed", code: event.code, message: event.message };
+        } else await this.onEvent(event);
+      }
+    } catch (error) {
+      if (this.stop.signal.aborted) return false;
+      const http = error instanceof AgentHttpError ? error : undefined;
+      retryable = http?.retryable ?? false;
+      const message = error instanceof Error ? error.message : String(error);
+      const status = http ? { status: http.status } : {};
+      this.terminal = { kind: "failed", code: http?.code ?? "agent_unreachable", message, ...status };
     }
-    return result;
-  };
-}
-
-const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
-
-async function finishWith(
-  input: RunSessionInput,
-  outcome: { kind: "completed" | "failed" | "cancelled"; offset: number },
-  run: FinishSessionInput["run"],
-  error: { code: string; message: string } | null,
-): Promise<RunOutcome> {
-  const result = await finishSession(input.sql, {
-    sessionId: input.sessionId,
-    epoch: input.epoch,
-    status: outcome.kind,
-    run,
-    error,
-  });
-  if (result === "fenced") return { kind: "fenced", offset: outcome.offset };
-  input.observer?.statusChanged(input.sessionId);
-  if (outcome.kind === "failed" && error) {
-    input.feed?.emit({ type: "error", code: error.code, message: error.message, offset: outcome.offset });
-  } else if (outcome.kind === "cancelled") {
-    input.feed?.emit({
-      type: "error",
-      code: "cancelled",
-      message: "The session was cancelled.",
-      offset: outcome.offset,
-    });
-  } else {
-    const totals = await readSessionUsage(input.sql, input.sessionId);
-    input.feed?.emit({ type: "done", status: outcome.kind, offset: outcome.offset, ...totals });
+    return retryable;
   }
-  return outcome;
+
+  async onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> {
+    if (event.cursor) this.cursor = event.cursor;
+    if (event.type === "text") {
+      this.textEvents += 1;
+      const text = await this.seam.join(event.text);
+      this.checkpointer.push(text, { cursor: event.cursor });
+      if (this.checkpointer.fenced) this.stopWith("fenced");
+      this.input.feed?.emit({ type: "delta", text, offset: this.checkpointer.offset });
+      if (this.checkpointer.overLimit) await this.checkpointer.drained();
+    } else if (event.type === "progress") {
+      this.stage = event.stage;
+      this.reportProgress(event.cursor);
+    } else if (event.type === "usage") {
+      this.usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
+      // The agent's own count replaces the estimate as soon as it gives one.
+      this.reportProgress(event.cursor);
+    } else if (event.type === "done") {
+      this.terminal = { kind: "completed" };
+    }
+  }
+
+  /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
+  reportProgress(agentCursor: AgentCursor | undefined): void {
+    const { ports, sessionId, feed } = this.input;
+    // The agent's own count once it reported usage, else the metering estimate (from the bytes).
+    const { outputTokens, estimated } = this.metering.usage();
+    const progress: SessionProgressReport = {
+      stage: this.stage,
+      outputTokens,
+      elapsedMs: ports.clock.now() - this.startedAt,
+      estimated,
+      credits: this.metering.credits,
+    };
+    this.checkpointer.push("", { cursor: agentCursor, progress });
+    feed?.emit({ type: "progress", ...progress });
+    notifyObservers(ports.observers, sessionId, (o) =>
+      o.progress(sessionId, { ...progress, stage: progress.stage ?? "" }),
+    );
+  }
+
+  /** Flushes, then ends the session as the stream and the stop reason say. */
+  async settle(): Promise<RunOutcome> {
+    const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
+    const flushed = await this.checkpointer.flush();
+    this.checkpointer.close();
+    const offset = this.checkpointer.durableOffset;
+    const { metering } = this;
+    if (flushed === "fenced" || reason === "fenced" || reason === "budget") {
+      await metering.billUnfinished();
+      return reason === "budget" && flushed !== "fenced"
+        ? { kind: "budget", offset, cursor: this.cursor }
+        : { kind: "fenced", offset };
+    }
+    if (reason === "cancel") {
+      await this.cancelAgentRun();
+      return this.finish("cancelled", offset, metering.bill("cancelled"), null);
+    }
+    if (reason === "out_of_credits" || reason === "over_cap") {
+      await this.cancelAgentRun();
+      return this.finish("failed", offset, metering.bill("failed"), outOfCredits[reason]);
+    }
+    if (this.terminal?.kind === "completed")
+      return this.finish("completed", offset, metering.bill("completed"), null);
+    const error = this.terminal?.kind === "failed" ? blameAgent(this.input, this.terminal) : unknownError;
+    return this.finish("failed", offset, metering.bill("failed"), error);
+  }
+
+  async cancelAgentRun(): Promise<void> {
+    const { ports, agent, sessionId } = this.input;
+    await ports
+      .cancelAgentRun(agent, this.cursor)
+      .catch((error) => logError("agent run cancel failed", { sessionId, error }));
+  }
+
+  async finish(
+    status: "completed" | "failed" | "cancelled",
+    offset: number,
+    run: FinishSessionInput["run"],
+    error: { code: string; message: string } | null,
+  ): Promise<RunOutcome> {
+    const { ports, sessionId, epoch, feed } = this.input;
+    const result = await ports.finish({ sessionId, epoch, status, run, error });
+    if (result === "fenced") return { kind: "fenced", offset };
+    notifyObservers(ports.observers, sessionId, (o) => o.statusChanged(sessionId));
+    if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
+    else if (status === "cancelled")
+      feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });
+    else if (feed)
+      feed.emit({ type: "done", status, offset, ...(await readSessionUsage(this.input.sql, sessionId)) });
+    return { kind: status, offset };
+  }
 }

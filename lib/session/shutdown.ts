@@ -1,5 +1,5 @@
 import { logInfo } from "../log.ts";
-import { runningSessionIds, yieldAllRunners } from "./control.ts";
+import { sessionRuntime } from "./runtime.ts";
 
 let installed = false;
 
@@ -12,8 +12,9 @@ export function handOffRunnersOnShutdown(): void {
   if (installed) return;
   installed = true;
   process.once("SIGTERM", () => {
-    const sessions = runningSessionIds();
+    const { runners } = sessionRuntime();
+    const sessions = runners.runningSessionIds();
     if (sessions.length > 0) logInfo("shutting down: handing off live sessions", { sessions });
-    void yieldAllRunners();
+    void runners.yieldAll();
   });
 }

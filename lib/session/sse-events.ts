@@ -38,7 +38,4 @@ export function relaySessionEvent(
   }
 }
 
-/** Whether an event ends a reader's stream. */
-export function isFinalEvent(event: SessionEvent): boolean {
-  return event.type === "done" || event.type === "error" || event.type === "handoff";
-}
+export { isFinalEvent } from "./events.ts";

@@ -1,9 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "../db/client.ts";
-import { DISPATCH_CHANNEL, findClaimableSessionId } from "../db/session-lease.ts";
+import { DISPATCH_CHANNEL } from "../db/session-lease.ts";
 import type { Env } from "../env.ts";
+import { localWorkerDispatcher } from "../jobs/dispatch.ts";
 import { logError, logInfo } from "../log.ts";
-import { claimForBackground, produceClaimedSession } from "./background.ts";
+import {
+  type BackgroundRunInput,
+  type ClaimedSession,
+  claimNextForBackground,
+  produceClaimedSession,
+} from "./background.ts";
+import { recoverExpiredSessions } from "./reconcile.ts";
 
 export interface LocalWorkerOptions {
   sql: Sql;
@@ -25,73 +32,95 @@ export interface LocalWorker {
 /**
  * The local background engine: woken by NOTIFY on dispatch, it claims sessions by lease
  * (FOR UPDATE SKIP LOCKED, epoch + 1) and runs them with the same code as the Trigger.dev task.
- * Its periodic sweep is the reconciler: a session whose producer's lease expired is claimed again.
+ * Its periodic sweep runs the one recovery path (`recoverExpiredSessions`, as the scheduled
+ * reconcile-sessions task does): a session whose producer's lease expired is re-dispatched at a new
+ * epoch, which wakes the workers to claim it.
  */
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const { sql, env } = options;
   const id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   const concurrency = options.concurrency ?? 500;
   const yieldAll = new AbortController();
-  const running = new Set<Promise<void>>();
-  let stopped = false;
-  let claiming = false;
-  let again = false;
-  const runInput = { runner: "worker" as const, owner: id, yieldSignal: yieldAll.signal, sql, env };
-
-  const claimLoop = async () => {
-    if (claiming) {
-      again = true;
-      return;
-    }
-    claiming = true;
-    try {
-      do {
-        again = false;
-        let misses = 0;
-        while (!stopped && running.size < concurrency) {
-          const sessionId = await findClaimableSessionId(sql);
-          if (!sessionId) break;
-          // Claim before looking for the next one, so the same session is never started twice here.
-          const claimed = await claimForBackground({ ...runInput, sessionId });
-          if ("notClaimed" in claimed) {
-            // Another worker won the race for it; try the next one (bounded, in case of a hot loop).
-            if (++misses > 20) break;
-            continue;
-          }
-          misses = 0;
-          const run = produceClaimedSession(claimed, { ...runInput, sessionId })
-            .then(() => undefined)
-            .catch((error) => logError("worker session failed", { workerId: id, sessionId, error }))
-            .finally(() => {
-              running.delete(run);
-              if (!stopped) void claimLoop();
-            });
-          running.add(run);
-        }
-      } while (again && !stopped);
-    } catch (error) {
-      logError("worker claim failed", { workerId: id, error });
-    } finally {
-      claiming = false;
-    }
+  const loop = new ClaimLoop(
+    { runner: "worker", owner: id, yieldSignal: yieldAll.signal, sql, env },
+    concurrency,
+  );
+  const listener = await sql.listen(DISPATCH_CHANNEL, () => void loop.claim());
+  const recover = async () => {
+    await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) }).catch((error) =>
+      logError("worker recovery sweep failed", { workerId: id, error }),
+    );
+    await loop.claim();
   };
-
-  const listener = await sql.listen(DISPATCH_CHANNEL, () => void claimLoop());
-  const sweep = setInterval(() => void claimLoop(), options.reconcileMs ?? 2000);
-  void claimLoop();
+  const sweep = setInterval(() => void recover(), options.reconcileMs ?? 2000);
+  void loop.claim();
   logInfo("local worker started", { workerId: id, concurrency });
 
   return {
     id,
     get active() {
-      return running.size;
+      return loop.running.size;
     },
     async stop() {
-      stopped = true;
+      loop.stopped = true;
       clearInterval(sweep);
       await listener.unlisten();
       yieldAll.abort();
-      await Promise.allSettled([...running]);
+      await Promise.allSettled([...loop.running]);
     },
   };
+}
+
+/** Claims sessions until the worker is full or none waits; a call during a claim runs it again after. */
+class ClaimLoop {
+  readonly running = new Set<Promise<void>>();
+  stopped = false;
+  #claiming = false;
+  #again = false;
+
+  constructor(
+    readonly runInput: Omit<BackgroundRunInput, "sessionId"> & { owner: string },
+    readonly concurrency: number,
+  ) {}
+
+  async claim(): Promise<void> {
+    if (this.#claiming) {
+      this.#again = true;
+      return;
+    }
+    this.#claiming = true;
+    try {
+      do {
+        this.#again = false;
+        await this.#fill();
+      } while (this.#again && !this.stopped);
+    } catch (error) {
+      logError("worker claim failed", { workerId: this.runInput.owner, error });
+    } finally {
+      this.#claiming = false;
+    }
+  }
+
+  async #fill(): Promise<void> {
+    while (!this.stopped && this.running.size < this.concurrency) {
+      // One statement finds and takes the session (SKIP LOCKED), so workers never race for one.
+      const claimed = await claimNextForBackground(this.runInput);
+      if (claimed === "none") return;
+      if (claimed !== "unrunnable") this.#start(claimed);
+    }
+  }
+
+  #start(claimed: ClaimedSession): void {
+    const sessionId = claimed.session.id;
+    const run = produceClaimedSession(claimed, { ...this.runInput, sessionId })
+      .then(() => undefined)
+      .catch((error) =>
+        logError("worker session failed", { workerId: this.runInput.owner, sessionId, error }),
+      )
+      .finally(() => {
+        this.running.delete(run);
+        if (!this.stopped) void this.claim();
+      });
+    this.running.add(run);
+  }
 }

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { reduceSession } from "../../app/session-stream/session-reducer.ts";
-import { idleSessionRunState, type SessionRunState } from "../../app/session-stream/session-state.ts";
+import {
+  idleSessionRunState,
+  type SessionRunState,
+  streamCursor,
+} from "../../app/session-stream/session-state.ts";
 import { decodeRealtimeMessage } from "../../lib/session/wire.ts";
 
 const SESSION = "5e55a000-0000-4000-8000-000000000002";
@@ -34,6 +38,13 @@ describe("following over Realtime between catch-up reads", () => {
     expect(next.connection).toBe("realtime");
     // A repeat (after a rejoin) changes nothing.
     expect(reduceSession(next, log({ from: 6, to: 12, text: " world" }))).toBe(next);
+  });
+
+  test("bytes from Realtime are durable: the tab resumes from a plain offset, not an old producer's cursor", () => {
+    const afterHandoff = { ...following, generation: 1 };
+    const next = reduceSession(afterHandoff, log({ from: 6, to: 12, text: " world" }));
+    expect(next.generation).toBeNull();
+    expect(streamCursor(next)).toBe("12");
   });
 
   test("a gap, a log without text and the final status each ask for one catch-up read", () => {

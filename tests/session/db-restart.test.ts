@@ -13,6 +13,7 @@ import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
+import { postgresRunPorts } from "../../lib/session/run-ports.ts";
 import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
 
@@ -57,6 +58,7 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
   });
   if (started === "not_found") throw new Error("unexpected");
   const run = runSession({
+    ports: postgresRunPorts(sql),
     sql,
     sessionId: started.sessionId,
     epoch: started.epoch,

@@ -23,6 +23,8 @@ export class MemoryLog {
   inFlight = 0;
   maxInFlight = 0;
   writes: AppendCheckpoint[] = [];
+  /** Set once the session ended (`finish`); appends are refused from then on. */
+  finished: string | null = null;
 
   text(): string {
     return this.rows.map((row) => row.text).join("");
@@ -38,7 +40,7 @@ export class MemoryLog {
   apply(write: AppendCheckpoint): "ok" | "duplicate" | "fenced" {
     const bytes = Buffer.byteLength(write.text, "utf8");
     const endOffset = write.startOffset + bytes;
-    if (write.epoch === this.epoch && write.startOffset === this.durableOffset) {
+    if (write.epoch === this.epoch && write.startOffset === this.durableOffset && !this.finished) {
       if (write.text)
         this.rows.push({ startOffset: write.startOffset, endOffset, text: write.text, epoch: write.epoch });
       this.durableOffset = endOffset;
@@ -48,9 +50,21 @@ export class MemoryLog {
     }
     const mine = this.rows.some((row) => row.startOffset === write.startOffset && row.epoch === write.epoch);
     if (write.epoch === this.epoch && mine && this.durableOffset >= endOffset) return "duplicate";
-    if (write.epoch === this.epoch && write.text === "" && this.durableOffset === write.startOffset)
+    if (
+      write.epoch === this.epoch &&
+      write.text === "" &&
+      this.durableOffset === write.startOffset &&
+      !this.finished
+    )
       return "duplicate";
     return "fenced";
+  }
+
+  /** Ends the session as `finishSession` does: only at the current epoch; repeating it is a no-op. */
+  finish(epoch: number, status: string): "ok" | "fenced" {
+    if (epoch !== this.epoch) return "fenced";
+    this.finished ??= status;
+    return "ok";
   }
 
   /**

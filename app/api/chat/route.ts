@@ -5,10 +5,10 @@ import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
-import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
+import { sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
-import { isFinalEvent, relaySessionEvent, writeWireEvent } from "@/lib/session/sse-events.ts";
+import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -41,37 +41,8 @@ export const POST = route(async (request) => {
     );
   }
 
-  let unsubscribe = () => {};
-  let ended = false;
-  const stream = createSseStream(
-    (writer) => {
-      writeWireEvent(writer, {
-        type: "session",
-        sessionId: started.sessionId,
-        conversationId: started.conversationId,
-        status: "live",
-        runner: "live",
-        offset: 0,
-        seams: [],
-      });
-      unsubscribe = started.feed.subscribe((event) => {
-        if (relaySessionEvent(writer, event, started.epoch, started.sessionId) === "broken") unsubscribe();
-        else if (isFinalEvent(event)) {
-          ended = true;
-          writer.close();
-        }
-      });
-    },
-    {
-      signal: request.signal,
-      onClose: () => {
-        unsubscribe();
-        // Nobody watches this session to its end any more: it notifies when it ends (DESIGN §7).
-        if (!ended) void markClientLeft(sql, started.sessionId);
-      },
-    },
-  );
+  const live = streamLiveChat(started, request.signal, () => void markClientLeft(sql, started.sessionId));
   // The runner outlives the response: a client that goes away does not stop the session.
-  after(started.run());
-  return sseResponse(stream);
+  after(live.run);
+  return sseResponse(live.body);
 });

@@ -1,0 +1,78 @@
+import {
+  type AgentConfig,
+  type AgentCursor,
+  type AgentEvent,
+  type AgentRequest,
+  cancelAgentRun,
+  streamAgent,
+} from "../agent/index.ts";
+import type { Sql } from "../db/client.ts";
+import { type FinishSessionInput, finishSession } from "../db/session-finish.ts";
+import { appendCheckpoint } from "../db/session-log.ts";
+import { logError } from "../log.ts";
+import type { SessionObserver } from "../realtime/session-observer.ts";
+import type { CheckpointStore } from "./checkpointer.ts";
+import { type Clock, systemClock } from "./clock.ts";
+
+export interface SessionProgressReport {
+  stage: string | null;
+  outputTokens: number;
+  elapsedMs: number;
+  /** True while the agent has not reported usage: `outputTokens` is then an estimate. */
+  estimated: boolean;
+  /** Credits the running agent run has used so far (metered while it runs). */
+  credits?: number;
+}
+
+/**
+ * Followers of a running session besides its live SSE (the Realtime broadcaster, metering, Trigger.dev
+ * run metadata): told after each durable append, on progress, and after each committed status change.
+ * The port is lib/realtime's `SessionObserver`; one that throws is logged and never stops the runner.
+ */
+export type { SessionObserver };
+
+/** Everything a runner does outside its own memory: the ports `runSession` receives. */
+export interface RunPorts {
+  /** Appends checkpoints to the session log (`appendCheckpoint` on Postgres, or an in-memory log). */
+  log: CheckpointStore;
+  /** Opens (or re-attaches) the agent's event stream. */
+  streamAgent(
+    agent: AgentConfig,
+    request: AgentRequest,
+    options: { signal: AbortSignal; cursor?: AgentCursor },
+  ): AsyncIterable<AgentEvent>;
+  /** Cancels the provider's run where the transport allows it. */
+  cancelAgentRun(agent: AgentConfig, cursor: AgentCursor | undefined): Promise<void>;
+  /** Ends the session (status, usage, final message, debit) if the epoch still holds it. */
+  finish(input: FinishSessionInput): Promise<"ok" | "fenced">;
+  clock: Clock;
+  observers: SessionObserver[];
+}
+
+/** The production ports on a postgres.js pool; `overrides` replaces any of them. */
+export function postgresRunPorts(sql: Sql, overrides: Partial<RunPorts> = {}): RunPorts {
+  return {
+    log: (write) => appendCheckpoint(sql, write),
+    streamAgent: (agent, request, options) => streamAgent(agent, request, options),
+    cancelAgentRun,
+    finish: (input) => finishSession(sql, input),
+    clock: systemClock,
+    observers: [],
+    ...overrides,
+  };
+}
+
+/** Calls `notify` on every observer; one that throws is logged, the others still run. */
+export function notifyObservers(
+  observers: readonly SessionObserver[],
+  sessionId: string,
+  notify: (observer: SessionObserver) => void,
+): void {
+  for (const observer of observers) {
+    try {
+      notify(observer);
+    } catch (error) {
+      logError("session observer failed", { sessionId, error });
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import { describe, expect, test } from "vitest";
+import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
+import { getAgent } from "../../lib/agent/index.ts";
+import { createSql } from "../../lib/db/client.ts";
+import { markInterrupted } from "../../lib/db/session-finish.ts";
+import { fenceOutRunner, handOffToBackground } from "../../lib/db/session-lease.ts";
+import { startSession } from "../../lib/db/session-start.ts";
+import { getEnv } from "../../lib/env.ts";
+import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
+import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
+import { type LiveSteps, runLiveSession } from "../../lib/session/live.ts";
+import { streamLiveChat } from "../../lib/session/live-response.ts";
+import { readSse } from "../support/api.ts";
+import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+
+const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
+
+/** Runs a live session to its end and returns every event its client would have seen. */
+async function runLive(options: {
+  agent: string;
+  message: string;
+  steps?: Partial<LiveSteps>;
+  sessionId?: string;
+  fence?: boolean;
+}) {
+  const env = getEnv({
+    DATABASE_URL: databaseUrl,
+    ...simulatorAgentsEnv(simulatorUrl()),
+    LIVE_BUDGET_SECONDS: "1",
+  });
+  const started = await startSession(sql, {
+    userId: ALICE,
+    message: options.message,
+    agent: options.agent,
+    mode: "live",
+    status: "live",
+    runner: "live",
+    leaseOwner: "test",
+    title: "ends",
+    leaseSeconds: 30,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  if (options.fence) await fenceOutRunner(sql, started.sessionId);
+  const feed = new SessionFeed();
+  const events: SessionEvent[] = [];
+  feed.subscribe((event) => events.push(event));
+  await runLiveSession({
+    sql,
+    env,
+    dispatcher: localWorkerDispatcher(sql),
+    sessionId: options.sessionId ?? started.sessionId,
+    userId: ALICE,
+    epoch: started.epoch,
+    agent: getAgent(env, options.agent),
+    feed,
+    steps: options.steps,
+  });
+  return { events, sessionId: started.sessionId, last: events.at(-1) };
+}
+
+describe("every path of a live runner ends its client's stream", () => {
+  test("a session that does not exist: error not_found:session", async () => {
+    const { last } = await runLive({
+      agent: "sim-chat",
+      message: "#sim tokens=5",
+      sessionId: "00000000-0000-4000-8000-000000000000",
+    });
+    expect(last).toMatchObject({ type: "error", code: "not_found:session" });
+  });
+
+  test("fenced at start (another producer took the session before the first write): handoff", async () => {
+    const { last, events } = await runLive({
+      agent: "sim-chat",
+      message: "#sim tokens=50 rate=0",
+      fence: true,
+    });
+    expect(last).toEqual({ type: "handoff", status: "background", offset: 0 });
+    expect(events.filter((event) => event.type === "done")).toEqual([]);
+  });
+
+  test("budget reached, a connection-bound session taken over before it is marked interrupted: handoff", async () => {
+    const { last } = await runLive({
+      agent: "sim-chat",
+      message: "#sim tokens=400 rate=40",
+      steps: {
+        markInterrupted: async (db, sessionId, epoch) => {
+          await fenceOutRunner(db, sessionId);
+          return markInterrupted(db, sessionId, epoch);
+        },
+      },
+    });
+    expect(last).toMatchObject({ type: "handoff", status: "background" });
+    expect((last as { offset: number }).offset).toBeGreaterThan(0);
+  });
+
+  test("budget reached, a detachable session taken over before the handoff's epoch bump: handoff", async () => {
+    const { last } = await runLive({
+      agent: "sim-openai-bg",
+      message: "#sim tokens=400 rate=40",
+      steps: {
+        handOffToBackground: async (db, sessionId, epoch, leaseSeconds) => {
+          await fenceOutRunner(db, sessionId);
+          return handOffToBackground(db, sessionId, epoch, leaseSeconds);
+        },
+      },
+    });
+    expect(last).toMatchObject({ type: "handoff", status: "background" });
+  });
+
+  test("the database fails at the end (finish throws, and recording the failure throws too): error internal", async () => {
+    const failing = () => Promise.reject(new Error("connection terminated"));
+    const { last, events } = await runLive({
+      agent: "sim-anthropic",
+      message: "#sim tokens=20 rate=0",
+      steps: { finishSession: failing },
+    });
+    expect(events.some((event) => event.type === "delta")).toBe(true);
+    expect(last).toMatchObject({ type: "error", code: "internal" });
+  });
+
+  test("the database is unreachable from the start: error internal", async () => {
+    const dead = createSql(databaseUrl.replace(/:(\d+)\//, ":1/"), 1);
+    const env = getEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
+    const feed = new SessionFeed();
+    const events: SessionEvent[] = [];
+    feed.subscribe((event) => events.push(event));
+    try {
+      await runLiveSession({
+        sql: dead,
+        env,
+        dispatcher: localWorkerDispatcher(dead),
+        sessionId: "00000000-0000-4000-8000-000000000001",
+        userId: ALICE,
+        epoch: 1,
+        agent: getAgent(env, "sim-chat"),
+        feed,
+      });
+    } finally {
+      await dead.end({ timeout: 1 });
+    }
+    expect(events.at(-1)).toMatchObject({ type: "error", code: "internal" });
+  });
+});
+
+describe("the live response closes when its runner is done", () => {
+  const started = (run: () => Promise<void>) =>
+    ({ kind: "live", sessionId: "s", conversationId: "c", epoch: 1, feed: new SessionFeed(), run }) as const;
+
+  test("a runner that returns without a final event: the stream ends with error internal", async () => {
+    const { body, run } = streamLiveChat(
+      started(async () => {}),
+      new AbortController().signal,
+    );
+    await run;
+    const events = await readSse(new Response(body));
+    expect(events.map((event) => event.event)).toEqual(["session", "error"]);
+    expect(JSON.parse(events[1]!.data)).toMatchObject({ code: "internal" });
+  });
+
+  test("a runner that throws: the stream ends with error internal", async () => {
+    const { body } = streamLiveChat(
+      started(() => Promise.reject(new Error("boom"))),
+      new AbortController().signal,
+    );
+    const events = await readSse(new Response(body));
+    expect(events.at(-1)).toMatchObject({ event: "error" });
+  });
+});
