@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { api, signIn, signUp } from "../support/api.ts";
+import { api, signIn, signUp, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 // Admission (live-session limit, request rate, minimum balance) is decided atomically per user:
@@ -63,6 +63,13 @@ test("30 concurrent live chats from one user: exactly MAX_LIVE_SESSIONS_PER_USER
     where u.email = 'alice@example.com' and s.status = 'live'`;
   expect(live!.count).toBe(4);
   await Promise.all(accepted.map((result) => alice.cancel(result.body.sessionId!)));
+  // Leave nothing running behind this test.
+  await waitFor(async () => {
+    const [row] = await sql<{ count: number }[]>`
+      select count(*)::int as count from sessions where id = any(${accepted.map((result) => result.body.sessionId!)})
+        and status not in ('completed', 'failed', 'cancelled')`;
+    return row!.count === 0 ? true : undefined;
+  });
 });
 
 test("a fresh user with 2 credits firing 20 concurrent background chats starts exactly 2", async () => {
