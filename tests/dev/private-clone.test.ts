@@ -59,6 +59,7 @@ test("a clone in a private 0700 folder starts embedded Postgres and applies the 
     db: await freePort(),
     supabase: await freePort(),
     sim: await freePort(),
+    inbox: await freePort(),
   };
   // Started from the clone with its default state folder (.state inside the private folder).
   const dev = startDev(clone, {
@@ -66,6 +67,7 @@ test("a clone in a private 0700 folder starts embedded Postgres and applies the 
     POSTGRES_PORT: String(ports.db),
     SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
     AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
+    INBOX_PORT: String(ports.inbox),
   });
   try {
     await waitFor(
