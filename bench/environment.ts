@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
@@ -41,6 +42,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   closers.push(() => pg.stop());
   await migrateLocalDatabase(pg.url);
   await seedLocalDatabase(pg.url);
+  await grantBenchCredits(pg.url);
   const supabase = await startSupabaseStandIn({
     host: "127.0.0.1",
     port: await freePort(),
@@ -127,3 +129,19 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const nowMs = () => performance.timeOrigin + performance.now();
+
+/**
+ * The benchmarks run thousands of sessions as the dev accounts: every active session holds part of
+ * the balance (admission), so the seed's 1,000 credits would turn most of them away with a 402.
+ */
+async function grantBenchCredits(databaseUrl: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`
+      insert into credit_ledger (user_id, amount, kind, idempotency_key)
+      select id, 100000000, 'grant', 'bench:' || id from auth.users
+      on conflict (idempotency_key) do nothing`;
+  } finally {
+    await sql.end();
+  }
+}
