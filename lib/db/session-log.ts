@@ -39,14 +39,7 @@ export async function appendCheckpoint(
   write: AppendCheckpoint,
 ): Promise<"ok" | "duplicate" | "fenced"> {
   const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let endOffset = write.startOffset;
-  for (const piece of pieces) {
-    starts.push(endOffset);
-    endOffset += Buffer.byteLength(piece, "utf8");
-    ends.push(endOffset);
-  }
+  const { starts, ends, endOffset } = pieceOffsets(write.startOffset, pieces);
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
   const rows = await sql<{ end_offset: number }[]>`
@@ -80,20 +73,37 @@ export async function appendCheckpoint(
            exists (select 1 from session_chunks c
                    where c.session_id = s.id and c.start_offset = ${write.startOffset} and c.epoch = ${write.epoch}) as mine
     from sessions s where s.id = ${write.sessionId}`;
+  return state && alreadyLanded(state, write, endOffset) ? "duplicate" : "fenced";
+}
+
+/** Where each piece starts and ends in the log, and where the log ends after all of them. */
+function pieceOffsets(
+  startOffset: number,
+  pieces: string[],
+): { starts: number[]; ends: number[]; endOffset: number } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let endOffset = startOffset;
+  for (const piece of pieces) {
+    starts.push(endOffset);
+    endOffset += Buffer.byteLength(piece, "utf8");
+    ends.push(endOffset);
+  }
+  return { starts, ends, endOffset };
+}
+
+/** Whether a write that advanced nothing had in fact landed before (only its reply was lost). */
+function alreadyLanded(
+  state: { epoch: number; durable_offset: number; status: string; mine: boolean },
+  write: AppendCheckpoint,
+  endOffset: number,
+): boolean {
+  if (state.epoch !== write.epoch) return false;
   // Appends are contiguous, so our first row at our start offset plus the log ending at our end
   // offset means this very write landed.
-  if (state && state.epoch === write.epoch && state.mine && state.durable_offset >= endOffset)
-    return "duplicate";
-  if (
-    state &&
-    state.epoch === write.epoch &&
-    write.text === "" &&
-    state.durable_offset === write.startOffset &&
-    !isTerminal(state.status)
-  ) {
-    return "duplicate";
-  }
-  return "fenced";
+  if (state.mine && state.durable_offset >= endOffset) return true;
+  // A cursor-only write leaves no row: it landed if the log still ends where it started.
+  return write.text === "" && state.durable_offset === write.startOffset && !isTerminal(state.status);
 }
 
 /** Splits text into pieces of at most `maxBytes` UTF-8 bytes without cutting a character. */

@@ -1,8 +1,8 @@
-import http, { type IncomingMessage } from "node:http";
+import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import https from "node:https";
 import tls from "node:tls";
 import zlib from "node:zlib";
-import { createParser } from "eventsource-parser";
+import { createParser, type EventSourceParser } from "eventsource-parser";
 
 /** One event as the doctor saw it arrive. */
 export interface ArrivedEvent {
@@ -51,15 +51,7 @@ export function readDiagnosticStream(url: URL, options: ReadStreamOptions): Prom
   const since = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
     let settled = false;
-    const request = client.get(url, {
-      headers: {
-        accept: "text/event-stream",
-        "accept-encoding": "gzip, deflate, br",
-        "cache-control": "no-cache",
-        authorization: `Bearer ${options.token}`,
-        "user-agent": "overtime-stream-doctor",
-      },
-    });
+    const request = client.get(url, { headers: browserLikeHeaders(options.token) });
     const timer = setTimeout(
       () => request.destroy(new Error(`no end within ${options.timeoutMs} ms`)),
       options.timeoutMs,
@@ -75,58 +67,94 @@ export function readDiagnosticStream(url: URL, options: ReadStreamOptions): Prom
         void refuse(response, url).then(reject);
         return;
       }
-      const reading: StreamReading = {
-        httpVersion: response.httpVersion,
-        headers: pickHeaders(response),
-        timeToHeadersMs: since(),
-        timeToFirstByteMs: null,
-        timeToFirstEventMs: null,
-        events: [],
-        pings: 0,
-        end: "closed",
-        endedAfterMs: 0,
-      };
-      const parser = createParser({
-        onEvent(message) {
-          reading.timeToFirstEventMs ??= since();
-          reading.events.push({
-            event: message.event ?? "message",
-            data: message.data,
-            bytes: Buffer.byteLength(message.data),
-            arrivedAt: Date.now(),
-          });
-          if (message.event === "done") reading.end = "done";
-        },
-        onComment(comment) {
-          if (comment.trim() === "ping") reading.pings += 1;
-        },
-      });
-      const decoder = new TextDecoder();
-      const body = decoded(response);
-      response.on("data", () => {
-        reading.timeToFirstByteMs ??= since();
-      });
-      body.on("data", (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true })));
-      let finished = false;
-      const finish = (error?: Error) => {
-        if (finished) return;
-        finished = true;
+      followStream(request, response, since, (reading) => {
         clearTimeout(timer);
-        reading.endedAfterMs = since();
-        if (error && reading.end !== "done") {
-          reading.end = "error";
-          reading.error = error.message;
-        }
         resolve(reading);
-      };
-      body.once("end", () => finish());
-      body.once("error", finish);
-      response.once("error", finish);
-      response.once("aborted", () => finish(new Error("the connection was cut")));
-      request.once("close", () => {
-        if (!response.complete && reading.end !== "done") finish(new Error("the connection was cut"));
       });
     });
+  });
+}
+
+/** The headers a browser's EventSource sends, plus the access token. */
+function browserLikeHeaders(token: string): Record<string, string> {
+  return {
+    accept: "text/event-stream",
+    "accept-encoding": "gzip, deflate, br",
+    "cache-control": "no-cache",
+    authorization: `Bearer ${token}`,
+    "user-agent": "overtime-stream-doctor",
+  };
+}
+
+/**
+ * Reads a 200 answer's body as it arrives and calls `ended` once, with what it showed, when the
+ * stream ends in any way (done, closed, cut or failed).
+ */
+function followStream(
+  request: ClientRequest,
+  response: IncomingMessage,
+  since: () => number,
+  ended: (reading: StreamReading) => void,
+): void {
+  const reading = emptyReading(response, since());
+  const parser = readingParser(reading, since);
+  const decoder = new TextDecoder();
+  const body = decoded(response);
+  response.on("data", () => {
+    reading.timeToFirstByteMs ??= since();
+  });
+  body.on("data", (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true })));
+  let finished = false;
+  const finish = (error?: Error) => {
+    if (finished) return;
+    finished = true;
+    reading.endedAfterMs = since();
+    if (error && reading.end !== "done") {
+      reading.end = "error";
+      reading.error = error.message;
+    }
+    ended(reading);
+  };
+  body.once("end", () => finish());
+  body.once("error", finish);
+  response.once("error", finish);
+  response.once("aborted", () => finish(new Error("the connection was cut")));
+  request.once("close", () => {
+    if (!response.complete && reading.end !== "done") finish(new Error("the connection was cut"));
+  });
+}
+
+/** A reading with the response's headers and nothing of its body yet. */
+function emptyReading(response: IncomingMessage, timeToHeadersMs: number): StreamReading {
+  return {
+    httpVersion: response.httpVersion,
+    headers: pickHeaders(response),
+    timeToHeadersMs,
+    timeToFirstByteMs: null,
+    timeToFirstEventMs: null,
+    events: [],
+    pings: 0,
+    end: "closed",
+    endedAfterMs: 0,
+  };
+}
+
+/** An event-stream parser that records each event and ping into `reading` as it arrives. */
+function readingParser(reading: StreamReading, since: () => number): EventSourceParser {
+  return createParser({
+    onEvent(message) {
+      reading.timeToFirstEventMs ??= since();
+      reading.events.push({
+        event: message.event ?? "message",
+        data: message.data,
+        bytes: Buffer.byteLength(message.data),
+        arrivedAt: Date.now(),
+      });
+      if (message.event === "done") reading.end = "done";
+    },
+    onComment(comment) {
+      if (comment.trim() === "ping") reading.pings += 1;
+    },
   });
 }
 

@@ -34,6 +34,50 @@ function assertSingleLine(field: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`SSE ${field} must not contain a newline`);
 }
 
+/** One event's frame: an optional `id:` line, then `event:` and the JSON `data:`. */
+function formatEvent(event: string, data: unknown, id?: string | number): string {
+  assertSingleLine("event", event);
+  let frame = "";
+  if (id !== undefined) {
+    assertSingleLine("id", String(id));
+    frame += `id: ${id}\n`;
+  }
+  return `${frame}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The writer handed to `start`, over the stream's raw `write` and `close`. */
+function sseWriter(write: (text: string) => void, close: () => void, isClosed: () => boolean): SseWriter {
+  return {
+    send(event, data, id) {
+      write(formatEvent(event, data, id));
+    },
+    comment(text) {
+      assertSingleLine("comment", text);
+      write(`: ${text}\n\n`);
+    },
+    close,
+    get closed() {
+      return isClosed();
+    },
+  };
+}
+
+/** Runs the caller's `start`; whether it throws or rejects, the failure ends the stream with an `error` event. */
+function runStart(start: (writer: SseWriter) => void | Promise<void>, writer: SseWriter): void {
+  const fail = (error: unknown) => {
+    // The stream already said 200: a failure becomes an `error` event, never a silent close.
+    logError("event stream failed", { error });
+    writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
+    writer.close();
+  };
+  try {
+    const started = start(writer);
+    if (started instanceof Promise) started.catch(fail);
+  } catch (error) {
+    fail(error);
+  }
+}
+
 /** Creates the stream and hands its writer to `start`; returns the Response body. */
 export function createSseStream(
   start: (writer: SseWriter) => void | Promise<void>,
@@ -60,34 +104,17 @@ export function createSseStream(
     }
   };
 
-  const writer: SseWriter = {
-    send(event, data, id) {
-      assertSingleLine("event", event);
-      let frame = "";
-      if (id !== undefined) {
-        assertSingleLine("id", String(id));
-        frame += `id: ${id}\n`;
-      }
-      frame += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-      write(frame);
-    },
-    comment(text) {
-      assertSingleLine("comment", text);
-      write(`: ${text}\n\n`);
-    },
-    close() {
-      if (closed) return;
-      finish();
-      try {
-        controller.close();
-      } catch {
-        // Already closed by the client.
-      }
-    },
-    get closed() {
-      return closed;
-    },
+  const close = () => {
+    if (closed) return;
+    finish();
+    try {
+      controller.close();
+    } catch {
+      // Already closed by the client.
+    }
   };
+
+  const writer = sseWriter(write, close, () => closed);
 
   return new ReadableStream<Uint8Array>({
     start(c) {
@@ -97,18 +124,7 @@ export function createSseStream(
       if (options.signal?.aborted) finish();
       options.signal?.addEventListener("abort", finish, { once: true });
       // `start` runs synchronously here, so subscriptions it makes exist before the caller goes on.
-      const fail = (error: unknown) => {
-        // The stream already said 200: a failure becomes an `error` event, never a silent close.
-        logError("event stream failed", { error });
-        writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
-        writer.close();
-      };
-      try {
-        const started = start(writer);
-        if (started instanceof Promise) started.catch(fail);
-      } catch (error) {
-        fail(error);
-      }
+      runStart(start, writer);
     },
     cancel() {
       finish();

@@ -86,25 +86,36 @@ function keptOf(output: string): string {
     : `The ${number.format(chars)} characters of output written before it stopped are kept in the session.`;
 }
 
+/** Tokens used, in and out, marked when the count is an estimate. */
+function tokensOf(facts: NotificationFacts): string {
+  if (facts.inputTokens === null && facts.outputTokens === null) return "unknown";
+  const input = facts.inputTokens ?? 0;
+  const output = facts.outputTokens ?? 0;
+  return `${facts.usageEstimated ? "about " : ""}${number.format(input + output)} (${number.format(input)} in, ${number.format(output)} out${facts.usageEstimated ? ", estimated" : ""})`;
+}
+
+/** The cost in dollars (sub-cent costs with four decimals) and in credits. */
+function costOf(facts: NotificationFacts): string {
+  if (facts.costUsd === null) return "unknown";
+  return `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(Math.ceil(facts.costUsd * CREDITS_PER_USD))})`;
+}
+
+/** The label → value lines every session notification shows. */
+function sessionFactsOf(facts: NotificationFacts): [string, string][] {
+  return [
+    ["Agent", facts.agent],
+    ["Duration", formatDuration(facts.durationSeconds)],
+    ["Tokens", tokensOf(facts)],
+    ["Cost", costOf(facts)],
+  ];
+}
+
 /** Turns the facts into what both channels say; `appUrl` builds the links. */
 export function summarize(facts: NotificationFacts, appUrl: string): NotificationSummary {
   const base = appUrl.replace(/\/$/, "");
   const sessionUrl = facts.sessionId ? `${base}/sessions/${facts.sessionId}` : null;
   const settingsUrl = `${base}/settings`;
-  const tokens =
-    facts.inputTokens === null && facts.outputTokens === null
-      ? "unknown"
-      : `${facts.usageEstimated ? "about " : ""}${number.format((facts.inputTokens ?? 0) + (facts.outputTokens ?? 0))} (${number.format(facts.inputTokens ?? 0)} in, ${number.format(facts.outputTokens ?? 0)} out${facts.usageEstimated ? ", estimated" : ""})`;
-  const cost =
-    facts.costUsd === null
-      ? "unknown"
-      : `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(Math.ceil(facts.costUsd * CREDITS_PER_USD))})`;
-  const sessionFacts: [string, string][] = [
-    ["Agent", facts.agent],
-    ["Duration", formatDuration(facts.durationSeconds)],
-    ["Tokens", tokens],
-    ["Cost", cost],
-  ];
+  const sessionFacts = sessionFactsOf(facts);
   const common = { title: facts.title, excerpt: excerptOf(facts.output), sessionUrl, settingsUrl };
   switch (facts.kind) {
     case "completed":

@@ -1,5 +1,6 @@
 import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
 import {
+  type Kind,
   mergeAppend,
   newSlot,
   type PendingLog,
@@ -125,41 +126,53 @@ export class RealtimeBroadcaster implements SessionObserver {
     slot.timer = undefined;
     if (this.#slots.get(sessionId) !== slot) return;
     const kind = pickNext(slot, this.#options.now());
-    if (!kind && slot.progress && !slot.ended) {
-      // Only progress is waiting, and it is not due yet: it goes out once its second is up.
-      slot.timer = setTimeout(
-        () => this.#tick(sessionId, slot),
-        Math.max(0, progressWait(slot, this.#options.now())),
-      );
-      slot.timer.unref?.();
-      slot.idle = true;
-      return;
-    }
     if (!kind) {
-      // Idle: keep the slot a little so a burst right after still respects the spacing.
-      if (this.#options.now() - slot.lastSentAt >= IDLE_FORGET_MS) {
-        this.#slots.delete(sessionId);
-        if (slot.ended) this.#options.forgetTopic?.(`session:${sessionId}`);
-      } else {
-        slot.timer = setTimeout(() => this.#tick(sessionId, slot), IDLE_FORGET_MS);
-        slot.timer.unref?.();
-        slot.idle = true;
-      }
+      this.#rest(sessionId, slot);
       return;
     }
     const paused = this.#pausedUntil - this.#options.now();
     if (paused > 0) {
-      slot.timer = setTimeout(() => this.#tick(sessionId, slot), paused);
-      slot.timer.unref?.();
+      this.#tickLater(sessionId, slot, paused);
       return;
     }
     if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
       // The previous message is still on its way, or the process is at its limit: look again
       // shortly; meanwhile new output merges into what is pending.
-      slot.timer = setTimeout(() => this.#tick(sessionId, slot), BUSY_RETRY_MS);
-      slot.timer.unref?.();
+      this.#tickLater(sessionId, slot, BUSY_RETRY_MS);
       return;
     }
+    this.#noteSent(slot, kind);
+    if (kind === "log") this.#sendLog(sessionId, slot);
+    else if (kind === "progress") this.#sendProgress(sessionId, slot);
+    else this.#sendStatus(sessionId, slot);
+    this.#schedule(sessionId, slot);
+  }
+
+  #tickLater(sessionId: string, slot: SessionSlot, delayMs: number): void {
+    slot.timer = setTimeout(() => this.#tick(sessionId, slot), delayMs);
+    slot.timer.unref?.();
+  }
+
+  /** Nothing is due now: wait for pending progress, or let the slot go once it has been idle long enough. */
+  #rest(sessionId: string, slot: SessionSlot): void {
+    if (slot.progress && !slot.ended) {
+      // Only progress is waiting, and it is not due yet: it goes out once its second is up.
+      this.#tickLater(sessionId, slot, Math.max(0, progressWait(slot, this.#options.now())));
+      slot.idle = true;
+      return;
+    }
+    // Idle: keep the slot a little so a burst right after still respects the spacing.
+    if (this.#options.now() - slot.lastSentAt >= IDLE_FORGET_MS) {
+      this.#slots.delete(sessionId);
+      if (slot.ended) this.#options.forgetTopic?.(`session:${sessionId}`);
+    } else {
+      this.#tickLater(sessionId, slot, IDLE_FORGET_MS);
+      slot.idle = true;
+    }
+  }
+
+  /** Records the send in the slot's rate window and in what pacing `progress` depends on. */
+  #noteSent(slot: SessionSlot, kind: Kind): void {
     slot.lastSentAt = this.#options.now();
     slot.sentTimes.push(slot.lastSentAt);
     if (slot.sentTimes.length > this.#options.maxPerSecond) slot.sentTimes.shift();
@@ -168,39 +181,42 @@ export class RealtimeBroadcaster implements SessionObserver {
       slot.lastStage = slot.progress?.stage;
     }
     if (kind === "log") slot.lastLogAt = slot.lastSentAt;
-    const topic = `session:${sessionId}`;
-    if (kind === "log") {
-      const log = slot.log as PendingLog;
-      slot.log = undefined;
-      const payload: Record<string, unknown> = { from: log.from, to: log.to };
-      if (log.bytes >= 0) payload.text = log.parts.join("");
-      if (log.generation !== undefined) payload.generation = log.generation;
-      this.#send(sessionId, topic, "log", payload, undefined, slot);
-    } else if (kind === "progress") {
-      const progress = slot.progress as SessionProgress;
-      slot.progress = undefined;
-      this.#send(sessionId, topic, "progress", { ...progress }, undefined, slot);
-    } else {
-      const status = slot.status as { state: SessionState; attempts: number };
-      slot.status = undefined;
-      const { state } = status;
-      if (TERMINAL.has(state.status)) slot.ended = true;
-      this.#send(
-        sessionId,
-        topic,
-        "status",
-        { status: state.status, runner: state.runner, offset: state.offset, seams: state.seams },
-        () => {
-          // A lost status is the one message a reader cannot infer: retry it a few times unless a
-          // newer one is already waiting.
-          if (!slot.status && status.attempts < STATUS_RETRIES && this.#slots.get(sessionId) === slot) {
-            slot.status = { state, attempts: status.attempts + 1 };
-          }
-        },
-        slot,
-      );
-    }
-    this.#schedule(sessionId, slot);
+  }
+
+  #sendLog(sessionId: string, slot: SessionSlot): void {
+    const log = slot.log as PendingLog;
+    slot.log = undefined;
+    const payload: Record<string, unknown> = { from: log.from, to: log.to };
+    if (log.bytes >= 0) payload.text = log.parts.join("");
+    if (log.generation !== undefined) payload.generation = log.generation;
+    this.#send(sessionId, `session:${sessionId}`, "log", payload, undefined, slot);
+  }
+
+  #sendProgress(sessionId: string, slot: SessionSlot): void {
+    const progress = slot.progress as SessionProgress;
+    slot.progress = undefined;
+    this.#send(sessionId, `session:${sessionId}`, "progress", { ...progress }, undefined, slot);
+  }
+
+  #sendStatus(sessionId: string, slot: SessionSlot): void {
+    const status = slot.status as { state: SessionState; attempts: number };
+    slot.status = undefined;
+    const { state } = status;
+    if (TERMINAL.has(state.status)) slot.ended = true;
+    this.#send(
+      sessionId,
+      `session:${sessionId}`,
+      "status",
+      { status: state.status, runner: state.runner, offset: state.offset, seams: state.seams },
+      () => {
+        // A lost status is the one message a reader cannot infer: retry it a few times unless a
+        // newer one is already waiting.
+        if (!slot.status && status.attempts < STATUS_RETRIES && this.#slots.get(sessionId) === slot) {
+          slot.status = { state, attempts: status.attempts + 1 };
+        }
+      },
+      slot,
+    );
   }
 
   #send(

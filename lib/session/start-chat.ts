@@ -1,9 +1,9 @@
-import { getAgent, isDetachable } from "../agent/index.ts";
+import { type AgentConfig, getAgent, isDetachable } from "../agent/index.ts";
 import type { AuthUser } from "../auth/index.ts";
 import type { AdmissionResult } from "../db/admission.ts";
 import type { Sql } from "../db/client.ts";
 import { grantSignupCredits } from "../db/credits.ts";
-import { startSession } from "../db/session-start.ts";
+import { type StartedSession, type StartSessionInput, startSession } from "../db/session-start.ts";
 import type { SessionMode } from "../db/sessions.ts";
 import { recentSessionDurations } from "../db/usage-limits.ts";
 import type { Env } from "../env.ts";
@@ -42,13 +42,7 @@ export type StartedChat =
  * background, records conversation/message/session, and either hands back a live runner or dispatches
  * a background one.
  */
-export async function startChat(deps: {
-  sql: Sql;
-  env: Env;
-  dispatcher: BackgroundDispatcher;
-  user: AuthUser;
-  input: ChatInput;
-}): Promise<StartedChat> {
+export async function startChat(deps: StartChatDeps): Promise<StartedChat> {
   const { sql, env, user, input } = deps;
   const agent = getAgent(env, input.agent);
   const detachable = isDetachable(agent);
@@ -60,24 +54,7 @@ export async function startChat(deps: {
     recentDurationsSeconds: durations,
     budgetSeconds: env.LIVE_BUDGET_SECONDS,
   });
-  const started = await startSession(sql, {
-    userId: user.id,
-    conversationId: input.conversationId,
-    message: input.message,
-    agent: agent.name,
-    mode: input.mode,
-    status: where,
-    runner: where === "live" ? "live" : null,
-    leaseOwner: where === "live" ? `live:${process.pid}` : null,
-    title: titleOf(input.message),
-    leaseSeconds: env.LEASE_SECONDS,
-    admission: {
-      maxLiveSessions: env.MAX_LIVE_SESSIONS_PER_USER,
-      requestsPerMinute: env.CHAT_REQUESTS_PER_MINUTE,
-      minCreditsToStart: env.MIN_CREDITS_TO_START,
-    },
-    maxCredits: input.maxCredits,
-  });
+  const started = await startSession(sql, sessionToStart(deps, agent.name, where));
   if (started === "not_found") throw new AppError("not_found:conversation", "Conversation not found.");
   if ("admitted" in started) throw refusal(started, env);
   // Other devices' session lists hear of it at once (Realtime `session` on user:<id>).
@@ -92,7 +69,45 @@ export async function startChat(deps: {
       );
     return { kind: "background", sessionId: started.sessionId, conversationId: started.conversationId };
   }
+  return liveChat(deps, started, agent);
+}
 
+interface StartChatDeps {
+  sql: Sql;
+  env: Env;
+  dispatcher: BackgroundDispatcher;
+  user: AuthUser;
+  input: ChatInput;
+}
+
+/** The session row to record for the chat, with the per-user limits its admission is checked against. */
+function sessionToStart(
+  { env, user, input }: StartChatDeps,
+  agentName: string,
+  where: "live" | "background",
+): StartSessionInput & Required<Pick<StartSessionInput, "admission">> {
+  return {
+    userId: user.id,
+    conversationId: input.conversationId,
+    message: input.message,
+    agent: agentName,
+    mode: input.mode,
+    status: where,
+    runner: where === "live" ? "live" : null,
+    leaseOwner: where === "live" ? `live:${process.pid}` : null,
+    title: titleOf(input.message),
+    leaseSeconds: env.LEASE_SECONDS,
+    admission: {
+      maxLiveSessions: env.MAX_LIVE_SESSIONS_PER_USER,
+      requestsPerMinute: env.CHAT_REQUESTS_PER_MINUTE,
+      minCreditsToStart: env.MIN_CREDITS_TO_START,
+    },
+    maxCredits: input.maxCredits,
+  };
+}
+
+/** A started live session: its feed, and the runner to start once the caller has subscribed. */
+function liveChat(deps: StartChatDeps, started: StartedSession, agent: AgentConfig): StartedChat {
   const feed = new SessionFeed();
   return {
     kind: "live",
@@ -102,11 +117,11 @@ export async function startChat(deps: {
     feed,
     run: () =>
       runLiveSession({
-        sql,
-        env,
+        sql: deps.sql,
+        env: deps.env,
         dispatcher: deps.dispatcher,
         sessionId: started.sessionId,
-        userId: user.id,
+        userId: deps.user.id,
         epoch: started.epoch,
         agent,
         feed,
