@@ -56,6 +56,15 @@ export async function billRunAlone(sql: Sql, bill: RunBill): Promise<void> {
 
 export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
 
+/** One metering step of a running run (see `meterRun`). */
+export interface MeterStep {
+  sessionId: string;
+  epoch: number;
+  credits: number;
+  /** The run's usage and cost so far: what it is billed if its producer dies before billing it. */
+  bill: Pick<RunBill, "usage" | "costUsd">;
+}
+
 /**
  * One metering step of a running run: records the credits it has used so far (its hold on the
  * balance) and says whether it must stop. Running sessions share the balance: the verdict compares
@@ -63,16 +72,7 @@ export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
  * sessions do not see each other's uncommitted hold, so each can pass the balance by at most one
  * step before its next step stops it. A stale producer (epoch moved on) records nothing.
  */
-export async function meterRun(
-  sql: Sql,
-  step: {
-    sessionId: string;
-    epoch: number;
-    credits: number;
-    /** The run's usage and cost so far: what it is billed if its producer dies before billing it. */
-    bill: Pick<RunBill, "usage" | "costUsd">;
-  },
-): Promise<MeterVerdict> {
+export async function meterRun(sql: Sql, step: MeterStep): Promise<MeterVerdict> {
   const terminal = [...TERMINAL_STATUSES];
   const [row] = await sql<
     { balance: number; held: number; session_debits: number; max_credits: number | null }[]
@@ -119,13 +119,13 @@ export async function billAbandonedRun(sql: Sql, sessionId: string): Promise<voi
 }
 
 /** A session's usage totals over its billed runs, and their cost. */
-export async function readSessionUsage(
-  sql: Sql,
-  sessionId: string,
-): Promise<{
+export interface SessionUsage {
   usage: { inputTokens: number; outputTokens: number; estimated: boolean } | null;
   costUsd: number | null;
-}> {
+}
+
+/** A session's usage totals over its billed runs, and their cost. */
+export async function readSessionUsage(sql: Sql, sessionId: string): Promise<SessionUsage> {
   const [row] = await sql<
     {
       usage: { inputTokens: number; outputTokens: number; estimated: boolean } | null;

@@ -127,7 +127,6 @@ export async function produceClaimedSession(
       ports: postgresRunPorts(sql, {
         observers: [sessionBroadcaster({ sql, env }), ...backgroundObservers(input)],
       }),
-      sql,
       sessionId: session.id,
       epoch: session.epoch,
       agent,

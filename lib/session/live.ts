@@ -81,7 +81,6 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
         finish: (finishing) => steps.finishSession(sql, finishing),
         observers: [sessionBroadcaster({ sql, env }), ...(input.observers ?? [])],
       }),
-      sql,
       sessionId: input.sessionId,
       epoch: input.epoch,
       agent: input.agent,

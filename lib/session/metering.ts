@@ -9,9 +9,9 @@ import {
   type ModelPrice,
   type RunUsage,
 } from "../agent/index.ts";
-import type { Sql } from "../db/client.ts";
-import { billRunAlone, creditsFor, type MeterVerdict, meterRun } from "../db/run-billing.ts";
+import { creditsFor, type MeterVerdict } from "../db/run-billing.ts";
 import type { FinishSessionInput } from "../db/session-finish.ts";
+import type { RunBilling } from "./run-ports.ts";
 
 /** What a metering step stores: the credits this run holds (and its bill so far), and whether it must stop. */
 export type MeterStore = (
@@ -98,11 +98,6 @@ export class RunMeter {
   }
 }
 
-/** The Postgres metering store of one producer (fenced by its epoch). */
-export function postgresMeterStore(sql: Sql, sessionId: string, epoch: number): MeterStore {
-  return (credits, bill) => meterRun(sql, { sessionId, epoch, credits, bill });
-}
-
 export type MeterStop = "out_of_credits" | "over_cap";
 
 /**
@@ -112,7 +107,7 @@ export type MeterStop = "out_of_credits" | "over_cap";
  * this producer, so only its final producer bills it, from the agent's usage for the whole run.
  */
 export function startRunMetering(options: {
-  sql: Sql;
+  ports: { billing: Pick<RunBilling, "meter" | "billAlone"> };
   sessionId: string;
   epoch: number;
   agent: AgentConfig;
@@ -124,14 +119,14 @@ export function startRunMetering(options: {
   /** Called after each metering step with the run's credits so far. */
   onStep?: (credits: number) => void;
 }) {
-  const store = postgresMeterStore(options.sql, options.sessionId, options.epoch);
+  const { sessionId, epoch, ports } = options;
   const priorOutputBytes = options.reattached ? options.startOffset : 0;
   const meter = new RunMeter({
     price: options.agent.price,
     request: options.request,
     priorOutputBytes,
     store: async (credits, bill) => {
-      const verdict = await store(credits, bill);
+      const verdict = await ports.billing.meter({ sessionId, epoch, credits, bill });
       options.onStep?.(credits);
       return verdict;
     },
@@ -157,12 +152,7 @@ export function startRunMetering(options: {
     },
     async billUnfinished(): Promise<void> {
       if (detachable || !meter.producedOutput) return;
-      await billRunAlone(options.sql, {
-        sessionId: options.sessionId,
-        epoch: options.epoch,
-        run,
-        ...meter.bill(),
-      });
+      await ports.billing.billAlone({ sessionId, epoch, run, ...meter.bill() });
     },
   };
 }

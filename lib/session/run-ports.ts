@@ -7,12 +7,22 @@ import {
   streamAgent,
 } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
+import {
+  billRunAlone,
+  type MeterStep,
+  type MeterVerdict,
+  meterRun,
+  type RunBill,
+  readSessionUsage,
+  type SessionUsage,
+} from "../db/run-billing.ts";
 import { type FinishSessionInput, finishSession } from "../db/session-finish.ts";
 import { appendCheckpoint } from "../db/session-log.ts";
 import { logError } from "../log.ts";
 import type { SessionObserver } from "../realtime/session-observer.ts";
 import type { CheckpointStore } from "./checkpointer.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { recordSeamJoiner, type SeamJoinerWrite } from "./seam-joiner.ts";
 
 export interface SessionProgressReport {
   stage: string | null;
@@ -31,6 +41,16 @@ export interface SessionProgressReport {
  */
 export type { SessionObserver };
 
+/** Metering and billing of a producer's run, and the session's billed totals (lib/db/run-billing). */
+export interface RunBilling {
+  /** One metering step: records the run's hold on the balance and says whether it must stop. */
+  meter(step: MeterStep): Promise<MeterVerdict>;
+  /** Bills a run that ends without ending the session (a handoff or a fence), in its own transaction. */
+  billAlone(bill: RunBill): Promise<void>;
+  /** The session's usage totals and cost over its billed runs (the live `done` event). */
+  usage(sessionId: string): Promise<SessionUsage>;
+}
+
 /** Everything a runner does outside its own memory: the ports `runSession` receives. */
 export interface RunPorts {
   /** Appends checkpoints to the session log (`appendCheckpoint` on Postgres, or an in-memory log). */
@@ -45,6 +65,10 @@ export interface RunPorts {
   cancelAgentRun(agent: AgentConfig, cursor: AgentCursor | undefined): Promise<void>;
   /** Ends the session (status, usage, final message, debit) if the epoch still holds it. */
   finish(input: FinishSessionInput): Promise<"ok" | "fenced">;
+  /** Metering, the bill of an unfinished run and the final totals. */
+  billing: RunBilling;
+  /** Records the joiner put between the text before a seam and its continuation (if the epoch holds). */
+  recordSeamJoiner(write: SeamJoinerWrite): Promise<void>;
   clock: Clock;
   observers: SessionObserver[];
 }
@@ -56,6 +80,12 @@ export function postgresRunPorts(sql: Sql, overrides: Partial<RunPorts> = {}): R
     streamAgent: (agent, request, options) => streamAgent(agent, request, options),
     cancelAgentRun,
     finish: (input) => finishSession(sql, input),
+    billing: {
+      meter: (step) => meterRun(sql, step),
+      billAlone: (bill) => billRunAlone(sql, bill),
+      usage: (sessionId) => readSessionUsage(sql, sessionId),
+    },
+    recordSeamJoiner: (write) => recordSeamJoiner(sql, write),
     clock: systemClock,
     observers: [],
     ...overrides,

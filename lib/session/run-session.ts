@@ -7,8 +7,6 @@ import {
   type AgentRequest,
   isDetachable,
 } from "../agent/index.ts";
-import type { Sql } from "../db/client.ts";
-import { readSessionUsage } from "../db/run-billing.ts";
 import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
 import type { SessionObserver } from "../realtime/session-observer.ts";
@@ -21,10 +19,8 @@ import { notifyObservers, type RunPorts, type SessionProgressReport } from "./ru
 import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
-  /** The log store, agent stream, finisher, clock and observers (see `postgresRunPorts`). */
+  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (see `postgresRunPorts`). */
   ports: RunPorts;
-  /** The pool that metering, the seam joiner and the final totals read and write (billing). */
-  sql: Sql;
   sessionId: string;
   epoch: number;
   agent: AgentConfig;
@@ -296,8 +292,7 @@ class SessionRun {
     if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
     else if (status === "cancelled")
       feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });
-    else if (feed)
-      feed.emit({ type: "done", status, offset, ...(await readSessionUsage(this.input.sql, sessionId)) });
+    else if (feed) feed.emit({ type: "done", status, offset, ...(await ports.billing.usage(sessionId)) });
     return { kind: status, offset };
   }
 }

@@ -18,7 +18,7 @@ export function seamJoiner(before: string, after: string): string {
  * front, and the joiner is recorded with the seam (`seam_joiners`, keyed by the seam offset).
  */
 export function continuationSeam(options: {
-  sql: Sql;
+  ports: { recordSeamJoiner(write: SeamJoinerWrite): Promise<void> };
   sessionId: string;
   epoch: number;
   /** The durable text the continuation follows; undefined when this run is no continuation. */
@@ -33,10 +33,23 @@ export function continuationSeam(options: {
       pending = false;
       const joiner = seamJoiner(options.precedingText ?? "", text);
       if (joiner === "") return text;
-      await options.sql`
-        update sessions set seam_joiners = seam_joiners || jsonb_build_object(${String(options.seamOffset)}::text, ${joiner}::text)
-        where id = ${options.sessionId} and epoch = ${options.epoch}`;
+      const { sessionId, epoch, seamOffset } = options;
+      await options.ports.recordSeamJoiner({ sessionId, epoch, seamOffset, joiner });
       return joiner + text;
     },
   };
+}
+
+export interface SeamJoinerWrite {
+  sessionId: string;
+  epoch: number;
+  seamOffset: number;
+  joiner: string;
+}
+
+/** Records a seam's joiner in `seam_joiners` (keyed by the seam offset) if the epoch still holds the session. */
+export async function recordSeamJoiner(sql: Sql, write: SeamJoinerWrite): Promise<void> {
+  await sql`
+    update sessions set seam_joiners = seam_joiners || jsonb_build_object(${String(write.seamOffset)}::text, ${write.joiner}::text)
+    where id = ${write.sessionId} and epoch = ${write.epoch}`;
 }

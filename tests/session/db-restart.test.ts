@@ -59,7 +59,6 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
   if (started === "not_found") throw new Error("unexpected");
   const run = runSession({
     ports: postgresRunPorts(sql),
-    sql,
     sessionId: started.sessionId,
     epoch: started.epoch,
     agent: getAgent(env, "sim-chat"),

@@ -33,7 +33,6 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
       feed.subscribe((event) => events.push(event));
       const outcome = await runSession({
         ports: postgresRunPorts(sql),
-        sql,
         sessionId: started.sessionId,
         epoch: started.epoch,
         agent: getAgent(env, agentName),

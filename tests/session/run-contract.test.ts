@@ -6,7 +6,7 @@ import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import type { CheckpointStore } from "../../lib/session/checkpointer.ts";
 import { sleep } from "../../lib/session/clock.ts";
-import type { RunPorts, SessionObserver } from "../../lib/session/run-ports.ts";
+import { postgresRunPorts, type SessionObserver } from "../../lib/session/run-ports.ts";
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
@@ -171,7 +171,8 @@ async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}
     // Told after the status change committed: what the log holds then is what a reader re-reads.
     statusChanged: () => void seen.statuses.push(log.finished ?? "running"),
   };
-  const ports: RunPorts = {
+  // Metering and billing stay on Postgres (the session is a billed one); the rest is in memory.
+  const ports = postgresRunPorts(sql, {
     log: log.store({ before: () => sleep(clock, options.writeMs ?? 0) }),
     streamAgent: (_agent, _request, { signal }) => script.stream(signal),
     cancelAgentRun: async () => void seen.cancelled++,
@@ -181,10 +182,9 @@ async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}
     },
     clock,
     observers: [observer],
-  };
+  });
   const input: RunSessionInput = {
     ports,
-    sql,
     sessionId: await billedSession(),
     epoch: log.epoch,
     agent,
