@@ -6,15 +6,14 @@ import { callApi, type NotificationRow, type Settings } from "./settings-api.ts"
 export type ChannelSwitches = Partial<Pick<Settings, "notifyEmail" | "notifyTelegram">>;
 export type NotificationSettingsModel = ReturnType<typeof useNotificationSettings>;
 
-/**
- * The settings and recent deliveries, re-read every 2 s, and the actions on them. Each action clears
- * the last message and error, reports its outcome, then re-reads.
- */
-export function useNotificationSettings() {
+/** What a test send reports once it is queued, by channel. */
+const TEST_QUEUED = { email: "Test email queued.", telegram: "Test message queued." } as const;
+
+/** The settings and recent deliveries, read now and re-read every 2 s; `refresh` reads them at once. */
+function useSettingsFeed() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [notifications, setNotifications] = useState<NotificationRow[]>([]);
   const [deepLink, setDeepLink] = useState<{ url: string; expiresAt: string } | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
@@ -37,6 +36,18 @@ export function useNotificationSettings() {
     const timer = setInterval(() => void refresh(), 2000);
     return () => clearInterval(timer);
   }, [refresh]);
+
+  return { settings, setSettings, notifications, deepLink, setDeepLink, error, setError, refresh };
+}
+
+/**
+ * The settings page's data and the actions on it. Each action clears the last message and error,
+ * reports its outcome, then re-reads.
+ */
+export function useNotificationSettings() {
+  const { settings, setSettings, notifications, deepLink, setDeepLink, error, setError, refresh } =
+    useSettingsFeed();
+  const [message, setMessage] = useState<string | null>(null);
 
   async function act(run: () => Promise<unknown>, done?: string) {
     setError(null);
@@ -61,10 +72,10 @@ export function useNotificationSettings() {
       setSettings((current) => (current ? { ...current, ...change } : current));
       await act(() => callApi("/api/settings", { method: "PATCH", body: change }));
     },
-    sendTest: (channel: "email" | "telegram") =>
+    sendTest: (channel: keyof typeof TEST_QUEUED) =>
       act(
         () => callApi("/api/notifications/test", { method: "POST", body: { channel } }),
-        channel === "email" ? "Test email queued." : "Test message queued.",
+        TEST_QUEUED[channel],
       ),
     unlinkTelegram: () =>
       act(() => callApi("/api/telegram/link", { method: "DELETE" }), "Telegram unlinked."),
