@@ -2,102 +2,24 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { decodeRealtimeMessage } from "@/lib/session/wire.ts";
 import { supabaseTopicSubscriber } from "../session-stream/realtime-topic.ts";
 import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
-import { type UserSessionMessage, useUserSessionMessages } from "./use-user-sessions.ts";
-
-interface SessionRow {
-  id: string;
-  conversationId: string;
-  title: string;
-  agent: string;
-  status: string;
-  runner: string | null;
-  offset: number;
-  costUsd: number | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stage: string | null;
-}
+import { type SessionRow, useSessionRows } from "./use-session-rows.ts";
 
 const RUNNING = new Set(["queued", "live", "background", "interrupted"]);
-/** Status messages come in bursts (start, claim, end): one re-read for costs and durations after them. */
-const REFRESH_AFTER_MS = 600;
-
-function merge(rows: SessionRow[], message: UserSessionMessage): SessionRow[] {
-  const index = rows.findIndex((row) => row.id === message.id);
-  if (index === -1) {
-    const created: SessionRow = {
-      id: message.id,
-      conversationId: "",
-      title: message.title,
-      agent: message.agent,
-      status: message.status,
-      runner: null,
-      offset: 0,
-      costUsd: null,
-      createdAt: message.updatedAt,
-      updatedAt: message.updatedAt,
-      startedAt: message.updatedAt,
-      finishedAt: null,
-      stage: null,
-    };
-    return [created, ...rows];
-  }
-  const current = rows[index]!;
-  // Messages may arrive out of order: an older state never replaces a newer one.
-  if (current.updatedAt > message.updatedAt) return rows;
-  const next = [...rows];
-  next[index] = { ...current, status: message.status, title: message.title, updatedAt: message.updatedAt };
-  return next;
-}
 
 /** The user's sessions: running ones first (stage, elapsed), then the rest (start, duration, cost). */
 export function SessionList() {
   const { user, ready } = useAuth();
   const router = useRouter();
-  const [sessions, setSessions] = useState<SessionRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
   useEffect(() => {
     if (ready && !user) router.replace("/sign-in");
   }, [ready, user, router]);
 
-  const load = useCallback(() => {
-    fetch("/api/sessions", { cache: "no-store" })
-      .then(async (response) => {
-        const body = await response.json();
-        if (!response.ok) setError(body.message ?? "Could not load your sessions.");
-        else {
-          setError(null);
-          setSessions(body as SessionRow[]);
-        }
-      })
-      .catch(() => setError("Could not load your sessions."));
-  }, []);
-
-  useEffect(() => {
-    if (user) load();
-    return () => {
-      if (refreshTimer.current !== null) clearTimeout(refreshTimer.current);
-    };
-  }, [user, load]);
-
-  useUserSessionMessages({
-    onSession: (message) => {
-      setSessions((rows) => merge(rows ?? [], message));
-      if (refreshTimer.current !== null) clearTimeout(refreshTimer.current);
-      refreshTimer.current = setTimeout(load, REFRESH_AFTER_MS);
-    },
-    // Joined (again): anything broadcast while not joined is in the list the API returns.
-    onSubscribed: load,
-  });
+  const { sessions, error } = useSessionRows();
 
   if (!ready || !user) return null;
   const running = (sessions ?? []).filter((session) => RUNNING.has(session.status));

@@ -1,7 +1,7 @@
 import type { RealtimeMessage, SessionStreamEvent } from "@/lib/session/wire.ts";
 import { decodeRealtimeMessage, WireError } from "@/lib/session/wire.ts";
 import { readEventStream } from "./read-event-stream.ts";
-import type { SubscribeToTopic, TopicSubscription } from "./realtime-topic.ts";
+import type { TopicSubscription } from "./realtime-topic.ts";
 import {
   ApiError,
   cancelSession,
@@ -10,6 +10,7 @@ import {
   sessionStreamUrl,
   startChat,
 } from "./session-api.ts";
+import { describe, isFinalRefusal, recoveryDelay } from "./session-errors.ts";
 import { reduceSession } from "./session-reducer.ts";
 import {
   idleSessionRunState,
@@ -18,31 +19,13 @@ import {
   streamCursor,
 } from "./session-state.ts";
 import { openSessionTail, type SessionTail } from "./session-tail.ts";
-import type { ChatRequest } from "./session-types.ts";
+import type { ChatRequest, SessionRunHooks } from "./session-types.ts";
 
 export { idleSessionRunState, type SessionRunState } from "./session-state.ts";
+export type { SessionRunHooks } from "./session-types.ts";
 
-export interface SessionRunHooks {
-  /** The server created the session: the page URL should name it so a reload resumes it. */
-  onSessionCreated(sessionId: string): void;
-  /** The cookie session expired. */
-  onUnauthorized(): void;
-  /**
-   * Realtime (`session:<id>`). When given, every view that is not the live POST answer follows the
-   * session over it and reads the log only once per gap (`?follow=0`); without it, the stream tail.
-   */
-  subscribe?: SubscribeToTopic;
-}
-
-const RECOVERY_DELAYS_MS = [1000, 2000, 4000, 8000];
 /** While the Realtime channel is not joined, the log is read this often so the page never stalls. */
 const REALTIME_DOWN_READ_MS = 15_000;
-
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof ApiError) return { code: error.code, message: error.explanation };
-  if (error instanceof WireError) return { code: "unreadable_event", message: error.message };
-  return { code: "network", message: "Could not reach the server. Check your connection and try again." };
-}
 
 /**
  * The connection driver of one followed session. Every input goes through the pure `reduceSession`;
@@ -201,7 +184,7 @@ export class SessionRun {
 
   #scheduleRecovery(): void {
     if (this.#disposed || this.#recoveryTimer !== null) return;
-    const delay = RECOVERY_DELAYS_MS[Math.min(this.#recoveryAttempt, RECOVERY_DELAYS_MS.length - 1)];
+    const delay = recoveryDelay(this.#recoveryAttempt);
     this.#recoveryAttempt += 1;
     this.#recoveryTimer = setTimeout(() => {
       this.#recoveryTimer = null;
@@ -217,7 +200,7 @@ export class SessionRun {
       const snapshot = await fetchSessionSnapshot(sessionId);
       this.#dispatch({ kind: "snapshot", snapshot, at: Date.now() });
     } catch (error) {
-      if (error instanceof ApiError && error.status < 500 && error.status !== 429) this.#refuse(error);
+      if (isFinalRefusal(error)) this.#refuse(error);
       else this.#scheduleRecovery();
     }
   }
@@ -257,7 +240,7 @@ export class SessionRun {
       this.#tail = null;
       if (error instanceof WireError) {
         this.#dispatch({ kind: "unreadable", message: error.message, at: Date.now() });
-      } else if (error instanceof ApiError && error.status < 500 && error.status !== 429) {
+      } else if (isFinalRefusal(error)) {
         this.#refuse(error);
       } else {
         console.warn(`Session ${sessionId}: a catch-up read failed; re-reading the snapshot.`, error);

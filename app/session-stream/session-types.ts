@@ -1,6 +1,7 @@
 /** The shapes the browser reads from the session API: the server's own contract (`lib/session/wire.ts`). */
 
 import type { SessionStatus } from "@/lib/session/wire.ts";
+import type { SubscribeToTopic } from "./realtime-topic.ts";
 
 export type {
   AgentOption,
@@ -19,4 +20,17 @@ export const TERMINAL_STATUSES: ReadonlySet<SessionStatus> = new Set(["completed
 
 export function isTerminal(status: SessionStatus): boolean {
   return TERMINAL_STATUSES.has(status);
+}
+
+/** What a `SessionRun` tells the page that follows it, and how it follows Realtime. */
+export interface SessionRunHooks {
+  /** The server created the session: the page URL should name it so a reload resumes it. */
+  onSessionCreated(sessionId: string): void;
+  /** The cookie session expired. */
+  onUnauthorized(): void;
+  /**
+   * Realtime (`session:<id>`). When given, every view that is not the live POST answer follows the
+   * session over it and reads the log only once per gap (`?follow=0`); without it, the stream tail.
+   */
+  subscribe?: SubscribeToTopic;
 }

@@ -1,49 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
-import { useAuth } from "../components/supabase-provider.tsx";
+import { useSignIn } from "./use-sign-in.ts";
 
 export default function SignInPage() {
-  const { supabase } = useAuth();
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
-
-  /** Magic link: the same email field, no password; the link signs in on this browser. */
-  async function emailSignInLink(form: HTMLFormElement | null) {
-    const input = form?.elements.namedItem("email");
-    if (!(input instanceof HTMLInputElement) || !input.reportValidity()) return;
-    const email = input.value.trim();
-    setPending(true);
-    setError(null);
-    const { error: otpError } = await supabase.auth.signInWithOtp({
-      email,
-      options: { emailRedirectTo: `${window.location.origin}/` },
-    });
-    setPending(false);
-    if (otpError) setError(otpError.message);
-    else setLinkSentTo(email);
-  }
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
-    const { error: signInError } = await supabase.auth.signInWithPassword({
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-    });
-    setPending(false);
-    if (signInError) {
-      setError(signInError.message);
-      return;
-    }
-    router.push("/");
-    router.refresh();
-  }
+  const { error, pending, linkSentTo, emailSignInLink, onSubmit } = useSignIn();
 
   return (
     <section className="card narrow">
