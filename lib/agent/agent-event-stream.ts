@@ -26,7 +26,7 @@ export async function* agentEventsFromBytes(
         return;
       }
       if (next.done) break;
-      for (const event of mapper.map(next.value)) yield event;
+      for (const event of mapper.map(next.value)) yield storable(event);
       if (mapper.ended) return;
     }
     if (signal?.aborted) return;
@@ -45,6 +45,17 @@ export async function* agentEventsFromBytes(
     // A byte stream that already failed may reject its cancel; that failure was reported above.
     await frames.return(undefined).catch(() => undefined);
   }
+}
+
+/**
+ * Postgres text cannot hold U+0000, so a NUL in an agent's text would make every checkpoint write
+ * fail. It becomes U+FFFD here, before the text reaches the live stream or the log, so both hold
+ * the same bytes and offsets agree.
+ */
+function storable(event: AgentEvent): AgentEvent {
+  return event.type === "text" && event.text.includes("\u0000")
+    ? { ...event, text: event.text.replaceAll("\u0000", "\uFFFD") }
+    : event;
 }
 
 function connectionLost(error: unknown, mapper: FrameMapper): AgentEvent {
