@@ -55,8 +55,11 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
   );
   const sql = postgres(options.databaseUrl, { max: 5, onnotice: () => {} });
   const handlers: NodeHandler[] = [];
+  // Requests still running when the stand-in closes must finish before the pool ends: ending it
+  // under a query in flight crashes postgres.js (a write on a closed socket) in this process.
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    void (async () => {
+    const handling = (async () => {
       for (const handler of handlers) {
         if (await handler(req, res)) return;
       }
@@ -68,6 +71,8 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: "internal error" }));
     });
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling));
   });
 
   try {
@@ -118,6 +123,10 @@ export async function startSupabaseStandIn(options: SupabaseStandInOptions): Pro
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => setTimeout(resolve, 10_000)),
+      ]);
       await sql.end({ timeout: 5 });
     },
   };
