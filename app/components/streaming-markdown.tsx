@@ -3,15 +3,21 @@
 import { memo, useMemo } from "react";
 import Markdown, { type Components } from "react-markdown";
 import rehypeSanitize from "rehype-sanitize";
+import { rehypeImagesAsLinks } from "./images-as-links.ts";
 import { splitMarkdownBlocks } from "./markdown-blocks.ts";
 
 // Module-level so every render passes the same references and memoised blocks stay untouched.
-const rehypePlugins = [rehypeSanitize];
+const rehypePlugins = [rehypeSanitize, rehypeImagesAsLinks];
 const components: Components = {
   a: ({ node: _node, ...props }) => <a {...props} target="_blank" rel="noopener noreferrer" />,
+  // rehypeImagesAsLinks leaves no image; should one ever get here, it is still never fetched.
+  img: () => null,
 };
 
-/** Sanitised Markdown: raw HTML in agent output is escaped, never executed. */
+/**
+ * Sanitised Markdown: raw HTML in agent output is shown as text, never executed, and images are
+ * links the user may open, never fetched by themselves.
+ */
 export const MarkdownText = memo(function MarkdownText({ source }: { source: string }) {
   return (
     <Markdown rehypePlugins={rehypePlugins} components={components}>

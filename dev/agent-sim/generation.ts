@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import type { SimSettings } from "./sim-directives.ts";
-import { simulatedPieces } from "./text.ts";
+import { echoedPieces, simulatedPieces } from "./text.ts";
 
 /** Keeps each delta frame small even when a fast rate makes many tokens due at once. */
 const MAX_TOKENS_PER_FRAME = 8;
@@ -22,18 +22,20 @@ export interface GenerationPlan {
 }
 
 export function planGeneration(settings: SimSettings, maxTokens?: number): GenerationPlan {
-  const tokens = maxTokens === undefined ? settings.tokens : Math.min(settings.tokens, maxTokens);
+  const echoed = settings.echo === undefined ? undefined : echoedPieces(settings.echo);
+  const asked = echoed?.length ?? settings.tokens;
+  const tokens = maxTokens === undefined ? asked : Math.min(asked, maxTokens);
   const stageAt = Array.from({ length: settings.stages }, (_, index) =>
     Math.round(((index + 1) * tokens) / (settings.stages + 1)),
   );
   const fault = settings.fault;
   return {
-    pieces: simulatedPieces(settings.seed, tokens),
+    pieces: echoed?.slice(0, tokens) ?? simulatedPieces(settings.seed, tokens),
     rate: settings.rate,
     stageAt,
     ...(settings.stall ? { stall: settings.stall } : {}),
     ...(fault && "afterToken" in fault ? { fault } : {}),
-    truncated: tokens < settings.tokens,
+    truncated: tokens < asked,
   };
 }
 

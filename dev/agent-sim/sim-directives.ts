@@ -16,6 +16,8 @@ export interface SimSettings {
   stages: number;
   stall?: { ms: number; afterToken: number };
   fault?: SimFault;
+  /** `#sim echo`: the answer is the rest of the message, verbatim (tests feed an agent hostile text). */
+  echo?: string;
 }
 
 export const DEFAULT_TOKENS = 400;
@@ -85,9 +87,13 @@ export function parseSimSettings(lastUserMessage: string): SimSettings {
       case "fault":
         settings.fault = parseFault(value);
         break;
+      case "echo":
+        if (value) throw new SimDirectiveError(`#sim echo=${value}: echo takes no value`);
+        settings.echo = lastUserMessage.slice(lastUserMessage.indexOf("\n") + 1 || lastUserMessage.length);
+        break;
       default:
         throw new SimDirectiveError(
-          `#sim ${key}: unknown key (use tokens, rate, seed, stages, stall, fault)`,
+          `#sim ${key}: unknown key (use tokens, rate, seed, stages, stall, fault, echo)`,
         );
     }
   }

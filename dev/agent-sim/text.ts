@@ -77,3 +77,11 @@ export function simulatedPieces(seed: string | number, tokens: number): string[]
 export function simulatedText(seed: string | number, tokens: number): string {
   return simulatedPieces(seed, tokens).join("");
 }
+
+/** `#sim echo`: the given text as word-ish pieces (each a word with the whitespace before it). */
+export function echoedPieces(text: string): string[] {
+  const pieces: string[] = [...(text.match(/\s*\S+/g) ?? [])];
+  const trailing = text.slice(pieces.join("").length);
+  if (trailing) pieces.push(trailing);
+  return pieces;
+}

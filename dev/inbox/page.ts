@@ -25,6 +25,7 @@ function headerRows(message: InboxMessage): string {
       : [
           ["Chat", `${message.to} (@${String(message.details.username)})`],
           ["Parse mode", message.details.parseMode],
+          ["Link preview", message.details.linkPreviewDisabled ? "off" : "on"],
         ];
   return rows
     .filter(([, value]) => value !== undefined && value !== null)

@@ -213,10 +213,22 @@ export class TelegramStandIn {
       text: shown,
       html: params.parse_mode === "HTML" ? (params.text as string) : null,
       replyMarkup: markup ?? null,
-      details: { parseMode: params.parse_mode, messageId: message.message_id, username: chat.username },
+      details: {
+        parseMode: params.parse_mode,
+        messageId: message.message_id,
+        username: chat.username,
+        // Telegram fetches the first URL of a message for its preview unless the bot turns that off.
+        linkPreviewDisabled: linkPreviewDisabled(params),
+      },
     });
     return ok(message);
   }
+}
+
+/** Whether a `sendMessage` turned off the link preview (`link_preview_options` or the older flag). */
+function linkPreviewDisabled(params: Record<string, unknown>): boolean {
+  const options = params.link_preview_options as { is_disabled?: unknown } | undefined;
+  return options?.is_disabled === true || params.disable_web_page_preview === true;
 }
 
 /** Bot API parameters from the query string, a JSON body or a form body; undefined for bad JSON. */

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { planGeneration } from "../../dev/agent-sim/generation.ts";
 import { parseSimSettings, SimDirectiveError } from "../../dev/agent-sim/sim-directives.ts";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 
@@ -68,5 +69,17 @@ describe("#sim directives", () => {
   it("only reads #sim from the first line", () => {
     expect(parseSimSettings("hello\n#sim tokens=3").tokens).toBe(400);
     expect(parseSimSettings("#simulate tokens=3").tokens).toBe(400);
+  });
+
+  it("#sim echo answers the rest of the message verbatim, whatever it holds", () => {
+    const text = "Line one ![x](https://a.example/p.png)\n\n<script>alert(1)</script>  \n";
+    const settings = parseSimSettings(`#sim echo rate=0\n${text}`);
+    expect(settings.echo).toBe(text);
+    const plan = planGeneration(settings);
+    expect(plan.pieces.join("")).toBe(text);
+    expect(plan.pieces.length).toBeGreaterThan(3);
+    expect(planGeneration(settings, 2).pieces.join("")).toBe("Line one");
+    expect(parseSimSettings("#sim echo").echo).toBe("");
+    expect(() => parseSimSettings("#sim echo=yes\nx")).toThrow(/echo takes no value/);
   });
 });
