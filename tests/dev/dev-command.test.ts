@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { waitFor } from "../support/api.ts";
-import { devPorts, listening, processesMentioning } from "../support/dev-process.ts";
+import { devEnv, devPorts, stopDevAndExpectNothingLeft } from "../support/dev-process.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -13,17 +13,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
 }, async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), "overtime-dev-test-"));
   const ports = await devPorts();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(ports.web),
-    POSTGRES_PORT: String(ports.db),
-    SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
-    AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
-    INBOX_PORT: String(ports.inbox),
-    OVERTIME_STATE_DIR: stateDir,
-  };
-  delete env.DATABASE_URL;
-  delete env.APP_URL;
+  const env = devEnv(ports, stateDir);
   const dev = spawn("npm", ["run", "dev"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   dev.stdout.on("data", (chunk: Buffer) => {
@@ -78,16 +68,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
     const inbox = await fetch(`http://127.0.0.1:${ports.inbox}/api/messages`);
     expect(await inbox.json()).toEqual([]);
   } finally {
-    dev.kill("SIGTERM");
-    await new Promise((resolve) => dev.once("exit", resolve));
     // Everything it started goes away: the ports close and no process carries its state dir.
-    await waitFor(
-      async () => {
-        const open = await Promise.all(Object.values(ports).map(listening));
-        return !open.some(Boolean) && processesMentioning(stateDir).length === 0 ? true : undefined;
-      },
-      30_000,
-      250,
-    ).finally(() => rm(stateDir, { recursive: true, force: true }));
+    await stopDevAndExpectNothingLeft(dev, ports, stateDir);
   }
 });

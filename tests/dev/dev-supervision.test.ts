@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { api, signIn, waitFor } from "../support/api.ts";
-import { devPorts, listening, processesMentioning, runNpm } from "../support/dev-process.ts";
+import { devEnv, devPorts, runNpm, stopDevAndExpectNothingLeft } from "../support/dev-process.ts";
 
 /** The pids `[dev] web started (pid N)` lines name, in order. */
 function webPids(output: string): number[] {
@@ -20,28 +20,9 @@ test("npm run worker beside npm run dev, with no AGENTS, completes a background 
 }, async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), "overtime-dev-test-"));
   const ports = await devPorts();
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [
-    "AGENTS",
-    "DEFAULT_AGENT",
-    "DATABASE_URL",
-    "APP_URL",
-    "AGENT_SIM_URL",
-    "SUPABASE_URL",
-  ]) {
-    delete base[name];
-  }
+  const env = devEnv(ports, stateDir);
   // The stack on free ports, without its own worker: only the `npm run worker` below can run sessions.
-  const dev = runNpm(["run", "dev"], {
-    ...base,
-    PORT: String(ports.web),
-    POSTGRES_PORT: String(ports.db),
-    SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
-    AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
-    INBOX_PORT: String(ports.inbox),
-    OVERTIME_STATE_DIR: stateDir,
-    DEV_WORKER: "0",
-  });
+  const dev = runNpm(["run", "dev"], { ...env, DEV_WORKER: "0" });
   let worker: ReturnType<typeof runNpm> | undefined;
   try {
     await waitFor(
@@ -56,10 +37,8 @@ test("npm run worker beside npm run dev, with no AGENTS, completes a background 
     worker = runNpm(
       ["run", "worker"],
       {
-        ...base,
+        ...env,
         DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
-        SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
-        AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
         RESEND_BASE_URL: `http://127.0.0.1:${ports.inbox}/resend`,
         TELEGRAM_API_ROOT: `http://127.0.0.1:${ports.inbox}/telegram`,
       },
@@ -111,17 +90,7 @@ test("npm run worker beside npm run dev, with no AGENTS, completes a background 
     } catch {
       // Already gone.
     }
-    dev.process.kill("SIGTERM");
-    await new Promise((resolve) =>
-      dev.process.exitCode === null ? dev.process.once("exit", resolve) : resolve(0),
-    );
-    await waitFor(
-      async () => {
-        const open = await Promise.all(Object.values(ports).map(listening));
-        return !open.some(Boolean) && processesMentioning(stateDir).length === 0 ? true : undefined;
-      },
-      30_000,
-      250,
-    ).finally(() => rm(stateDir, { recursive: true, force: true }));
+    // Everything it started goes away: the ports close and no process carries its state dir.
+    await stopDevAndExpectNothingLeft(dev.process, ports, stateDir);
   }
 });

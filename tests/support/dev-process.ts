@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
 import { freePort } from "../../dev/net.ts";
+import { waitFor } from "./api.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -31,6 +33,8 @@ export function processesMentioning(needle: string): number[] {
   }
   return pids;
 }
+
+export type DevPorts = Awaited<ReturnType<typeof devPorts>>;
 
 /** Free ports for every service `npm run dev` starts. */
 export async function devPorts() {
@@ -62,4 +66,40 @@ export function runNpm(
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   return { process: child, output: () => output };
+}
+
+/**
+ * Stops `npm run dev` with SIGTERM and waits until everything it started is gone: its ports close
+ * and no process carries its state dir (which is then removed).
+ */
+export async function stopDevAndExpectNothingLeft(
+  dev: ChildProcess,
+  ports: Record<string, number>,
+  stateDir: string,
+): Promise<void> {
+  dev.kill("SIGTERM");
+  await new Promise((resolve) => (dev.exitCode === null ? dev.once("exit", resolve) : resolve(0)));
+  await waitFor(
+    async () => {
+      const open = await Promise.all(Object.values(ports).map(listening));
+      return !open.some(Boolean) && processesMentioning(stateDir).length === 0 ? true : undefined;
+    },
+    30_000,
+    250,
+  ).finally(() => rm(stateDir, { recursive: true, force: true }));
+}
+
+/** The environment of `npm run dev` on `ports`: nothing else set (no AGENTS, no DATABASE_URL). */
+export function devEnv(ports: DevPorts, stateDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(ports.web),
+    POSTGRES_PORT: String(ports.db),
+    SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
+    AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
+    INBOX_PORT: String(ports.inbox),
+    OVERTIME_STATE_DIR: stateDir,
+  };
+  for (const name of ["AGENTS", "DEFAULT_AGENT", "DATABASE_URL", "APP_URL"]) delete env[name];
+  return env;
 }
