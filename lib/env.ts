@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseAgentsSetting } from "./agent/agents-config.ts";
+import { parseAgentsSetting, resolveAgents } from "./agent/agents-config.ts";
+import { LOCAL_AGENT_SIM_URL, localSimulatorAgents } from "./agent/local-agents.ts";
 
 const optionalString = z
   .string()
@@ -42,9 +43,19 @@ const envSchema = z.object({
 
   /**
    * JSON array of agents `{name, transport, url, token, model, price?: {input, output}}` (USD per
-   * million tokens), parsed here once. An agent whose price cannot be determined is an error.
+   * million tokens), parsed here once. An agent whose price cannot be determined is an error. Unset:
+   * the local simulator's agents at `AGENT_SIM_URL` (see the transform below), in every process alike.
    */
-  AGENTS: optionalString.transform(parseAgentsSetting),
+  AGENTS: optionalString.transform((value, ctx) =>
+    value === undefined ? undefined : parseAgentsSetting(value, ctx),
+  ),
+  /** The local agent simulator, whose agents an unset `AGENTS` means. */
+  AGENT_SIM_URL: z.url().default(LOCAL_AGENT_SIM_URL),
+  /**
+   * A session waiting for a runner that knows its agent is failed (`service_unavailable:
+   * agent_not_configured`) by the reconciler only after this long; a runner never claims it.
+   */
+  AGENT_MISSING_FAIL_SECONDS: int(600, 1),
   /** The agent a chat without `agent` uses; the first of `AGENTS` when unset. */
   DEFAULT_AGENT: optionalString,
 
@@ -77,7 +88,13 @@ const envSchema = z.object({
   NOTIFY_SENDING_TIMEOUT_SECONDS: int(60, 1),
 });
 
-export type Env = z.infer<typeof envSchema>;
+/** The settings with `AGENTS` resolved: unset means the local simulator's agents (never an empty list). */
+const resolvedEnvSchema = envSchema.transform((env, ctx) => ({
+  ...env,
+  AGENTS: env.AGENTS ?? resolveAgents(localSimulatorAgents(env.AGENT_SIM_URL), ctx),
+}));
+
+export type Env = z.infer<typeof resolvedEnvSchema>;
 
 /**
  * The live route's `maxDuration` (app/api/chat/route.ts; a test keeps the two equal). Vercel stops
@@ -134,7 +151,7 @@ let cached: Env | undefined;
 /** Parses `process.env` once; a bad value fails with a sentence naming the variable. */
 export function getEnv(source: Record<string, string | undefined> = process.env): Env {
   if (source === process.env && cached) return cached;
-  const parsed = envSchema.safeParse(source);
+  const parsed = resolvedEnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid environment. Fix these variables: ${problems.join("; ")}`);

@@ -1,22 +1,15 @@
 // `npm run dev`: the whole product on one machine with local defaults — embedded Postgres, the
 // Supabase stand-in (auth, Realtime), the agent simulator, one local worker and the Next.js dev server.
-import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { simulatorAgentsEnv } from "../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { createResendMailer } from "../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
 import { startInbox } from "../dev/inbox/server.ts";
-import {
-  devPostgresDir,
-  isLocalUrl,
-  portOf,
-  spawnService,
-  stopService,
-  watchAncestors,
-} from "../dev/stack.ts";
+import { devPostgresDir, isLocalUrl, portOf, watchAncestors } from "../dev/stack.ts";
+import { type SupervisedService, superviseService } from "../dev/supervise.ts";
+import { LOCAL_AGENT_SIM_URL } from "../lib/agent/local-agents.ts";
 import { getEnv } from "../lib/env.ts";
 import { registerTelegramWebhook } from "../lib/notify/telegram-linking.ts";
 
@@ -28,21 +21,21 @@ const log = (line: string) => console.log(`[dev] ${line}`);
 const webPort = Number(process.env.PORT ?? 3000);
 const appUrl = process.env.APP_URL ?? `http://127.0.0.1:${webPort}`;
 const supabaseUrl = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const agentSimUrl = process.env.AGENT_SIM_URL ?? "http://127.0.0.1:18789";
+const agentSimUrl = process.env.AGENT_SIM_URL ?? LOCAL_AGENT_SIM_URL;
 const dbPort = Number(process.env.POSTGRES_PORT ?? 54322);
 const inboxPort = Number(process.env.INBOX_PORT ?? 54324);
 const inboxUrl = `http://127.0.0.1:${inboxPort}`;
 const resendBaseUrl = process.env.RESEND_BASE_URL ?? `${inboxUrl}/resend`;
 
 const closers: (() => Promise<void>)[] = [];
-const children: ChildProcess[] = [];
+const services: SupervisedService[] = [];
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (stopping) return new Promise(() => {});
   stopping = true;
   log("stopping…");
-  await Promise.allSettled(children.map((child) => stopService(child)));
+  await Promise.allSettled(services.map((service) => service.stop()));
   for (const close of closers.reverse()) {
     await close().catch((error) => log(`while stopping: ${String(error)}`));
   }
@@ -96,8 +89,8 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     SUPABASE_URL: supabaseUrl,
-    // The simulator's agents unless the operator configured real ones.
-    ...(process.env.AGENTS ? {} : simulatorAgentsEnv(agentSimUrl)),
+    // An unset AGENTS means the simulator's agents at AGENT_SIM_URL (lib/env.ts), in every process.
+    AGENT_SIM_URL: agentSimUrl,
     APP_URL: appUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };
@@ -118,24 +111,13 @@ async function main(): Promise<void> {
   }
   const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 
+  // Each child is restarted when it exits on its own (killed, crashed); only Ctrl-C stops the stack.
   if (process.env.DEV_WORKER !== "0") {
-    children.push(spawnService("worker", bin("tsx"), [path.join(root, "scripts", "worker.ts")], env));
+    const workerArgs = [path.join(root, "scripts", "worker.ts")];
+    services.push(superviseService("worker", bin("tsx"), workerArgs, env, log));
   }
-  const web = spawnService(
-    "web",
-    bin("next"),
-    ["dev", "--hostname", "127.0.0.1", "--port", String(webPort)],
-    env,
-  );
-  children.push(web);
-  for (const child of children) {
-    child.once("exit", (code) => {
-      if (!stopping) {
-        log(`a service exited (code ${code}); stopping everything.`);
-        void stopAll(1);
-      }
-    });
-  }
+  const webArgs = ["dev", "--hostname", "127.0.0.1", "--port", String(webPort)];
+  services.push(superviseService("web", bin("next"), webArgs, env, log));
 
   console.log(
     [

@@ -5,7 +5,14 @@ import { getEnv } from "../lib/env.ts";
 import { startNotificationSender } from "../lib/notify/local-sender.ts";
 import { startLocalWorker } from "../lib/session/worker.ts";
 
-const env = getEnv();
+// An unset AGENTS means the local simulator's agents (lib/env.ts); a bad one stops here, named.
+let env: ReturnType<typeof getEnv>;
+try {
+  env = getEnv();
+} catch (error) {
+  console.error(`[worker] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const sql = getSql();
 const worker = await startLocalWorker({
   sql,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The one credential the simulator accepts, on every protocol. */
-export const SIMULATOR_TOKEN = "sim-dev-token";
+export { LOCAL_AGENT_TOKEN as SIMULATOR_TOKEN } from "../../lib/agent/local-agents.ts";
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 

@@ -21,7 +21,7 @@ const agentSchema = z.object({
 
 const agentListSchema = z
   .array(agentSchema)
-  .min(1)
+  .min(1, "lists no agent; give at least one, or leave AGENTS unset for the local simulator's agents")
   .refine((agents) => new Set(agents.map((agent) => agent.name)).size === agents.length, {
     message: "agent names must be unique",
   });
@@ -29,10 +29,9 @@ const agentListSchema = z
 /**
  * The `AGENTS` setting: a JSON array of `{name, transport, url, token, model, price?}` resolved to
  * agents that all have a price. Problems are reported to `ctx` naming the variable and the agent,
- * never the value (it holds tokens). Unset means no agent is configured.
+ * never the value (it holds tokens).
  */
-export function parseAgentsSetting(value: string | undefined, ctx: z.RefinementCtx): AgentConfig[] {
-  if (!value) return [];
+export function parseAgentsSetting(value: string, ctx: z.RefinementCtx): AgentConfig[] {
   let json: unknown;
   try {
     json = JSON.parse(value);
@@ -44,7 +43,12 @@ export function parseAgentsSetting(value: string | undefined, ctx: z.RefinementC
     });
     return [];
   }
-  const parsed = agentListSchema.safeParse(json);
+  return resolveAgents(json, ctx);
+}
+
+/** Validates an agent list and gives each its price (its own, or the model's built-in one). */
+export function resolveAgents(list: unknown, ctx: z.RefinementCtx): AgentConfig[] {
+  const parsed = agentListSchema.safeParse(list);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       ctx.addIssue({

@@ -51,6 +51,11 @@ export interface ClaimOptions {
    * request, so the claim records a seam at the durable offset.
    */
   detachableAgents: readonly string[];
+  /**
+   * The agents this runner can run (its `AGENTS`). A session of any other agent is never claimed: a
+   * runner configured differently leaves it to one that knows it, rather than failing it.
+   */
+  knownAgents: readonly string[];
 }
 
 /**
@@ -77,6 +82,11 @@ function claimable(sql: Sql) {
     s.status in (${sql.unsafe(AWAITING_RUNNER)}) and not s.cancel_requested and s.lease_owner is null`;
 }
 
+/** The session's agent is one the claiming runner knows. */
+function runnable(sql: Sql, options: ClaimOptions) {
+  return sql`${sql.json([...options.knownAgents])}::jsonb ? s.agent`;
+}
+
 /**
  * Takes one session's lease as its new producer (the Trigger.dev task claiming its dispatch): only if
  * the epoch is still the dispatch's, or the session is claimable anyway.
@@ -89,7 +99,7 @@ export async function claimSession(
   const [row] = await sql`
     update sessions s set ${claimed(sql, options)}
     where s.id = ${sessionId} and s.status in (${sql.unsafe(ACTIVE)}) and not s.cancel_requested
-      and (${options.expectedEpoch ?? null}::int = s.epoch or ${claimable(sql)})
+      and ${runnable(sql, options)} and (${options.expectedEpoch ?? null}::int = s.epoch or ${claimable(sql)})
     returning *`;
   return row ? toSessionRow(row as never) : null;
 }
@@ -102,20 +112,26 @@ export async function claimSession(
 export async function claimNextSession(sql: Sql, options: ClaimOptions): Promise<SessionRow | null> {
   const [row] = await sql`
     update sessions s set ${claimed(sql, options)}
-    where s.id = (select s.id from sessions s where ${claimable(sql)}
+    where s.id = (select s.id from sessions s where ${claimable(sql)} and ${runnable(sql, options)}
                   order by s.updated_at limit 1 for update skip locked)
     returning *`;
   return row ? toSessionRow(row as never) : null;
 }
 
-/** Sessions whose producer's lease expired while not finished (for the scheduled reconciler). */
+/**
+ * Sessions whose producer's lease expired while not finished (for the scheduled reconciler). A
+ * session nobody holds whose agent this reconciler does not know is left alone: re-dispatching it
+ * would wake no runner that can take it, and would restart its wait (`findSessionsAbandonedForAgent`).
+ */
 export async function findExpiredLeases(
   sql: Sql,
+  knownAgents: readonly string[],
   limit = 50,
 ): Promise<{ id: string; epoch: number; userId: string }[]> {
   const rows = await sql<{ id: string; epoch: number; user_id: string }[]>`
     select id, epoch, user_id from sessions
     where status in (${sql.unsafe(ACTIVE)}) and lease_expires_at < now()
+      and (lease_owner is not null or ${sql.json([...knownAgents])}::jsonb ? agent)
     order by lease_expires_at
     limit ${limit}`;
   return rows.map((row) => ({ id: row.id, epoch: row.epoch, userId: row.user_id }));

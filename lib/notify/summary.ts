@@ -31,7 +31,7 @@ const ERROR_WORDS: [RegExp, string][] = [
   [/^(rate_limited|overloaded)/, "The agent was too busy to finish the task."],
   [/^timeout/, "The agent took too long to answer."],
   [
-    /^(unauthorized|forbidden|agent_not_configured)/,
+    /^(unauthorized|forbidden|agent_not_configured|service_unavailable:agent_not_configured)/,
     "The agent could not be used: its settings are wrong on our side.",
   ],
   [/^(bad_request|payload_too_large)/, "The agent could not accept the request."],

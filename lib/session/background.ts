@@ -1,8 +1,7 @@
 import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
 import { getSql, type Sql } from "../db/client.ts";
 import { billAbandonedRun } from "../db/run-billing.ts";
-import { finishSession } from "../db/session-finish.ts";
-import { claimNextSession, claimSession, fenceOutRunner, releaseLease } from "../db/session-lease.ts";
+import { claimNextSession, claimSession, releaseLease } from "../db/session-lease.ts";
 import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
 import { type Env, getEnv } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
@@ -77,13 +76,18 @@ export async function claimNextForBackground(
 }
 
 function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: Env) {
-  const detachableAgents = listAgents(env)
-    .filter(isDetachable)
-    .map((agent) => agent.name);
-  return { runner: input.runner, owner: input.owner, leaseSeconds: env.LEASE_SECONDS, detachableAgents };
+  const agents = listAgents(env);
+  return {
+    runner: input.runner,
+    owner: input.owner,
+    leaseSeconds: env.LEASE_SECONDS,
+    detachableAgents: agents.filter(isDetachable).map((agent) => agent.name),
+    // Only sessions of agents this runner knows: one configured otherwise leaves them to another.
+    knownAgents: agents.map((agent) => agent.name),
+  };
 }
 
-/** The claimed session with its agent, or undefined (and the session failed) if the agent is gone. */
+/** The claimed session with its agent (the claim only takes sessions of agents this runner knows). */
 async function withAgent(
   sql: Sql,
   env: Env,
@@ -92,8 +96,8 @@ async function withAgent(
 ): Promise<ClaimedSession | undefined> {
   const agent = findAgent(env, session.agent);
   if (!agent) {
-    // Nobody can ever run it (the agent was removed from AGENTS): end it rather than retry forever.
-    await failUnrunnable(sql, session.id, session.agent);
+    // Unreachable while the claim filters by known agents; hand it back rather than fail it.
+    await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
     return undefined;
   }
   // A connection-bound run cut without billing itself (its producer died) is billed from its hold; a
@@ -171,20 +175,6 @@ function backgroundObservers(input: BackgroundRunInput): SessionObserver[] {
 
 function findAgent(env: Env, name: string): AgentConfig | undefined {
   return listAgents(env).find((agent) => agent.name === name);
-}
-
-async function failUnrunnable(sql: Sql, sessionId: string, agentName: string): Promise<void> {
-  const epoch = await fenceOutRunner(sql, sessionId);
-  if (epoch === null) return;
-  logError("session's agent is not configured; failing it", { sessionId, agent: agentName });
-  await finishSession(sql, {
-    sessionId,
-    epoch,
-    status: "failed",
-    run: null,
-    error: { code: "agent_not_configured", message: `The agent "${agentName}" is not configured any more.` },
-  });
-  sessionBroadcaster({ sql }).statusChanged(sessionId);
 }
 
 function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {

@@ -1,14 +1,22 @@
+import { findSessionsAbandonedForAgent } from "../db/agent-waits.ts";
 import { getSql, type Sql } from "../db/client.ts";
-import { bumpExpiredEpoch, findExpiredLeases } from "../db/session-lease.ts";
+import { finishSession } from "../db/session-finish.ts";
+import { bumpExpiredEpoch, fenceOutRunner, findExpiredLeases } from "../db/session-lease.ts";
 import { type Env, getEnv } from "../env.ts";
 import { type BackgroundDispatcher, getDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
+import { dispatchSessionNotifications } from "../notify/dispatch.ts";
+import { sessionBroadcaster } from "../realtime/index.ts";
+
+/** The error of a session no runner knowing its agent took within `AGENT_MISSING_FAIL_SECONDS`. */
+export const AGENT_NOT_CONFIGURED = "service_unavailable:agent_not_configured";
 
 /**
  * The one recovery path (the worker's sweep and the reconcile-sessions task both call it).
  * Finds sessions whose producer's lease expired while unfinished (a crashed worker, a route killed at
  * the platform limit, a deploy) and re-dispatches each at a new epoch, which fences the old runner if
- * it is still alive. The new runner resumes at the durable offset and stored agent cursor.
+ * it is still alive. The new runner resumes at the durable offset and stored agent cursor. Sessions
+ * that waited `AGENT_MISSING_FAIL_SECONDS` for a runner that knows their agent are failed.
  */
 export async function recoverExpiredSessions(
   options: { sql?: Sql; env?: Env; dispatcher?: BackgroundDispatcher } = {},
@@ -16,8 +24,9 @@ export async function recoverExpiredSessions(
   const sql = options.sql ?? getSql();
   const env = options.env ?? getEnv();
   const dispatcher = options.dispatcher ?? getDispatcher(env, sql);
+  const known = env.AGENTS.map((agent) => agent.name);
   const redispatched: string[] = [];
-  for (const expired of await findExpiredLeases(sql)) {
+  for (const expired of await findExpiredLeases(sql, known)) {
     const epoch = await bumpExpiredEpoch(sql, expired.id, expired.epoch, env.LEASE_SECONDS);
     if (epoch === null) continue;
     try {
@@ -28,5 +37,34 @@ export async function recoverExpiredSessions(
       logError("re-dispatch failed", { sessionId: expired.id, epoch, error });
     }
   }
+  await failSessionsWithoutAgent(sql, env, known);
   return redispatched;
+}
+
+/**
+ * Ends, output kept, each session whose agent no runner configured like this process knows and that
+ * waited longer than `AGENT_MISSING_FAIL_SECONDS` (the agent was removed from `AGENTS`, or the
+ * runners that know it are gone). Runners never fail such a session themselves: they do not claim it.
+ */
+async function failSessionsWithoutAgent(sql: Sql, env: Env, known: string[]): Promise<void> {
+  for (const waiting of await findSessionsAbandonedForAgent(sql, known, env.AGENT_MISSING_FAIL_SECONDS)) {
+    const epoch = await fenceOutRunner(sql, waiting.id);
+    if (epoch === null) continue;
+    logError("no runner knows the session's agent; failing it", {
+      sessionId: waiting.id,
+      agent: waiting.agent,
+    });
+    await finishSession(sql, {
+      sessionId: waiting.id,
+      epoch,
+      status: "failed",
+      run: null,
+      error: {
+        code: AGENT_NOT_CONFIGURED,
+        message: `The agent "${waiting.agent}" is not configured on any runner.`,
+      },
+    });
+    sessionBroadcaster({ sql, env }).statusChanged(waiting.id);
+    await dispatchSessionNotifications(sql, env, waiting.id);
+  }
 }

@@ -73,10 +73,15 @@ describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
     }
   });
 
-  it("with no AGENTS there is no agent (and no simulator fallback)", () => {
-    const env = getEnv({});
-    expect(listAgents(env)).toEqual([]);
-    expect(() => getAgent(env)).toThrow(/set AGENTS/);
+  it("an unset AGENTS means the local simulator's agents at AGENT_SIM_URL, in every process alike", () => {
+    const env = getEnv({ AGENT_SIM_URL: "http://127.0.0.1:4555" });
+    expect(listAgents(env)).toEqual(getEnv(simulatorAgentsEnv("http://127.0.0.1:4555")).AGENTS);
+    expect(getAgent(env).name).toBe("sim-openclaw");
+    expect(getAgent(getEnv({ AGENTS: "  " })).url).toBe("http://127.0.0.1:18789/openclaw");
+  });
+
+  it("an AGENTS that lists no agent refuses to start, naming AGENTS", () => {
+    expect(() => getEnv({ AGENTS: "[]" })).toThrow(/AGENTS is invalid: \(root\): lists no agent/);
   });
 });
 

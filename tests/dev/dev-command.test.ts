@@ -1,63 +1,19 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { freePort } from "../../dev/net.ts";
 import { waitFor } from "../support/api.ts";
+import { devEnv, devPorts, stopDevAndExpectNothingLeft } from "../support/dev-process.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: "127.0.0.1" }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-}
-
-/** Processes whose command line mentions `needle` (the state dir marks everything dev started). */
-function processesMentioning(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
-      if (cmdline.includes(needle) || environ.includes(needle)) pids.push(Number(entry));
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return pids;
-}
 
 test("npm run dev starts the whole product on its ports, signs Alice in, and SIGTERM to its pid leaves no process", {
   timeout: 240_000,
 }, async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), "overtime-dev-test-"));
-  const ports = {
-    web: await freePort(),
-    db: await freePort(),
-    supabase: await freePort(),
-    sim: await freePort(),
-    inbox: await freePort(),
-  };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(ports.web),
-    POSTGRES_PORT: String(ports.db),
-    SUPABASE_URL: `http://127.0.0.1:${ports.supabase}`,
-    AGENT_SIM_URL: `http://127.0.0.1:${ports.sim}`,
-    INBOX_PORT: String(ports.inbox),
-    OVERTIME_STATE_DIR: stateDir,
-  };
-  delete env.DATABASE_URL;
-  delete env.APP_URL;
+  const ports = await devPorts();
+  const env = devEnv(ports, stateDir);
   const dev = spawn("npm", ["run", "dev"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   dev.stdout.on("data", (chunk: Buffer) => {
@@ -112,16 +68,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
     const inbox = await fetch(`http://127.0.0.1:${ports.inbox}/api/messages`);
     expect(await inbox.json()).toEqual([]);
   } finally {
-    dev.kill("SIGTERM");
-    await new Promise((resolve) => dev.once("exit", resolve));
     // Everything it started goes away: the ports close and no process carries its state dir.
-    await waitFor(
-      async () => {
-        const open = await Promise.all(Object.values(ports).map(listening));
-        return !open.some(Boolean) && processesMentioning(stateDir).length === 0 ? true : undefined;
-      },
-      30_000,
-      250,
-    ).finally(() => rm(stateDir, { recursive: true, force: true }));
+    await stopDevAndExpectNothingLeft(dev, ports, stateDir);
   }
 });

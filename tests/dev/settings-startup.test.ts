@@ -30,3 +30,16 @@ test("the app refuses to start when its LISTEN would go through Supabase's trans
   expect(code).toBe(1);
   expect(output).toMatch(/transaction-pooler URL .*cannot LISTEN: set DATABASE_LISTEN_URL/);
 });
+
+test("the app and npm run worker refuse to start, naming AGENTS, when AGENTS lists no agent", async () => {
+  const web = await startWith({ AGENTS: "[]" });
+  expect(web.code).toBe(1);
+  expect(web.output).toMatch(/AGENTS is invalid: \(root\): lists no agent/);
+  const worker = await runCommand("npm", ["run", "worker"], {
+    cwd: root,
+    env: { ...process.env, AGENTS: "[]" },
+    timeoutMs: 60_000,
+  });
+  expect(worker.code).toBe(1);
+  expect(worker.stderr).toMatch(/\[worker\] could not start: .*AGENTS is invalid: \(root\): lists no agent/);
+});

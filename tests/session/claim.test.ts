@@ -29,7 +29,13 @@ test("claims racing on separate connections each take a different session in one
   const ids = await waitingSessions(callers * perCaller, "#sim tokens=3 rate=0");
   const pools: Sql[] = Array.from({ length: callers }, () => createSql(databaseUrl, 1));
   try {
-    const options = { runner: "worker" as const, owner: "race", leaseSeconds: 30, detachableAgents: [] };
+    const options = {
+      runner: "worker" as const,
+      owner: "race",
+      leaseSeconds: 30,
+      detachableAgents: [],
+      knownAgents: ["sim-chat"],
+    };
     const results = await Promise.all(
       pools.map(async (pool) => {
         const claimed: (string | null)[] = [];
@@ -81,6 +87,7 @@ test("a claim marks a seam at the durable offset for a connection-bound agent on
     owner: "seams",
     leaseSeconds: 30,
     detachableAgents: ["sim-openai-bg"],
+    knownAgents: ["sim-openai-bg", "sim-chat"],
   };
   for (const [agent, seams] of [
     ["sim-openai-bg", []],

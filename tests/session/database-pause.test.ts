@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts
 import { freePort } from "../../dev/net.ts";
 import { parseCursor } from "../../lib/session/wire.ts";
 import { api, readSse, type SseEvent, signIn, textOfDeltas, waitFor } from "../support/api.ts";
+import { clusterPids, whilePaused } from "../support/pause-postgres.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 // This file freezes Postgres (SIGSTOP), so it runs its own cluster, never the suite's shared one.
@@ -42,34 +42,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** The pids of this test's cluster: its postmaster (from postmaster.pid) and every backend it forked. */
-function clusterPids(): number[] {
-  const postmaster = Number(readFileSync(path.join(root, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
-  const children = readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        // The parent pid is the 2nd field after the parenthesised command name.
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [postmaster, ...children];
-}
-
 /** Freezes the whole cluster for `ms`: connections stay open, every query just hangs. */
 async function pauseDatabase(ms: number): Promise<void> {
-  const pids = clusterPids();
-  expect(pids.length).toBeGreaterThan(1);
-  for (const pid of pids) process.kill(pid, "SIGSTOP");
-  try {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  } finally {
-    for (const pid of pids.reverse()) process.kill(pid, "SIGCONT");
-  }
+  expect(clusterPids(path.join(root, "pg")).length).toBeGreaterThan(1);
+  await whilePaused(path.join(root, "pg"), () => new Promise((resolve) => setTimeout(resolve, ms)));
 }
 
 /** The byte offsets in the deltas' `id`s, in order; each must be larger than the one before. */

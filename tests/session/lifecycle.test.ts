@@ -36,7 +36,13 @@ interface Row {
   cancel_requested: boolean;
 }
 
-const claim = { runner: "worker" as const, owner: "claimer", leaseSeconds: 30, detachableAgents: [] };
+const claim = {
+  runner: "worker" as const,
+  owner: "claimer",
+  leaseSeconds: 30,
+  detachableAgents: [],
+  knownAgents: ["sim-chat"],
+};
 
 /** Each transition's SQL, called as its runner would (holding the session's current epoch). */
 const perform: Record<

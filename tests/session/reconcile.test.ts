@@ -3,7 +3,6 @@ import { createSql } from "../../lib/db/client.ts";
 import { DISPATCH_CHANNEL } from "../../lib/db/session-lease.ts";
 import { getEnv } from "../../lib/env.ts";
 import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
-import { runBackgroundSession } from "../../lib/session/background.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { chooseRunner } from "../../lib/session/routing.ts";
 import { waitFor } from "../support/api.ts";
@@ -79,22 +78,4 @@ test("routing: auto keeps detachable agents live and sends connection-bound ones
   expect(
     chooseRunner({ ...base, mode: "auto", detachable: false, recentDurationsSeconds: [10, 20, 30, 40] }),
   ).toBe("live");
-});
-
-test("a background session whose agent is no longer configured is failed, not retried forever", async () => {
-  const [conversation] = await sql`insert into conversations (user_id) values (${ALICE}) returning id`;
-  const [session] = await sql`
-    insert into sessions (user_id, conversation_id, agent, status, epoch)
-    values (${ALICE}, ${conversation!.id}, 'retired-agent', 'background', 1) returning id`;
-  const env = getEnv({ DATABASE_URL: database.url });
-  const outcome = await runBackgroundSession({
-    sessionId: session!.id,
-    runner: "worker",
-    owner: "test",
-    sql,
-    env,
-  });
-  expect(outcome.kind).toBe("not_claimed");
-  const [row] = await sql`select status, error from sessions where id = ${session!.id}`;
-  expect(row).toMatchObject({ status: "failed", error: { code: "agent_not_configured" } });
 });

@@ -15,12 +15,18 @@ test("no production variable set means the local defaults", () => {
     APP_URL: "http://127.0.0.1:3000",
     DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
     SUPABASE_URL: "http://127.0.0.1:54321",
-    AGENTS: [],
     LIVE_BUDGET_SECONDS: 740,
     CHECKPOINT_MS: 250,
     CHECKPOINT_BYTES: 8192,
     SIGNUP_CREDITS: 0,
   });
+  expect(env.AGENTS.map((agent) => `${agent.name} ${agent.url}`)).toEqual([
+    "sim-openclaw http://127.0.0.1:18789/openclaw",
+    "sim-openai-bg http://127.0.0.1:18789/openai/v1",
+    "sim-chat http://127.0.0.1:18789/openai/v1",
+    "sim-anthropic http://127.0.0.1:18789/anthropic",
+  ]);
+  expect(env.AGENT_MISSING_FAIL_SECONDS).toBe(600);
   expect(env.TRIGGER_SECRET_KEY).toBeUndefined();
   expect(jwtIssuer(env)).toBe("http://127.0.0.1:54321/auth/v1");
 });

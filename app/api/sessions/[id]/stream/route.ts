@@ -23,10 +23,16 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const session = await requireOwnedSession(sql, id, user.id);
   // An EventSource reconnect repeats the URL it started with; its Last-Event-ID is the newer cursor.
   const params = new URL(request.url).searchParams;
-  const raw = request.headers.get("last-event-id") || params.get("offset") || "0";
+  const lastEventId = request.headers.get("last-event-id");
+  const raw = lastEventId || params.get("offset") || "0";
   const follow =
-    parseWith(streamFollowSchema, params.get("follow") ?? undefined, "bad_request:follow") === "1";
-  const cursor = parseWith(streamCursorSchema, raw, "bad_request:offset");
+    parseWith(streamFollowSchema, params.get("follow") ?? undefined, "bad_request:follow", "follow") === "1";
+  const cursor = parseWith(
+    streamCursorSchema,
+    raw,
+    "bad_request:offset",
+    lastEventId ? "Last-Event-ID" : "offset",
+  );
   const settled = await settleCursor(sql, session, cursor);
   const check = await checkReplayOffset(sql, session, settled.offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");
