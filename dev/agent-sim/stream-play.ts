@@ -21,6 +21,7 @@ export interface SimActivity {
 }
 
 export function failureMessage(plan: GenerationPlan): string {
+  if (plan.fault?.upstreamTimeout) return "upstream provider timeout";
   return `The simulated agent failed after ${plan.fault?.afterToken ?? 0} tokens (#sim fault=failed).`;
 }
 

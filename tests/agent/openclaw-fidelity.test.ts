@@ -1,7 +1,9 @@
+import { errors as undiciErrors } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { classifyAgentFailure } from "../../lib/agent/agent-failure.ts";
-import { AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
+import { agentNetworkError } from "../../lib/agent/agent-http-error.ts";
+import { type AgentEvent, AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
 import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
 import { seamJoiner } from "../../lib/session/seam-joiner.ts";
 import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
@@ -86,6 +88,45 @@ describe("error codes that blame the right party", () => {
     expect(classified.code).toBe(code);
     expect(classified.message).toContain('"claw"');
     expect(classified.message).not.toContain("secret words");
+  });
+});
+
+describe("an upstream timeout is service_unavailable:agent_timeout, not bad_gateway", () => {
+  it("the gateway's `upstream provider timeout` error event mid-stream", async () => {
+    const events: AgentEvent[] = [];
+    for await (const event of streamAgent(
+      fixture.agents.openclaw,
+      simRequest("tokens=40 rate=0 seed=slow fault=timeout@5"),
+    ))
+      events.push(event);
+    const error = events.find((event) => event.type === "error");
+    expect(error).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("upstream provider timeout"),
+    });
+    const raw = error as Extract<AgentEvent, { type: "error" }>;
+    expect(classifyAgentFailure("claw", raw).code).toBe("service_unavailable:agent_timeout");
+  });
+
+  it.each([
+    ["a connect timeout", new undiciErrors.ConnectTimeoutError()],
+    ["a headers timeout", new undiciErrors.HeadersTimeoutError()],
+    ["a body timeout", new undiciErrors.BodyTimeoutError()],
+  ])("%s (undici's own error as fetch's cause)", (_name, cause) => {
+    const failure = agentNetworkError("claw", new TypeError("fetch failed", { cause }));
+    expect(classifyAgentFailure("claw", failure).code).toBe("service_unavailable:agent_timeout");
+  });
+
+  it.each([[{ status: 504, code: "server_error" }], [{ status: 408, code: "timeout" }]])("%j", (failure) => {
+    expect(classifyAgentFailure("claw", { ...failure, message: "x" }).code).toBe(
+      "service_unavailable:agent_timeout",
+    );
+  });
+
+  it("a refused connection stays agent_unreachable", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    const failure = agentNetworkError("claw", new TypeError("fetch failed", { cause: refused }));
+    expect(classifyAgentFailure("claw", failure).code).toBe("service_unavailable:agent_unreachable");
   });
 });
 
