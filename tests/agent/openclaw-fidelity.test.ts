@@ -6,6 +6,7 @@ import { agentNetworkError } from "../../lib/agent/agent-http-error.ts";
 import { type AgentEvent, AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
 import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
 import { seamJoiner } from "../../lib/session/seam-joiner.ts";
+import { waitFor } from "../support/api.ts";
 import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
 
 let fixture: SimulatorFixture;
@@ -88,6 +89,43 @@ describe("error codes that blame the right party", () => {
     expect(classified.code).toBe(code);
     expect(classified.message).toContain('"claw"');
     expect(classified.message).not.toContain("secret words");
+  });
+});
+
+describe("the simulator's /openclaw keeps a transcript per session key, as the gateway does", () => {
+  const transcriptOf = async (key: string) => {
+    const response = await fetch(
+      `${fixture.simulator.url}/openclaw/debug/sessions/${encodeURIComponent(key)}`,
+    );
+    return response.status === 200
+      ? ((await response.json()) as { messages: unknown[] }).messages
+      : response.status;
+  };
+
+  it("appends each request's input and completed answers; an aborted answer is dropped; no key, no memory", async () => {
+    const key = `test:${Math.random()}`;
+    const first = {
+      messages: [{ role: "user" as const, content: "#sim tokens=5 rate=0 seed=t1\nOne" }],
+      sessionKey: key,
+    };
+    for await (const _ of streamAgent(fixture.agents.openclaw, first)) {
+      // Drained: the run completes.
+    }
+    const abort = new AbortController();
+    const second = {
+      messages: [{ role: "user" as const, content: "#sim tokens=2000 rate=200 seed=t2\nTwo" }],
+      sessionKey: key,
+    };
+    for await (const event of streamAgent(fixture.agents.openclaw, second, { signal: abort.signal }))
+      if (event.type === "text") abort.abort();
+    // The gateway has seen the disconnect and ended the run.
+    await waitFor(async () => fixture.simulator.activity().connectionBoundRuns === 0 || undefined);
+    expect(await transcriptOf(key)).toEqual([
+      { role: "user", content: "#sim tokens=5 rate=0 seed=t1\nOne" },
+      { role: "assistant", content: simulatedText("t1", 5) },
+      { role: "user", content: "#sim tokens=2000 rate=200 seed=t2\nTwo" },
+    ]);
+    expect(await transcriptOf("never-used")).toBe(404);
   });
 });
 
