@@ -23,7 +23,7 @@ export function CreditBalance() {
   if (balance === null) return null;
   return (
     <span className="muted" data-testid="credit-balance" title="1 credit = US$0.01">
-      {balance.toLocaleString("en-US")} credits
+      {balance.toLocaleString("en-US", { maximumFractionDigits: 2 })} credits
     </span>
   );
 }

@@ -69,7 +69,7 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
       ) : null}
       {progress?.credits && running ? (
         <span className="muted" data-testid="session-cost">
-          {progress.credits.toLocaleString("en-US")} {progress.credits === 1 ? "credit" : "credits"} so far
+          {creditsSoFar(progress.credits)} so far
         </span>
       ) : null}
       {seams > 0 ? (
@@ -91,4 +91,10 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
       ) : null}
     </div>
   );
+}
+
+/** Credits are metered exactly; the bar rounds them to the hundredth. */
+function creditsSoFar(credits: number): string {
+  const shown = credits.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return `${shown} ${shown === "1" ? "credit" : "credits"}`;
 }

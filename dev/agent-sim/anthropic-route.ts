@@ -45,11 +45,12 @@ export async function handleAnthropicMessages(
   const plan = planGeneration(settings, body.max_tokens);
   const encoder = new AnthropicEncoder(body.model, countInputTokens(texts));
   if (body.stream) {
-    return streamToClient(response, encoder, plan, {
+    await streamToClient(response, encoder, plan, {
       splitUtf8: settings.fault?.kind === "splitutf8",
       activity,
       headers: { "request-id": providerId("req") },
     });
+    return;
   }
   const abort = new AbortController();
   response.once("close", () => abort.abort());

@@ -43,11 +43,12 @@ export async function handleChatCompletions(
   const includeUsage = body.stream_options?.include_usage === true;
   const encoder = new ChatCompletionsEncoder(body.model, inputTokens, includeUsage);
   if (body.stream) {
-    return streamToClient(response, encoder, plan, {
+    await streamToClient(response, encoder, plan, {
       splitUtf8: settings.fault?.kind === "splitutf8",
       activity,
       headers: { "x-request-id": providerId("req") },
     });
+    return;
   }
   const abort = new AbortController();
   response.once("close", () => abort.abort());

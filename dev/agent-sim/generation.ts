@@ -16,7 +16,7 @@ export interface GenerationPlan {
   /** Token positions (tokens emitted before it) of each tool stage, ascending. */
   stageAt: number[];
   stall?: { ms: number; afterToken: number };
-  fault?: { kind: "drop" | "malformed" | "failed"; afterToken: number };
+  fault?: { kind: "drop" | "malformed" | "failed"; afterToken: number; upstreamTimeout?: true };
   /** True when `maxTokens` cut the text short of what `#sim tokens=` asked for. */
   truncated: boolean;
 }

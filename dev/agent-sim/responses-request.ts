@@ -70,6 +70,8 @@ export interface ResponsesRequest {
   model: string;
   lastUserText: string;
   allTexts: string[];
+  /** The input's messages in order (an OpenClaw session's transcript grows by them). */
+  messages: { role: string; content: string }[];
   instructions: string | null;
   stream: boolean;
   background: boolean;
@@ -80,12 +82,14 @@ export interface ResponsesRequest {
 export function readResponsesRequest(body: z.infer<typeof openAiResponsesRequestSchema>): ResponsesRequest {
   const items = typeof body.input === "string" ? [{ role: "user", content: body.input }] : body.input;
   const texts: string[] = [];
+  const messages: { role: string; content: string }[] = [];
   let lastUserText = "";
   for (const item of items) {
     const type = (item as { type?: unknown }).type;
     if (!("role" in item) || (type !== undefined && type !== "message")) continue;
     const text = contentText(item.content);
     texts.push(text);
+    messages.push({ role: String(item.role), content: text });
     if (item.role === "user") lastUserText = text;
   }
   if (body.instructions) texts.push(body.instructions);
@@ -93,6 +97,7 @@ export function readResponsesRequest(body: z.infer<typeof openAiResponsesRequest
     model: body.model,
     lastUserText,
     allTexts: texts,
+    messages,
     instructions: body.instructions ?? null,
     stream: body.stream === true,
     background: body.background === true,

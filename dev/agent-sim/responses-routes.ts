@@ -3,6 +3,7 @@ import { acceptSimRequest, type SendError } from "./accept-request.ts";
 import { BackgroundRun, type BackgroundRuns } from "./background-runs.ts";
 import { planGeneration, runGeneration } from "./generation.ts";
 import { bearerToken, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import type { OpenClawSessions } from "./openclaw-sessions.ts";
 import { sendOpenAiError, sendOpenClawError } from "./protocol-errors.ts";
 import { ResponsesEncoder } from "./responses-encoder.ts";
 import {
@@ -65,11 +66,15 @@ async function respondWhole(
 /** How the gateway reads `model`: an agent to run, never a provider model (`src/gateway/http-utils.ts`). */
 const OPENCLAW_AGENT_TARGET = /^(openclaw|(openclaw\/|openclaw:|agent:)[a-z0-9][a-z0-9_-]{0,63})$/;
 
-/** `POST /openclaw/v1/responses`: the OpenClaw gateway, strict schema, abort on disconnect. */
+/**
+ * `POST /openclaw/v1/responses`: the OpenClaw gateway, strict schema, abort on disconnect, and a
+ * transcript per session key (`OpenClawSessions`): the model is given all of it.
+ */
 export async function handleOpenClawResponses(
   request: IncomingMessage,
   response: ServerResponse,
   activity: SimActivity,
+  sessions: OpenClawSessions,
 ): Promise<void> {
   const sessionKey = request.headers["x-openclaw-session-key"];
   if (typeof sessionKey === "string" && /^(subagent|cron|acp):/.test(sessionKey)) {
@@ -92,12 +97,16 @@ export async function handleOpenClawResponses(
       `model: "${parsed.model}" is not an agent target (openclaw, openclaw/<agentId>, openclaw:<agentId> or agent:<agentId>)`,
     );
   }
+  const key = typeof sessionKey === "string" ? sessionKey : undefined;
+  sessions.begin(key, parsed.messages);
   const encoder = newEncoder(parsed, true);
   if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenClawError);
-  await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
+  const plan = planGeneration(settings, parsed.maxOutputTokens);
+  const end = await streamToClient(response, encoder, plan, {
     splitUtf8: settings.fault?.kind === "splitutf8",
     activity,
   });
+  if (end === "finished") sessions.answered(key, plan.pieces.join(""));
 }
 
 /** `POST /openai/v1/responses`: plain streaming, or a background run that outlives the connection. */
@@ -120,11 +129,12 @@ export async function handleOpenAiResponsesCreate(
   const headers = { "x-request-id": providerId("req") };
   if (!parsed.background) {
     if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenAiError);
-    return streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
+    await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
       splitUtf8: settings.fault?.kind === "splitutf8",
       activity,
       headers,
     });
+    return;
   }
   const run = new BackgroundRun(encoder, parsed.stream, settings.fault?.kind === "splitutf8");
   runs.add(run);

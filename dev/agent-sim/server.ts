@@ -4,6 +4,7 @@ import { handleAnthropicMessages } from "./anthropic-route.ts";
 import { BackgroundRuns } from "./background-runs.ts";
 import { handleChatCompletions } from "./chat-completions-route.ts";
 import { sendJson } from "./http-io.ts";
+import { OpenClawSessions } from "./openclaw-sessions.ts";
 import { sendAnthropicError, sendOpenAiError, sendOpenClawError } from "./protocol-errors.ts";
 import {
   handleOpenAiResponseCancel,
@@ -22,13 +23,17 @@ export interface AgentSimulator {
 
 const responseIdPath = /^\/openai\/v1\/responses\/([^/]+)$/;
 const cancelPath = /^\/openai\/v1\/responses\/([^/]+)\/cancel$/;
+const openClawSessionPath = /^\/openclaw\/debug\/sessions\/([^/]+)$/;
 
-function route(
-  request: IncomingMessage,
-  response: ServerResponse,
-  runs: BackgroundRuns,
-  activity: SimActivity,
-): Promise<void> | void {
+/** The simulator's state shared by its routes. */
+interface SimState {
+  runs: BackgroundRuns;
+  activity: SimActivity;
+  sessions: OpenClawSessions;
+}
+
+function route(request: IncomingMessage, response: ServerResponse, state: SimState): Promise<void> | void {
+  const { runs, activity } = state;
   const url = new URL(request.url ?? "/", "http://simulator");
   const { pathname } = url;
   const method = request.method ?? "GET";
@@ -37,7 +42,15 @@ function route(
     // The gateway answers wrong methods in plain text.
     if (method !== "POST")
       return void response.writeHead(405, { "content-type": "text/plain" }).end("Method Not Allowed");
-    return handleOpenClawResponses(request, response, activity);
+    return handleOpenClawResponses(request, response, activity, state.sessions);
+  }
+  const openClawSession = openClawSessionPath.exec(pathname);
+  if (openClawSession && method === "GET") {
+    // Debug only (the gateway has no such endpoint): what the model of this session was given.
+    const sessionKey = decodeURIComponent(openClawSession[1]!);
+    const messages = state.sessions.transcript(sessionKey);
+    if (!messages) return sendOpenClawError(response, "not_found");
+    return sendJson(response, 200, { sessionKey, messages });
   }
   if (pathname === "/openai/v1/responses" && method === "POST")
     return handleOpenAiResponsesCreate(request, response, runs, activity);
@@ -83,8 +96,9 @@ export async function startAgentSimulator(
   const host = options.host ?? "127.0.0.1";
   const runs = new BackgroundRuns();
   const activity: SimActivity = { connectionBoundRuns: 0 };
+  const state: SimState = { runs, activity, sessions: new OpenClawSessions() };
   const server: Server = createServer((request, response) => {
-    Promise.resolve(route(request, response, runs, activity)).catch((error: unknown) => {
+    Promise.resolve(route(request, response, state)).catch((error: unknown) => {
       console.error("agent simulator: request failed", { method: request.method, url: request.url, error });
       if (!response.headersSent) sendOpenAiError(response, "server_error");
       else response.destroy();

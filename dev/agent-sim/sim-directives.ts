@@ -4,7 +4,7 @@
  */
 
 export type SimFault =
-  | { kind: "drop" | "malformed" | "failed"; afterToken: number }
+  | { kind: "drop" | "malformed" | "failed"; afterToken: number; upstreamTimeout?: true }
   | { kind: "http500" | "http429" | "splitutf8" };
 
 export interface SimSettings {
@@ -35,12 +35,14 @@ export class SimDirectiveError extends Error {}
 
 function parseFault(value: string): SimFault {
   if (value === "http500" || value === "http429" || value === "splitutf8") return { kind: value };
-  const match = /^(drop|malformed|failed)@(\d+)$/.exec(value);
+  const match = /^(drop|malformed|failed|timeout)@(\d+)$/.exec(value);
   if (!match) {
     throw new SimDirectiveError(
-      `#sim fault=${value}: expected drop@T, malformed@T, failed@T, http500, http429 or splitutf8`,
+      `#sim fault=${value}: expected drop@T, malformed@T, failed@T, timeout@T, http500, http429 or splitutf8`,
     );
   }
+  // The gateway's model provider timing out: its error event, with the gateway's own words.
+  if (match[1] === "timeout") return { kind: "failed", afterToken: Number(match[2]), upstreamTimeout: true };
   return { kind: match[1] as "drop" | "malformed" | "failed", afterToken: Number(match[2]) };
 }
 

@@ -21,6 +21,7 @@ export interface SimActivity {
 }
 
 export function failureMessage(plan: GenerationPlan): string {
+  if (plan.fault?.upstreamTimeout) return "upstream provider timeout";
   return `The simulated agent failed after ${plan.fault?.afterToken ?? 0} tokens (#sim fault=failed).`;
 }
 
@@ -34,7 +35,7 @@ export async function streamToClient(
   encoder: StreamEncoder,
   plan: GenerationPlan,
   options: { splitUtf8: boolean; activity: SimActivity; headers?: Record<string, string> },
-): Promise<void> {
+): Promise<GenerationEnd> {
   const writer = new SseWriter(response, { splitUtf8: options.splitUtf8 });
   const abort = new AbortController();
   response.once("close", () => abort.abort());
@@ -56,19 +57,24 @@ export async function streamToClient(
   }
   switch (end) {
     case "aborted":
-      return;
+      break;
     case "drop":
-      return writer.drop();
+      writer.drop();
+      break;
     case "malformed":
       await writer.writeRaw(encoder.malformed());
-      return writer.end();
+      writer.end();
+      break;
     case "failed":
       await writer.write(encoder.failed(failureMessage(plan)));
-      return writer.end();
+      writer.end();
+      break;
     case "finished":
       await writer.write(encoder.finish(plan.truncated));
-      return writer.end();
+      writer.end();
+      break;
   }
+  return end;
 }
 
 /**

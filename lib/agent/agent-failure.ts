@@ -23,7 +23,6 @@ const passing = new Set([
   "rate_limit_error",
   "overloaded",
   "overloaded_error",
-  "timeout",
   "service_unavailable",
   "network",
 ]);
@@ -40,6 +39,12 @@ export function classifyAgentFailure(agentName: string, failure: RawAgentFailure
     return {
       code: "service_unavailable:agent_rate_limited",
       message: `The agent "${agentName}" is rate-limiting this service; try again in a moment.`,
+    };
+  }
+  if (isTimeout(failure)) {
+    return {
+      code: "service_unavailable:agent_timeout",
+      message: `The agent "${agentName}" timed out (its model provider did not answer in time); try again later.`,
     };
   }
   if (status === 0 || code === "network" || code === "agent_unreachable") {
@@ -76,4 +81,16 @@ export function classifyAgentFailure(agentName: string, failure: RawAgentFailure
     code: "bad_gateway:agent_error",
     message: `The agent "${agentName}" failed; the output so far is kept.`,
   };
+}
+
+/**
+ * A timeout anywhere on the way: ours connecting or reading (undici's `UND_ERR_*_TIMEOUT`,
+ * `ETIMEDOUT`), an HTTP 408/504, or the OpenClaw gateway's `upstream provider timeout` (its model
+ * provider did not answer), which arrives as an ordinary `api_error` event: only its words tell.
+ */
+function isTimeout({ status, code, message }: RawAgentFailure): boolean {
+  if (status === 408 || status === 504 || code === "timeout") return true;
+  return /upstream provider timeout|UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT|ETIMEDOUT|\btimed out\b/i.test(
+    message,
+  );
 }

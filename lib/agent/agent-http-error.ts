@@ -106,9 +106,12 @@ export async function agentHttpErrorFrom(
 export function agentNetworkError(agentName: string, error: unknown): AgentHttpError {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const detail = cause instanceof Error ? cause.message : String(cause);
+  // A connect or read timeout is not an unreachable agent (undici: UND_ERR_CONNECT_TIMEOUT, …).
+  const causeCode = (cause as { code?: unknown } | null)?.code;
+  const timedOut = typeof causeCode === "string" && /TIMEOUT|ETIMEDOUT/.test(causeCode);
   return new AgentHttpError(
-    `Agent ${agentName} is unreachable: ${detail}`,
-    { status: 0, code: "network", retryable: true },
+    `Agent ${agentName} is unreachable: ${detail}${timedOut ? ` (${causeCode})` : ""}`,
+    { status: 0, code: timedOut ? "timeout" : "network", retryable: true },
     { cause: error },
   );
 }

@@ -29,17 +29,15 @@ export async function admitSession(
 ): Promise<AdmissionResult> {
   const terminal = [...TERMINAL_STATUSES];
   await tx`select pg_advisory_xact_lock(hashtextextended(${`admission:${limits.userId}`}, 0))`;
-  const [row] = await tx<
-    { live: number; recent: number; reset: number | null; balance: number; held: number }[]
-  >`
+  const [row] = await tx<{ live: number; recent: number; reset: number | null; available: string }[]>`
     select
       count(*) filter (where s.status = 'live' and s.lease_expires_at > now())::int as live,
       count(*) filter (where s.created_at > now() - interval '60 seconds')::int as recent,
       extract(epoch from (min(s.created_at) filter (where s.created_at > now() - interval '60 seconds')
                           + interval '60 seconds' - now()))::float8 as reset,
-      (select coalesce(sum(l.amount), 0) from credit_ledger l where l.user_id = ${limits.userId})::int as balance,
-      coalesce(sum(greatest(s.metered_credits, ${limits.minCreditsToStart}))
-               filter (where s.status <> all(${terminal}::text[])), 0)::int as held
+      ((select coalesce(sum(l.amount), 0) from credit_ledger l where l.user_id = ${limits.userId})
+       - coalesce(sum(greatest(s.metered_credits, ${limits.minCreditsToStart}))
+                  filter (where s.status <> all(${terminal}::text[])), 0))::text as available
     from sessions s
     where s.user_id = ${limits.userId}
       and (s.status <> all(${terminal}::text[]) or s.created_at > now() - interval '60 seconds')`;
@@ -53,7 +51,8 @@ export async function admitSession(
     };
   }
   if (limits.live && live >= limits.maxLiveSessions) return { admitted: false, reason: "live_sessions" };
-  const available = (row?.balance ?? 0) - (row?.held ?? 0);
+  // Exact: the ledger and holds are numerics; their difference has at most six decimals.
+  const available = Number(row?.available ?? 0);
   if (available < limits.minCreditsToStart) return { admitted: false, reason: "credits", available };
   return { admitted: true };
 }

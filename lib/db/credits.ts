@@ -1,10 +1,13 @@
 import type { Sql } from "./client.ts";
 
-/** The user's credit balance: the sum of their ledger. */
+/**
+ * The user's credit balance: the sum of their ledger, in credits exact to the millionth (a decimal:
+ * runs are debited what they cost, see `creditsFor`).
+ */
 export async function getCreditBalance(sql: Sql, userId: string): Promise<number> {
-  const [row] = await sql<{ balance: number }[]>`
-    select coalesce(sum(amount), 0)::bigint as balance from credit_ledger where user_id = ${userId}`;
-  return row?.balance ?? 0;
+  const [row] = await sql<{ balance: string }[]>`
+    select coalesce(sum(amount), 0)::text as balance from credit_ledger where user_id = ${userId}`;
+  return Number(row?.balance ?? 0);
 }
 
 /** Grants the signup credits once per user (idempotent); nothing when `amount` is 0. */

@@ -5,9 +5,21 @@ import { TERMINAL_STATUSES } from "./sessions.ts";
 /** 1 credit = 1 US cent of agent usage. */
 export const CREDITS_PER_USD = 100;
 
-/** Whole credits a cost is debited as (rounded up; float noise below a millionth of a credit ignored). */
+/** The ledger's unit: amounts are credits exact to the millionth (numeric(20, 6)). */
+export const MICROCREDITS_PER_CREDIT = 1_000_000;
+
+/**
+ * The credits a cost is debited as: exact to the micro-credit (US$10^-8, rounded to the nearest; a
+ * token costs at least five), never rounded up to a whole credit. The result is `micro / 10^6`, whose
+ * shortest decimal form (what postgres.js sends) is the exact numeric the ledger stores.
+ */
 export function creditsFor(costUsd: number): number {
-  return Math.max(0, Math.ceil(costUsd * CREDITS_PER_USD - 1e-6));
+  return microCreditsFor(costUsd) / MICROCREDITS_PER_CREDIT;
+}
+
+/** A cost in whole micro-credits (integer arithmetic for running totals). */
+export function microCreditsFor(costUsd: number): number {
+  return Math.max(0, Math.round(costUsd * CREDITS_PER_USD * MICROCREDITS_PER_CREDIT));
 }
 
 export interface RunBill {
@@ -44,7 +56,7 @@ export async function billRun(tx: postgres.TransactionSql | Sql, bill: RunBill):
   if (!row || credits === 0) return;
   await tx`
     insert into credit_ledger (user_id, amount, kind, idempotency_key, session_id, epoch, run)
-    values (${row.user_id}, ${-credits}, 'debit', ${`session:${bill.sessionId}:epoch:${bill.epoch}:run:${bill.run}`},
+    values (${row.user_id}, ${-credits}::numeric, 'debit', ${`session:${bill.sessionId}:epoch:${bill.epoch}:run:${bill.run}`},
             ${bill.sessionId}, ${bill.epoch}, ${bill.run})
     on conflict do nothing`;
 }
@@ -56,10 +68,18 @@ export async function billRunAlone(sql: Sql, bill: RunBill): Promise<void> {
 
 export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
 
+/** A metering step's answer: the verdict, and the credits the run may still use before it must stop. */
+export interface MeterReading {
+  verdict: MeterVerdict;
+  /** Credits left before the balance or the cap stops the run (null: unknown, e.g. a stale producer). */
+  headroom: number | null;
+}
+
 /** One metering step of a running run (see `meterRun`). */
 export interface MeterStep {
   sessionId: string;
   epoch: number;
+  /** Credits the run has used so far, exact (see `creditsFor`). */
   credits: number;
   /** The run's usage and cost so far: what it is billed if its producer dies before billing it. */
   bill: Pick<RunBill, "usage" | "costUsd">;
@@ -70,29 +90,36 @@ export interface MeterStep {
  * balance) and says whether it must stop. Running sessions share the balance: the verdict compares
  * the ledger with what every active session of the user holds. Concurrent steps of different
  * sessions do not see each other's uncommitted hold, so each can pass the balance by at most one
- * step before its next step stops it. A stale producer (epoch moved on) records nothing.
+ * step before its next step stops it. The reading's `headroom` is where the run's next step must be
+ * taken so that it stops at the balance or cap, not past it. A stale producer (epoch moved on)
+ * records nothing.
  */
-export async function meterRun(sql: Sql, step: MeterStep): Promise<MeterVerdict> {
+export async function meterRun(sql: Sql, step: MeterStep): Promise<MeterReading> {
   const terminal = [...TERMINAL_STATUSES];
-  const [row] = await sql<
-    { balance: number; held: number; session_debits: number; max_credits: number | null }[]
-  >`
+  // Every comparison is made on exact numerics in SQL, never on JavaScript sums of them.
+  const [row] = await sql<{ over_cap: boolean; out_of_credits: boolean; headroom: string }[]>`
     with me as (
-      update sessions set metered_credits = ${step.credits}, metered_epoch = ${step.epoch},
+      update sessions set metered_credits = ${step.credits}::numeric, metered_epoch = ${step.epoch},
                           metered_usage = ${sql.json({ ...step.bill.usage, costUsd: step.bill.costUsd })}
       where id = ${step.sessionId} and epoch = ${step.epoch}
-      returning id, user_id, max_credits
+      returning id, user_id, max_credits, metered_credits
+    ), totals as (
+      select me.max_credits, me.metered_credits,
+        (select coalesce(sum(l.amount), 0) from credit_ledger l where l.user_id = me.user_id) as balance,
+        (select coalesce(sum(s.metered_credits), 0) from sessions s
+         where s.user_id = me.user_id and s.id <> me.id and s.status <> all(${terminal}::text[])) as held,
+        (select coalesce(-sum(l.amount), 0) from credit_ledger l
+         where l.session_id = me.id and l.kind = 'debit') as session_debits
+      from me
     )
-    select me.max_credits,
-      (select coalesce(sum(l.amount), 0) from credit_ledger l where l.user_id = me.user_id)::int as balance,
-      (select coalesce(sum(s.metered_credits), 0) from sessions s
-       where s.user_id = me.user_id and s.id <> me.id and s.status <> all(${terminal}::text[]))::int as held,
-      (select coalesce(-sum(l.amount), 0) from credit_ledger l
-       where l.session_id = me.id and l.kind = 'debit')::int as session_debits
-    from me`;
-  if (!row) return "ok";
-  if (row.max_credits !== null && row.session_debits + step.credits >= row.max_credits) return "over_cap";
-  return row.held + step.credits >= row.balance ? "out_of_credits" : "ok";
+    select coalesce(session_debits + metered_credits >= max_credits, false) as over_cap,
+           held + metered_credits >= balance as out_of_credits,
+           least(balance - held, coalesce(max_credits - session_debits, balance - held))
+             - metered_credits as headroom
+    from totals`;
+  if (!row) return { verdict: "ok", headroom: null };
+  const verdict = row.over_cap ? "over_cap" : row.out_of_credits ? "out_of_credits" : "ok";
+  return { verdict, headroom: Number(row.headroom) };
 }
 
 /**

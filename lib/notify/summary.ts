@@ -60,8 +60,12 @@ export function formatDuration(seconds: number | null): string {
 
 const number = new Intl.NumberFormat("en-US");
 
+/** Credits are exact to the millionth; display rounds them to the hundredth. */
+const creditNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+
 function credits(count: number): string {
-  return `${number.format(count)} credit${count === 1 ? "" : "s"}`;
+  const shown = creditNumber.format(count);
+  return `${shown} credit${shown === "1" ? "" : "s"}`;
 }
 
 /** The first `length` UTF-16 units, without splitting a surrogate pair (an emoji) in half. */
@@ -97,7 +101,7 @@ function tokensOf(facts: NotificationFacts): string {
 /** The cost in dollars (sub-cent costs with four decimals) and in credits. */
 function costOf(facts: NotificationFacts): string {
   if (facts.costUsd === null) return "unknown";
-  return `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(Math.ceil(facts.costUsd * CREDITS_PER_USD))})`;
+  return `$${facts.costUsd.toFixed(facts.costUsd < 0.01 ? 4 : 2)} (${credits(facts.costUsd * CREDITS_PER_USD)})`;
 }
 
 /** The label → value lines every session notification shows. */

@@ -131,6 +131,17 @@ async function failLive(input: LiveRunInput, steps: LiveSteps, offset: number | 
  * continuation request (the seam is recorded when the background runner claims it). If another
  * producer took the session meanwhile, the caller's `handoff` tells the client to follow the log.
  */
+/**
+ * What produces the rest after a handoff: a detachable run is re-attached; a connection-bound run cut
+ * after some output is continued after a seam; with nothing streamed yet (offset 0) the background
+ * runner sends the request again (`restart`), no seam. A detachable run with no durable byte has no
+ * durable cursor either (the cursor rides with the text), so it is run again too.
+ */
+function handoffNext(agent: AgentConfig, offset: number): "reattach" | "continuation" | "restart" {
+  if (offset === 0) return "restart";
+  return isDetachable(agent) ? "reattach" : "continuation";
+}
+
 async function handOff(input: LiveRunInput, steps: LiveSteps, offset: number): Promise<void> {
   const { sql, env } = input;
   if (!isDetachable(input.agent)) {
@@ -143,6 +154,5 @@ async function handOff(input: LiveRunInput, steps: LiveSteps, offset: number): P
   await input.dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));
-  const next = isDetachable(input.agent) ? "reattach" : "continuation";
-  input.feed.emit({ type: "handoff", status: "background", offset, next });
+  input.feed.emit({ type: "handoff", status: "background", offset, next: handoffNext(input.agent, offset) });
 }

@@ -9,15 +9,23 @@ import {
   type ModelPrice,
   type RunUsage,
 } from "../agent/index.ts";
-import { creditsFor, type MeterVerdict } from "../db/run-billing.ts";
+import {
+  type MeterReading,
+  type MeterVerdict,
+  MICROCREDITS_PER_CREDIT,
+  microCreditsFor,
+} from "../db/run-billing.ts";
 import type { FinishSessionInput } from "../db/session-finish.ts";
 import type { RunBilling } from "./run-ports.ts";
 
-/** What a metering step stores: the credits this run holds (and its bill so far), and whether it must stop. */
+/**
+ * What a metering step stores: the credits this run holds, exact (and its bill so far); it answers
+ * whether the run must stop and how many credits it may still use.
+ */
 export type MeterStore = (
   credits: number,
   bill: { usage: RunUsage; costUsd: number },
-) => Promise<MeterVerdict>;
+) => Promise<MeterReading>;
 
 export interface RunMeterOptions {
   price: ModelPrice;
@@ -30,16 +38,19 @@ export interface RunMeterOptions {
 
 /**
  * Meters one agent run while it streams: from the agent's usage events when it sends them, from the
- * output bytes otherwise (see `BYTES_PER_TOKEN`). Every time the running cost crosses a whole credit
- * (one metering step) the new total is stored and checked against the balance and the session's cap.
- * The caller awaits that step before reading on, so a run overshoots by at most one step.
+ * output bytes otherwise (see `BYTES_PER_TOKEN`). Every time the running cost crosses a whole credit,
+ * or the headroom the last step reported (one metering step), the exact total is stored and checked
+ * against the balance and the session's cap. The caller awaits that step before reading on, so a run
+ * stops at the first event that reaches its limit, past it by at most that event's cost.
  */
 export class RunMeter {
   readonly #options: RunMeterOptions;
   readonly #inputEstimate: number;
   #outputBytes: number;
   #reported: { inputTokens: number; outputTokens: number } | null = null;
-  #storedCredits = 0;
+  /** Exact amounts in whole micro-credits (integers: sums stay exact). */
+  #storedMicro = 0;
+  #nextStepMicro = MICROCREDITS_PER_CREDIT;
 
   constructor(options: RunMeterOptions) {
     this.#options = options;
@@ -53,11 +64,16 @@ export class RunMeter {
     else if (event.type === "usage")
       this.#reported = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
     else return "ok";
-    const credits = creditsFor(this.#runningCost());
-    if (credits <= this.#storedCredits) return "ok";
-    this.#storedCredits = credits;
+    const micro = microCreditsFor(this.#runningCost());
+    if (micro < this.#nextStepMicro) return "ok";
+    this.#storedMicro = micro;
     const usage = { ...this.usage(), estimated: true };
-    return this.#options.store(credits, { usage, costUsd: costUsd(this.#options.price, usage) });
+    const reading = await this.#options.store(micro / MICROCREDITS_PER_CREDIT, {
+      usage,
+      costUsd: costUsd(this.#options.price, usage),
+    });
+    this.#nextStepMicro = nextStepAt(micro, reading.headroom);
+    return reading.verdict;
   }
 
   /** Whether this producer read any output or usage of the run (else the agent did no work for it). */
@@ -65,9 +81,9 @@ export class RunMeter {
     return this.#outputBytes > this.#options.priorOutputBytes || this.#reported !== null;
   }
 
-  /** Credits the run has used so far, as last stored. */
+  /** Credits the run has used so far, as last stored (exact, a decimal). */
   get credits(): number {
-    return this.#storedCredits;
+    return this.#storedMicro / MICROCREDITS_PER_CREDIT;
   }
 
   /** The run's usage for its bill: the agent's own when it reported any, else the estimate. */
@@ -96,6 +112,14 @@ export class RunMeter {
       outputTokens: Math.max(reported?.outputTokens ?? 0, estimateTokens(this.#outputBytes)),
     });
   }
+}
+
+/** The next metering step: the next whole credit, or sooner where the reported headroom runs out. */
+function nextStepAt(micro: number, headroom: number | null): number {
+  const nextWhole = (Math.floor(micro / MICROCREDITS_PER_CREDIT) + 1) * MICROCREDITS_PER_CREDIT;
+  if (headroom === null) return nextWhole;
+  const limit = micro + Math.max(1, Math.round(headroom * MICROCREDITS_PER_CREDIT));
+  return Math.min(nextWhole, limit);
 }
 
 export type MeterStop = "out_of_credits" | "over_cap";
@@ -150,8 +174,13 @@ export function startRunMetering(options: {
       if (status === "failed" && bill.usage.estimated && !meter.producedOutput) return null;
       return { run, ...bill };
     },
+    /**
+     * A connection-bound run cut here is over (the agent aborts it with our connection), and a
+     * re-run or continuation is a new run: this one is billed now, its input by estimate even when
+     * it was cut before its first token ("every run debited once").
+     */
     async billUnfinished(): Promise<void> {
-      if (detachable || !meter.producedOutput) return;
+      if (detachable) return;
       await ports.billing.billAlone({ sessionId, epoch, run, ...meter.bill() });
     },
   };

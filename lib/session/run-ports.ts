@@ -9,8 +9,8 @@ import {
 import type { Sql } from "../db/client.ts";
 import {
   billRunAlone,
+  type MeterReading,
   type MeterStep,
-  type MeterVerdict,
   meterRun,
   type RunBill,
   readSessionUsage,
@@ -30,7 +30,7 @@ export interface SessionProgressReport {
   elapsedMs: number;
   /** True while the agent has not reported usage: `outputTokens` is then an estimate. */
   estimated: boolean;
-  /** Credits the running agent run has used so far (metered while it runs). */
+  /** Credits the running agent run has used so far (metered while it runs; exact, a decimal). */
   credits?: number;
 }
 
@@ -44,7 +44,7 @@ export type { SessionObserver };
 /** Metering and billing of a producer's run, and the session's billed totals (lib/db/run-billing). */
 export interface RunBilling {
   /** One metering step: records the run's hold on the balance and says whether it must stop. */
-  meter(step: MeterStep): Promise<MeterVerdict>;
+  meter(step: MeterStep): Promise<MeterReading>;
   /** Bills a run that ends without ending the session (a handoff or a fence), in its own transaction. */
   billAlone(bill: RunBill): Promise<void>;
   /** The session's usage totals and cost over its billed runs (the live `done` event). */

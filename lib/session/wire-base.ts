@@ -34,8 +34,8 @@ export const progressSchema = z.object({
   outputTokens: countSchema,
   elapsedMs: z.number(),
   estimated: z.boolean().optional(),
-  /** Credits the running agent run has used so far (metered while it runs). */
-  credits: countSchema.optional(),
+  /** Credits the running agent run has used so far (metered while it runs; exact, a decimal). */
+  credits: z.number().min(0).optional(),
 });
 
 export const sessionErrorSchema = z.object({ code: z.string().min(1), message: z.string() });

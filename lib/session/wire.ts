@@ -30,13 +30,14 @@ export const sessionEventDataSchemas = {
   progress: progressSchema,
   status: sessionStateSchema,
   /**
-   * `next`: what produces the rest — the same agent run re-attached at its cursor, or a continuation
-   * request after a seam (the text past `offset` then starts with the seam's joiner).
+   * `next`: what produces the rest — the same agent run re-attached at its cursor, a continuation
+   * request after a seam (the text past `offset` then starts with the seam's joiner), or, with
+   * nothing streamed yet (offset 0), the same request run again (`restart`).
    */
   handoff: z.object({
     status: z.literal("background"),
     offset: byteOffsetSchema,
-    next: z.enum(["reattach", "continuation"]).optional(),
+    next: z.enum(["reattach", "continuation", "restart"]).optional(),
   }),
   rewind: z.object({ offset: byteOffsetSchema }),
   done: z.object({

@@ -1,9 +1,12 @@
+import { errors as undiciErrors } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { classifyAgentFailure } from "../../lib/agent/agent-failure.ts";
-import { AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
+import { agentNetworkError } from "../../lib/agent/agent-http-error.ts";
+import { type AgentEvent, AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
 import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
 import { seamJoiner } from "../../lib/session/seam-joiner.ts";
+import { waitFor } from "../support/api.ts";
 import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
 
 let fixture: SimulatorFixture;
@@ -86,6 +89,82 @@ describe("error codes that blame the right party", () => {
     expect(classified.code).toBe(code);
     expect(classified.message).toContain('"claw"');
     expect(classified.message).not.toContain("secret words");
+  });
+});
+
+describe("the simulator's /openclaw keeps a transcript per session key, as the gateway does", () => {
+  const transcriptOf = async (key: string) => {
+    const response = await fetch(
+      `${fixture.simulator.url}/openclaw/debug/sessions/${encodeURIComponent(key)}`,
+    );
+    return response.status === 200
+      ? ((await response.json()) as { messages: unknown[] }).messages
+      : response.status;
+  };
+
+  it("appends each request's input and completed answers; an aborted answer is dropped; no key, no memory", async () => {
+    const key = `test:${Math.random()}`;
+    const first = {
+      messages: [{ role: "user" as const, content: "#sim tokens=5 rate=0 seed=t1\nOne" }],
+      sessionKey: key,
+    };
+    for await (const _ of streamAgent(fixture.agents.openclaw, first)) {
+      // Drained: the run completes.
+    }
+    const abort = new AbortController();
+    const second = {
+      messages: [{ role: "user" as const, content: "#sim tokens=2000 rate=200 seed=t2\nTwo" }],
+      sessionKey: key,
+    };
+    for await (const event of streamAgent(fixture.agents.openclaw, second, { signal: abort.signal }))
+      if (event.type === "text") abort.abort();
+    // The gateway has seen the disconnect and ended the run.
+    await waitFor(async () => fixture.simulator.activity().connectionBoundRuns === 0 || undefined);
+    expect(await transcriptOf(key)).toEqual([
+      { role: "user", content: "#sim tokens=5 rate=0 seed=t1\nOne" },
+      { role: "assistant", content: simulatedText("t1", 5) },
+      { role: "user", content: "#sim tokens=2000 rate=200 seed=t2\nTwo" },
+    ]);
+    expect(await transcriptOf("never-used")).toBe(404);
+  });
+});
+
+describe("an upstream timeout is service_unavailable:agent_timeout, not bad_gateway", () => {
+  it("the gateway's `upstream provider timeout` error event mid-stream", async () => {
+    const events: AgentEvent[] = [];
+    for await (const event of streamAgent(
+      fixture.agents.openclaw,
+      simRequest("tokens=40 rate=0 seed=slow fault=timeout@5"),
+    ))
+      events.push(event);
+    const error = events.find((event) => event.type === "error");
+    expect(error).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("upstream provider timeout"),
+    });
+    const raw = error as Extract<AgentEvent, { type: "error" }>;
+    expect(classifyAgentFailure("claw", raw).code).toBe("service_unavailable:agent_timeout");
+  });
+
+  it.each([
+    ["a connect timeout", new undiciErrors.ConnectTimeoutError()],
+    ["a headers timeout", new undiciErrors.HeadersTimeoutError()],
+    ["a body timeout", new undiciErrors.BodyTimeoutError()],
+  ])("%s (undici's own error as fetch's cause)", (_name, cause) => {
+    const failure = agentNetworkError("claw", new TypeError("fetch failed", { cause }));
+    expect(classifyAgentFailure("claw", failure).code).toBe("service_unavailable:agent_timeout");
+  });
+
+  it.each([[{ status: 504, code: "server_error" }], [{ status: 408, code: "timeout" }]])("%j", (failure) => {
+    expect(classifyAgentFailure("claw", { ...failure, message: "x" }).code).toBe(
+      "service_unavailable:agent_timeout",
+    );
+  });
+
+  it("a refused connection stays agent_unreachable", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    const failure = agentNetworkError("claw", new TypeError("fetch failed", { cause: refused }));
+    expect(classifyAgentFailure("claw", failure).code).toBe("service_unavailable:agent_unreachable");
   });
 });
 

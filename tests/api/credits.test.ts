@@ -18,7 +18,8 @@ afterAll(async () => {
 
 test("an account created later starts with SIGNUP_CREDITS, granted once, and chats are debited from it", async () => {
   const email = `new-${randomUUID()}@example.com`;
-  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
+  const token = await signUp(stack.supabaseUrl, email);
+  const user = api(stack.appUrl, token);
   for (const seed of ["one", "two"]) {
     const events = await readSse(await user.chat({ message: `#sim tokens=50 rate=0 seed=${seed}` }));
     expect(events.at(-1)?.event).toBe("done");
@@ -26,7 +27,17 @@ test("an account created later starts with SIGNUP_CREDITS, granted once, and cha
   const ledger = await sql<{ kind: string; amount: number }[]>`
     select l.kind, l.amount from credit_ledger l join auth.users u on u.id = l.user_id
     where u.email = ${email} order by l.id`;
-  expect(ledger[0]).toEqual({ kind: "grant", amount: 7 });
+  expect(ledger[0]).toEqual({ kind: "grant", amount: "7.000000" });
   expect(ledger.filter((entry) => entry.kind === "grant")).toHaveLength(1);
-  expect(ledger.filter((entry) => entry.kind === "debit")).toHaveLength(2);
+  const debits = ledger.filter((entry) => entry.kind === "debit");
+  expect(debits).toHaveLength(2);
+  // Each 50-token chat costs a fraction of a credit and is debited exactly that, not a whole credit;
+  // GET /api/credits keeps its meaning (credits), now a decimal exact to the millionth.
+  const spentMicro = debits.reduce((sum, entry) => sum - Math.round(Number(entry.amount) * 1e6), 0);
+  expect(spentMicro).toBeGreaterThan(0);
+  expect(spentMicro).toBeLessThan(1e6);
+  const response = await fetch(`${stack.appUrl}/api/credits`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(await response.json()).toEqual({ balance: (7e6 - spentMicro) / 1e6 });
 });

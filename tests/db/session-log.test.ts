@@ -148,7 +148,7 @@ describe("the session log", () => {
     const messages = await sql`select content from messages where session_id = ${id}`;
     expect(messages.map((row) => row.content)).toEqual(["the answer"]);
     const debits = await sql`select amount from credit_ledger where session_id = ${id}`;
-    expect(debits.map((row) => row.amount)).toEqual([-13]);
+    expect(debits.map((row) => row.amount)).toEqual(["-12.300000"]);
   });
 
   test("appends announce the new offset on the session_log channel", async () => {

@@ -58,7 +58,7 @@ describe("credits in the UI", () => {
       await typeAndSend(page, "#sim tokens=3000 rate=300 seed=ui-cost\nCost so far");
       const cost = page.getByTestId("session-cost");
       await cost.waitFor({ timeout: 20_000 });
-      expect(await cost.textContent()).toMatch(/^\d+ credits? so far$/);
+      expect(await cost.textContent()).toMatch(/^\d+(\.\d{1,2})? credits? so far$/);
       await page
         .locator('[data-testid="session-status"][data-status="completed"]')
         .waitFor({ timeout: 60_000 });

@@ -67,7 +67,7 @@ describe("which sessions notify, with the right content", () => {
       "Agent: sim-openclaw",
       "Duration: 2 min 5 s",
       "Tokens: 2,279 (45 in, 2,234 out)",
-      "Cost: $0.04 (4 credits)",
+      "Cost: $0.04 (3.83 credits)",
       "Offsets are byte positions.",
       `${stack.appUrl}/sessions/${sessionId}`,
       `${stack.appUrl}/settings`,
@@ -81,7 +81,7 @@ describe("which sessions notify, with the right content", () => {
     const [telegram, ...moreTelegram] = await inboxFor(stack.inbox, user.chatId);
     expect(moreTelegram).toEqual([]);
     expect(telegram?.text).toContain("Your session finished");
-    expect(telegram?.text).toContain("Cost: $0.04 (4 credits)");
+    expect(telegram?.text).toContain("Cost: $0.04 (3.83 credits)");
     expect(telegram?.replyMarkup).toEqual({
       inline_keyboard: [[{ text: "Open result", url: `${stack.appUrl}/sessions/${sessionId}` }]],
     });
@@ -125,7 +125,7 @@ describe("which sessions notify, with the right content", () => {
     await sendAllDue();
     const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Out of credits: Summarise the offsets");
-    expect(email?.text).toContain("Balance: 996 credits");
+    expect(email?.text).toContain("Balance: 996.17 credits");
     expect(email?.text).toContain("are kept in the session");
     const [telegram] = await inboxFor(stack.inbox, user.chatId);
     expect(telegram?.text).toContain("you are out of credits");

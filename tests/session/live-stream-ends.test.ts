@@ -78,6 +78,25 @@ describe("every path of a live runner ends its client's stream", () => {
     expect(events.filter((event) => event.type === "done")).toEqual([]);
   });
 
+  test("budget reached before the first byte: handoff at offset 0 says `restart` (the request is run again)", async () => {
+    for (const agent of ["sim-openclaw", "sim-chat"]) {
+      const { events } = await runLive({ agent, message: "#sim tokens=20 rate=0 stall=3000@0" });
+      const handoffs = events.filter((event) => event.type === "handoff");
+      expect(handoffs[0]).toEqual({ type: "handoff", status: "background", offset: 0, next: "restart" });
+      expect(events.filter((event) => event.type === "delta")).toEqual([]);
+    }
+  });
+
+  test("budget reached after some output: a connection-bound session's handoff says `continuation`", async () => {
+    const { events } = await runLive({
+      agent: "sim-openclaw",
+      message: "#sim tokens=400 rate=100 seed=later",
+    });
+    const handoff = events.find((event) => event.type === "handoff");
+    expect(handoff).toMatchObject({ status: "background", next: "continuation" });
+    expect((handoff as { offset: number }).offset).toBeGreaterThan(0);
+  });
+
   test("budget reached, a connection-bound session taken over before it is marked interrupted: handoff", async () => {
     const { last } = await runLive({
       agent: "sim-chat",

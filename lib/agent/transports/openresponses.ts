@@ -6,8 +6,10 @@ import { bearerJsonHeaders, responsesInput, type Transport } from "./transport.t
  * The OpenClaw gateway's `/v1/responses`. Its request schema is strict (any unknown key is a 400),
  * so the body carries only documented fields. No resume: the gateway aborts the run when our
  * connection drops. With a session key (`x-openclaw-session-key`, used verbatim) the gateway keeps
- * the conversation in its own session transcript, so `input` carries only what it has not seen:
- * this turn's message (and, for a continuation, the cut answer and the request to go on).
+ * the conversation in its own session transcript, so `input` carries only what it has not seen
+ * (`newMessagesFrom`: the whole conversation the first time a key is used, then what other agents,
+ * the user and cut runs added since, this turn's message, and for a continuation the cut answer
+ * and the request to go on).
  */
 export const openResponsesTransport: Transport = {
   detachable: false,
