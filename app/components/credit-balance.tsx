@@ -1,10 +1,9 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
+import { TERMINAL_STATUS_SET } from "@/lib/lifecycle.ts";
 import { useAuth } from "./supabase-provider.tsx";
 import { useUserSessionMessages } from "./use-user-sessions.ts";
-
-const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 /** The signed-in user's credit balance; re-read when one of her sessions ends (it was debited). */
 export function CreditBalance() {
@@ -19,7 +18,7 @@ export function CreditBalance() {
   useEffect(() => {
     if (user) load();
   }, [user, load]);
-  useUserSessionMessages({ onSession: (message) => ENDED.has(message.status) && load() });
+  useUserSessionMessages({ onSession: (message) => TERMINAL_STATUS_SET.has(message.status) && load() });
   if (balance === null) return null;
   return (
     <span className="muted" data-testid="credit-balance" title="1 credit = US$0.01">

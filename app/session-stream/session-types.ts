@@ -1,8 +1,8 @@
 /** The shapes the browser reads from the session API: the server's own contract (`lib/session/wire.ts`). */
 
-import type { SessionStatus } from "@/lib/session/wire.ts";
 import type { SubscribeToTopic } from "./realtime-topic.ts";
 
+export { isTerminal, TERMINAL_STATUS_SET as TERMINAL_STATUSES } from "@/lib/lifecycle.ts";
 export type {
   AgentOption,
   BackgroundAcceptance,
@@ -15,12 +15,6 @@ export type {
   SessionStatus,
   SessionUsage,
 } from "@/lib/session/wire.ts";
-
-export const TERMINAL_STATUSES: ReadonlySet<SessionStatus> = new Set(["completed", "failed", "cancelled"]);
-
-export function isTerminal(status: SessionStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
 
 /** What a `SessionRun` tells the page that follows it, and how it follows Realtime. */
 export interface SessionRunHooks {

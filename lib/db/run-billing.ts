@@ -1,6 +1,6 @@
 import type postgres from "postgres";
+import { TERMINAL_STATUSES } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
-import { TERMINAL_STATUSES } from "./sessions.ts";
 
 /** 1 credit = 1 US cent of agent usage. */
 export const CREDITS_PER_USD = 100;

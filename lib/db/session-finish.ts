@@ -1,4 +1,4 @@
-import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
+import { isTerminal, type SessionStatus, statusList, TRANSITIONS } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
 import { encodeNotify } from "./notify-payloads.ts";
@@ -7,7 +7,6 @@ import { billRun, type RunBill } from "./run-billing.ts";
 export { CREDITS_PER_USD } from "./run-billing.ts";
 
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import type { SessionStatus } from "./sessions.ts";
 
 /** The code of a session stopped because its cost reached the balance or its `maxCredits`. */
 export const OUT_OF_CREDITS_CODE = "payment_required:credits";

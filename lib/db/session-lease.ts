@@ -1,14 +1,15 @@
+import type { RunnerKind } from "../lifecycle.ts";
 import {
   ACTIVE_STATUSES,
   AWAITING_RUNNER_STATUSES,
   statusList,
   TERMINAL_STATUSES,
   TRANSITIONS,
-} from "../session/lifecycle.ts";
+} from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import { type RunnerKind, type SessionRow, toSessionRow } from "./sessions.ts";
+import { type SessionRow, toSessionRow } from "./sessions.ts";
 
 /** NOTIFY channel that wakes local workers when a session needs a background runner. */
 export const DISPATCH_CHANNEL = "session_dispatch" satisfies NotifyChannel;

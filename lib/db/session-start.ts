@@ -1,6 +1,6 @@
+import type { RunnerKind, SessionMode, SessionStatus } from "../lifecycle.ts";
 import { type AdmissionLimits, type AdmissionResult, admitSession } from "./admission.ts";
 import type { Sql } from "./client.ts";
-import type { RunnerKind, SessionMode, SessionStatus } from "./sessions.ts";
 
 export interface StartSessionInput {
   userId: string;

@@ -1,10 +1,5 @@
-import type { SessionStatus } from "../session/lifecycle.ts";
+import type { RunnerKind, SessionMode, SessionStatus } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
-
-export type { SessionStatus } from "../session/lifecycle.ts";
-export { TERMINAL_STATUSES } from "../session/lifecycle.ts";
-export type SessionMode = "auto" | "live" | "background";
-export type RunnerKind = "live" | "trigger" | "worker";
 
 export interface SessionSummary {
   id: string;

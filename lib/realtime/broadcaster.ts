@@ -1,3 +1,4 @@
+import { isTerminal } from "../lifecycle.ts";
 import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
@@ -28,7 +29,6 @@ export interface BroadcasterOptions {
   now?: () => number;
 }
 
-const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const IDLE_FORGET_MS = 5000;
 const STATUS_RETRIES = 3;
 const BUSY_RETRY_MS = 25;
@@ -202,7 +202,7 @@ export class RealtimeBroadcaster implements SessionObserver {
     const status = slot.status as { state: SessionState; attempts: number };
     slot.status = undefined;
     const { state } = status;
-    if (TERMINAL.has(state.status)) slot.ended = true;
+    if (isTerminal(state.status)) slot.ended = true;
     this.#send(
       sessionId,
       `session:${sessionId}`,

@@ -1,7 +1,8 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
 import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
-import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
+import { getSession, type SessionRow } from "../db/sessions.ts";
+import { TERMINAL_STATUSES } from "../lifecycle.ts";
 import { sessionRuntime } from "./runtime.ts";
 import { wireProgress } from "./snapshot.ts";
 import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";

@@ -22,7 +22,7 @@ import {
   type SessionStatus,
   TRANSITIONS,
   type TransitionName,
-} from "../../lib/session/lifecycle.ts";
+} from "../../lib/lifecycle.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
@@ -55,7 +55,7 @@ const perform: Record<
     appendCheckpoint(db, { sessionId: id, epoch, startOffset: 0, text: "", leaseSeconds: 30 }),
   release: (db, id, epoch) => releaseLease(db, id, epoch, 30),
   expire: (db, id, epoch) => bumpExpiredEpoch(db, id, epoch, 30),
-  cancel: (db, id) => requestCancel(db, id),
+  requestCancel: (db, id) => requestCancel(db, id),
   fenceOut: (db, id) => fenceOutRunner(db, id),
   interrupt: (db, id, epoch) => markInterrupted(db, id, epoch),
   finish: (db, id, epoch) =>
