@@ -1,6 +1,7 @@
 import { logger, metadata, queue, schemaTask, tasks } from "@trigger.dev/sdk";
 import { z } from "zod";
 import { runBackgroundSession } from "../lib/session/background.ts";
+import { taskRuntime } from "./runtime.ts";
 
 export const agentSessionQueue = queue({ name: "agent-sessions", concurrencyLimit: 50 });
 
@@ -20,13 +21,14 @@ export const agentSessionTask = schemaTask({
       logger.info("agent session run cancelled", { sessionId: payload.sessionId });
     });
     const result = await runBackgroundSession({
+      runtime: taskRuntime(),
       sessionId: payload.sessionId,
       expectedEpoch: payload.epoch,
       runner: "trigger",
       owner: ctx.run.id,
       signal,
-      onProgress: (progress: unknown) => {
-        metadata.set("progress", progress as { stage: string; outputTokens: number; elapsedMs: number });
+      onProgress: (progress) => {
+        metadata.set("progress", { ...progress });
       },
     });
     return { outcome: result.kind, offset: result.offset };

@@ -1,24 +1,12 @@
 import { isTerminal, type SessionStatus, statusList, TRANSITIONS } from "../lifecycle.ts";
+import type { FinishSessionInput } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
-import { encodeNotify } from "./notify-payloads.ts";
-import { billRun, type RunBill } from "./run-billing.ts";
-
-export { CREDITS_PER_USD } from "./run-billing.ts";
-
+import { sendNotify } from "./notify-payloads.ts";
+import { billRun } from "./run-billing.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 
-/** The code of a session stopped because its cost reached the balance or its `maxCredits`. */
-export const OUT_OF_CREDITS_CODE = "payment_required:credits";
-
-export interface FinishSessionInput {
-  sessionId: string;
-  epoch: number;
-  status: Extract<SessionStatus, "completed" | "failed" | "cancelled">;
-  /** The ending run's bill (its usage is added to the session's totals); null when no run is billed. */
-  run: Omit<RunBill, "sessionId" | "epoch"> | null;
-  error: { code: string; message: string } | null;
-}
+export type { FinishSessionInput } from "../session/ports.ts";
 
 /**
  * Ends a session in one transaction: the ending run's bill (once per run, see `billRun`), status on
@@ -74,18 +62,20 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     });
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
-    await tx`select pg_notify(${SESSION_LOG_CHANNEL},
-      ${encodeNotify(SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status })})`;
+    await sendNotify(tx, SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status });
     return "ok" as const;
   });
 }
 
 /** Marks the live runner's stop at the budget (connection-bound agents continue in the background). */
 export async function markInterrupted(sql: Sql, sessionId: string, epoch: number): Promise<"ok" | "fenced"> {
-  const rows = await sql`
-    update sessions set status = 'interrupted', updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.interrupt.from))})
-    returning durable_offset, pg_notify(${SESSION_LOG_CHANNEL},
-      json_build_object('s', id::text, 'o', durable_offset, 'st', 'interrupted')::text)`;
-  return rows.length === 1 ? "ok" : "fenced";
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ durable_offset: number }[]>`
+      update sessions set status = 'interrupted', updated_at = now()
+      where id = ${sessionId} and epoch = ${epoch} and status in (${tx.unsafe(statusList(TRANSITIONS.interrupt.from))})
+      returning durable_offset`;
+    if (!row) return "fenced" as const;
+    await sendNotify(tx, SESSION_LOG_CHANNEL, { s: sessionId, o: row.durable_offset, st: "interrupted" });
+    return "ok" as const;
+  });
 }

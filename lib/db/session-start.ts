@@ -1,34 +1,10 @@
-import type { RunnerKind, SessionMode, SessionStatus } from "../lifecycle.ts";
-import { type AdmissionLimits, type AdmissionResult, admitSession } from "./admission.ts";
+import type { StartedSession, StartSessionInput } from "../session/ports.ts";
+import { type AdmissionResult, admitSession } from "./admission.ts";
 import type { Sql } from "./client.ts";
 
-export interface StartSessionInput {
-  userId: string;
-  /** An existing conversation of the user, or undefined to start a new one. */
-  conversationId?: string;
-  message: string;
-  agent: string;
-  mode: SessionMode;
-  status: Extract<SessionStatus, "live" | "background" | "queued">;
-  runner: RunnerKind | null;
-  /** Who produces it (a live route process); null for a session waiting for a background runner. */
-  leaseOwner: string | null;
-  title: string;
-  leaseSeconds: number;
-  /** Checked atomically with the insert (per-user lock); without it the session is always admitted. */
-  admission?: Omit<AdmissionLimits, "userId" | "live">;
-  /** The caller's cap on this session's cost, in credits. */
-  maxCredits?: number;
-}
+export type { StartedSession, StartSessionInput } from "../session/ports.ts";
 
 type AdmissionRefused = Exclude<AdmissionResult, { admitted: true }>;
-
-export interface StartedSession {
-  sessionId: string;
-  conversationId: string;
-  userMessageId: string;
-  epoch: number;
-}
 
 /**
  * Admits the session (per-user limits and credits, see `admitSession`) and creates (or continues)

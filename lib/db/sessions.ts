@@ -1,4 +1,5 @@
 import type { RunnerKind, SessionMode, SessionStatus } from "../lifecycle.ts";
+import type { SessionRow } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 
 export interface SessionSummary {
@@ -62,33 +63,7 @@ export async function listSessionsForUser(sql: Sql, userId: string, limit = 100)
   }));
 }
 
-export interface SessionRow {
-  id: string;
-  userId: string;
-  conversationId: string;
-  agent: string;
-  title: string;
-  mode: SessionMode;
-  status: SessionStatus;
-  runner: RunnerKind | null;
-  runId: string | null;
-  epoch: number;
-  leaseExpiresAt: Date | null;
-  durableOffset: number;
-  agentCursor: unknown;
-  seamOffsets: number[];
-  /** The joiner a continuation wrote at a seam, by seam offset (absent: none was needed). */
-  seamJoiners: Record<string, string>;
-  progress: Record<string, unknown> | null;
-  usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
-  costUsd: number | null;
-  error: { code: string; message: string } | null;
-  cancelRequested: boolean;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { SessionRow } from "../session/ports.ts";
 
 interface RawSessionRow {
   id: string;

@@ -1,5 +1,6 @@
 import { isTerminal } from "../lifecycle.ts";
-import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
+import type { ObservedProgress, SessionObserver } from "../session/ports.ts";
+import type { SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
   mergeAppend,
@@ -61,16 +62,17 @@ export class RealtimeBroadcaster implements SessionObserver {
     };
   }
 
-  appended(append: { sessionId: string; from: number; to: number; text: string; generation?: number }): void {
+  appended(append: { sessionId: string; from: number; to: number; text: string; epoch?: number }): void {
     if (append.to <= append.from) return;
     const slot = this.#slot(append.sessionId);
     mergeAppend(slot, append, this.#options.maxLogTextBytes);
     this.#schedule(append.sessionId, slot);
   }
 
-  progress(sessionId: string, progress: SessionProgress): void {
+  progress(sessionId: string, progress: SessionProgress | ObservedProgress): void {
     const slot = this.#slot(sessionId);
-    slot.progress = progress;
+    // Realtime's progress carries an empty stage where the runner has none yet.
+    slot.progress = { ...progress, stage: progress.stage ?? "" };
     this.#schedule(sessionId, slot);
   }
 
@@ -188,7 +190,8 @@ export class RealtimeBroadcaster implements SessionObserver {
     slot.log = undefined;
     const payload: Record<string, unknown> = { from: log.from, to: log.to };
     if (log.bytes >= 0) payload.text = log.parts.join("");
-    if (log.generation !== undefined) payload.generation = log.generation;
+    // The wire calls the producer's epoch `generation` (lib/session/wire.ts).
+    if (log.epoch !== undefined) payload.generation = log.epoch;
     this.#send(sessionId, `session:${sessionId}`, "log", payload, undefined, slot);
   }
 

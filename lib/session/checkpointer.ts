@@ -1,8 +1,8 @@
-import type { AppendCheckpoint } from "../db/session-log.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import type { CheckpointStore } from "./ports.ts";
 
 /** Where checkpoints go: `appendCheckpoint` bound to a pool, or the in-memory log in tests. */
-export type CheckpointStore = (write: AppendCheckpoint) => Promise<"ok" | "duplicate" | "fenced">;
+export type { CheckpointStore } from "./ports.ts";
 
 export interface CheckpointerOptions {
   store: CheckpointStore;

@@ -9,14 +9,8 @@ import {
   type ModelPrice,
   type RunUsage,
 } from "../agent/index.ts";
-import {
-  type MeterReading,
-  type MeterVerdict,
-  MICROCREDITS_PER_CREDIT,
-  microCreditsFor,
-} from "../db/run-billing.ts";
-import type { FinishSessionInput } from "../db/session-finish.ts";
-import type { RunBilling } from "./run-ports.ts";
+import { MICROCREDITS_PER_CREDIT, microCreditsFor } from "../credits.ts";
+import type { FinishSessionInput, MeterReading, MeterVerdict, RunBilling } from "./ports.ts";
 
 /**
  * What a metering step stores: the credits this run holds, exact (and its bill so far); it answers

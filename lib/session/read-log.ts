@@ -1,9 +1,9 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
 import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
+import type { SessionNotifications } from "../db/session-notifications.ts";
 import { getSession, type SessionRow } from "../db/sessions.ts";
 import { TERMINAL_STATUSES } from "../lifecycle.ts";
-import { sessionRuntime } from "./runtime.ts";
 import { wireProgress } from "./snapshot.ts";
 import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
@@ -84,9 +84,12 @@ export interface TailOptions {
  * `progress` when they change, and a final `done` or `error`. Idle, it waits for the process's one
  * LISTEN connection to announce a change: it never polls on its own.
  */
-export async function replayAndTail(sql: Sql, options: TailOptions): Promise<void> {
+export async function replayAndTail(
+  readers: { sql: Sql; notifications: SessionNotifications },
+  options: TailOptions,
+): Promise<void> {
+  const { sql, notifications: hub } = readers;
   const { session, emit, signal } = options;
-  const hub = sessionRuntime(sql).notifications;
   let pending = true;
   let wake: (() => void) | undefined;
   const unsubscribe = await hub.subscribe(session.id, () => {

@@ -1,5 +1,5 @@
 import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
-import { OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
+import { OUT_OF_CREDITS_CODE } from "../credits.ts";
 import { logError } from "../log.ts";
 import type { MeterStop } from "./metering.ts";
 import type { RunSessionInput } from "./run-session.ts";

@@ -7,19 +7,18 @@ import {
   type AgentRequest,
   isDetachable,
 } from "../agent/index.ts";
-import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
-import type { SessionObserver } from "../realtime/session-observer.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep, type TimerHandle } from "./clock.ts";
 import type { SessionFeed } from "./events.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
+import { notifyObservers } from "./observers.ts";
+import type { FinishSessionInput, ObservedProgress, RunPorts } from "./ports.ts";
 import { blameAgent, outOfCredits } from "./run-failure.ts";
-import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
 import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
-  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (see `postgresRunPorts`). */
+  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (lib/session/ports.ts). */
   ports: RunPorts;
   sessionId: string;
   epoch: number;
@@ -38,8 +37,6 @@ export interface RunSessionInput {
   /** The event feed of the live SSE (live runners only). */
   feed?: SessionFeed;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
-  /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
-  observer?: SessionObserver;
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
@@ -51,7 +48,6 @@ export type RunOutcome =
   | { kind: "fenced"; offset: number }
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
-type Usage = { inputTokens: number; outputTokens: number };
 type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
 type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
@@ -66,8 +62,6 @@ const unknownError = { code: "unknown", message: "The session stopped for an unk
  */
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const run = new SessionRun(input);
-  // The caller just took the session (live start, background claim): its status changed.
-  notifyObservers(input.ports.observers, input.sessionId, (o) => o.statusChanged(input.sessionId));
   const release = run.watch();
   try {
     await run.consume();
@@ -83,8 +77,6 @@ class SessionRun {
   readonly checkpointer: Checkpointer;
   readonly startedAt: number;
   cursor: AgentCursor | undefined;
-  usage: Usage | null = null;
-  textEvents = 0;
   stage: string | null = null;
   terminal: Terminal | undefined;
   readonly seam: ReturnType<typeof continuationSeam>;
@@ -105,7 +97,7 @@ class SessionRun {
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) =>
         notifyObservers(ports.observers, sessionId, (o) =>
-          o.appended({ sessionId, ...append, generation: input.epoch }),
+          o.appended({ sessionId, ...append, epoch: input.epoch }),
         ),
     });
     this.seam = continuationSeam({
@@ -208,7 +200,6 @@ class SessionRun {
   async onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> {
     if (event.cursor) this.cursor = event.cursor;
     if (event.type === "text") {
-      this.textEvents += 1;
       const text = await this.seam.join(event.text);
       this.checkpointer.push(text, { cursor: event.cursor });
       if (this.checkpointer.fenced) this.stopWith("fenced");
@@ -218,7 +209,6 @@ class SessionRun {
       this.stage = event.stage;
       this.reportProgress(event.cursor);
     } else if (event.type === "usage") {
-      this.usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
       // The agent's own count replaces the estimate as soon as it gives one.
       this.reportProgress(event.cursor);
     } else if (event.type === "done") {
@@ -231,7 +221,7 @@ class SessionRun {
     const { ports, sessionId, feed } = this.input;
     // The agent's own count once it reported usage, else the metering estimate (from the bytes).
     const { outputTokens, estimated } = this.metering.usage();
-    const progress: SessionProgressReport = {
+    const progress: ObservedProgress = {
       stage: this.stage,
       outputTokens,
       elapsedMs: ports.clock.now() - this.startedAt,
@@ -240,9 +230,7 @@ class SessionRun {
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) =>
-      o.progress(sessionId, { ...progress, stage: progress.stage ?? "" }),
-    );
+    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress));
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
@@ -287,8 +275,8 @@ class SessionRun {
   ): Promise<RunOutcome> {
     const { ports, sessionId, epoch, feed } = this.input;
     const result = await ports.finish({ sessionId, epoch, status, run, error });
+    // The lifecycle's `finish` told the observers once it committed.
     if (result === "fenced") return { kind: "fenced", offset };
-    notifyObservers(ports.observers, sessionId, (o) => o.statusChanged(sessionId));
     if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
     else if (status === "cancelled")
       feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });

@@ -6,6 +6,7 @@ import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import { ALICE_ID, closeClient, type Followed, follow, signedIn, waitFor } from "./fixture.ts";
 
@@ -50,7 +51,12 @@ async function newSession(seed: string): Promise<string> {
 /** Runs the session to its end in this process, as the local worker does; returns appends and seconds. */
 async function produce(sessionId: string): Promise<{ appends: number; seconds: number }> {
   const startedAt = Date.now();
-  const outcome = await runBackgroundSession({ sessionId, runner: "worker", owner: "test", sql, env });
+  const outcome = await runBackgroundSession({
+    sessionId,
+    runner: "worker",
+    owner: "test",
+    runtime: testRuntime(sql, env),
+  });
   expect(outcome.kind).toBe("completed");
   const [row] = await sql<{ appends: number }[]>`
     select count(*)::int as appends from session_chunks where session_id = ${sessionId}`;

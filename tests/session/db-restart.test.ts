@@ -13,9 +13,9 @@ import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
-import { postgresRunPorts } from "../../lib/session/run-ports.ts";
 import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
+import { storePorts } from "../support/runtime.ts";
 
 // This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
 let root: string;
@@ -58,7 +58,7 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
   });
   if (started === "not_found") throw new Error("unexpected");
   const run = runSession({
-    ports: postgresRunPorts(sql),
+    ports: storePorts(sql),
     sessionId: started.sessionId,
     epoch: started.epoch,
     agent: getAgent(env, "sim-chat"),

@@ -6,10 +6,11 @@ import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import type { CheckpointStore } from "../../lib/session/checkpointer.ts";
 import { sleep } from "../../lib/session/clock.ts";
-import { postgresRunPorts, type SessionObserver } from "../../lib/session/run-ports.ts";
+import type { SessionObserver } from "../../lib/session/ports.ts";
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
+import { storePorts } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
@@ -172,20 +173,26 @@ async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}
     statusChanged: () => void seen.statuses.push(log.finished ?? "running"),
   };
   // Metering and billing stay on Postgres (the session is a billed one); the rest is in memory.
-  const ports = postgresRunPorts(sql, {
+  const ports = storePorts(sql, {
     log: log.store({ before: () => sleep(clock, options.writeMs ?? 0) }),
     streamAgent: (_agent, _request, { signal }) => script.stream(signal),
     cancelAgentRun: async () => void seen.cancelled++,
+    // The lifecycle's finish: it announces the change once it has committed.
     finish: async (input) => {
       seen.finished.push(input.status);
-      return log.finish(input.epoch, input.status);
+      const finished = log.finish(input.epoch, input.status);
+      if (finished === "ok") observer.statusChanged(input.sessionId);
+      return finished;
     },
     clock,
     observers: [observer],
   });
+  const sessionId = await billedSession();
+  // The runner starts on a session the lifecycle just gave it (start, claim), which announced it.
+  observer.statusChanged(sessionId);
   const input: RunSessionInput = {
     ports,
-    sessionId: await billedSession(),
+    sessionId,
     epoch: log.epoch,
     agent,
     request: { messages: [{ role: "user", content: "hi" }] },

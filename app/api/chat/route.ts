@@ -1,13 +1,11 @@
 import { after } from "next/server";
 import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
 import { markClientLeft } from "@/lib/db/notification-outbox.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
-import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
@@ -25,9 +23,7 @@ export const POST = route(async (request) => {
     await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES),
     "bad_request:chat",
   );
-  const env = getEnv();
-  const sql = getSql();
-  const started = await startChat({ sql, env, dispatcher: getDispatcher(env, sql), user, input: body });
+  const started = await startChat({ runtime: processRuntime(), user, input: body });
 
   if (started.kind === "background") {
     return Response.json(
@@ -41,6 +37,7 @@ export const POST = route(async (request) => {
     );
   }
 
+  const { sql } = processRuntime();
   const live = streamLiveChat(started, request.signal, () => void markClientLeft(sql, started.sessionId));
   // The runner outlives the response: a client that goes away does not stop the session.
   after(live.run);

@@ -1,9 +1,7 @@
 import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
-import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
 
 export const runtime = "nodejs";
@@ -14,10 +12,8 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);
   const { id } = await context.params;
-  const sql = getSql();
   const result = await cancelSession({
-    sql,
-    dispatcher: getDispatcher(getEnv(), sql),
+    runtime: processRuntime(),
     sessionId: id,
     userId: user.id,
   });

@@ -5,6 +5,7 @@ import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "@/lib/session/read-log.ts";
 import { requireOwnedSession } from "@/lib/session/snapshot.ts";
 import { writeWireEvent } from "@/lib/session/sse-events.ts";
@@ -53,7 +54,7 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
       // The reader holds bytes a newer producer replaced: it drops them before the replay.
       if (settled.rewound && cursor.generation !== null)
         writeWireEvent(writer, { type: "rewind", offset: settled.offset, generation: cursor.generation });
-      await replayAndTail(sql, {
+      await replayAndTail(processRuntime(), {
         from: settled.offset,
         generation: settled.generation,
         session,
