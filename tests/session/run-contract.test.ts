@@ -10,6 +10,7 @@ import { postgresRunPorts, type SessionObserver } from "../../lib/session/run-po
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
+import { ScriptedAgent } from "../support/scripted-agent.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
@@ -95,36 +96,6 @@ describe.each(Object.keys(logs))("the %s log keeps the log-store contract", (kin
     expect(await write(ended, 1, "")).toBe("fenced");
   });
 });
-
-/** An agent whose events the test sends one by one; it ends when told or when its signal aborts. */
-class ScriptedAgent {
-  #queue: AgentEvent[] = [];
-  #wake: (() => void) | undefined;
-  #ended = false;
-
-  send(...events: AgentEvent[]): void {
-    this.#queue.push(...events);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *stream(signal: AbortSignal): AsyncGenerator<AgentEvent> {
-    while (!signal.aborted) {
-      const next = this.#queue.shift();
-      if (next) yield next;
-      else if (this.#ended) return;
-      else
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
-    }
-  }
-}
 
 const agent: AgentConfig = {
   name: "scripted",

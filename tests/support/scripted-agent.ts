@@ -1,0 +1,31 @@
+import type { AgentEvent } from "../../lib/agent/index.ts";
+
+/** An agent whose events the test sends one by one; it ends when told or when its signal aborts. */
+export class ScriptedAgent {
+  #queue: AgentEvent[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+
+  send(...events: AgentEvent[]): void {
+    this.#queue.push(...events);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async *stream(signal: AbortSignal): AsyncGenerator<AgentEvent> {
+    while (!signal.aborted) {
+      const next = this.#queue.shift();
+      if (next) yield next;
+      else if (this.#ended) return;
+      else
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+    }
+  }
+}
