@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import type { AgentConfig, AgentEvent } from "../../lib/agent/index.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
@@ -10,7 +9,7 @@ import { postgresRunPorts, type SessionObserver } from "../../lib/session/run-po
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
-import { ScriptedAgent } from "../support/scripted-agent.ts";
+import { DONE, ScriptedAgent, scriptedAgentConfig, text } from "../support/scripted-agent.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
@@ -97,21 +96,8 @@ describe.each(Object.keys(logs))("the %s log keeps the log-store contract", (kin
   });
 });
 
-const agent: AgentConfig = {
-  name: "scripted",
-  transport: "chat-completions",
-  url: "http://unused",
-  token: "t",
-  model: "m",
-  // Free, so metering never stops to store a step: the scripted interleavings stay exact.
-  price: { input: 0, output: 0 },
-};
-const DONE: AgentEvent = { type: "done", reason: "completed" };
-const text = (value: string, sequenceNumber: number): AgentEvent => ({
-  type: "text",
-  text: value,
-  cursor: { responseId: "r", sequenceNumber },
-});
+// Free, so metering never stops to store a step: the scripted interleavings stay exact.
+const agent = scriptedAgentConfig({ input: 0, output: 0 });
 
 /** A real session row: billing (metering, the final totals) still reads and writes Postgres. */
 async function billedSession(): Promise<string> {

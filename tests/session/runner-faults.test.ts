@@ -1,32 +1,18 @@
 import { describe, expect, test } from "vitest";
-import type { AgentConfig, AgentEvent } from "../../lib/agent/index.ts";
 import type { MeterStep } from "../../lib/db/run-billing.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import type { RunPorts } from "../../lib/session/run-ports.ts";
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
-import { ScriptedAgent } from "../support/scripted-agent.ts";
+import { DONE, ScriptedAgent, scriptedAgentConfig, text } from "../support/scripted-agent.ts";
 
 // Faults of our own side while a session runs, scripted with a fake clock, the in-memory log (the
 // log-store contract suite runs it against Postgres) and a scripted agent. The billing port is
 // injected: these tests are about what the runner does when it fails, not about billing.
 
-const agent: AgentConfig = {
-  name: "scripted",
-  transport: "chat-completions",
-  url: "http://unused",
-  token: "t",
-  model: "m",
-  // Dear enough that every text event crosses a credit: each one is a metering step.
-  price: { input: 0, output: 1_000_000 },
-};
-const DONE: AgentEvent = { type: "done", reason: "completed" };
-const text = (value: string, sequenceNumber: number): AgentEvent => ({
-  type: "text",
-  text: value,
-  cursor: { responseId: "r", sequenceNumber },
-});
+// Dear enough that every text event crosses a credit: each one is a metering step.
+const agent = scriptedAgentConfig({ input: 0, output: 1_000_000 });
 const LEAD_BYTES = 64;
 
 /** A database call that throws its first `failures` times (a restart, a dropped connection). */

@@ -1,4 +1,4 @@
-import type { AgentEvent } from "../../lib/agent/index.ts";
+import type { AgentConfig, AgentEvent, ModelPrice } from "../../lib/agent/index.ts";
 
 /** An agent whose events the test sends one by one; it ends when told or when its signal aborts. */
 export class ScriptedAgent {
@@ -29,3 +29,24 @@ export class ScriptedAgent {
     }
   }
 }
+
+/** A configuration for a scripted agent (its transport and URL are never used) at this price. */
+export function scriptedAgentConfig(price: ModelPrice): AgentConfig {
+  return {
+    name: "scripted",
+    transport: "chat-completions",
+    url: "http://unused",
+    token: "t",
+    model: "m",
+    price,
+  };
+}
+
+export const DONE: AgentEvent = { type: "done", reason: "completed" };
+
+/** A text event with a detachable cursor at `sequenceNumber`. */
+export const text = (value: string, sequenceNumber: number): AgentEvent => ({
+  type: "text",
+  text: value,
+  cursor: { responseId: "r", sequenceNumber },
+});
