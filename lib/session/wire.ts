@@ -72,7 +72,7 @@ export type SessionStreamEvent =
 // Cursors: the SSE `id:` of a delta or rewind, `<generation>:<offset>`.
 //
 // The generation is the epoch of the producer whose bytes the reader holds (it rises at every
-// takeover, so at every seam). A reader may be ahead of the durable log by one checkpoint interval;
+// takeover, so at every seam). A live reader may be ahead of the durable log by CHECKPOINT_BYTES;
 // when that producer dies before its checkpoint and another continues from the durable offset, the
 // bytes past it change. A resume whose generation is older than a chunk that starts below its
 // offset has not seen that seam: the server sends `rewind` first. A bare number (`?offset=N`, or a
