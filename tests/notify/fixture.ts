@@ -65,26 +65,4 @@ export async function endSession(sql: Sql, input: EndedSessionInput): Promise<st
   return sessionId;
 }
 
-/** What the inbox holds for one recipient (email address or chat id). */
-export async function inboxFor(inbox: Inbox, to: string | number) {
-  const response = await fetch(`${inbox.url}/api/messages`);
-  const all = (await response.json()) as {
-    channel: string;
-    to: string;
-    subject: string | null;
-    text: string;
-    html: string | null;
-    replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
-    createdAt: string;
-  }[];
-  return all.filter((message) => message.to === String(to));
-}
-
-export async function injectFault(inbox: Inbox, fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${inbox.url}/api/faults`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(fault),
-  });
-  if (!response.ok) throw new Error(`fault not injected: ${response.status}`);
-}
+export { inboxFor, injectFault } from "../support/inbox.ts";
