@@ -8,7 +8,7 @@ import { createResendMailer } from "../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
-import { startInbox } from "../dev/inbox/server.ts";
+import { inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import {
   devPostgresDir,
   isLocalUrl,
@@ -109,9 +109,7 @@ async function main(): Promise<void> {
     const inbox = await startInbox({
       host: "127.0.0.1",
       port: inboxPort,
-      resendApiKey: notifyEnv.RESEND_API_KEY,
-      telegramBotToken: notifyEnv.TELEGRAM_BOT_TOKEN,
-      telegramBotUsername: notifyEnv.TELEGRAM_BOT_USERNAME,
+      ...inboxCredentials(notifyEnv),
     });
     closers.push(() => inbox.close());
     await registerTelegramWebhook(notifyEnv);
