@@ -23,18 +23,21 @@ export async function linkTelegram(sql: Sql, inbox: Inbox, userId: string, chatI
 export interface EndedSessionInput {
   userId: string;
   title?: string;
-  /** Who ran it to the end: `live` (the chat route) or a background runner. */
-  runner: "live" | "worker" | "trigger";
+  /** Who ran it to the end: `live` (the chat route) or a background runner (default `worker`). */
+  runner?: "live" | "worker" | "trigger";
   clientLeft?: boolean;
-  status: "completed" | "failed" | "cancelled";
-  output: string;
+  /** Default `completed`. */
+  status?: "completed" | "failed" | "cancelled";
+  /** Default `x`. */
+  output?: string;
   error?: { code: string; message: string };
   /** The agent reported no usage: the counts are estimates. */
   estimated?: boolean;
 }
 
 /** A session that ran for 125 s and ended through the real fenced finish. */
-export async function endSession(sql: Sql, input: EndedSessionInput): Promise<string> {
+export async function endSession(sql: Sql, ended: EndedSessionInput): Promise<string> {
+  const input = { runner: "worker", status: "completed", output: "x", ...ended } as const;
   const [conversation] = await sql<{ id: string }[]>`
     insert into conversations (user_id, title) values (${input.userId}, 'c') returning id`;
   const [session] = await sql<{ id: string }[]>`

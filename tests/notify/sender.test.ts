@@ -4,6 +4,7 @@ import { type ClaimedNotification, claimDueNotifications } from "../../lib/db/no
 import { type Env, getEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
 import { waitFor } from "../support/api.ts";
+import { deliverUntilInboxHas } from "../support/inbox.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import { createUser, endSession, inboxFor, injectFault, linkTelegram } from "./fixture.ts";
 
@@ -45,6 +46,25 @@ async function rows(sessionId: string) {
   >`
     select channel, kind, status, attempts, last_error, provider_id from notifications
     where session_id = ${sessionId} order by channel`;
+}
+
+/**
+ * After a 429 asking for 2 s: the first send leaves the row pending until then (`meanwhile` runs in
+ * that wait), a sender sends it once when due, and not before.
+ */
+async function expectRetryAfterHonoured(sessionId: string, to: string | number, meanwhile = async () => {}) {
+  const before = Date.now();
+  await deliverDueNotifications({ sql, env });
+  const [row] = await sql<{ status: string; next_attempt_at: Date }[]>`
+    select status, next_attempt_at from notifications where session_id = ${sessionId}`;
+  expect(row?.status).toBe("pending");
+  expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
+  await meanwhile();
+  await deliverUntilInboxHas({ sql, env, inbox: stack.inbox }, to);
+  const [sent] = await sql<
+    { sent_at: Date }[]
+  >`select sent_at from notifications where session_id = ${sessionId}`;
+  expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
 }
 
 describe("which sessions notify, with the right content", () => {
@@ -166,23 +186,13 @@ describe("which sessions notify, with the right content", () => {
   test("a channel turned off sends nothing on it; Telegram needs a link", async () => {
     const user = await userWithBothChannels("email-off");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await sendAllDue();
     expect((await rows(sessionId)).map((row) => row.channel)).toEqual(["telegram"]);
     expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
 
     const unlinked = await createUser(sql, "no-telegram");
-    const other = await endSession(sql, {
-      userId: unlinked.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const other = await endSession(sql, { userId: unlinked.id });
     expect((await rows(other)).map((row) => row.channel)).toEqual(["email"]);
     await sendAllDue();
   });
@@ -194,12 +204,7 @@ describe("delivery faults", () => {
 
   test("Resend answering 500 then accepting sends one email", async () => {
     const user = await createUser(sql, "r500");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "resend", status: 500 });
     await deliverDueNotifications({ sql, env });
     const [failed] = await rows(sessionId);
@@ -216,76 +221,28 @@ describe("delivery faults", () => {
 
   test("Resend 429 with Retry-After: the retry waits that long, then sends", async () => {
     const user = await createUser(sql, "r429");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "resend", status: 429, retryAfter: 2 });
-    const before = Date.now();
-    await deliverDueNotifications({ sql, env });
-    const [row] = await sql<{ status: string; next_attempt_at: Date; attempts: number }[]>`
-      select status, next_attempt_at, attempts from notifications where session_id = ${sessionId}`;
-    expect(row?.status).toBe("pending");
-    expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
-    // Not due yet: a sender running now leaves it alone.
-    await deliverDueNotifications({ sql, env });
-    expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
-    await waitFor(
-      async () => {
-        await deliverDueNotifications({ sql, env });
-        return (await inboxFor(stack.inbox, user.email)).length === 1 ? true : undefined;
-      },
-      15_000,
-      200,
-    );
-    const [sent] = await sql<
-      { sent_at: Date }[]
-    >`select sent_at from notifications where session_id = ${sessionId}`;
-    expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
+    await expectRetryAfterHonoured(sessionId, user.email, async () => {
+      // Not due yet: a sender running now leaves it alone.
+      await deliverDueNotifications({ sql, env });
+      expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
+    });
   });
 
   test("Telegram 429 with retry_after is honoured, then the message is sent once", async () => {
     const user = await userWithBothChannels("t429");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "telegram", status: 429, retryAfter: 2 });
-    const before = Date.now();
-    await deliverDueNotifications({ sql, env });
-    const [row] = await sql<{ status: string; next_attempt_at: Date }[]>`
-      select status, next_attempt_at from notifications where session_id = ${sessionId}`;
-    expect(row?.status).toBe("pending");
-    expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
-    await waitFor(
-      async () => {
-        await deliverDueNotifications({ sql, env });
-        return (await inboxFor(stack.inbox, user.chatId)).length === 1 ? true : undefined;
-      },
-      15_000,
-      200,
-    );
-    const [sent] = await sql<
-      { sent_at: Date }[]
-    >`select sent_at from notifications where session_id = ${sessionId}`;
-    expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
+    await expectRetryAfterHonoured(sessionId, user.chatId);
   });
 
   test("a permanent failure ends failed with the reason; a blocked bot unlinks the chat", async () => {
     const user = await userWithBothChannels("blocked");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
     stack.inbox.telegram.chats.get(user.chatId)!.blocked = true;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await sendAllDue();
     expect(await rows(sessionId)).toMatchObject([
       { status: "failed", last_error: "telegram 403: Forbidden: bot was blocked by the user" },
@@ -295,8 +252,7 @@ describe("delivery faults", () => {
 
   test("a claim in progress neither blocks another sender nor shares its rows (SKIP LOCKED)", async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => createUser(sql, `skip${i}`)));
-    for (const user of users)
-      await endSession(sql, { userId: user.id, runner: "worker", status: "completed", output: "x" });
+    for (const user of users) await endSession(sql, { userId: user.id });
     const first = createSql(stack.databaseUrl, 1);
     const second = createSql(stack.databaseUrl, 1);
     let release = () => {};
@@ -362,12 +318,7 @@ test("a sender killed after Resend accepted, before `sent` was recorded: still o
   const user = await createUser(sql, "killed");
   await injectFault(stack.inbox, { service: "resend", acceptThenHang: true });
   const worker = await stack.startWorker();
-  const sessionId = await endSession(sql, {
-    userId: user.id,
-    runner: "worker",
-    status: "completed",
-    output: "x",
-  });
+  const sessionId = await endSession(sql, { userId: user.id });
   await waitFor(async () => ((await inboxFor(stack.inbox, user.email)).length === 1 ? true : undefined));
   process.kill(-worker.pid!, "SIGKILL");
   expect(await rows(sessionId)).toMatchObject([{ status: "sending", attempts: 1 }]);
