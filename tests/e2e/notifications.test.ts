@@ -1,34 +1,15 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api, signIn as signInApi, waitFor } from "../support/api.ts";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { signIn } from "../support/browser.ts";
+import { withBrowserStack } from "../support/fixtures.ts";
+import { type InboxMessage, inboxMessages } from "../support/inbox.ts";
 
-interface InboxMessage {
-  channel: string;
-  to: string;
-  subject: string | null;
-  text: string;
-  html: string | null;
-  replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
-}
-
-let stack: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { CHAT_REQUESTS_PER_MINUTE: "1000" } });
-  await stack.startWorker();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+const { stack, newPage, freshPage, signedInPage } = withBrowserStack({
+  env: { CHAT_REQUESTS_PER_MINUTE: "1000" },
+  worker: "stack",
 });
 
-async function inbox(): Promise<InboxMessage[]> {
-  return (await fetch(`${stack.inbox.url}/api/messages`)).json() as Promise<InboxMessage[]>;
-}
+const inbox = () => inboxMessages(stack.inbox);
 
 describe("notifications in the browser", () => {
   let completedEmail: InboxMessage | undefined;
@@ -36,8 +17,8 @@ describe("notifications in the browser", () => {
 
   test("link Telegram from the settings page, press the deep link in the inbox, and the next background session notifies that chat", async () => {
     const chatId = 820_001;
-    const settings = await newPage(browser);
-    const inboxPage = await newPage(browser);
+    const settings = await newPage();
+    const inboxPage = await newPage();
     try {
       const { page } = settings;
       await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
@@ -97,8 +78,7 @@ describe("notifications in the browser", () => {
 
   test("the email's HTML rendered in Chromium links to the session, and its text version holds the same facts", async () => {
     expect(completedEmail?.html).toBeTruthy();
-    const { page, close } = await newPage(browser);
-    try {
+    await freshPage(async ({ page }) => {
       await page.setContent(completedEmail?.html as string);
       const button = page.getByRole("link", { name: "Open the session" });
       expect(await button.getAttribute("href")).toBe(sessionUrl);
@@ -115,15 +95,11 @@ describe("notifications in the browser", () => {
       // The plain-text rendering writes headings in capitals.
       expect(text).toContain("YOUR SESSION FINISHED");
       expect(text).toContain(sessionUrl);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("the settings page switches channels, sends test notifications and unlinks Telegram", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
+    await signedInPage("bob@example.com", async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/settings`);
       await page.getByRole("button", { name: "Send a test notification on Telegram" }).click();
       await page.getByRole("button", { name: "Send a test notification by email" }).click();
@@ -147,14 +123,11 @@ describe("notifications in the browser", () => {
       await page.getByRole("button", { name: "Unlink" }).click();
       await page.getByText("Not linked.").waitFor();
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("sign in by magic link: the email lands in the inbox and its link signs in this browser", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
+    await freshPage(async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/sign-in`);
       await page.getByLabel("Email").fill("alice@example.com");
       await page.getByRole("button", { name: "Email me a sign-in link" }).click();
@@ -169,8 +142,6 @@ describe("notifications in the browser", () => {
       await page.getByTestId("user-email").waitFor();
       expect(await page.getByTestId("user-email").textContent()).toBe("alice@example.com");
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });
