@@ -70,12 +70,7 @@ async function expectRetryAfterHonoured(sessionId: string, to: string | number, 
 describe("which sessions notify, with the right content", () => {
   test("a completed background session sends exactly one email and one Telegram message", async () => {
     const user = await userWithBothChannels("bg-done");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: OUTPUT,
-    });
+    const sessionId = await endSession(sql, { userId: user.id, output: OUTPUT });
     await sendAllDue();
     await sendAllDue();
 
@@ -153,20 +148,9 @@ describe("which sessions notify, with the right content", () => {
 
   test("a live chat watched to the end notifies nobody; one whose client left does", async () => {
     const user = await userWithBothChannels("live");
-    const watched = await endSession(sql, {
-      userId: user.id,
-      runner: "live",
-      status: "completed",
-      output: "hi",
-    });
+    const watched = await endSession(sql, { userId: user.id, runner: "live", output: "hi" });
     expect(await rows(watched)).toEqual([]);
-    const left = await endSession(sql, {
-      userId: user.id,
-      runner: "live",
-      clientLeft: true,
-      status: "completed",
-      output: "hi",
-    });
+    const left = await endSession(sql, { userId: user.id, runner: "live", clientLeft: true, output: "hi" });
     await sendAllDue();
     expect((await rows(left)).map((row) => row.status)).toEqual(["sent", "sent"]);
     expect(await inboxFor(stack.inbox, user.email)).toHaveLength(1);
@@ -174,12 +158,7 @@ describe("which sessions notify, with the right content", () => {
 
   test("a cancelled background session notifies nobody", async () => {
     const user = await userWithBothChannels("cancelled");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "cancelled",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id, status: "cancelled" });
     expect(await rows(sessionId)).toEqual([]);
   });
 
@@ -293,7 +272,7 @@ describe("delivery faults", () => {
   test("two senders racing over the same rows send one message each", async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => userWithBothChannels(`race${i}`)));
     for (const user of users) {
-      await endSession(sql, { userId: user.id, runner: "worker", status: "completed", output: "race" });
+      await endSession(sql, { userId: user.id, output: "race" });
     }
     const other = createSql(stack.databaseUrl, 4);
     try {

@@ -35,12 +35,7 @@ afterAll(async () => {
 
 test("the send-notification task sends the notification it was given", async () => {
   const user = await createUser(sql, "task");
-  const sessionId = await endSession(sql, {
-    userId: user.id,
-    runner: "trigger",
-    status: "completed",
-    output: "ok",
-  });
+  const sessionId = await endSession(sql, { userId: user.id, runner: "trigger", output: "ok" });
   const [row] = await sql<{ id: string }[]>`select id from notifications where session_id = ${sessionId}`;
   const output = await runInMockTaskContext(
     async ({ ctx }) =>
