@@ -5,8 +5,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { freePort } from "../../dev/net.ts";
 import { waitFor } from "../support/api.ts";
+import { freeDevPorts } from "../support/dev-ports.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -40,13 +40,7 @@ test("npm run dev starts the whole product on its ports, signs Alice in, and SIG
   timeout: 240_000,
 }, async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), "overtime-dev-test-"));
-  const ports = {
-    web: await freePort(),
-    db: await freePort(),
-    supabase: await freePort(),
-    sim: await freePort(),
-    inbox: await freePort(),
-  };
+  const ports = await freeDevPorts();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(ports.web),
