@@ -6,7 +6,14 @@ import { deliverDueNotifications } from "../../lib/notify/sender.ts";
 import { waitFor } from "../support/api.ts";
 import { deliverUntilInboxHas } from "../support/inbox.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { createUser, endSession, inboxFor, injectFault, linkTelegram } from "./fixture.ts";
+import {
+  createUser,
+  type EndedSessionInput,
+  endSession,
+  inboxFor,
+  injectFault,
+  linkTelegram,
+} from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -30,6 +37,16 @@ async function userWithBothChannels(label: string) {
   const chatId = nextChat++;
   await linkTelegram(sql, stack.inbox, user.id, chatId);
   return { ...user, chatId };
+}
+
+/** A failed session of a new user with both channels, sent: the email and the Telegram message it gave. */
+async function failedAndSent(label: string, ended: Omit<EndedSessionInput, "userId" | "status">) {
+  const user = await userWithBothChannels(label);
+  await endSession(sql, { userId: user.id, status: "failed", ...ended });
+  await sendAllDue();
+  const [email] = await inboxFor(stack.inbox, user.email);
+  const [telegram] = await inboxFor(stack.inbox, user.chatId);
+  return { email, telegram };
 }
 
 /** Runs senders until nothing is due now (retries scheduled later stay pending). */
@@ -107,42 +124,30 @@ describe("which sessions notify, with the right content", () => {
   });
 
   test("a failed background session says what went wrong and what was kept", async () => {
-    const user = await userWithBothChannels("bg-failed");
-    await endSession(sql, {
-      userId: user.id,
+    const { email, telegram } = await failedAndSent("bg-failed", {
       runner: "trigger",
-      status: "failed",
       output: "Half an answer",
       error: { code: "stream_truncated", message: "The agent stream ended without a result." },
       estimated: true,
     });
-    await sendAllDue();
-    const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Failed: Summarise the offsets");
     expect(email?.text).toContain("The agent's answer stopped before it was finished.");
     expect(email?.text).toContain("Tokens: about 2,279 (45 in, 2,234 out, estimated)");
     expect(email?.text).toContain(
       "The 14 characters of output written before it stopped are kept in the session.",
     );
-    const [telegram] = await inboxFor(stack.inbox, user.chatId);
     expect(telegram?.text).toContain("The agent's answer stopped before it was finished.");
   });
 
   test("a session that ran out of credits notifies even when it was watched live, with the balance", async () => {
-    const user = await userWithBothChannels("no-credits");
-    await endSession(sql, {
-      userId: user.id,
+    const { email, telegram } = await failedAndSent("no-credits", {
       runner: "live",
-      status: "failed",
       output: "Partial work",
       error: { code: "payment_required:credits", message: "Your credit balance ran out." },
     });
-    await sendAllDue();
-    const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Out of credits: Summarise the offsets");
     expect(email?.text).toContain("Balance: 996 credits");
     expect(email?.text).toContain("are kept in the session");
-    const [telegram] = await inboxFor(stack.inbox, user.chatId);
     expect(telegram?.text).toContain("you are out of credits");
   });
 
