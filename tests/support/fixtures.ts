@@ -3,11 +3,12 @@
 // own `beforeAll`/`afterAll`; what they return is usable once `beforeAll` ran, and is closed after
 // the block in reverse order (vitest runs `afterAll` hooks as a stack: a file's own later hooks first).
 
+import { randomUUID } from "node:crypto";
 import type { Browser } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll } from "vitest";
 import { startLocalWorkerProcess } from "../e2e/local-worker.ts";
-import { api, DEV_PASSWORD, signIn as signInApi } from "./api.ts";
+import { api, DEV_PASSWORD, signIn as signInApi, signUp } from "./api.ts";
 import { launchBrowser, newPage, signIn, type TestPage } from "./browser.ts";
 import { startTestStack, type TestStack, type TestStackOptions } from "./stack.ts";
 
@@ -132,4 +133,19 @@ export function withBrowserStack(options: StackFixtureOptions = {}): BrowserFixt
         return body(testPage);
       }),
   };
+}
+
+/** A new account (signed up through the Supabase stand-in) granted `credits`: its API and user id. */
+export async function userWithCredits(
+  fixture: { stack: TestStack; sql: postgres.Sql },
+  credits: number,
+  label: string,
+): Promise<{ user: Api; userId: string }> {
+  const { stack, sql } = fixture;
+  const email = `${label}-${randomUUID()}@example.com`;
+  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
+  const [row] = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
+  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
+            values (${row!.id}, ${credits}, 'grant', ${`test:${row!.id}`})`;
+  return { user, userId: row!.id };
 }
