@@ -22,7 +22,8 @@ export function useSessionRun(hooks: Omit<SessionRunHooks, "subscribe">) {
   const state = useRunState(run);
 
   const latestRun = useRef<SessionRun | null>(null);
-  const createRun = useCallback(() => {
+  /** A new run, shown from now on. */
+  const startRun = useCallback(() => {
     // Only one session is followed at a time: the previous one stops updating this page at once.
     latestRun.current?.dispose();
     const next = new SessionRun({
@@ -31,26 +32,12 @@ export function useSessionRun(hooks: Omit<SessionRunHooks, "subscribe">) {
       subscribe,
     });
     latestRun.current = next;
+    setRun(next);
     return next;
   }, [subscribe]);
 
-  const send = useCallback(
-    (request: ChatRequest) => {
-      const next = createRun();
-      setRun(next);
-      void next.send(request);
-    },
-    [createRun],
-  );
-
-  const open = useCallback(
-    (sessionId: string) => {
-      const next = createRun();
-      setRun(next);
-      void next.open(sessionId);
-    },
-    [createRun],
-  );
+  const send = useCallback((request: ChatRequest) => void startRun().send(request), [startRun]);
+  const open = useCallback((sessionId: string) => void startRun().open(sessionId), [startRun]);
 
   const stop = useCallback(() => {
     void run?.stop();

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { SESSION_STATUSES } from "../lifecycle.ts";
 import { logError } from "../log.ts";
-import { SESSION_STATUSES } from "../session/lifecycle.ts";
 
 /**
  * The NOTIFY payloads, one typed codec per channel. The SQL builds the same shapes with

@@ -1,4 +1,4 @@
-import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
+import { isTerminal, statusList, TRANSITIONS } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
 import { encodeNotify } from "./notify-payloads.ts";

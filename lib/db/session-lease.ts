@@ -4,7 +4,7 @@ import {
   statusList,
   TERMINAL_STATUSES,
   TRANSITIONS,
-} from "../session/lifecycle.ts";
+} from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";

@@ -1,4 +1,4 @@
-import { isTerminal, type SessionStatus, statusList, TERMINAL_STATUSES } from "../session/lifecycle.ts";
+import { isTerminal, type SessionStatus, statusList, TERMINAL_STATUSES } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 

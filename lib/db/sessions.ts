@@ -1,8 +1,8 @@
-import type { SessionStatus } from "../session/lifecycle.ts";
+import type { SessionStatus } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 
-export type { SessionStatus } from "../session/lifecycle.ts";
-export { TERMINAL_STATUSES } from "../session/lifecycle.ts";
+export type { SessionStatus } from "../lifecycle.ts";
+export { TERMINAL_STATUSES } from "../lifecycle.ts";
 export type SessionMode = "auto" | "live" | "background";
 export type RunnerKind = "live" | "trigger" | "worker";
 

@@ -22,7 +22,7 @@ import {
   type SessionStatus,
   TRANSITIONS,
   type TransitionName,
-} from "../../lib/session/lifecycle.ts";
+} from "../../lib/lifecycle.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
