@@ -1,6 +1,14 @@
 import type { Checkpointer } from "./checkpointer.ts";
-import type { TimerHandle } from "./clock.ts";
-import type { RunSessionInput } from "./run-session.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
+
+/** What of a run's input arms its stops (a subset of `RunSessionInput`). */
+export interface RunStopsInput {
+  ports: { clock: Clock };
+  signal: AbortSignal;
+  yieldSignal?: AbortSignal;
+  budgetMs?: number;
+  checkpoint: { leaseSeconds: number };
+}
 
 /**
  * Arms what stops a running session from outside its stream: cancel, yield (a worker shutting down)
@@ -8,7 +16,7 @@ import type { RunSessionInput } from "./run-session.ts";
  * also learns first that another producer took the session. Returns what disarms them all.
  */
 export function armRunStops(
-  input: Pick<RunSessionInput, "ports" | "signal" | "yieldSignal" | "budgetMs" | "checkpoint">,
+  input: RunStopsInput,
   checkpointer: Pick<Checkpointer, "heartbeat">,
   stopWith: (reason: "cancel" | "budget" | "fenced") => void,
 ): () => void {
