@@ -27,12 +27,10 @@ describe("the SSE writer", () => {
   });
 
   test("sends a ping comment on the heartbeat interval", async () => {
-    const stream = createSseStream(
-      (writer) => {
-        setTimeout(() => writer.close(), 130);
-      },
-      { heartbeatMs: 40 },
-    );
+    // The stream stays open while `start` runs, and closes itself when it resolves.
+    const stream = createSseStream(() => new Promise<void>((resolve) => setTimeout(resolve, 130)), {
+      heartbeatMs: 40,
+    });
     const text = await readAll(stream);
     expect(text.match(/^: ping$/gm)?.length).toBeGreaterThanOrEqual(2);
   });

@@ -3,58 +3,58 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useAuth } from "../components/supabase-provider.tsx";
 import { supabaseTopicSubscriber } from "./realtime-topic.ts";
-import { SessionRun, type SessionRunHooks } from "./session-run.ts";
+import { SessionFollower, type SessionFollowerHooks } from "./session-follower.ts";
 import type { ChatRequest } from "./session-types.ts";
-import { useRunState } from "./use-run-state.ts";
+import { useFollowerState } from "./use-follower-state.ts";
 
 /**
  * The session the page follows, as React state re-rendered at most once per frame however fast
  * deltas arrive. `send` starts a new session (replacing the current one), `open` shows an existing one.
  */
-export function useSessionRun(hooks: Omit<SessionRunHooks, "subscribe">) {
+export function useSessionFollower(hooks: Omit<SessionFollowerHooks, "subscribe">) {
   const { supabase } = useAuth();
   const subscribe = useMemo(() => supabaseTopicSubscriber(supabase), [supabase]);
-  const [run, setRun] = useState<SessionRun | null>(null);
+  const [follower, setFollower] = useState<SessionFollower | null>(null);
   const hooksRef = useRef(hooks);
   useEffect(() => {
     hooksRef.current = hooks;
   });
-  const state = useRunState(run);
+  const state = useFollowerState(follower);
 
-  const latestRun = useRef<SessionRun | null>(null);
-  const createRun = useCallback(() => {
+  const latestFollower = useRef<SessionFollower | null>(null);
+  const createFollower = useCallback(() => {
     // Only one session is followed at a time: the previous one stops updating this page at once.
-    latestRun.current?.dispose();
-    const next = new SessionRun({
+    latestFollower.current?.dispose();
+    const next = new SessionFollower({
       onSessionCreated: (sessionId) => hooksRef.current.onSessionCreated(sessionId),
       onUnauthorized: () => hooksRef.current.onUnauthorized(),
       subscribe,
     });
-    latestRun.current = next;
+    latestFollower.current = next;
     return next;
   }, [subscribe]);
 
   const send = useCallback(
     (request: ChatRequest) => {
-      const next = createRun();
-      setRun(next);
+      const next = createFollower();
+      setFollower(next);
       void next.send(request);
     },
-    [createRun],
+    [createFollower],
   );
 
   const open = useCallback(
     (sessionId: string) => {
-      const next = createRun();
-      setRun(next);
+      const next = createFollower();
+      setFollower(next);
       void next.open(sessionId);
     },
-    [createRun],
+    [createFollower],
   );
 
   const stop = useCallback(() => {
-    void run?.stop();
-  }, [run]);
+    void follower?.stop();
+  }, [follower]);
 
   return { state, send, open, stop };
 }
