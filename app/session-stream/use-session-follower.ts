@@ -34,23 +34,17 @@ export function useSessionFollower(hooks: Omit<SessionFollowerHooks, "subscribe"
     return next;
   }, [subscribe]);
 
-  const send = useCallback(
-    (request: ChatRequest) => {
+  /** Follows a new session from `begin` (a send or an open), replacing the current one. */
+  const follow = useCallback(
+    (begin: (next: SessionFollower) => Promise<void>) => {
       const next = createFollower();
       setFollower(next);
-      void next.send(request);
+      void begin(next);
     },
     [createFollower],
   );
-
-  const open = useCallback(
-    (sessionId: string) => {
-      const next = createFollower();
-      setFollower(next);
-      void next.open(sessionId);
-    },
-    [createFollower],
-  );
+  const send = useCallback((request: ChatRequest) => follow((next) => next.send(request)), [follow]);
+  const open = useCallback((sessionId: string) => follow((next) => next.open(sessionId)), [follow]);
 
   const stop = useCallback(() => {
     void follower?.stop();

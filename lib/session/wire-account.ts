@@ -74,7 +74,6 @@ export const telegramLinkSchema = z.object({ url: z.string().min(1), expiresAt: 
 export const noContentSchema = z.undefined();
 
 export type SessionListRow = z.infer<typeof sessionListRowSchema>;
-export type Credits = z.infer<typeof creditsSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export type NotificationRow = z.infer<typeof notificationRowSchema>;
