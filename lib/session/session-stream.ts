@@ -24,7 +24,10 @@ export interface SessionStreamRequest {
  * an offset past the end of a finished session or inside a UTF-8 character. A reader whose cursor is
  * past a seam it has not seen gets `rewind` right after `session`.
  */
-export async function openSessionStream(sql: Sql, request: SessionStreamRequest): Promise<ReadableStream> {
+export async function openSessionStream(
+  sql: Sql,
+  request: SessionStreamRequest,
+): Promise<ReadableStream<Uint8Array>> {
   const { cursor } = request;
   const session = await requireOwnedSession(sql, request.sessionId, request.userId);
   const settled = await settleCursor(sql, session, cursor);
