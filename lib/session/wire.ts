@@ -1,8 +1,8 @@
 /**
  * The one wire contract between the server and its readers (DESIGN §4, §5): the SSE events of
  * `POST /api/chat` and `GET /api/sessions/:id/stream`, every JSON body the browser reads or sends
- * (`wire-http.ts`, `wire-account.ts`) and the Realtime messages (`wire-realtime.ts`). The server encodes with these schemas and the browser decodes with them,
- * so neither side parses by hand. Browser-safe: zod only, no Node or server imports.
+ * (`wire-http.ts`, `wire-account.ts`) and the Realtime messages (`wire-realtime.ts`). The server
+ * encodes with these schemas and the browser decodes with them, so neither side parses by hand. Browser-safe: zod only, no Node or server imports.
  */
 import { z } from "zod";
 import {
@@ -71,16 +71,15 @@ export type SessionStreamEvent =
   | ({ type: "error" } & EventData<"error">);
 
 // ---------------------------------------------------------------------------------------------
-// Cursors: the SSE `id:` of a delta or rewind, `<generation>:<offset>` on the wire. The generation
-// is the epoch of the producer whose bytes the reader holds; both sides call it `epoch` and only
-// `formatCursor`/`parseCursor` write or read the wire's form.
+// Cursors: the SSE `id:` of a delta or rewind, `<generation>:<offset>` on the wire. The wire's
+// generation is the epoch (the database's `sessions.epoch`) of the producer whose bytes the reader
+// holds; both sides call it `epoch`, and only `formatCursor`/`parseCursor` write or read the wire form.
 //
-// The epoch (it rises at every
-// takeover, so at every seam). A reader may be ahead of the durable log by one checkpoint interval;
-// when that producer dies before its checkpoint and another continues from the durable offset, the
-// bytes past it change. A resume whose generation is older than a chunk that starts below its
-// offset has not seen that seam: the server sends `rewind` first. A bare number (`?offset=N`, or a
-// hand-made Last-Event-ID) claims no generation and is trusted as is.
+// The epoch rises at every takeover, so at every seam. A reader may be ahead of the durable log by one
+// checkpoint interval; when that producer dies before its checkpoint and another continues from the
+// durable offset, the bytes past it change. A resume whose epoch is older than a chunk that starts
+// below its offset has not seen that seam: the server sends `rewind` first. A bare number
+// (`?offset=N`, or a hand-made Last-Event-ID) claims no epoch and is trusted as is.
 // ---------------------------------------------------------------------------------------------
 
 export interface StreamCursor {
