@@ -120,7 +120,7 @@ export async function produceClaimedSession(
   const sql = input.sql ?? getSql();
   const env = input.env ?? getEnv();
   const { session, agent, detachable } = claimed;
-  const cursor = detachable ? parseCursor(session.agentCursor) : undefined;
+  const cursor = detachable ? parseAgentCursor(session.agentCursor) : undefined;
   const control = await sessionRuntime(sql).runners.register(session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
@@ -177,7 +177,7 @@ function findAgent(env: Env, name: string): AgentConfig | undefined {
   return listAgents(env).find((agent) => agent.name === name);
 }
 
-function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {
+function parseAgentCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {
   if (!value || typeof value !== "object") return undefined;
   const { responseId, sequenceNumber } = value as Record<string, unknown>;
   return typeof responseId === "string" && typeof sequenceNumber === "number"

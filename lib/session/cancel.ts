@@ -9,6 +9,7 @@ import { logError } from "../log.ts";
 import { sessionBroadcaster } from "../realtime/index.ts";
 import { sessionRuntime } from "./runtime.ts";
 import { requireOwnedSession } from "./snapshot.ts";
+import type { CancelResult } from "./wire.ts";
 
 /** How long the running producer gets to stop, flush and finish before we fence it out. */
 const RUNNER_GRACE_MS = 3000;
@@ -23,7 +24,7 @@ export async function cancelSession(deps: {
   dispatcher: BackgroundDispatcher;
   sessionId: string;
   userId: string;
-}): Promise<{ status: string; offset: number }> {
+}): Promise<CancelResult> {
   const { sql } = deps;
   const session = await requireOwnedSession(sql, deps.sessionId, deps.userId);
   if (TERMINAL_STATUSES.includes(session.status)) {

@@ -81,7 +81,7 @@ export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
     bytes = Buffer.concat([bytes, Buffer.from(piece, "utf8")]);
     const offset = startOffset + bytes.byteLength;
     const cursor = event.id === undefined ? null : parseCursor(event.id);
-    if (cursor?.offset !== offset || cursor.generation === null)
+    if (cursor?.offset !== offset || cursor.epoch === null)
       throw new Error(`delta id ${event.id} but offset is ${offset}`);
   }
   return bytes.toString("utf8");

@@ -3,8 +3,10 @@ import { getSql } from "@/lib/db/client.ts";
 import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
+import { cancelResultSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -21,5 +23,5 @@ export const POST = route(async (request, context: { params: Promise<{ id: strin
     sessionId: id,
     userId: user.id,
   });
-  return Response.json(result);
+  return wireJson(cancelResultSchema, result);
 });
