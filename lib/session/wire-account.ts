@@ -25,8 +25,8 @@ export const sessionListRowSchema = z.object({
 });
 export const sessionListSchema = z.array(sessionListRowSchema);
 
-/** `GET /api/credits`: the caller's balance (1 credit = US$0.01). */
-export const creditsSchema = z.object({ balance: z.number().int() });
+/** `GET /api/credits`: the caller's balance in credits (1 credit = US$0.01), exact to the millionth. */
+export const creditsSchema = z.object({ balance: z.number() });
 
 /** `GET /api/settings` and the answer to `PATCH /api/settings`. */
 export const settingsSchema = z.object({
