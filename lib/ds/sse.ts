@@ -28,12 +28,13 @@ const encoder = new TextEncoder();
 
 /**
  * Every line of a payload its own `data:` line, split on CR, LF and CRLF alike, so no payload can
- * end an event early or inject one (and no space after the colon: clients strip exactly one).
+ * end an event early or inject one. Clients strip one space after the colon: a line that starts
+ * with a space gets one more (else that byte of the payload would be lost), others none.
  */
 export function sseData(payload: string): string {
   return `${payload
     .split(/\r\n|\r|\n/)
-    .map((line) => `data:${line}`)
+    .map((line) => (line.startsWith(" ") ? `data: ${line}` : `data:${line}`))
     .join("\n")}\n\n`;
 }
 
@@ -118,6 +119,8 @@ async function pump(
     const outcome = await waitForChange(source, Math.min(options.keepAliveMs, left), options.signal, moved);
     if (outcome === "aborted") return;
     if (outcome === "timeout") {
+      // The connection's time is up: the client reconnects from its last offset.
+      if (Date.now() >= deadline) return;
       latest = await source.refresh();
       // A keep-alive repeats the control event; new data brings its own.
       announced = false;
@@ -136,11 +139,11 @@ function writeControl(
 ): true {
   const upToDate = position >= state.tail;
   const control: Record<string, string | boolean> = { streamNextOffset: formatOffset(position) };
+  if (upToDate) control.upToDate = true;
+  // The final control event has no cursor. It says upToDate too (implied by streamClosed): the
+  // official client hands a reader the closing chunk only from a control event that says it.
   if (state.closed && upToDate) control.streamClosed = true;
-  else {
-    control.streamCursor = responseCursor(cursor);
-    if (upToDate) control.upToDate = true;
-  }
+  else control.streamCursor = responseCursor(cursor);
   write(`event: control\n${sseData(JSON.stringify(control))}`);
   return true;
 }
