@@ -7,7 +7,10 @@ import { benchSession, fmt } from "./support.ts";
 const MIB = 1024 * 1024;
 
 /** Writes 1 MiB into a finished session's log as rows of about `rowBytes`. */
-async function sessionWithLog(sql: Sql, rowBytes: number): Promise<{ sessionId: string; bytes: number }> {
+export async function sessionWithLog(
+  sql: Sql,
+  rowBytes: number,
+): Promise<{ sessionId: string; bytes: number }> {
   const started = await benchSession(sql);
   const piece = "résumé 🚀 ".repeat(8192 / 16);
   let offset = 0;
@@ -86,7 +89,8 @@ export async function resumeFirstByte(environment: BenchEnvironment): Promise<vo
   }
 }
 
-async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number> {
+/** Commits and rollbacks per second of the database over `windowMs`. */
+export async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number> {
   const count = async () => {
     const [row] = await sql<{ count: number }[]>`
       select (xact_commit + xact_rollback)::int8 as count from pg_stat_database where datname = current_database()`;

@@ -130,3 +130,10 @@ export async function readDsChunks(
       and end_offset > ${fromOffset}
     order by start_offset`;
 }
+
+/** Where the chunk holding byte `offset` ends; `offset` itself when no chunk holds it. */
+export async function dsChunkEndAfter(sql: Sql, streamId: number, offset: number): Promise<number> {
+  const [row] = await sql<{ end: number | null }[]>`
+    select min(end_offset)::int8 as end from ds_chunks where stream_id = ${streamId} and end_offset >= ${offset}`;
+  return row?.end ?? offset;
+}

@@ -1,5 +1,5 @@
 import type { Sql } from "../db/client.ts";
-import { type DsStreamRow, getDsStreamById, readDsChunks } from "../db/ds-streams.ts";
+import { type DsStreamRow, dsChunkEndAfter, getDsStreamById, readDsChunks } from "../db/ds-streams.ts";
 import { AppError } from "../errors.ts";
 import { isJsonType } from "./protocol.ts";
 import type { StreamPage, StreamSource, StreamState } from "./read-source.ts";
@@ -15,6 +15,7 @@ export function otherStreamSource(sql: Sql, row: DsStreamRow): StreamSource {
     cacheScope: "private",
     state: otherStreamState(row),
     read: (from, maxBytes) => readOtherBytes(sql, row, from, maxBytes),
+    pieceEndAfter: (offset) => dsChunkEndAfter(sql, row.id, offset),
     async refresh() {
       const current = await getDsStreamById(sql, row.id);
       return current ? otherStreamState(current) : null;

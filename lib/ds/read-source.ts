@@ -29,6 +29,8 @@ export interface StreamSource {
    * offset that is no place to start reading (inside a character or a JSON message).
    */
   read(from: number, maxBytes: number): Promise<StreamPage | "gone">;
+  /** Where the stored piece holding byte `offset` ends (responses end on piece boundaries). */
+  pieceEndAfter(offset: number): Promise<number>;
   /** The state now; null once the stream no longer exists. */
   refresh(): Promise<StreamState | null>;
   /**

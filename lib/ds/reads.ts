@@ -1,15 +1,11 @@
 import { AppError } from "../errors.ts";
+import { goneError } from "./errors.ts";
 import { DS, formatOffset, isJsonType, type ReadFrom, responseCursor } from "./protocol.ts";
-import {
-  jsonArray,
-  type StreamPage,
-  type StreamSource,
-  type StreamState,
-  waitForChange,
-} from "./read-source.ts";
+import { FIRST_READ_BYTES, streamedBody } from "./read-body.ts";
+import { type StreamPage, type StreamSource, type StreamState, waitForChange } from "./read-source.ts";
 
 /** One catch-up or long-poll response carries about this much (plus one stored piece). */
-export const READ_PAGE_BYTES = 1024 * 1024;
+export const READ_PAGE_BYTES = 4 * 1024 * 1024;
 
 export interface ReadOptions {
   from: ReadFrom | null;
@@ -44,32 +40,39 @@ export async function readResponse(source: StreamSource, options: ReadOptions): 
     if (waited === null) return timeoutResponse(from, options.cursor, source.state.closed);
     state = waited;
   }
-  const page = from < state.tail ? await source.read(from, READ_PAGE_BYTES) : { pieces: [], end: from };
-  if (page === "gone") throw goneError();
-  const upToDate = page.end >= state.tail;
+  let first: StreamPage = { pieces: [], end: from };
+  let end = from;
+  if (from < state.tail) {
+    const read = await source.read(from, FIRST_READ_BYTES);
+    if (read === "gone") throw goneError();
+    first = read;
+    // A response ends at the tail, or at the end of the stored piece holding byte READ_PAGE_BYTES.
+    end =
+      state.tail - from <= READ_PAGE_BYTES ? state.tail : await source.pieceEndAfter(from + READ_PAGE_BYTES);
+  }
+  const upToDate = end >= state.tail;
   const closed = state.closed && upToDate;
-  if (options.live === "long-poll" && closed && page.pieces.length === 0) {
+  if (options.live === "long-poll" && closed && end === from) {
     return timeoutResponse(from, options.cursor, true);
   }
   const startParam = options.from?.kind === "bytes" ? options.from.raw : "-1";
-  const etag = `"${source.etagId}:${startParam}:${formatOffset(page.end)}${closed ? ":c" : ""}"`;
+  const etag = `"${source.etagId}:${startParam}:${formatOffset(end)}${closed ? ":c" : ""}"`;
   const headers = new Headers({
     "content-type": source.contentType,
-    [DS.nextOffset]: formatOffset(page.end),
+    [DS.nextOffset]: formatOffset(end),
     etag,
     // A page that ends before the tail never changes; one at the tail may grow on the next append.
-    "cache-control": upToDate ? "no-store" : `${source.cacheScope}, max-age=60, stale-while-revalidate=300`,
+    // no-transform: compressing in the server would hold bytes back (and cost the first byte).
+    "cache-control": upToDate
+      ? "no-store, no-transform"
+      : `${source.cacheScope}, max-age=60, stale-while-revalidate=300, no-transform`,
   });
   if (upToDate) headers.set(DS.upToDate, "true");
   if (closed) headers.set(DS.closed, "true");
   if (options.live === "long-poll") headers.set(DS.cursor, responseCursor(options.cursor));
   if (options.ifNoneMatch === etag) return new Response(null, { status: 304, headers: { etag } });
-  return new Response(new Uint8Array(pageBody(source, page)), { status: 200, headers });
-}
-
-/** The body of a page: the bytes, or in JSON mode the values as one array. */
-export function pageBody(source: StreamSource, page: StreamPage): Buffer {
-  return isJsonType(source.contentType) ? jsonArray(page.pieces) : Buffer.concat(page.pieces);
+  const body = streamedBody(source, { from, end }, first, isJsonType(source.contentType));
+  return new Response(body, { status: 200, headers });
 }
 
 /**
@@ -136,9 +139,4 @@ export function headResponse(source: StreamSource, extra: Record<string, string>
   });
   if (closed) headers.set(DS.closed, "true");
   return new Response(null, { status: 200, headers });
-}
-
-/** The log no longer holds these bytes (past retention). */
-export function goneError(): AppError {
-  return new AppError("gone:stream", "These bytes are past retention and no longer stored.");
 }

@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { sessionRowEndAfter } from "../db/ds-session-log.ts";
 import { sliceChunkFrom } from "../db/session-log.ts";
 import { readLogRuns } from "../db/session-log-read.ts";
 import { getSession, type SessionRow } from "../db/sessions.ts";
@@ -24,6 +25,7 @@ export function sessionStreamSource(sql: Sql, session: SessionRow): StreamSource
     cacheScope: "private",
     state: sessionStreamState(session),
     read: (from, maxBytes) => readSessionBytes(sql, session.id, from, maxBytes),
+    pieceEndAfter: (offset) => sessionRowEndAfter(sql, session.id, offset),
     async refresh() {
       const row = await getSession(sql, session.id);
       if (!row) return null;
