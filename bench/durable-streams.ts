@@ -1,8 +1,8 @@
 import { createSql } from "../lib/db/client.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { sessionWithLog, transactionsPerSecond } from "./read-path.ts";
-import { benchSession, fmt } from "./support.ts";
+import { idleSessionWithBaseline, sessionWithLog, transactionsPerSecond } from "./read-path.ts";
+import { fmt } from "./support.ts";
 
 /** The whole 1 MiB through /api/ds (catch-up pages until Stream-Up-To-Date): first byte and total. */
 async function timeDsCatchUp(appUrl: string, token: string, sessionId: string, bytes: number) {
@@ -94,11 +94,8 @@ export async function dsIdleLongPolls(environment: BenchEnvironment): Promise<vo
   let polls = 0;
   try {
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
-    const baseline = await transactionsPerSecond(sql, windowMs);
-    const started = await benchSession(sql, { status: "background", runner: "worker" });
-    await sql`update sessions set lease_expires_at = now() + interval '1 hour' where id = ${started.sessionId}`;
-    const url = `${app.url}/api/ds/v1/stream/sessions/${started.sessionId}`;
+    const { baseline, sessionId } = await idleSessionWithBaseline(sql, windowMs);
+    const url = `${app.url}/api/ds/v1/stream/sessions/${sessionId}`;
     const poll = async () => {
       let offset = "now";
       while (!abort.signal.aborted) {
