@@ -107,7 +107,7 @@ async function pump(
       continue;
     }
     // A close with no data of its own still needs its final control event.
-    if (!announced || state.closed) writeControl(write, position, state, options.cursor);
+    if (!announced || state.closed) announced = writeControl(write, position, state, options.cursor);
     if (state.closed) return;
     const left = deadline - Date.now();
     if (left <= 0) return;
