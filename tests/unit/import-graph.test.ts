@@ -24,6 +24,8 @@ const FLOORS: string[][] = [
   ["lib/db", "lib/http", "lib/auth", "lib/doctor"],
   ["lib/jobs", "lib/notify"],
   ["lib/realtime", "lib/session"],
+  // Protocol encoders over the session log (Durable Streams).
+  ["lib/ds"],
 ];
 
 const SOURCES = ["lib", "app", "dev", "trigger", "scripts", "bench", "tests"].flatMap((dir) => [
