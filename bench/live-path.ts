@@ -1,7 +1,7 @@
 import { createSql } from "../lib/db/client.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { benchSession, fmt, postChat, readSsePieces, treeRssKiB } from "./support.ts";
+import { benchSession, fmt, postChat, printLatencyComparison, readSsePieces, treeRssKiB } from "./support.ts";
 import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
 
 export async function liveLatency(environment: BenchEnvironment): Promise<void> {
@@ -40,18 +40,8 @@ export async function liveLatency(environment: BenchEnvironment): Promise<void> 
           );
         }
       }
-      const [rawP50, rawP99] = [percentile(rawLatency, 50), percentile(rawLatency, 99)];
-      const [liveP50, liveP99] = [percentile(liveLatencyMs, 50), percentile(liveLatencyMs, 99)];
       console.log(`\nLive path vs raw Node pipe (${deltas} deltas at 400/s, same agent, same run)`);
-      console.log(
-        `  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`,
-      );
-      console.log(
-        `  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatencyMs.length})`,
-      );
-      console.log(
-        `  added by the product:         p50 ${fmt(liveP50 - rawP50)} ms, p99 ${fmt(liveP99 - rawP99)} ms  (budget: p50 < 1 ms, p99 < 5 ms)`,
-      );
+      printLatencyComparison(rawLatency, liveLatencyMs);
     }
   } finally {
     await app.stop();

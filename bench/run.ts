@@ -1,6 +1,7 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
 import { activeLiveStreams } from "./active-streams.ts";
 import { handoffGap, workerCapacity } from "./background.ts";
+import { dsCatchUp, dsIdleLongPolls } from "./durable-streams.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
 import { notificationDelay } from "./notifications.ts";
@@ -15,6 +16,8 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
   idle: idleReaders,
+  "ds-resume": dsCatchUp,
+  "ds-idle": dsIdleLongPolls,
   handoff: handoffGap,
   worker: workerCapacity,
   notify: notificationDelay,

@@ -1,5 +1,6 @@
 import { logger, metadata, queue, schemaTask, tasks } from "@trigger.dev/sdk";
 import { z } from "zod";
+import type { AgentSessionTask } from "../lib/jobs/dispatch.ts";
 import { runBackgroundSession } from "../lib/session/background.ts";
 import { taskRuntime } from "./runtime.ts";
 
@@ -34,3 +35,6 @@ export const agentSessionTask = schemaTask({
     return { outcome: result.kind, offset: result.offset };
   },
 });
+
+// The dispatcher (lib/jobs/dispatch.ts) triggers this task by that declaration: they must agree.
+agentSessionTask satisfies AgentSessionTask;

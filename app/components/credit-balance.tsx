@@ -2,6 +2,8 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { TERMINAL_STATUS_SET } from "@/lib/lifecycle.ts";
+import { creditsSchema } from "@/lib/session/wire.ts";
+import { fetchWire } from "../session-stream/api-client.ts";
 import { useAuth } from "./supabase-provider.tsx";
 import { useUserSessionMessages } from "./use-user-sessions.ts";
 
@@ -10,9 +12,9 @@ export function CreditBalance() {
   const { user } = useAuth();
   const [balance, setBalance] = useState<number | null>(null);
   const load = useCallback(() => {
-    fetch("/api/credits", { cache: "no-store" })
-      .then(async (response) => (response.ok ? ((await response.json()) as { balance: number }) : null))
-      .then((body) => body && setBalance(body.balance))
+    fetchWire("/api/credits", creditsSchema)
+      .then((body) => setBalance(body.balance))
+      // The header shows no balance rather than a wrong one; the next session end re-reads it.
       .catch(() => undefined);
   }, []);
   useEffect(() => {

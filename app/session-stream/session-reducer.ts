@@ -3,18 +3,18 @@ import { appendDelta, type LogText, truncateLog } from "./output-log.ts";
 import {
   ensureReading,
   epochMs,
+  type FollowerState,
   finish,
-  idleSessionRunState,
+  idleFollowerState,
   isCancellation,
   keepTerminal,
   readFromLog,
   type SessionInput,
-  type SessionRunState,
 } from "./session-state.ts";
 import { type ChatRequest, isTerminal } from "./session-types.ts";
 
 /** The pure heart of the browser: `(state, input) → state`. The driver only opens what it asks for. */
-export function reduceSession(state: SessionRunState, input: SessionInput): SessionRunState {
+export function reduceSession(state: FollowerState, input: SessionInput): FollowerState {
   switch (input.kind) {
     case "event":
       return reduceEvent(state, input.event, input.at);
@@ -28,14 +28,14 @@ export function reduceSession(state: SessionRunState, input: SessionInput): Sess
 }
 
 function reduceLocal(
-  state: SessionRunState,
+  state: FollowerState,
   input: Exclude<SessionInput, { kind: "event" | "snapshot" | "realtime" }>,
-): SessionRunState {
+): FollowerState {
   switch (input.kind) {
     case "send":
       return startSending(input.request);
     case "open":
-      return { ...idleSessionRunState, phase: "loading", sessionId: input.sessionId };
+      return { ...idleFollowerState, phase: "loading", sessionId: input.sessionId };
     case "accepted":
       return readFromLog({
         ...state,
@@ -61,9 +61,9 @@ function reduceLocal(
   }
 }
 
-function startSending(request: ChatRequest): SessionRunState {
+function startSending(request: ChatRequest): FollowerState {
   return {
-    ...idleSessionRunState,
+    ...idleFollowerState,
     phase: "starting",
     prompt: request.message,
     agent: request.agent ?? null,
@@ -74,7 +74,7 @@ function startSending(request: ChatRequest): SessionRunState {
 }
 
 /** The live answer ended without a final event: the log has every byte, read it from there. */
-function liveEnded(state: SessionRunState, at: number): SessionRunState {
+function liveEnded(state: FollowerState, at: number): FollowerState {
   if (state.phase === "finished" || state.connection !== "live") return state;
   if (state.sessionId === null) {
     const message = "The connection closed before the session started. Try again.";
@@ -84,9 +84,9 @@ function liveEnded(state: SessionRunState, at: number): SessionRunState {
 }
 
 function reduceStop(
-  state: SessionRunState,
+  state: FollowerState,
   input: Extract<SessionInput, { kind: "stop-requested" | "stop-answered" | "stop-failed" }>,
-): SessionRunState {
+): FollowerState {
   if (input.kind === "stop-requested") return { ...state, stopping: true, cancelRequested: true };
   if (input.kind === "stop-failed")
     return { ...state, stopping: false, cancelRequested: false, error: input.error };
@@ -96,11 +96,11 @@ function reduceStop(
 }
 
 function adoptIdentity(
-  state: SessionRunState,
+  state: FollowerState,
   sessionId: string,
   conversationId: string,
   at: number,
-): Partial<SessionRunState> {
+): Partial<FollowerState> {
   return {
     sessionId,
     conversationId,
@@ -109,7 +109,7 @@ function adoptIdentity(
   };
 }
 
-function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: number): SessionRunState {
+function reduceEvent(state: FollowerState, event: SessionStreamEvent, at: number): FollowerState {
   switch (event.type) {
     case "session":
       return {
@@ -120,9 +120,9 @@ function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: numb
         seams: event.seams,
       };
     case "delta":
-      return applyDelta(state, event.offset, event.text, event.generation);
+      return applyDelta(state, event.offset, event.text, event.epoch);
     case "rewind":
-      return { ...state, log: truncateLog(state.log, event.offset), generation: event.generation };
+      return { ...state, log: truncateLog(state.log, event.offset), epoch: event.epoch };
     case "progress":
     case "status":
       return adoptRunState(state, event);
@@ -145,18 +145,18 @@ function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: numb
   }
 }
 
-function applyDelta(state: SessionRunState, endOffset: number, text: string, generation: number | null) {
+function applyDelta(state: FollowerState, endOffset: number, text: string, epoch: number | null) {
   const applied = appendDelta(state.log, endOffset, text);
   if (applied.outcome === "gap") return readFromLog(state);
   if (applied.outcome === "duplicate") return state;
-  return { ...state, log: applied.log, generation: generation ?? state.generation };
+  return { ...state, log: applied.log, epoch: epoch ?? state.epoch };
 }
 
 /** `progress` and `status` say the same whether they come over SSE or Realtime. */
 function adoptRunState(
-  state: SessionRunState,
+  state: FollowerState,
   message: Extract<SessionStreamEvent | RealtimeMessage, { type: "progress" | "status" }>,
-): SessionRunState {
+): FollowerState {
   if (message.type === "progress") {
     const { type: _, ...progress } = message;
     return { ...state, progress };
@@ -169,7 +169,7 @@ function adoptRunState(
   };
 }
 
-function reduceRealtime(state: SessionRunState, message: RealtimeMessage): SessionRunState {
+function reduceRealtime(state: FollowerState, message: RealtimeMessage): FollowerState {
   switch (message.type) {
     case "log":
       // Durable bytes. Without text, or past what the tab holds, it marks a gap: catch up from the log.
@@ -177,8 +177,8 @@ function reduceRealtime(state: SessionRunState, message: RealtimeMessage): Sessi
       if (message.text === undefined || message.from > state.log.offset) return ensureReading(state);
       // Bytes of another producer than the one the tab holds bytes from may replace some of them
       // (a seam): the log decides, by a catch-up read from the tab's cursor.
-      if (state.generation !== null && message.generation !== state.generation) return ensureReading(state);
-      return applyDelta(state, message.to, message.text, message.generation ?? null);
+      if (state.epoch !== null && message.epoch !== state.epoch) return ensureReading(state);
+      return applyDelta(state, message.to, message.text, message.epoch ?? null);
     case "progress":
       return adoptRunState(state, message);
     case "status": {
@@ -198,13 +198,13 @@ function reduceRealtime(state: SessionRunState, message: RealtimeMessage): Sessi
  * A snapshot (the page's first read, or a re-read after a refused stream): adopts its bytes when
  * they extend what the tab holds, and everything the events do not carry.
  */
-function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: number): SessionRunState {
+function reduceSnapshot(state: FollowerState, snapshot: SessionSnapshot, at: number): FollowerState {
   const log = adoptSnapshotText(state, snapshot);
   const sessionError =
     snapshot.status === "failed" && snapshot.error && !isCancellation(snapshot.error.code)
       ? snapshot.error
       : null;
-  const next: SessionRunState = {
+  const next: FollowerState = {
     ...state,
     sessionId: snapshot.id,
     conversationId: snapshot.conversationId,
@@ -215,7 +215,7 @@ function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: n
     status: keepTerminal(state, snapshot.status),
     runner: snapshot.runner,
     log: log ?? state.log,
-    generation: log ? null : state.generation,
+    epoch: log ? null : state.epoch,
     seams: snapshot.seams,
     progress: snapshot.progress ?? state.progress,
     usage: snapshot.usage ?? state.usage,
@@ -231,7 +231,7 @@ function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: n
 }
 
 /** The snapshot's text if it extends the held text (or replaces diverged bytes); null to keep ours. */
-function adoptSnapshotText(state: SessionRunState, snapshot: SessionSnapshot): LogText | null {
+function adoptSnapshotText(state: FollowerState, snapshot: SessionSnapshot): LogText | null {
   const held = state.log;
   if (snapshot.offset <= held.offset && held.text.startsWith(snapshot.output)) return null;
   return { text: snapshot.output, offset: snapshot.offset };

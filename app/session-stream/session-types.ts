@@ -16,8 +16,8 @@ export type {
   SessionUsage,
 } from "@/lib/session/wire.ts";
 
-/** What a `SessionRun` tells the page that follows it, and how it follows Realtime. */
-export interface SessionRunHooks {
+/** What a `SessionFollower` tells the page that follows it, and how it follows Realtime. */
+export interface SessionFollowerHooks {
   /** The server created the session: the page URL should name it so a reload resumes it. */
   onSessionCreated(sessionId: string): void;
   /** The cookie session expired. */

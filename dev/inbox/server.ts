@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import type { Env } from "../../lib/env.ts";
 import { BodyError, readBody, sendJson } from "./http.ts";
 import { renderInboxPage } from "./page.ts";
 import { createResendHandler } from "./resend.ts";
@@ -52,6 +53,17 @@ const faultBody = z.object({
 function publicMessage(message: InboxMessage) {
   const { channel, to, subject, text, html, replyMarkup, createdAt } = message;
   return { channel, to, subject, text, html, replyMarkup, createdAt };
+}
+
+/** What the inbox shares with the app's settings: the Resend key it accepts and the Telegram bot it plays. */
+export function inboxCredentials(
+  env: Pick<Env, "RESEND_API_KEY" | "TELEGRAM_BOT_TOKEN" | "TELEGRAM_BOT_USERNAME">,
+): Pick<InboxOptions, "resendApiKey" | "telegramBotToken" | "telegramBotUsername"> {
+  return {
+    resendApiKey: env.RESEND_API_KEY,
+    telegramBotToken: env.TELEGRAM_BOT_TOKEN,
+    telegramBotUsername: env.TELEGRAM_BOT_USERNAME,
+  };
 }
 
 /**

@@ -36,17 +36,17 @@ export async function readLogRuns(
 }
 
 /**
- * Where a reader holding bytes up to `offset` from producers of epoch `generation` or older must
+ * Where a reader holding bytes up to `offset` from producers of epoch `epoch` or older must
  * rewind to: the start of the first row a newer producer wrote below `offset`, or null if none did.
  */
 export async function findNewerRowBelow(
   sql: Sql,
   sessionId: string,
-  generation: number,
+  epoch: number,
   offset: number,
 ): Promise<number | null> {
   const [row] = await sql<{ start: number | null }[]>`
     select min(start_offset)::int8 as start from session_chunks
-    where session_id = ${sessionId} and epoch > ${generation} and start_offset < ${offset}`;
+    where session_id = ${sessionId} and epoch > ${epoch} and start_offset < ${offset}`;
   return row?.start ?? null;
 }

@@ -1,4 +1,4 @@
-import { announceStatusChange } from "../session/observers.ts";
+import { notifyObservers } from "../observers.ts";
 import type { SessionObserver, SessionTransitions } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 import { finishSession, markInterrupted } from "./session-finish.ts";
@@ -29,7 +29,8 @@ export interface PostgresTransitionsOptions {
  */
 export function createPostgresTransitions(options: PostgresTransitionsOptions): SessionTransitions {
   const { sql, observers, leaseSeconds } = options;
-  const announce = (sessionId: string) => announceStatusChange(observers, sessionId);
+  const announce = (sessionId: string) =>
+    notifyObservers(observers, sessionId, (observer) => observer.statusChanged(sessionId));
   /** Announces `sessionId` when `changed(result)`, and returns the result. */
   const after = async <T>(sessionId: string, result: Promise<T>, changed: (value: T) => boolean) => {
     const value = await result;

@@ -5,6 +5,7 @@ import { isTerminal } from "../lifecycle.ts";
 import { logError } from "../log.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { requireOwnedSession } from "./snapshot.ts";
+import type { CancelResult } from "./wire.ts";
 
 /** How long the running producer gets to stop, flush and finish before we fence it out. */
 const RUNNER_GRACE_MS = 3000;
@@ -18,7 +19,7 @@ export async function cancelSession(deps: {
   runtime: Runtime;
   sessionId: string;
   userId: string;
-}): Promise<{ status: string; offset: number }> {
+}): Promise<CancelResult> {
   const { runtime } = deps;
   const { sql, transitions } = runtime;
   const session = await requireOwnedSession(sql, deps.sessionId, deps.userId);

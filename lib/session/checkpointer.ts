@@ -19,6 +19,8 @@ export interface CheckpointerOptions {
   onRetry?: (error: unknown, attempt: number) => void;
   /** Told after each append lands (its bytes are durable), in log order. */
   onDurable?: (append: { from: number; to: number; text: string }) => void;
+  /** Told once, when a write finds that another writer owns the session. */
+  onFenced?: () => void;
 }
 
 /** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
@@ -58,8 +60,8 @@ const MAX_BACKOFF_MS = 5000;
  *   re-attaching an agent at the stored cursor continues exactly after the stored bytes.
  */
 export class Checkpointer {
-  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable">> &
-    Pick<CheckpointerOptions, "onRetry" | "onDurable">;
+  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">> &
+    Pick<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">;
   #buffer: string[] = [];
   #bufferedBytes = 0;
   #batch: Batch | undefined;
@@ -252,6 +254,7 @@ export class Checkpointer {
     const waiters = this.#flushWaiters;
     this.#flushWaiters = [];
     for (const waiter of waiters) waiter.resolve("fenced");
+    this.#options.onFenced?.();
   }
 
   #touchMeta(): void {

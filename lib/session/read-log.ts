@@ -14,9 +14,9 @@ const FIRST_PAGE_BYTES = 32 * 1024;
 const PAGE_BYTES = 256 * 1024;
 
 /**
- * Where a stream reader holding bytes up to `offset` from producers up to `generation` stands against
- * the log now: the offset to go on from (below `offset` when it must rewind) and the generation its
- * bytes are then consistent with. A plain offset (generation null) is trusted as is.
+ * Where a stream reader holding bytes up to `offset` from producers up to `epoch` stands against
+ * the log now: the offset to go on from (below `offset` when it must rewind) and the epoch its
+ * bytes are then consistent with. A plain offset (epoch null) is trusted as is.
  *
  * Invariant: row epochs never decrease along the log. So the reader's bytes match the log below the
  * first row a newer producer wrote; and when a newer producer exists, the older one is fenced out, so
@@ -26,15 +26,15 @@ export async function settleCursor(
   sql: Sql,
   session: SessionRow,
   cursor: StreamCursor,
-): Promise<{ offset: number; generation: number | null; rewound: boolean }> {
-  const { generation, offset } = cursor;
-  if (generation === null || session.epoch <= generation) return { offset, generation, rewound: false };
-  const newer = await findNewerRowBelow(sql, session.id, generation, offset);
+): Promise<{ offset: number; epoch: number | null; rewound: boolean }> {
+  const { epoch, offset } = cursor;
+  if (epoch === null || session.epoch <= epoch) return { offset, epoch, rewound: false };
+  const newer = await findNewerRowBelow(sql, session.id, epoch, offset);
   let settled = offset;
   if (newer !== null) settled = Math.min(settled, newer);
   if (settled > session.durableOffset) settled = session.durableOffset;
   // Bytes up to `settled` are durable and no producer newer than `session.epoch` exists yet.
-  return { offset: settled, generation: session.epoch, rewound: settled < offset };
+  return { offset: settled, epoch: session.epoch, rewound: settled < offset };
 }
 
 /** Whether a replay may start at `offset`: inside the log, on a character boundary. */
@@ -61,7 +61,7 @@ export async function checkReplayOffset(
 /** What one reader has been sent so far. */
 interface ReaderPosition {
   sent: number;
-  generation: number | null;
+  epoch: number | null;
   state: string;
   progress: string;
 }
@@ -69,7 +69,7 @@ interface ReaderPosition {
 export interface TailOptions {
   /** Where the reader stands (after `settleCursor`). */
   from: number;
-  generation: number | null;
+  epoch: number | null;
   /** The session row the stream started from: its state went out in the `session` event. */
   session: SessionRow;
   emit: (event: SessionStreamEvent) => void;
@@ -100,7 +100,7 @@ export async function replayAndTail(
   signal.addEventListener("abort", onAbort);
   const position: ReaderPosition = {
     sent: options.from,
-    generation: options.generation,
+    epoch: options.epoch,
     state: stateKey(session),
     progress: "",
   };
@@ -142,14 +142,11 @@ async function followSession(
   position: ReaderPosition,
   emit: (event: SessionStreamEvent) => void,
 ): Promise<void> {
-  if (position.generation !== null && session.epoch > position.generation) {
-    const settled = await settleCursor(sql, session, {
-      offset: position.sent,
-      generation: position.generation,
-    });
-    if (settled.rewound) emit({ type: "rewind", offset: settled.offset, generation: position.generation });
+  if (position.epoch !== null && session.epoch > position.epoch) {
+    const settled = await settleCursor(sql, session, { offset: position.sent, epoch: position.epoch });
+    if (settled.rewound) emit({ type: "rewind", offset: settled.offset, epoch: position.epoch });
     position.sent = settled.offset;
-    position.generation = settled.generation;
+    position.epoch = settled.epoch;
   }
   const state = stateKey(session);
   if (state !== position.state) {
@@ -185,8 +182,8 @@ async function replayPage(
       emit({ type: "error", code: "bad_request:offset", message: "The offset splits a UTF-8 character." });
       return "unreadable";
     }
-    const generation = Math.max(position.generation ?? 0, run.epoch);
-    emit({ type: "delta", text, offset: run.endOffset, generation });
+    const epoch = Math.max(position.epoch ?? 0, run.epoch);
+    emit({ type: "delta", text, offset: run.endOffset, epoch });
     position.sent = run.endOffset;
   }
   // A page holds every row starting before its end: if the log goes on past it, read on.

@@ -4,7 +4,13 @@ import { getSessionOwnedBy, getSessionUserMessage, type SessionRow } from "../db
 import { AppError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { logError } from "../log.ts";
-import { progressSchema, type SessionProgress, type SessionSnapshot, sessionSnapshotSchema } from "./wire.ts";
+import {
+  encodeProgress,
+  progressSchema,
+  type SessionProgress,
+  type SessionSnapshot,
+  sessionSnapshotSchema,
+} from "./wire.ts";
 
 /**
  * The caller's session, or `not_found:session` — the same answer whether it does not exist or
@@ -57,7 +63,7 @@ export async function getSessionSnapshot(
 export function wireProgress(session: SessionRow): SessionProgress | null {
   if (session.progress === null) return null;
   const parsed = progressSchema.safeParse(session.progress);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return encodeProgress(parsed.data);
   logError("session progress is not in the wire format", { sessionId: session.id, error: parsed.error });
   return null;
 }

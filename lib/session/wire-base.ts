@@ -31,6 +31,14 @@ export const progressSchema = z.object({
   credits: z.number().min(0).optional(),
 });
 
+/**
+ * The one progress shape every reader gets, over SSE, Realtime and in the snapshot: a stage the
+ * agent has not named (absent or empty) is `null`, never `""`. Every encoder sends progress through here.
+ */
+export function encodeProgress(progress: SessionProgress): SessionProgress {
+  return { ...progress, stage: progress.stage || null };
+}
+
 export const sessionErrorSchema = z.object({ code: z.string().min(1), message: z.string() });
 
 /** Status, producer and seams: what a reader needs besides the bytes (the SSE and Realtime `status`). */

@@ -79,6 +79,7 @@ export const agentListSchema = z.array(
 export const conversationSchema = z.object({
   id: z.string().min(1),
   title: z.string(),
+  createdAt: z.string(),
   messages: z.array(
     z.object({
       id: z.string().min(1),
@@ -104,3 +105,4 @@ export type SessionSnapshot = z.infer<typeof sessionSnapshotSchema>;
 export type BackgroundAcceptance = z.infer<typeof backgroundAcceptanceSchema>;
 export type AgentOption = z.infer<typeof agentListSchema>[number];
 export type Conversation = z.infer<typeof conversationSchema>;
+export type CancelResult = z.infer<typeof cancelResultSchema>;

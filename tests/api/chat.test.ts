@@ -1,23 +1,12 @@
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { readSse, textOfDeltas, waitFor } from "../support/api.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-let alice: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
-  });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
+const { sql, user: alice } = withStack({
+  env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
+  sql: 2,
+  signIn: "alice@example.com",
 });
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
@@ -99,6 +88,9 @@ describe.each(agents)("a live chat with %s", (agent) => {
   });
 });
 
+/** The whole live stream of one chat with `agent`. */
+const chatEvents = async (message: string, agent: string) => readSse(await alice.chat({ message, agent }));
+
 test("a client that disconnects mid-stream does not stop the session; it completes in the log", async () => {
   const seed = "disconnect";
   const controller = new AbortController();
@@ -148,12 +140,7 @@ test("a mid-stream provider error ends the session failed with its code, partial
 
 test("a dropped connection to a detachable agent is re-attached at the cursor: the text is still exact", async () => {
   const seed = "drop-bg";
-  const events = await readSse(
-    await alice.chat({
-      message: `#sim tokens=300 rate=0 seed=${seed} fault=drop@120`,
-      agent: "sim-openai-bg",
-    }),
-  );
+  const events = await chatEvents(`#sim tokens=300 rate=0 seed=${seed} fault=drop@120`, "sim-openai-bg");
   expect(events.at(-1)?.event).toBe("done");
   expect(textOfDeltas(events)).toBe(simulatedText(seed, 300));
 });
@@ -176,12 +163,7 @@ test("agent HTTP errors before the stream end the session failed with a typed co
 
 test("a malformed frame from a connection-bound agent is an error event, and the partial output is kept", async () => {
   const seed = "malformed";
-  const events = await readSse(
-    await alice.chat({
-      message: `#sim tokens=100 rate=0 seed=${seed} fault=malformed@30`,
-      agent: "sim-anthropic",
-    }),
-  );
+  const events = await chatEvents(`#sim tokens=100 rate=0 seed=${seed} fault=malformed@30`, "sim-anthropic");
   const sessionId = JSON.parse(events[0]!.data).sessionId as string;
   expect(events.at(-1)?.event).toBe("error");
   expect(JSON.parse(events.at(-1)!.data).code).toBe("bad_gateway:agent_protocol");

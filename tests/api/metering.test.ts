@@ -1,34 +1,21 @@
-import { randomUUID } from "node:crypto";
-import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, signUp, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { type api, readSse, waitFor } from "../support/api.ts";
+import { userWithCredits, withStack } from "../support/fixtures.ts";
 
 // Every run is billed (estimated when the agent reports no usage), and spending stops at the balance.
-let stack: TestStack;
-let sql: postgres.Sql;
-let alice: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" } });
-  await stack.startWorker();
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
+const {
+  stack,
+  sql,
+  user: alice,
+} = withStack({
+  env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" },
+  worker: "stack",
+  sql: 2,
+  signIn: "alice@example.com",
 });
 
-async function freshUser(credits: number) {
-  const email = `meter-${randomUUID()}@example.com`;
-  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
-  const [row] = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
-  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
-            values (${row!.id}, ${credits}, 'grant', ${`test:${row!.id}`})`;
-  return { user, userId: row!.id };
-}
+const freshUser = (credits: number) => userWithCredits({ stack, sql }, credits, "meter");
 
 const balanceOf = async (userId: string) =>
   (

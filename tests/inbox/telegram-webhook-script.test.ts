@@ -2,20 +2,14 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
+import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
 import { getEnv } from "../../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let inbox: Inbox;
 
 beforeAll(async () => {
-  const defaults = getEnv({});
-  inbox = await startInbox({
-    port: 0,
-    resendApiKey: defaults.RESEND_API_KEY,
-    telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
-    telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
-  });
+  inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
 });
 afterAll(async () => {
   await inbox?.close();

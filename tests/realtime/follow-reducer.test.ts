@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { reduceSession } from "../../app/session-stream/session-reducer.ts";
 import {
-  idleSessionRunState,
-  type SessionRunState,
+  type FollowerState,
+  idleFollowerState,
   streamCursor,
 } from "../../app/session-stream/session-state.ts";
 import { decodeRealtimeMessage } from "../../lib/session/wire.ts";
@@ -10,8 +10,8 @@ import { decodeRealtimeMessage } from "../../lib/session/wire.ts";
 const SESSION = "5e55a000-0000-4000-8000-000000000002";
 
 /** A tab following a background session over Realtime, holding "héllo" (6 bytes). */
-const following: SessionRunState = {
-  ...idleSessionRunState,
+const following: FollowerState = {
+  ...idleFollowerState,
   phase: "running",
   sessionId: SESSION,
   status: "background",
@@ -35,7 +35,7 @@ describe("following over Realtime between catch-up reads", () => {
   test("contiguous log messages are applied in place, with no request to the web server", () => {
     const next = reduceSession(following, log({ from: 6, to: 12, text: " world", generation: 2 }));
     expect(next.log).toEqual({ text: "héllo world", offset: 12 });
-    expect(next.generation).toBe(2);
+    expect(next.epoch).toBe(2);
     expect(next.connection).toBe("realtime");
     // A repeat (after a rejoin) changes nothing.
     expect(reduceSession(next, log({ from: 6, to: 12, text: " world", generation: 2 }))).toBe(next);
@@ -43,13 +43,13 @@ describe("following over Realtime between catch-up reads", () => {
 
   test("a log of another producer than the tab's bytes asks for a catch-up read from the tab's cursor", () => {
     // After a live answer the tab may hold bytes past the durable log that a new producer replaces.
-    const streamed = { ...following, generation: 1 };
+    const streamed = { ...following, epoch: 1 };
     const asked = reduceSession(streamed, log({ from: 6, to: 12, text: " world", generation: 2 }));
     expect(asked).toMatchObject({ connection: "stream", log: streamed.log });
     expect(streamCursor(asked)).toBe("1:6");
     // The same producer's bytes apply in place and carry its generation in the cursor.
     const same = reduceSession(streamed, log({ from: 6, to: 12, text: " world", generation: 1 }));
-    expect(same).toMatchObject({ connection: "realtime", generation: 1 });
+    expect(same).toMatchObject({ connection: "realtime", epoch: 1 });
     expect(streamCursor(same)).toBe("1:12");
   });
 

@@ -32,10 +32,10 @@ afterAll(async () => {
 const TOKENS = 600;
 const MESSAGE = (seed: string) => `#sim tokens=${TOKENS} rate=300 seed=${seed} stages=2`;
 
-async function newSession(seed: string): Promise<string> {
+async function newSession(seed: string, message = MESSAGE(seed)): Promise<string> {
   const started = await startSession(sql, {
     userId: ALICE_ID,
-    message: MESSAGE(seed),
+    message,
     agent: "sim-openclaw",
     mode: "background",
     status: "background",
@@ -99,6 +99,27 @@ describe("every runner broadcasts its session over Realtime", () => {
       event: "status",
       payload: { status: "completed", runner: "worker", seams: [] },
     });
+    await alice.removeChannel(followed.channel);
+  });
+
+  test("progress goes out in the one wire shape: an agent that names no stage gives stage null, as over SSE", async () => {
+    const seed = "rt-progress";
+    const sessionId = await newSession(seed, `#sim tokens=${TOKENS} rate=300 seed=${seed}`);
+    const followed = follow(alice, `session:${sessionId}`);
+    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    await produce(sessionId);
+    await waitFor(
+      () =>
+        followed.received.some(
+          (message) => message.event === "status" && message.payload.status === "completed",
+        ),
+      "the completed status",
+    );
+    const stages = followed.received
+      .filter((message) => message.event === "progress")
+      .map((m) => m.payload.stage);
+    expect(stages.length).toBeGreaterThan(0);
+    expect(new Set(stages)).toEqual(new Set([null]));
     await alice.removeChannel(followed.channel);
   });
 

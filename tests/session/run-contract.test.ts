@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import type { AgentConfig, AgentEvent } from "../../lib/agent/index.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
@@ -11,6 +10,7 @@ import { type RunSessionInput, runSession } from "../../lib/session/run-session.
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
 import { storePorts } from "../support/runtime.ts";
+import { DONE, ScriptedAgent, scriptedAgentConfig, text } from "../support/scripted-agent.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
@@ -97,51 +97,8 @@ describe.each(Object.keys(logs))("the %s log keeps the log-store contract", (kin
   });
 });
 
-/** An agent whose events the test sends one by one; it ends when told or when its signal aborts. */
-class ScriptedAgent {
-  #queue: AgentEvent[] = [];
-  #wake: (() => void) | undefined;
-  #ended = false;
-
-  send(...events: AgentEvent[]): void {
-    this.#queue.push(...events);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *stream(signal: AbortSignal): AsyncGenerator<AgentEvent> {
-    while (!signal.aborted) {
-      const next = this.#queue.shift();
-      if (next) yield next;
-      else if (this.#ended) return;
-      else
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
-    }
-  }
-}
-
-const agent: AgentConfig = {
-  name: "scripted",
-  transport: "chat-completions",
-  url: "http://unused",
-  token: "t",
-  model: "m",
-  // Free, so metering never stops to store a step: the scripted interleavings stay exact.
-  price: { input: 0, output: 0 },
-};
-const DONE: AgentEvent = { type: "done", reason: "completed" };
-const text = (value: string, sequenceNumber: number): AgentEvent => ({
-  type: "text",
-  text: value,
-  cursor: { responseId: "r", sequenceNumber },
-});
+// Free, so metering never stops to store a step: the scripted interleavings stay exact.
+const agent = scriptedAgentConfig({ input: 0, output: 0 });
 
 /** A real session row: billing (metering, the final totals) still reads and writes Postgres. */
 async function billedSession(): Promise<string> {

@@ -5,9 +5,11 @@ import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
+import { backgroundAcceptanceSchema } from "@/lib/session/wire.ts";
 import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
 export const runtime = "nodejs";
@@ -26,7 +28,8 @@ export const POST = route(async (request) => {
   const started = await startChat({ runtime: processRuntime(), user, input: body });
 
   if (started.kind === "background") {
-    return Response.json(
+    return wireJson(
+      backgroundAcceptanceSchema,
       {
         sessionId: started.sessionId,
         conversationId: started.conversationId,

@@ -1,8 +1,10 @@
 import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
+import { cancelResultSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -17,5 +19,5 @@ export const POST = route(async (request, context: { params: Promise<{ id: strin
     sessionId: id,
     userId: user.id,
   });
-  return Response.json(result);
+  return wireJson(cancelResultSchema, result);
 });
