@@ -1,4 +1,6 @@
 import { createSql } from "../lib/db/client.ts";
+import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
+import { statusList, TERMINAL_STATUSES } from "../lib/lifecycle.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt, postChat, printLatencyComparison, readSsePieces, treeRssKiB } from "./support.ts";
@@ -99,8 +101,15 @@ async function memoryPerConnection(
     // End the idle sessions (fencing their runners) so the server's shutdown does not hand them to
     // the worker that a later benchmark measures.
     const sql = createSql(environment.databaseUrl, 1);
-    await sql`update sessions set status = 'cancelled', epoch = epoch + 1, finished_at = now()
-              where status not in ('completed', 'failed', 'cancelled')`;
+    // Through the lifecycle, as any other writer of a session's status: fence out, then end cancelled.
+    const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 30 });
+    const running = await sql<{ id: string }[]>`
+      select id from sessions where status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})`;
+    for (const { id } of running) {
+      const epoch = await transitions.fenceOut(id);
+      if (epoch !== null)
+        await transitions.finish({ sessionId: id, epoch, status: "cancelled", run: null, error: null });
+    }
     await sql.end();
     await app.stop();
   }

@@ -1,5 +1,6 @@
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt } from "./support.ts";
@@ -25,7 +26,14 @@ export async function sessionWithLog(
     });
     offset += Buffer.byteLength(piece);
   }
-  await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+  const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 60 });
+  await transitions.finish({
+    sessionId: started.sessionId,
+    epoch: started.epoch,
+    status: "completed",
+    run: null,
+    error: null,
+  });
   return { sessionId: started.sessionId, bytes: offset };
 }
 
