@@ -28,7 +28,7 @@ export async function buildAgentRequest(
   options: { continuation: boolean },
 ): Promise<{ request: AgentRequest; continuesAfter?: string }> {
   const rows = await sql<{ role: "user" | "assistant"; content: string }[]>`
-    select m.role, m.content from messages m
+    select m.role, coalesce(m.content, public.session_output(m.session_id)) as content from messages m
     where m.conversation_id = ${session.conversationId}
       and m.created_at <= (select u.created_at from messages u
                            join sessions s on s.user_message_id = u.id where s.id = ${session.id})

@@ -5,6 +5,7 @@ import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "@/lib/session/read-log.ts";
 import { requireOwnedSession } from "@/lib/session/snapshot.ts";
 import { writeWireEvent } from "@/lib/session/sse-events.ts";
@@ -21,6 +22,7 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const { id } = await context.params;
   const sql = getSql();
   const session = await requireOwnedSession(sql, id, user.id);
+  requireSessionLog(session);
   // An EventSource reconnect repeats the URL it started with; its Last-Event-ID is the newer cursor.
   const params = new URL(request.url).searchParams;
   const raw = request.headers.get("last-event-id") || params.get("offset") || "0";
