@@ -3,11 +3,10 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { type Env, getEnv, LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { ALICE_ID, closeClient, follow, realtimeClient, signedIn, waitFor } from "./fixture.ts";
+import { closeClient, follow, newBackgroundSession, realtimeClient, signedIn, waitFor } from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -34,21 +33,10 @@ afterAll(async () => {
 
 test("a session completes with its exact text while the project is over its Realtime message quota", async () => {
   const seed = "over-quota";
-  const started = await startSession(sql, {
-    userId: ALICE_ID,
-    message: `#sim tokens=800 rate=400 seed=${seed} stages=2`,
-    agent: "sim-openclaw",
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title: seed,
-    leaseSeconds: 10,
-  });
-  if (started === "not_found") throw new Error("no conversation");
+  const sessionId = await newBackgroundSession(sql, `#sim tokens=800 rate=400 seed=${seed} stages=2`, seed);
   const alice = await signedIn(stack.supabaseUrl, "alice@example.com");
   clients.push(alice);
-  const watcher = follow(alice, `session:${started.sessionId}`);
+  const watcher = follow(alice, `session:${sessionId}`);
   expect((await watcher.joined).status).toBe("SUBSCRIBED");
 
   // Another part of the project floods Realtime: 300 messages, a minute's average of 5 a second.
@@ -62,7 +50,7 @@ test("a session completes with its exact text while the project is over its Real
   const logged = stack.realtimeLog.length;
 
   const outcome = await runBackgroundSession({
-    sessionId: started.sessionId,
+    sessionId,
     runner: "worker",
     owner: "test",
     sql,
@@ -70,8 +58,8 @@ test("a session completes with its exact text while the project is over its Real
   });
 
   expect(outcome.kind).toBe("completed");
-  expect(await readLogText(sql, started.sessionId)).toBe(simulatedText(seed, 800));
-  const [row] = await sql`select status from sessions where id = ${started.sessionId}`;
+  expect(await readLogText(sql, sessionId)).toBe(simulatedText(seed, 800));
+  const [row] = await sql`select status from sessions where id = ${sessionId}`;
   expect(row?.status).toBe("completed");
   // The quota was exceeded for the whole run: it never came back under in between.
   expect(stack.realtime.overMessageQuota).toBe(true);
