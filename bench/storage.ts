@@ -29,23 +29,29 @@ function incompressibleText(bytes: number): string {
     "日",
   ];
   let state = 19;
-  let text = "";
-  while (Buffer.byteLength(text) < bytes) {
+  const characters: string[] = [];
+  for (let size = 0; size < bytes; ) {
     state = (state * 1664525 + 1013904223) >>> 0;
-    text += alphabet[state % alphabet.length];
+    const character = alphabet[(state >>> 8) % alphabet.length]!;
+    characters.push(character);
+    size += Buffer.byteLength(character);
   }
-  return text;
+  return characters.join("");
 }
 
 function rowsOf(text: string, rowBytes: number): string[] {
   const rows: string[] = [];
   let current = "";
+  let size = 0;
   for (const character of text) {
-    if (Buffer.byteLength(current) + Buffer.byteLength(character) > rowBytes) {
+    const bytes = Buffer.byteLength(character);
+    if (size + bytes > rowBytes) {
       rows.push(current);
       current = "";
+      size = 0;
     }
     current += character;
+    size += bytes;
   }
   if (current) rows.push(current);
   return rows;
