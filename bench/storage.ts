@@ -1,7 +1,7 @@
 import { simulatedText } from "../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { finishSession } from "../lib/db/session-finish.ts";
-import { appendCheckpoint, readLogText } from "../lib/db/session-log.ts";
+import { appendCheckpoint, readLogText, splitOnCharacters } from "../lib/db/session-log.ts";
 import type { BenchEnvironment } from "./environment.ts";
 import { benchSession, fmt } from "./support.ts";
 
@@ -39,30 +39,12 @@ function incompressibleText(bytes: number): string {
   return characters.join("");
 }
 
-function rowsOf(text: string, rowBytes: number): string[] {
-  const rows: string[] = [];
-  let current = "";
-  let size = 0;
-  for (const character of text) {
-    const bytes = Buffer.byteLength(character);
-    if (size + bytes > rowBytes) {
-      rows.push(current);
-      current = "";
-      size = 0;
-    }
-    current += character;
-    size += bytes;
-  }
-  if (current) rows.push(current);
-  return rows;
-}
-
 /** One session written in small checkpoints, finished (which compacts it), measured before and after. */
 async function measure(sql: Sql, label: string, text: string): Promise<void> {
   const empty = await storedBytes(sql);
   const started = await benchSession(sql);
   let offset = 0;
-  for (const row of rowsOf(text, ROW_BYTES)) {
+  for (const row of splitOnCharacters(text, ROW_BYTES)) {
     const written = await appendCheckpoint(sql, {
       sessionId: started.sessionId,
       epoch: started.epoch,
