@@ -89,6 +89,8 @@ export interface SessionRow {
   costUsd: number | null;
   error: { code: string; message: string } | null;
   cancelRequested: boolean;
+  /** When the retention sweep deleted the log (SESSION_RETENTION_DAYS); null while it is kept. */
+  logDeletedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
   createdAt: Date;
@@ -116,6 +118,7 @@ interface RawSessionRow {
   cost_usd: string | null;
   error: { code: string; message: string } | null;
   cancel_requested: boolean;
+  log_deleted_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
   created_at: Date;
@@ -144,6 +147,7 @@ export function toSessionRow(row: RawSessionRow): SessionRow {
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
     error: row.error,
     cancelRequested: row.cancel_requested,
+    logDeletedAt: row.log_deleted_at ?? null,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     createdAt: row.created_at,

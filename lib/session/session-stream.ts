@@ -1,6 +1,7 @@
 import type { Sql } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { createSseStream } from "../http/sse.ts";
+import { requireSessionLog } from "./log-retention.ts";
 import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "./read-log.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 import { writeWireEvent } from "./sse-events.ts";
@@ -30,6 +31,7 @@ export async function openSessionStream(
 ): Promise<ReadableStream<Uint8Array>> {
   const { cursor } = request;
   const session = await requireOwnedSession(sql, request.sessionId, request.userId);
+  requireSessionLog(session);
   const settled = await settleCursor(sql, session, cursor);
   const check = await checkReplayOffset(sql, session, settled.offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");
