@@ -112,6 +112,8 @@ async function main(): Promise<void> {
       resendApiKey: notifyEnv.RESEND_API_KEY,
       telegramBotToken: notifyEnv.TELEGRAM_BOT_TOKEN,
       telegramBotUsername: notifyEnv.TELEGRAM_BOT_USERNAME,
+      // Update and message ids continue after a restart, as Telegram's do.
+      telegramStateFile: path.join(stateDir, "inbox-telegram.json"),
     });
     closers.push(() => inbox.close());
     await registerTelegramWebhook(notifyEnv);
