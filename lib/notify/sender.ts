@@ -9,6 +9,7 @@ import {
 import { unlinkTelegramChat } from "../db/telegram-links.ts";
 import type { Env } from "../env.ts";
 import { logError, logInfo } from "../log.ts";
+import { deliverTelegramSessionMessage, isTelegramSessionMessage } from "../telegram/session-delivery.ts";
 import { type DeliveryResult, MAX_ATTEMPTS, retryDelaySeconds } from "./delivery.ts";
 import { type RenderedEmail, renderEmail, sendEmail } from "./email.ts";
 import { summarize } from "./summary.ts";
@@ -84,7 +85,13 @@ async function deliverClaimed(
             error: result.reason,
             retryInSeconds: retryDelaySeconds(notification.attempt, result.retryAfterSeconds),
           } as const)
-        : ({ status: "failed", error: result.reason } as const);
+        : result.kind === "repeat"
+          ? ({
+              status: "pending",
+              error: result.reason ?? null,
+              retryInSeconds: result.afterSeconds,
+            } as const)
+          : ({ status: "failed", error: result.reason } as const);
   // The crash window: a sender that dies between the provider's answer and this update leaves the row
   // `sending`; it is claimed again after NOTIFY_SENDING_TIMEOUT_SECONDS (README, "Notifications").
   const recorded = await recordAttempt(deps.sql, notification, outcome);
@@ -95,6 +102,7 @@ async function deliverClaimed(
 
 /** One attempt: the payload rendered once (then reused byte for byte), sent on the row's channel. */
 async function attempt(deps: SenderDeps, notification: ClaimedNotification): Promise<DeliveryResult> {
+  if (isTelegramSessionMessage(notification)) return deliverTelegramSessionMessage(deps, notification);
   const payload = (notification.payload as Payload | null) ?? (await renderPayload(deps, notification));
   if (!payload) return { kind: "failed", reason: "the session or the user is gone" };
   if ("email" in payload) return sendEmail(deps.env, notification, payload.email);
