@@ -58,6 +58,7 @@ const callbackBody = z.object({
 const faultBody = z.object({
   service: z.enum(["resend", "telegram"]),
   method: z.string().min(1).optional(),
+  chatId: z.number().int().optional(),
   status: z.number().int().min(400).max(599).optional(),
   retryAfter: z.number().int().min(0).optional(),
   acceptThenHang: z.boolean().optional(),

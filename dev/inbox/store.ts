@@ -36,6 +36,8 @@ export interface InjectedFault {
   acceptThenHang?: boolean;
   /** Telegram only: the Bot API method it applies to; any sending method when absent. */
   method?: string;
+  /** Telegram only: the chat it applies to; any chat when absent. */
+  chatId?: number;
   /** How many requests it applies to (default 1). */
   times: number;
 }
@@ -69,13 +71,17 @@ export class InboxStore {
 
   /**
    * The fault the next request to `service` must answer with, consuming one use of it. A fault
-   * with a `method` applies to that Bot API method only (e.g. `editMessageText`).
+   * with a `method` or `chatId` applies to that Bot API method (e.g. `editMessageText`) or chat only.
    */
-  takeFault(service: InjectedFault["service"], method?: string): InjectedFault | undefined {
+  takeFault(
+    service: InjectedFault["service"],
+    request: { method?: string; chatId?: number } = {},
+  ): InjectedFault | undefined {
     const index = this.#faults.findIndex(
       (fault) =>
         fault.service === service &&
-        (fault.method === undefined || fault.method.toLowerCase() === method?.toLowerCase()),
+        (fault.method === undefined || fault.method.toLowerCase() === request.method?.toLowerCase()) &&
+        (fault.chatId === undefined || fault.chatId === request.chatId),
     );
     if (index === -1) return undefined;
     const fault = this.#faults[index] as InjectedFault;

@@ -198,7 +198,8 @@ export class TelegramStandIn {
   /** One Bot API call (method name lower-cased). */
   call(method: string, params: Record<string, unknown>): BotApiAnswer {
     if (SENDING.has(method)) {
-      const fault = this.store.takeFault("telegram", method);
+      const chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
+      const fault = this.store.takeFault("telegram", { method, chatId });
       if (fault?.status === 429) {
         const retryAfter = fault.retryAfter ?? 1;
         return fail(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter });
