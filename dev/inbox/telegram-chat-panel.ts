@@ -18,8 +18,8 @@ export const CHAT_PANEL_HTML = (bot: string) => `
 <section id="chat" aria-label="Telegram chat">
   <h2>Chat with @${bot} as a Telegram user</h2>
   <p>
-    <label>Your chat id <input id="chat-id" value="100000001" inputmode="numeric"></label>
-    <label>Your username <input id="chat-username" value="local_user"></label>
+    <label>Act in chat <input id="chat-id" value="100000001" inputmode="numeric"></label>
+    <label>As user <input id="chat-username" value="local_user"></label>
   </p>
   <div id="chat-log" data-testid="chat-log"></div>
   <p id="chat-replying" hidden>Replying to <span></span> <button type="button" id="chat-cancel-reply">Cancel reply</button></p>

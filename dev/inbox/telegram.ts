@@ -26,6 +26,8 @@ const SENDING = new Set(["sendmessage", "editmessagetext", "editmessagereplymark
 export interface TelegramCall {
   method: string;
   chatId: number | null;
+  /** `message_id` of an edit. */
+  messageId: number | null;
   status: number;
   at: number;
 }
@@ -186,7 +188,8 @@ export class TelegramStandIn {
       const method = (match[2] as string).toLowerCase();
       const answer = this.call(method, params);
       const chatId = params.chat_id === undefined ? null : Number(params.chat_id);
-      this.calls.push({ method, chatId, status: answer.status, at: Date.now() });
+      const messageId = params.message_id === undefined ? null : Number(params.message_id);
+      this.calls.push({ method, chatId, messageId, status: answer.status, at: Date.now() });
       const headers: Record<string, string> = {};
       const retryAfter = (answer.body as { parameters?: { retry_after?: number } }).parameters?.retry_after;
       if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);

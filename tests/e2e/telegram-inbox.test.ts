@@ -28,8 +28,8 @@ test("a person in the inbox page acts as the Telegram user: writes, sees the sta
   const { page, pageErrors, close } = await newPage(browser);
   try {
     await page.goto(stack.inbox.url);
-    await page.getByLabel("Your chat id").fill(String(chatId));
-    await page.getByLabel("Your chat id").dispatchEvent("change");
+    await page.getByLabel("Act in chat").fill(String(chatId));
+    await page.getByLabel("Act in chat").dispatchEvent("change");
     const log = page.getByTestId("chat-log");
     await log.getByText("Linked.").waitFor();
 
