@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { BodyError } from "./http.ts";
+import { readBodyBytes } from "./http.ts";
 
 /** Telegram accepts uploads up to 50 MB; the stand-in holds them in memory, so less. */
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -20,7 +20,7 @@ export async function readBotApiParams(
   url: URL,
 ): Promise<Record<string, unknown> | undefined> {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-  const raw = await readRawBody(req);
+  const raw = await readBodyBytes(req, MAX_UPLOAD_BYTES);
   if (raw.length === 0) return params;
   const type = req.headers["content-type"] ?? "";
   if (type.includes("multipart/form-data")) return readMultipart(raw, type, params);
@@ -34,17 +34,6 @@ export async function readBotApiParams(
   } catch {
     return undefined;
   }
-}
-
-async function readRawBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_UPLOAD_BYTES) throw new BodyError(413, "Request Entity Too Large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Multipart parsed by the platform's own parser (undici's `Request.formData`). */

@@ -1,4 +1,5 @@
 import type { TelegramSessionFacts } from "../db/telegram-sessions.ts";
+import { formatElapsed } from "../elapsed.ts";
 import { isTerminal } from "../session/lifecycle.ts";
 import { type Block, markdownToBlocks } from "./markdown-runs.ts";
 import { escapeHtml, firstPiece, splitIntoMessages } from "./split-html.ts";
@@ -62,15 +63,6 @@ function statusLabel(facts: TelegramSessionFacts): string {
     default:
       return "Working…";
   }
-}
-
-/** 0:07, 12:34, 1:02:03. */
-export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }
 
 /** One message of an answer, exactly as it is sent. */
