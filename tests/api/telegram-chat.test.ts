@@ -146,6 +146,22 @@ describe("conversations, commands and limits", () => {
     expect(plain.session.conversationId).toBe(first.session.conversationId);
   });
 
+  test("/help lists the commands; a failed session says so in one sentence and keeps its partial output", async () => {
+    const { user, token } = await linkedUser("sim-openai-bg");
+    await user.send("/help");
+    const help = await user.waitFor((m) => m.find((x) => x.text.includes("/agent")));
+    for (const command of ["/new", "/agent", "/stop", "/help", "/unlink"])
+      expect(help.text).toContain(command);
+    const request = await user.send("#sim tokens=120 rate=0 fault=failed@60\nThis will break");
+    const status = await user.waitFor((m) => m.find((x) => isStatus(x) && x.replyTo === request.messageId));
+    const answer = await answerOf(user, request.messageId, status);
+    const session = await snapshot(token, sessionOfStatus(status));
+    expect(session.status).toBe("failed");
+    expect(answer[0]?.text).toMatch(/^The session failed[^\n]*\. The output so far is below\./);
+    expect(words(answer.map((m) => m.text).join("\n\n")).endsWith(words(session.output))).toBe(true);
+    await user.waitFor((m) => m.find((x) => x.messageId === status.messageId && x.text.startsWith("Failed")));
+  });
+
   test("a duplicate update_id starts nothing; /stop stops the running session", async () => {
     const { user } = await linkedUser("sim-openai-bg");
     const updateId = 2_000_000_000 + nextChat;
