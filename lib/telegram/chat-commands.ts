@@ -22,7 +22,7 @@ export function registerChatCommands(
   deps: ChatSessionDeps,
   gates: { requireLinked: Middleware },
 ): void {
-  const { sql, env } = deps;
+  const { sql } = deps;
   bot.command("start", async (ctx, next) => {
     if (!ctx.match) return next();
     const linked = await sql.begin((tx) =>
@@ -36,6 +36,17 @@ export function registerChatCommands(
   });
   bot.use(gates.requireLinked);
   bot.command(["start", "help"], (ctx) => ctx.reply(CHAT_TEXTS.help));
+  registerConversationCommands(bot, deps);
+  registerStopControls(bot, deps);
+  bot.command("unlink", async (ctx) => {
+    await unlinkChat(sql, ctx.chat.id);
+    await ctx.reply(CHAT_TEXTS.unlinked);
+  });
+  bot.on("callback_query", (ctx) => ctx.answerCallbackQuery());
+}
+
+/** /new (the next message starts a conversation) and /agent (buttons that pick the chat's agent). */
+function registerConversationCommands(bot: Bot<BotContext>, { sql, env }: ChatSessionDeps): void {
   bot.command("new", async (ctx) => {
     const chat = ctx.linked as LinkedChat;
     await setChatConversation(sql, { chatId: chat.chatId, userId: chat.userId, conversationId: null });
@@ -64,6 +75,11 @@ export function registerChatCommands(
     await ctx.answerCallbackQuery({ text: CHAT_TEXTS.agentPicked(name) });
     await ctx.reply(CHAT_TEXTS.agentPicked(name));
   });
+}
+
+/** /stop and the Stop button cancel the running session (after the webhook answered). */
+function registerStopControls(bot: Bot<BotContext>, deps: ChatSessionDeps): void {
+  const { sql } = deps;
   bot.command("stop", async (ctx) => {
     const chat = ctx.linked as LinkedChat;
     const sessionId = await runningChatSession(sql, chat.chatId, chat.userId);
@@ -80,11 +96,6 @@ export function registerChatCommands(
     await ctx.answerCallbackQuery({ text: CHAT_TEXTS.stopping });
     deps.defer(() => stopInBackground(deps, ctx.match[1] as string, chat.userId));
   });
-  bot.command("unlink", async (ctx) => {
-    await unlinkChat(sql, ctx.chat.id);
-    await ctx.reply(CHAT_TEXTS.unlinked);
-  });
-  bot.on("callback_query", (ctx) => ctx.answerCallbackQuery());
 }
 
 async function stopInBackground(deps: ChatSessionDeps, sessionId: string, userId: string): Promise<void> {
