@@ -147,7 +147,7 @@ export interface NotificationSummary {
   lastError: string | null;
 }
 
-/** The caller's last 50 notifications, newest first. */
+/** The caller's last 50 notifications, newest first (a Telegram status message is not one: it is edited, not notified). */
 export async function listNotifications(sql: Sql, userId: string): Promise<NotificationSummary[]> {
   const rows = await sql<
     {
@@ -163,7 +163,7 @@ export async function listNotifications(sql: Sql, userId: string): Promise<Notif
     }[]
   >`
     select id, session_id, channel, kind, status, attempts, created_at, sent_at, last_error
-    from notifications where user_id = ${userId}
+    from notifications where user_id = ${userId} and kind <> 'telegram_status'
     order by created_at desc, id limit 50`;
   return rows.map((row) => ({
     id: row.id,

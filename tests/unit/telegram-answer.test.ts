@@ -2,9 +2,12 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseTelegramHtml } from "../../dev/inbox/telegram-html.ts";
 import type { TelegramSessionFacts } from "../../lib/db/telegram-sessions.ts";
+import { getEnv } from "../../lib/env.ts";
+import { AppError } from "../../lib/errors.ts";
 import { markdownToBlocks } from "../../lib/telegram/markdown-runs.ts";
 import { composeAnswer, renderStatusMessage } from "../../lib/telegram/session-messages.ts";
 import { splitIntoMessages } from "../../lib/telegram/split-html.ts";
+import { refusalSentence } from "../../lib/telegram/start-from-chat.ts";
 
 const html = (markdown: string) => splitIntoMessages(markdownToBlocks(markdown));
 /** What Telegram shows for a message (the stand-in parses HTML as Telegram does). */
@@ -167,5 +170,21 @@ describe("answers and status messages", () => {
     expect(stopped.replyMarkup.inline_keyboard).toEqual([
       [{ text: "Open", url: "http://app.example/sessions/00000000-0000-4000-8000-000000000001" }],
     ]);
+  });
+});
+
+describe("refusals", () => {
+  test("out of credits, the request rate and the live-session limit are one sentence each with the settings link", () => {
+    const env = getEnv({ APP_URL: "http://app.example" });
+    for (const code of [
+      "payment_required:credits",
+      "rate_limit:requests",
+      "rate_limit:live_sessions",
+    ] as const) {
+      const sentence = refusalSentence(new AppError(code, "x"), env);
+      expect(sentence).toContain("http://app.example/settings");
+      expect(sentence?.match(/[.!?](\s|$)/g)).toHaveLength(1);
+    }
+    expect(refusalSentence(new AppError("internal:x", "x"), env)).toBeUndefined();
   });
 });
