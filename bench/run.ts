@@ -9,6 +9,7 @@ import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
 import { storageCost } from "./storage.ts";
+import { telegramLoop } from "./telegram.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
@@ -23,6 +24,7 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   worker: workerCapacity,
   notify: notificationDelay,
   storage: storageCost,
+  telegram: telegramLoop,
   realtime: async (environment) => {
     await realtimeMessages(environment);
     await realtimeFollowCost(environment);

@@ -1,9 +1,9 @@
 import type { Sql } from "./client.ts";
-import type { NotificationKind } from "./notification-outbox.ts";
+import type { SummaryNotificationKind } from "./notification-outbox.ts";
 
 /** Everything a notification says, read from the ended session (immutable once it ended). */
 export interface NotificationFacts {
-  kind: NotificationKind;
+  kind: SummaryNotificationKind;
   email: string | null;
   sessionId: string | null;
   title: string;
@@ -27,7 +27,7 @@ export async function readNotificationFacts(
 ): Promise<NotificationFacts | undefined> {
   const [row] = await sql<
     {
-      kind: NotificationKind;
+      kind: SummaryNotificationKind;
       email: string | null;
       session_id: string | null;
       title: string | null;

@@ -9,6 +9,7 @@ export { CREDITS_PER_USD } from "./run-billing.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 import { compactSessionLog } from "./session-log-storage.ts";
 import type { SessionStatus } from "./sessions.ts";
+import { enqueueTelegramAnswer } from "./telegram-sessions.ts";
 
 /** The code of a session stopped because its cost reached the balance or its `maxCredits`. */
 export const OUT_OF_CREDITS_CODE = "payment_required:credits";
@@ -77,6 +78,8 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     });
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
+    // A session started from Telegram answers there, however it ended (that answer is its notification).
+    await enqueueTelegramAnswer(tx, input.sessionId);
     await tx`select pg_notify(${SESSION_LOG_CHANNEL},
       ${encodeNotify(SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status })})`;
     return "ok" as const;

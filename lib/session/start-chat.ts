@@ -76,7 +76,7 @@ interface StartChatDeps {
   sql: Sql;
   env: Env;
   dispatcher: BackgroundDispatcher;
-  user: AuthUser;
+  user: Pick<AuthUser, "id">;
   input: ChatInput;
 }
 
