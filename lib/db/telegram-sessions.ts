@@ -107,7 +107,7 @@ export async function readTelegramSessionFacts(
            exists (select 1 from notifications n where n.session_id = s.id and n.kind = 'telegram_status'
                    and n.status = 'pending' and t.status_message_id is null) as status_pending,
            s.title, s.agent, s.status, coalesce(s.started_at, s.created_at) as started_at, s.finished_at,
-           s.progress, s.usage, s.error, (select m.content from messages m where m.session_id = s.id) as output
+           s.progress, s.usage, s.error, coalesce((select m.content from messages m where m.session_id = s.id), public.session_output(s.id)) as output
     from telegram_sessions t join sessions s on s.id = t.session_id
     where t.session_id = ${sessionId}`;
   if (!row) return undefined;
