@@ -152,7 +152,12 @@ function applyDelta(state: FollowerState, endOffset: number, text: string, epoch
   return { ...state, log: applied.log, epoch: epoch ?? state.epoch };
 }
 
-/** `progress` and `status` say the same whether they come over SSE or Realtime. */
+/**
+ * `progress` and `status` say the same whether they come over SSE or Realtime. A final status is
+ * shown only once the tab holds the log up to the durable end it names (`offset`): before that, the
+ * page would say "completed" over text that is not the session's yet; the read that brings the
+ * bytes ends with the final event.
+ */
 function adoptRunState(
   state: FollowerState,
   message: Extract<SessionStreamEvent | RealtimeMessage, { type: "progress" | "status" }>,
@@ -161,9 +166,10 @@ function adoptRunState(
     const { type: _, ...progress } = message;
     return { ...state, progress };
   }
+  const behind = isTerminal(message.status) && message.offset > state.log.offset;
   return {
     ...state,
-    status: keepTerminal(state, message.status),
+    status: behind ? state.status : keepTerminal(state, message.status),
     runner: message.runner,
     seams: message.seams,
   };

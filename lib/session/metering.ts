@@ -38,10 +38,13 @@ export interface RunMeterOptions {
 
 /**
  * Meters one agent run while it streams: from the agent's usage events when it sends them, from the
- * output bytes otherwise (see `BYTES_PER_TOKEN`). Every time the running cost crosses a whole credit,
- * or the headroom the last step reported (one metering step), the exact total is stored and checked
- * against the balance and the session's cap. The caller awaits that step before reading on, so a run
- * stops at the first event that reaches its limit, past it by at most that event's cost.
+ * output bytes otherwise (see `BYTES_PER_TOKEN`). The run's first counted event is a metering step
+ * (until one answers, the run does not know how much it may use: a run that starts with less than a
+ * credit left, a continuation or a re-run after a takeover, must not spend a whole credit unchecked);
+ * after it, every time the running cost crosses a whole credit or the headroom the last step
+ * reported, the exact total is stored and checked against the balance and the session's cap. The
+ * caller awaits that step before reading on, so a run stops at the first event that reaches its
+ * limit, past it by at most that event's cost.
  */
 export class RunMeter {
   readonly #options: RunMeterOptions;
@@ -50,7 +53,8 @@ export class RunMeter {
   #reported: { inputTokens: number; outputTokens: number } | null = null;
   /** Exact amounts in whole micro-credits (integers: sums stay exact). */
   #storedMicro = 0;
-  #nextStepMicro = MICROCREDITS_PER_CREDIT;
+  /** The first step is at the first counted event (any cost), the next ones at `nextStepAt`. */
+  #nextStepMicro = 0;
 
   constructor(options: RunMeterOptions) {
     this.#options = options;

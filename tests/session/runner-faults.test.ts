@@ -172,3 +172,48 @@ describe("a live reader is never far ahead of the log", () => {
     expect(run.log.text()).toBe("mine ");
   });
 });
+
+describe("a run stops when its cost reaches the balance", () => {
+  test("a run that starts with half a credit left stops at it: nothing past the verdict's event is billed or streamed", async () => {
+    // One credit = US$0.01; each 4-byte event is one token at US$0.001: a tenth of a credit.
+    const tenthOfACredit = { agent: scriptedAgentConfig({ input: 0, output: 1000 }) };
+    const balance = 0.5;
+    const steps: number[] = [];
+    let clock: FakeClock | undefined;
+    // A slow metering step (the database under load): the agent meanwhile sends everything it has.
+    const meter = async (step: MeterStep) => {
+      await new Promise<void>((resolve) => clock!.setTimeout(resolve, 200));
+      steps.push(step.credits);
+      const verdict = step.credits >= balance ? ("out_of_credits" as const) : ("ok" as const);
+      return { verdict, headroom: balance - step.credits };
+    };
+    const bills: unknown[] = [];
+    const log = new MemoryLog();
+    const run = scriptedRun({
+      ports: {
+        log: log.store(),
+        billing: billingWith(meter),
+        finish: async (input) => {
+          bills.push(input.run);
+          return log.finish(input.epoch, input.status);
+        },
+      },
+      input: { ...tenthOfACredit, epoch: log.epoch },
+    });
+    clock = run.clock;
+    const pieces = Array.from({ length: 15 }, (_, i) => `t${String(i).padStart(2, "0")} `);
+    run.script.send(...pieces.map((piece, i) => text(piece, i)));
+    const outcome = await run.clock.run(run.outcome);
+    // The verdict came at the fifth event (0.5 credits): the run holds exactly those five.
+    const kept = pieces.slice(0, 5).join("");
+    expect(outcome).toEqual({ kind: "failed", offset: Buffer.byteLength(kept) });
+    expect(steps).toEqual([0.1, 0.5]);
+    expect(log.text()).toBe(kept);
+    expect(heldText(run.events)).toBe(kept);
+    expect(run.events.at(-1)).toMatchObject({ type: "error", code: "payment_required:credits" });
+    expect(bills).toEqual([
+      { run: 1, usage: { inputTokens: 1, outputTokens: 5, estimated: true }, costUsd: expect.any(Number) },
+    ]);
+    expect((bills[0] as { costUsd: number }).costUsd * 100).toBeCloseTo(balance, 6);
+  });
+});
