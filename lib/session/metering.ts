@@ -38,7 +38,7 @@ export interface RunMeterOptions {
 
 /**
  * Meters one agent run while it streams: from the agent's usage events when it sends them, from the
- * output bytes otherwise (see `BYTES_PER_TOKEN`). The run's first counted event is a metering step
+ * output bytes otherwise (see `BYTES_PER_TOKEN`). The run's first event that costs anything is a metering step
  * (until one answers, the run does not know how much it may use: a run that starts with less than a
  * credit left, a continuation or a re-run after a takeover, must not spend a whole credit unchecked);
  * after it, every time the running cost crosses a whole credit or the headroom the last step
@@ -53,8 +53,8 @@ export class RunMeter {
   #reported: { inputTokens: number; outputTokens: number } | null = null;
   /** Exact amounts in whole micro-credits (integers: sums stay exact). */
   #storedMicro = 0;
-  /** The first step is at the first counted event (any cost), the next ones at `nextStepAt`. */
-  #nextStepMicro = 0;
+  /** The first step is at the first event that costs anything (a free run never steps), the next ones at `nextStepAt`. */
+  #nextStepMicro = 1;
 
   constructor(options: RunMeterOptions) {
     this.#options = options;

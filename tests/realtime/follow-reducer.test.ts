@@ -76,12 +76,15 @@ describe("following over Realtime between catch-up reads", () => {
     // The log ends at 12; the tab holds 6 (its server died before it read the rest).
     const early = reduceSession(following, status(12));
     expect(early).toMatchObject({ status: "background", runner: "worker", connection: "stream" });
-    // The same final status as the catch-up read's first event: still not shown over 6 bytes.
-    const replayed = reduceSession(early, {
+    // The same final status in the catch-up read's first events: still not shown over 6 bytes.
+    const state = { status: "completed" as const, runner: "worker" as const, offset: 12, seams: [] };
+    const opened = reduceSession(early, {
       kind: "event",
-      event: { type: "status", status: "completed", runner: "worker", offset: 12, seams: [] },
+      event: { type: "session", sessionId: SESSION, conversationId: "c", ...state },
       at: 1,
     });
+    expect(opened.status).toBe("background");
+    const replayed = reduceSession(opened, { kind: "event", event: { type: "status", ...state }, at: 1 });
     expect(replayed.status).toBe("background");
     const read = reduceSession(replayed, {
       kind: "event",
