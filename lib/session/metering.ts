@@ -62,8 +62,11 @@ export class RunMeter {
     this.#outputBytes = options.priorOutputBytes;
   }
 
-  /** Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise). */
-  async observe(event: AgentEvent): Promise<MeterVerdict> {
+  /**
+   * Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise), or
+   * "stale" when the step found the session's epoch moved on (this producer was taken over).
+   */
+  async observe(event: AgentEvent): Promise<MeterVerdict | "stale"> {
     if (event.type === "text") this.#outputBytes += Buffer.byteLength(event.text, "utf8");
     else if (event.type === "usage")
       this.#reported = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
@@ -77,7 +80,8 @@ export class RunMeter {
       costUsd: costUsd(this.#options.price, usage),
     });
     this.#nextStepMicro = nextStepAt(micro, reading.headroom);
-    return reading.verdict;
+    // No headroom: nothing was stored, the session is another producer's (see `meterRun`).
+    return reading.headroom === null && reading.verdict === "ok" ? "stale" : reading.verdict;
   }
 
   /** Whether this producer read any output or usage of the run (else the agent did no work for it). */
@@ -143,7 +147,8 @@ export function startRunMetering(options: {
   startOffset: number;
   /** Set when re-attaching to a detachable run that earlier producers already streamed. */
   reattached: boolean;
-  stop: (reason: MeterStop) => void;
+  /** A stop verdict, or "fenced" when a step found the session taken over: the run stops reading at once. */
+  stop: (reason: MeterStop | "fenced") => void;
   /** Called after each metering step with the run's credits so far. */
   onStep?: (credits: number) => void;
 }) {
@@ -170,7 +175,8 @@ export function startRunMetering(options: {
     usage: () => meter.usage(),
     async observe(event: AgentEvent): Promise<void> {
       const verdict = await meter.observe(event);
-      if (verdict !== "ok") options.stop(verdict);
+      if (verdict === "stale") options.stop("fenced");
+      else if (verdict !== "ok") options.stop(verdict);
     },
     /** The bill `finishSession` writes, or null when the agent refused the run before producing anything. */
     bill(status: "completed" | "failed" | "cancelled"): FinishSessionInput["run"] {

@@ -44,7 +44,7 @@ function scriptedRun(options: { ports?: Partial<RunPorts>; input?: Partial<RunSe
     streamAgent: (_agent, _request, { signal }) => script.stream(signal),
     cancelAgentRun: async () => {},
     finish: async (input) => log.finish(input.epoch, input.status),
-    billing: billingWith(async () => ({ verdict: "ok", headroom: null })),
+    billing: billingWith(async () => ({ verdict: "ok", headroom: 1000 })),
     recordSeamJoiner: async () => {},
     clock,
     observers: [],
@@ -78,7 +78,7 @@ function heldText(events: SessionEvent[]): string {
 
 describe("a database error mid-run does not fail the session", () => {
   test("the metering query throws twice mid-session: retried, the session completes with every byte", async () => {
-    const meter = failingFirst(2, async (_step: MeterStep) => ({ verdict: "ok" as const, headroom: null }));
+    const meter = failingFirst(2, async (_step: MeterStep) => ({ verdict: "ok" as const, headroom: 1000 }));
     const run = scriptedRun({ ports: { billing: billingWith(meter) } });
     run.script.send(text("one ", 1), text("two ", 2));
     await run.clock.advance(1000);
@@ -215,5 +215,30 @@ describe("a run stops when its cost reaches the balance", () => {
       { run: 1, usage: { inputTokens: 1, outputTokens: 5, estimated: true }, costUsd: expect.any(Number) },
     ]);
     expect((bills[0] as { costUsd: number }).costUsd * 100).toBeCloseTo(balance, 6);
+  });
+});
+
+describe("a taken-over producer stops at its metering step", () => {
+  test("the step finds the epoch moved on: the runner reads nothing more, and bills only what it read", async () => {
+    const log = new MemoryLog();
+    let steps = 0;
+    const meter = async (_step: MeterStep) => {
+      steps += 1;
+      if (steps === 1) return { verdict: "ok" as const, headroom: 1000 };
+      // Another producer claimed the session: `meterRun` stores nothing and knows no headroom.
+      log.takeOver();
+      return { verdict: "ok" as const, headroom: null };
+    };
+    const billed: unknown[] = [];
+    const billing = { ...billingWith(meter), billAlone: async (bill: unknown) => void billed.push(bill) };
+    const run = scriptedRun({ ports: { log: log.store(), billing }, input: { epoch: log.epoch } });
+    run.script.send(...Array.from({ length: 10 }, (_, i) => text(`w${i}`, i)));
+    expect(await run.clock.run(run.outcome)).toMatchObject({ kind: "fenced" });
+    expect(steps).toBe(2);
+    // Nothing past the event of the step that found it taken over is written or sent.
+    expect("w0w1w2".startsWith(log.text())).toBe(true);
+    expect("w0w1w2".startsWith(heldText(run.events))).toBe(true);
+    // Its own bill (the claimer's, from its last step, has the same key): the 6 bytes it read.
+    expect(billed).toMatchObject([{ run: 1, usage: { outputTokens: 2, estimated: true } }]);
   });
 });
