@@ -54,7 +54,6 @@ export type RunOutcome =
   | { kind: "fenced"; offset: number }
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
-type Usage = { inputTokens: number; outputTokens: number };
 type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
 type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
@@ -87,7 +86,6 @@ class SessionRun {
   readonly live: LiveLead;
   readonly startedAt: number;
   cursor: AgentCursor | undefined;
-  usage: Usage | null = null;
   textEvents = 0;
   stage: string | null = null;
   terminal: Terminal | undefined;
@@ -114,11 +112,7 @@ class SessionRun {
           o.appended({ sessionId, ...append, generation: input.epoch }),
         );
       },
-      // A fenced runner sends its client nothing more (the caller's `handoff` follows).
-      onFenced: () => {
-        this.live.fence();
-        this.stopWith("fenced");
-      },
+      onFenced: () => this.fenced(),
     });
     // Database steps while streaming are retried, never taken for the agent's failure.
     const retried = retryingStreamPorts(ports, { sessionId, epoch: input.epoch, signal: this.stop.signal });
@@ -132,13 +126,19 @@ class SessionRun {
       ...input,
       ports: retried,
       reattached: input.cursor !== undefined,
-      stop: (reason) => this.stopWith(reason),
+      stop: (reason) => (reason === "fenced" ? this.fenced() : this.stopWith(reason)),
       onStep: () => this.reportProgress(undefined),
     });
   }
 
   stopWith(reason: StopReason): void {
     if (!this.stop.signal.aborted) this.stop.abort(reason);
+  }
+
+  /** A fenced runner (a write or a metering step found the session taken) sends its client nothing more. */
+  fenced(): void {
+    this.live.fence();
+    this.stopWith("fenced");
   }
 
   /** Arms cancel, yield, budget and heartbeat; returns what disarms them. */
@@ -217,7 +217,6 @@ class SessionRun {
       this.stage = event.stage;
       this.reportProgress(event.cursor);
     } else if (event.type === "usage") {
-      this.usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
       // The agent's own count replaces the estimate as soon as it gives one.
       this.reportProgress(event.cursor);
     } else if (event.type === "done") {
