@@ -8,6 +8,8 @@ import { notificationDelay } from "./notifications.ts";
 import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
+import { storageCost } from "./storage.ts";
+import { telegramLoop } from "./telegram.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
@@ -21,6 +23,8 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   handoff: handoffGap,
   worker: workerCapacity,
   notify: notificationDelay,
+  storage: storageCost,
+  telegram: telegramLoop,
   realtime: async (environment) => {
     await realtimeMessages(environment);
     await realtimeFollowCost(environment);

@@ -63,6 +63,11 @@ const envSchema = z.object({
   CHECKPOINT_MS: int(250, 1),
   CHECKPOINT_BYTES: int(8192, 1),
   LEASE_SECONDS: int(30, 2),
+  /**
+   * Days a finished session's log is kept; the reconciler deletes older logs (a replay then answers
+   * 410 `gone:session_log`). Unset: kept forever.
+   */
+  SESSION_RETENTION_DAYS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).optional()),
 
   SIGNUP_CREDITS: int(0),
   MIN_CREDITS_TO_START: int(1),

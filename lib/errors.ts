@@ -28,7 +28,7 @@ const statusByKind: Record<ErrorKind, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
-  /** Data that existed and is no longer kept (a log past retention). */
+  /** Deleted on purpose and not coming back (a session log past SESSION_RETENTION_DAYS). */
   gone: 410,
   payload_too_large: 413,
   rate_limit: 429,

@@ -103,6 +103,8 @@ async function main(): Promise<void> {
       host: "127.0.0.1",
       port: inboxPort,
       ...inboxCredentials(notifyEnv),
+      // Update and message ids continue after a restart, as Telegram's do.
+      telegramStateFile: path.join(stateDir, "inbox-telegram.json"),
     });
     closers.push(() => inbox.close());
     await registerTelegramWebhook(notifyEnv);

@@ -1,4 +1,9 @@
-import type { RealtimeMessage, SessionSnapshot, SessionStreamEvent } from "@/lib/session/wire.ts";
+import type {
+  RealtimeMessage,
+  SessionSnapshot,
+  SessionStatus,
+  SessionStreamEvent,
+} from "@/lib/session/wire.ts";
 import { appendDelta, type LogText, truncateLog } from "./output-log.ts";
 import {
   ensureReading,
@@ -115,7 +120,7 @@ function reduceEvent(state: FollowerState, event: SessionStreamEvent, at: number
       return {
         ...state,
         ...adoptIdentity(state, event.sessionId, event.conversationId, at),
-        status: keepTerminal(state, event.status),
+        status: shownStatus(state, event),
         runner: event.runner,
         seams: event.seams,
       };
@@ -152,6 +157,16 @@ function applyDelta(state: FollowerState, endOffset: number, text: string, epoch
   return { ...state, log: applied.log, epoch: epoch ?? state.epoch };
 }
 
+/**
+ * The status to show for a session state message. A final status is shown only once the tab holds
+ * the log up to the durable end it names (`offset`): before that, the page would say "completed"
+ * over text that is not the session's yet; the read that brings the bytes ends with the final event.
+ */
+function shownStatus(state: FollowerState, message: { status: SessionStatus; offset: number }) {
+  if (isTerminal(message.status) && message.offset > state.log.offset) return state.status;
+  return keepTerminal(state, message.status);
+}
+
 /** `progress` and `status` say the same whether they come over SSE or Realtime. */
 function adoptRunState(
   state: FollowerState,
@@ -163,7 +178,7 @@ function adoptRunState(
   }
   return {
     ...state,
-    status: keepTerminal(state, message.status),
+    status: shownStatus(state, message),
     runner: message.runner,
     seams: message.seams,
   };

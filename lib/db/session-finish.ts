@@ -5,13 +5,15 @@ import { enqueueSessionNotifications, notificationKindFor } from "./notification
 import { sendNotify } from "./notify-payloads.ts";
 import { billRun } from "./run-billing.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
+import { compactSessionLog } from "./session-log-storage.ts";
+import { enqueueTelegramAnswer } from "./telegram-sessions.ts";
 
 export type { FinishSessionInput } from "../session/ports.ts";
 
 /**
  * Ends a session in one transaction: the ending run's bill (once per run, see `billRun`), status on
  * the row, the final assistant message with the session's usage totals (written once: unique per
- * session), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
+ * session; its text stays in the log), the log compacted (`compactSessionLog`), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
  * (a retried completion) changes nothing and returns "ok".
  */
 export async function finishSession(sql: Sql, input: FinishSessionInput): Promise<"ok" | "fenced"> {
@@ -42,16 +44,17 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
         where id = ${input.sessionId}`;
     }
     const status = alreadyFinished ? session.status : input.status;
+    // The answer's text is stored once, in the log: the message points at the session (content
+    // null) and readers take the text from `public.session_output`.
     await tx`
       insert into messages (conversation_id, user_id, role, content, session_id, input_tokens, output_tokens, cost_usd)
-      select ${session.conversation_id}, ${session.user_id}, 'assistant',
-             coalesce(string_agg(c.text, '' order by c.start_offset), ''), ${input.sessionId},
+      select ${session.conversation_id}, ${session.user_id}, 'assistant', null, ${input.sessionId},
              (s.usage ->> 'inputTokens')::int, (s.usage ->> 'outputTokens')::int, s.cost_usd
-      from sessions s left join session_chunks c on c.session_id = s.id
+      from sessions s
       where s.id = ${input.sessionId}
-      group by s.id
-      having count(c.session_id) > 0 or ${status} = 'completed'
+        and (${status} = 'completed' or exists (select 1 from session_chunks c where c.session_id = s.id))
       on conflict (session_id) do nothing`;
+    await compactSessionLog(tx, input.sessionId);
     // One outbox row per enabled channel (DESIGN §7), enqueued inside the fenced transaction so a
     // stale runner can never notify.
     const kind = notificationKindFor({
@@ -62,6 +65,8 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     });
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
+    // A session started from Telegram answers there, however it ended (that answer is its notification).
+    await enqueueTelegramAnswer(tx, input.sessionId);
     await sendNotify(tx, SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status });
     return "ok" as const;
   });

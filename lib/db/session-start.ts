@@ -54,7 +54,10 @@ export async function startSession(
   });
 }
 
-/** Earlier turns of a conversation, oldest first, for the agent's context. */
+/**
+ * Earlier turns of a conversation, oldest first, for the agent's context. An answer's text is read
+ * from its session's log (stored once; '' once the retention sweep deleted it).
+ */
 export async function readConversationMessages(
   sql: Sql,
   conversationId: string,
@@ -64,7 +67,8 @@ export async function readConversationMessages(
   const rows = await sql<
     { id: string; role: "user" | "assistant"; content: string; session_id: string | null; created_at: Date }[]
   >`
-    select id, role, content, session_id, created_at from messages
+    select id, role, coalesce(content, public.session_output(session_id)) as content, session_id, created_at
+    from messages
     where conversation_id = ${conversationId} order by created_at, role desc`;
   return rows.map((row) => ({
     id: row.id,

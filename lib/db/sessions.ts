@@ -86,6 +86,7 @@ interface RawSessionRow {
   cost_usd: string | null;
   error: { code: string; message: string } | null;
   cancel_requested: boolean;
+  log_deleted_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
   created_at: Date;
@@ -114,6 +115,7 @@ export function toSessionRow(row: RawSessionRow): SessionRow {
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
     error: row.error,
     cancelRequested: row.cancel_requested,
+    logDeletedAt: row.log_deleted_at ?? null,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     createdAt: row.created_at,

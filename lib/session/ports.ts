@@ -34,6 +34,8 @@ export interface SessionRow {
   costUsd: number | null;
   error: { code: string; message: string } | null;
   cancelRequested: boolean;
+  /** When the retention sweep deleted the log (SESSION_RETENTION_DAYS); null while it is kept. */
+  logDeletedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
   createdAt: Date;

@@ -1,6 +1,6 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
-import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
+import { findNewerRowBelow, LOG_RUN_BYTES, type LogRun, readLogRuns } from "../db/session-log-read.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
 import { getSession, type SessionRow } from "../db/sessions.ts";
 import { TERMINAL_STATUSES } from "../lifecycle.ts";
@@ -8,7 +8,7 @@ import { wireProgress } from "./snapshot.ts";
 import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
 /** One replay event carries at most about this much text (plus one row): replay follows bytes. */
-export const REPLAY_RUN_BYTES = 64 * 1024;
+export const REPLAY_RUN_BYTES = LOG_RUN_BYTES;
 /** Log bytes read per query; the first page is small so the first delta goes out at once. */
 const FIRST_PAGE_BYTES = 32 * 1024;
 const PAGE_BYTES = 256 * 1024;

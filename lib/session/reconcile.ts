@@ -3,6 +3,7 @@ import { findExpiredLeases } from "../db/session-lease.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
 import type { Runtime } from "../runtime/runtime.ts";
+import { sweepExpiredSessionLogs } from "./log-retention.ts";
 
 /** The error of a session no runner knowing its agent took within `AGENT_MISSING_FAIL_SECONDS`. */
 export const AGENT_NOT_CONFIGURED = "service_unavailable:agent_not_configured";
@@ -12,7 +13,8 @@ export const AGENT_NOT_CONFIGURED = "service_unavailable:agent_not_configured";
  * Finds sessions whose producer's lease expired while unfinished (a crashed worker, a route killed at
  * the platform limit, a deploy) and re-dispatches each at a new epoch, which fences the old runner if
  * it is still alive. The new runner resumes at the durable offset and stored agent cursor. Sessions
- * that waited `AGENT_MISSING_FAIL_SECONDS` for a runner that knows their agent are failed.
+ * that waited `AGENT_MISSING_FAIL_SECONDS` for a runner that knows their agent are failed. It also
+ * deletes the logs of sessions past SESSION_RETENTION_DAYS (`sweepExpiredSessionLogs`).
  */
 export async function recoverExpiredSessions(runtime: Runtime): Promise<string[]> {
   const { sql, env, dispatcher, transitions } = runtime;
@@ -30,6 +32,9 @@ export async function recoverExpiredSessions(runtime: Runtime): Promise<string[]
     }
   }
   await failSessionsWithoutAgent(runtime, known);
+  await sweepExpiredSessionLogs(sql, env).catch((error: unknown) =>
+    logError("session log retention sweep failed", { error }),
+  );
   return redispatched;
 }
 

@@ -106,11 +106,7 @@ class SessionRun {
           o.appended({ sessionId, ...append, epoch: input.epoch }),
         );
       },
-      // A fenced runner sends its client nothing more (the caller's `handoff` follows).
-      onFenced: () => {
-        this.live.fence();
-        this.stopWith("fenced");
-      },
+      onFenced: () => this.fenced(),
     });
     // Database steps while streaming are retried, never taken for the agent's failure.
     const retried = retryingStreamPorts(ports, { sessionId, epoch: input.epoch, signal: this.stop.signal });
@@ -124,13 +120,19 @@ class SessionRun {
       ...input,
       ports: retried,
       reattached: input.cursor !== undefined,
-      stop: (reason) => this.stopWith(reason),
+      stop: (reason) => (reason === "fenced" ? this.fenced() : this.stopWith(reason)),
       onStep: () => this.reportProgress(undefined),
     });
   }
 
   stopWith(reason: StopReason): void {
     if (!this.stop.signal.aborted) this.stop.abort(reason);
+  }
+
+  /** A fenced runner (a write or a metering step found the session taken) sends its client nothing more. */
+  fenced(): void {
+    this.live.fence();
+    this.stopWith("fenced");
   }
 
   /** Arms cancel, yield, budget and heartbeat; returns what disarms them. */

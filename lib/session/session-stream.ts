@@ -2,6 +2,7 @@ import type { Sql } from "../db/client.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
 import { AppError } from "../errors.ts";
 import { createSseStream } from "../http/sse.ts";
+import { requireSessionLog } from "./log-retention.ts";
 import { checkReplayOffset, replayAndTail, sessionState, settleCursor } from "./read-log.ts";
 import { requireOwnedSession } from "./snapshot.ts";
 import { writeWireEvent } from "./sse-events.ts";
@@ -32,6 +33,7 @@ export async function openSessionStream(
   const { sql } = readers;
   const { cursor } = request;
   const session = await requireOwnedSession(sql, request.sessionId, request.userId);
+  requireSessionLog(session);
   const settled = await settleCursor(sql, session, cursor);
   const check = await checkReplayOffset(sql, session, settled.offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");

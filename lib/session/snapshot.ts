@@ -4,6 +4,7 @@ import { getSessionOwnedBy, getSessionUserMessage, type SessionRow } from "../db
 import { AppError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { logError } from "../log.ts";
+import { requireSessionLog } from "./log-retention.ts";
 import {
   encodeProgress,
   progressSchema,
@@ -22,13 +23,17 @@ export async function requireOwnedSession(sql: Sql, sessionId: string, userId: s
   return session;
 }
 
-/** GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes). */
+/**
+ * GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes);
+ * 410 `gone:session_log` once the retention sweep deleted the output.
+ */
 export async function getSessionSnapshot(
   sql: Sql,
   sessionId: string,
   userId: string,
 ): Promise<SessionSnapshot> {
   const session = await requireOwnedSession(sql, sessionId, userId);
+  requireSessionLog(session);
   // Read the text after the row: the text may be ahead of the row's offset, never behind it.
   const [output, userMessage] = await Promise.all([
     readLogText(sql, session.id),

@@ -71,7 +71,7 @@ export async function startChat(deps: StartChatDeps): Promise<StartedChat> {
 
 interface StartChatDeps {
   runtime: Runtime;
-  user: AuthUser;
+  user: Pick<AuthUser, "id">;
   input: ChatInput;
 }
 

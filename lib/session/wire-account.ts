@@ -48,7 +48,7 @@ export const notificationRowSchema = z.object({
   id: z.string().min(1),
   sessionId: z.string().nullable(),
   channel: notificationChannelSchema,
-  kind: z.enum(["completed", "failed", "out_of_credits", "test"]),
+  kind: z.enum(["completed", "failed", "out_of_credits", "test", "telegram_status", "telegram_answer"]),
   status: z.enum(["pending", "sending", "sent", "failed"]),
   attempts: z.number().int().min(0),
   createdAt: z.string(),

@@ -71,14 +71,17 @@ describe.each(agents)("a live chat with %s", (agent) => {
 
   test("the final message is saved once with token counts and cost, and one debit is metered", async () => {
     const { sessionId, truth } = await completedChat(agent, `saved-${agent}`);
-    const messages =
-      await sql`select content, input_tokens, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
+    const messages = await sql`
+      select content, conversation_id, input_tokens, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
     expect(messages).toHaveLength(1);
+    // The text is stored once, in the log: the message points at the session and holds none.
     expect(messages[0]).toMatchObject({
-      content: truth,
+      content: null,
       input_tokens: USAGE.inputTokens,
       output_tokens: USAGE.outputTokens,
     });
+    const conversation = await (await alice.conversation(messages[0]!.conversation_id)).json();
+    expect(conversation.messages.at(-1)).toMatchObject({ role: "assistant", sessionId, content: truth });
     // numeric(18, 12): the sum of the runs' exact costs.
     expect(Number(messages[0]!.cost_usd)).toBeCloseTo(COST_USD[agent], 12);
     const debits = await sql`select amount from credit_ledger where session_id = ${sessionId}`;
@@ -106,7 +109,8 @@ test("a client that disconnects mid-stream does not stop the session; it complet
     return body.status === "completed" ? body : undefined;
   });
   expect(snapshot.output).toBe(simulatedText(seed, 200));
-  const [message] = await sql`select content from messages where session_id = ${sessionId}`;
+  const [message] =
+    await sql`select public.session_output(session_id) as content from messages where session_id = ${sessionId}`;
   expect(message?.content).toBe(simulatedText(seed, 200));
 });
 

@@ -120,8 +120,9 @@ describe("the session log", () => {
         error: null,
       });
     expect(await Promise.all([finish(), finish(), finish()])).toEqual(["ok", "ok", "ok"]);
-    const messages = await sql`select content from messages where session_id = ${id}`;
-    expect(messages.map((row) => row.content)).toEqual(["the answer"]);
+    const messages =
+      await sql`select content, public.session_output(session_id) as text from messages where session_id = ${id}`;
+    expect(messages).toEqual([{ content: null, text: "the answer" }]);
     const debits = await sql`select amount from credit_ledger where session_id = ${id}`;
     expect(debits.map((row) => row.amount)).toEqual(["-12.300000"]);
   });

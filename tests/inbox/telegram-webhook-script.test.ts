@@ -33,4 +33,12 @@ test("npm run telegram:webhook registers APP_URL/api/telegram/webhook and the se
     url: "https://overtime.example/api/telegram/webhook",
     secretToken: "prod_secret-1",
   });
+  // The bot's commands are registered with setMyCommands (what /help lists).
+  expect(inbox.telegram.commands.map((entry) => entry.command)).toEqual([
+    "new",
+    "agent",
+    "stop",
+    "help",
+    "unlink",
+  ]);
 });

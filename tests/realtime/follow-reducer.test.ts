@@ -68,6 +68,41 @@ describe("following over Realtime between catch-up reads", () => {
     expect(ended).toMatchObject({ status: "completed", connection: "stream" });
   });
 
+  test("a final status past the held bytes is not shown until the read brings them", () => {
+    const status = (offset: number) => ({
+      kind: "realtime" as const,
+      message: decodeRealtimeMessage("status", { status: "completed", runner: "worker", offset, seams: [] })!,
+    });
+    // The log ends at 12; the tab holds 6 (its server died before it read the rest).
+    const early = reduceSession(following, status(12));
+    expect(early).toMatchObject({ status: "background", runner: "worker", connection: "stream" });
+    // The same final status in the catch-up read's first events: still not shown over 6 bytes.
+    const state = { status: "completed" as const, runner: "worker" as const, offset: 12, seams: [] };
+    const opened = reduceSession(early, {
+      kind: "event",
+      event: { type: "session", sessionId: SESSION, conversationId: "c", ...state },
+      at: 1,
+    });
+    expect(opened.status).toBe("background");
+    const replayed = reduceSession(opened, { kind: "event", event: { type: "status", ...state }, at: 1 });
+    expect(replayed.status).toBe("background");
+    const read = reduceSession(replayed, {
+      kind: "event",
+      event: { type: "delta", text: " world", offset: 12, epoch: 2 },
+      at: 2,
+    });
+    const done = reduceSession(read, {
+      kind: "event",
+      event: { type: "done", status: "completed", offset: 12, usage: null, costUsd: null },
+      at: 3,
+    });
+    expect(done).toMatchObject({
+      status: "completed",
+      phase: "finished",
+      log: { text: "héllo world", offset: 12 },
+    });
+  });
+
   test("a rejoin of a finished or live session reads nothing", () => {
     const finished = { ...following, phase: "finished" as const, connection: "none" as const };
     expect(reduceSession(finished, { kind: "realtime-resync" })).toBe(finished);

@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { ALICE_ID, closeClient, type Followed, follow, signedIn, waitFor } from "./fixture.ts";
+import { closeClient, type Followed, follow, newBackgroundSession, signedIn, waitFor } from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -32,21 +31,7 @@ afterAll(async () => {
 const TOKENS = 600;
 const MESSAGE = (seed: string) => `#sim tokens=${TOKENS} rate=300 seed=${seed} stages=2`;
 
-async function newSession(seed: string, message = MESSAGE(seed)): Promise<string> {
-  const started = await startSession(sql, {
-    userId: ALICE_ID,
-    message,
-    agent: "sim-openclaw",
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title: seed,
-    leaseSeconds: 10,
-  });
-  if (started === "not_found") throw new Error("no conversation");
-  return started.sessionId;
-}
+const newSession = (seed: string, message = MESSAGE(seed)) => newBackgroundSession(sql, message, seed);
 
 /** Runs the session to its end in this process, as the local worker does; returns appends and seconds. */
 async function produce(sessionId: string): Promise<{ appends: number; seconds: number }> {

@@ -44,7 +44,7 @@ function scriptedRun(options: { ports?: Partial<RunPorts>; input?: Partial<RunSe
     streamAgent: (_agent, _request, { signal }) => script.stream(signal),
     cancelAgentRun: async () => {},
     finish: async (input) => log.finish(input.epoch, input.status),
-    billing: billingWith(async () => ({ verdict: "ok", headroom: null })),
+    billing: billingWith(async () => ({ verdict: "ok", headroom: 1000 })),
     recordSeamJoiner: async () => {},
     clock,
     observers: [],
@@ -78,7 +78,7 @@ function heldText(events: SessionEvent[]): string {
 
 describe("a database error mid-run does not fail the session", () => {
   test("the metering query throws twice mid-session: retried, the session completes with every byte", async () => {
-    const meter = failingFirst(2, async (_step: MeterStep) => ({ verdict: "ok" as const, headroom: null }));
+    const meter = failingFirst(2, async (_step: MeterStep) => ({ verdict: "ok" as const, headroom: 1000 }));
     const run = scriptedRun({ ports: { billing: billingWith(meter) } });
     run.script.send(text("one ", 1), text("two ", 2));
     await run.clock.advance(1000);
@@ -170,5 +170,75 @@ describe("a live reader is never far ahead of the log", () => {
     expect(run.events.slice(beforeFence)).toEqual([]);
     expect(heldText(run.events)).toBe("mine lost ");
     expect(run.log.text()).toBe("mine ");
+  });
+});
+
+describe("a run stops when its cost reaches the balance", () => {
+  test("a run that starts with half a credit left stops at it: nothing past the verdict's event is billed or streamed", async () => {
+    // One credit = US$0.01; each 4-byte event is one token at US$0.001: a tenth of a credit.
+    const tenthOfACredit = { agent: scriptedAgentConfig({ input: 0, output: 1000 }) };
+    const balance = 0.5;
+    const steps: number[] = [];
+    let clock: FakeClock | undefined;
+    // A slow metering step (the database under load): the agent meanwhile sends everything it has.
+    const meter = async (step: MeterStep) => {
+      await new Promise<void>((resolve) => clock!.setTimeout(resolve, 200));
+      steps.push(step.credits);
+      const verdict = step.credits >= balance ? ("out_of_credits" as const) : ("ok" as const);
+      return { verdict, headroom: balance - step.credits };
+    };
+    const bills: unknown[] = [];
+    const log = new MemoryLog();
+    const run = scriptedRun({
+      ports: {
+        log: log.store(),
+        billing: billingWith(meter),
+        finish: async (input) => {
+          bills.push(input.run);
+          return log.finish(input.epoch, input.status);
+        },
+      },
+      input: { ...tenthOfACredit, epoch: log.epoch },
+    });
+    clock = run.clock;
+    const pieces = Array.from({ length: 15 }, (_, i) => `t${String(i).padStart(2, "0")} `);
+    run.script.send(...pieces.map((piece, i) => text(piece, i)));
+    const outcome = await run.clock.run(run.outcome);
+    // The verdict came at the fifth event (0.5 credits): the run holds exactly those five.
+    const kept = pieces.slice(0, 5).join("");
+    expect(outcome).toEqual({ kind: "failed", offset: Buffer.byteLength(kept) });
+    expect(steps).toEqual([0.1, 0.5]);
+    expect(log.text()).toBe(kept);
+    expect(heldText(run.events)).toBe(kept);
+    expect(run.events.at(-1)).toMatchObject({ type: "error", code: "payment_required:credits" });
+    expect(bills).toEqual([
+      { run: 1, usage: { inputTokens: 1, outputTokens: 5, estimated: true }, costUsd: expect.any(Number) },
+    ]);
+    expect((bills[0] as { costUsd: number }).costUsd * 100).toBeCloseTo(balance, 6);
+  });
+});
+
+describe("a taken-over producer stops at its metering step", () => {
+  test("the step finds the epoch moved on: the runner reads nothing more, and bills only what it read", async () => {
+    const log = new MemoryLog();
+    let steps = 0;
+    const meter = async (_step: MeterStep) => {
+      steps += 1;
+      if (steps === 1) return { verdict: "ok" as const, headroom: 1000 };
+      // Another producer claimed the session: `meterRun` stores nothing and knows no headroom.
+      log.takeOver();
+      return { verdict: "ok" as const, headroom: null };
+    };
+    const billed: unknown[] = [];
+    const billing = { ...billingWith(meter), billAlone: async (bill: unknown) => void billed.push(bill) };
+    const run = scriptedRun({ ports: { log: log.store(), billing }, input: { epoch: log.epoch } });
+    run.script.send(...Array.from({ length: 10 }, (_, i) => text(`w${i}`, i)));
+    expect(await run.clock.run(run.outcome)).toMatchObject({ kind: "fenced" });
+    expect(steps).toBe(2);
+    // Nothing past the event of the step that found it taken over is written or sent.
+    expect("w0w1w2".startsWith(log.text())).toBe(true);
+    expect("w0w1w2".startsWith(heldText(run.events))).toBe(true);
+    // Its own bill (the claimer's, from its last step, has the same key): the 6 bytes it read.
+    expect(billed).toMatchObject([{ run: 1, usage: { outputTokens: 2, estimated: true } }]);
   });
 });

@@ -105,6 +105,7 @@ export function api(appUrl: string, token: string) {
       }),
     cancel: (id: string) => fetch(`${appUrl}/api/sessions/${id}/cancel`, { method: "POST", headers }),
     list: () => fetch(`${appUrl}/api/sessions`, { headers }),
+    conversation: (id: string) => fetch(`${appUrl}/api/conversations/${id}`, { headers }),
   };
 }
 

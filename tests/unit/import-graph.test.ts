@@ -18,15 +18,23 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /** lib/ from the base floor up; the key is a file or a folder of lib/. */
 const FLOORS: string[][] = [
-  ["lib/lifecycle.ts", "lib/credits.ts", "lib/errors.ts", "lib/ids.ts", "lib/log.ts", "lib/observers.ts"],
+  [
+    "lib/lifecycle.ts",
+    "lib/credits.ts",
+    "lib/errors.ts",
+    "lib/ids.ts",
+    "lib/log.ts",
+    "lib/elapsed.ts",
+    "lib/observers.ts",
+  ],
   ["lib/agent"],
   ["lib/env.ts"],
   ["lib/db", "lib/http", "lib/auth", "lib/doctor"],
   ["lib/jobs", "lib/notify"],
   // lib/runtime composes the process (lib/db, lib/realtime, lib/session) and is passed to lib/session.
   ["lib/realtime", "lib/session", "lib/runtime"],
-  // Protocol encoders over the session log (Durable Streams).
-  ["lib/ds"],
+  // Clients of sessions: protocol encoders over the session log (Durable Streams), the Telegram bot.
+  ["lib/ds", "lib/telegram"],
 ];
 
 const SOURCES = ["lib", "app", "dev", "trigger", "scripts", "bench", "tests"].flatMap((dir) => [

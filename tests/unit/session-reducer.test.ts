@@ -231,7 +231,8 @@ describe("the browser's session reducer", () => {
         })!,
       },
     );
-    expect(terminal.status).toBe("completed");
+    // The final status names a log end (9) past what the tab holds (0): shown once the read brings it.
+    expect(terminal.status).toBeNull();
     expect(terminal.connection).toBe("stream");
   });
 
