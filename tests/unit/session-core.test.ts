@@ -15,6 +15,7 @@ const ENTRY_POINTS = new Set([
   "control.ts",
   "health.ts",
   "live.ts",
+  "log-retention.ts",
   "read-log.ts",
   "reconcile.ts",
   "session-stream.ts",
