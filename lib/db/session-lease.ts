@@ -23,37 +23,26 @@ const ACTIVE = statusList(ACTIVE_STATUSES);
 const AWAITING_RUNNER = statusList(AWAITING_RUNNER_STATUSES);
 const TERMINAL = statusList(TERMINAL_STATUSES);
 
+type ToBackground = (
+  sql: Sql,
+  sessionId: string,
+  epoch: number,
+  leaseSeconds: number,
+) => Promise<number | null>;
+
 /**
  * Live → background, the fencing step of the handoff: bumps the epoch (the live runner can no longer
  * write) and sets status `background` in one statement. Returns the new epoch, or null if fenced.
+ * The epoch is raised so the live runner, which may still be streaming (a route past its budget, a
+ * zombie), can no longer append. Unowned with a pending lease: a worker may claim it now; if the
+ * dispatch is lost, the lease expires and the reconciler dispatches again.
  */
-export function handOffToBackground(
-  sql: Sql,
-  sessionId: string,
-  epoch: number,
-  leaseSeconds: number,
-): Promise<number | null> {
-  // The epoch is raised so the live runner, which may still be streaming (a route past its budget, a
-  // zombie), can no longer append. Unowned with a pending lease: a worker may claim it now; if the
-  // dispatch is lost, the lease expires and the reconciler dispatches again.
-  return moveToBackground(sql, sessionId, epoch, leaseSeconds, {
-    from: TRANSITIONS.handOff.from,
-    expired: false,
-  });
-}
+export const handOffToBackground: ToBackground = (sql, sessionId, epoch, leaseSeconds) =>
+  moveToBackground(sql, sessionId, epoch, leaseSeconds, { from: TRANSITIONS.handOff.from, expired: false });
 
 /** Bumps the epoch of a session whose lease expired so a re-dispatch fences any zombie runner. */
-export function bumpExpiredEpoch(
-  sql: Sql,
-  sessionId: string,
-  epoch: number,
-  leaseSeconds: number,
-): Promise<number | null> {
-  return moveToBackground(sql, sessionId, epoch, leaseSeconds, {
-    from: TRANSITIONS.expire.from,
-    expired: true,
-  });
-}
+export const bumpExpiredEpoch: ToBackground = (sql, sessionId, epoch, leaseSeconds) =>
+  moveToBackground(sql, sessionId, epoch, leaseSeconds, { from: TRANSITIONS.expire.from, expired: true });
 
 /**
  * The one statement of `handOff` and `expire`: epoch + 1, `background`, unowned with a pending lease,
