@@ -26,7 +26,7 @@ export type StartedChat =
       kind: "live";
       sessionId: string;
       conversationId: string;
-      /** The live runner's epoch: the generation of the bytes it streams. */
+      /** The live runner's epoch: the producer of the bytes it streams. */
       epoch: number;
       feed: SessionFeed;
       /** Starts the runner; subscribe to `feed` first. Resolves when the runner is done. */
