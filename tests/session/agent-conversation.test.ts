@@ -81,8 +81,10 @@ async function turn(options: {
     await options.during(started.sessionId);
   }
   await running;
+  // A finished answer's text lives in the session log; the message row holds no copy.
   const [message] = await sql<{ content: string }[]>`
-    select content from messages where session_id = ${started.sessionId}`;
+    select coalesce(content, public.session_output(session_id)) as content
+    from messages where session_id = ${started.sessionId}`;
   return { ...started, events, answer: message?.content ?? "" };
 }
 
