@@ -6,11 +6,12 @@ import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
-import { parseWith } from "@/lib/http/validate.ts";
 import { getDispatcher } from "@/lib/jobs/dispatch.ts";
 import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
-import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
+import { isAiSdkBody } from "@/lib/ui-stream/chat-body.ts";
+import { parseChatBody, startAiSdkChat } from "@/lib/ui-stream/post-chat.ts";
+import { MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -20,14 +21,13 @@ export const maxDuration = 800;
 
 export const POST = route(async (request) => {
   const user = await requireUser(request);
-  const body = parseWith(
-    chatRequestSchema,
-    await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES),
-    "bad_request:chat",
-  );
+  const body = parseChatBody(await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES));
   const env = getEnv();
   const sql = getSql();
-  const started = await startChat({ sql, env, dispatcher: getDispatcher(env, sql), user, input: body });
+  const dispatcher = getDispatcher(env, sql);
+  if (isAiSdkBody(body))
+    return startAiSdkChat({ sql, env, dispatcher, user, body, signal: request.signal }, (run) => after(run));
+  const started = await startChat({ sql, env, dispatcher, user, input: body });
 
   if (started.kind === "background") {
     return Response.json(
