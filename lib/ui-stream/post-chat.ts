@@ -94,11 +94,21 @@ export async function startAiSdkChat(
 }
 
 /** A UI message stream of a session read from its log: from chunk `startIndex` to `finish`. */
-export function replayBody(sql: Sql, session: SessionRow, signal: AbortSignal, startIndex = 0) {
+export function replayBody(
+  sql: Sql,
+  session: SessionRow,
+  signal: AbortSignal,
+  { startIndex = 0, follow = true }: { startIndex?: number; follow?: boolean } = {},
+) {
   const stop = new AbortController();
   return createUiMessageStream(
     async (writer) => {
-      await replayUiMessage(sql, { session, emit: (chunk) => writer.write(chunk), signal: stop.signal });
+      await replayUiMessage(sql, {
+        session,
+        emit: (chunk) => writer.write(chunk),
+        signal: stop.signal,
+        follow,
+      });
       writer.done();
     },
     { startIndex, signal, onClose: () => stop.abort(), context: { sessionId: session.id } },

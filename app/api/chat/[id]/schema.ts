@@ -8,3 +8,6 @@ export const startIndexSchema = z
   .regex(/^-?\d{1,9}$/, "must be an integer")
   .transform(Number)
   .optional();
+
+/** `?follow=0`: the chunks the log holds now, then the end (a catch-up read); the default tails. */
+export const followSchema = z.enum(["0", "1"]).default("1");

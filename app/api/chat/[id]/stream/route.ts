@@ -7,7 +7,7 @@ import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
 import { replayBody } from "@/lib/ui-stream/post-chat.ts";
 import { countUiChunks } from "@/lib/ui-stream/replay.ts";
 import { uiMessageStreamResponse } from "@/lib/ui-stream/response.ts";
-import { chatIdSchema, startIndexSchema } from "../schema.ts";
+import { chatIdSchema, followSchema, startIndexSchema } from "../schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -19,8 +19,11 @@ export const maxDuration = 800;
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);
   const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
-  const raw = new URL(request.url).searchParams.get("startIndex") ?? undefined;
+  const params = new URL(request.url).searchParams;
+  const raw = params.get("startIndex") ?? undefined;
   const startIndex = parseWith(startIndexSchema, raw, "bad_request:startIndex", "startIndex") ?? 0;
+  const follow =
+    parseWith(followSchema, params.get("follow") ?? undefined, "bad_request:follow", "follow") === "1";
   const sql = getSql();
   const session = await findChatSession(sql, user.id, id);
   if (!session) return new Response(null, { status: 204 });
@@ -31,5 +34,8 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
     headers["x-workflow-stream-tail-index"] = String(count - 1);
     from = Math.max(0, count + startIndex);
   }
-  return uiMessageStreamResponse(replayBody(sql, session, request.signal, from), headers);
+  return uiMessageStreamResponse(
+    replayBody(sql, session, request.signal, { startIndex: from, follow }),
+    headers,
+  );
 });
