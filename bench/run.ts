@@ -7,6 +7,7 @@ import { notificationDelay } from "./notifications.ts";
 import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
+import { uiLiveLatency, uiResume } from "./ui-stream.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
@@ -18,6 +19,8 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   handoff: handoffGap,
   worker: workerCapacity,
   notify: notificationDelay,
+  "ui-resume": uiResume,
+  "ui-live": uiLiveLatency,
   realtime: async (environment) => {
     await realtimeMessages(environment);
     await realtimeFollowCost(environment);

@@ -4,8 +4,9 @@ import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.t
 import { sessionRuntime } from "../session/runtime.ts";
 import { type UiChunk, UiChunkSequencer, type UiMessageMeta, type UiTerminal } from "./sequence.ts";
 
-/** Log rows read per query. */
+/** Log rows read per query; the first page is one row so the first chunks go out at once. */
 const ROWS_PER_PAGE = 512;
+const FIRST_PAGE_ROWS = 1;
 
 /** The reader's view of a session: what the `start` chunk names. */
 export function uiMessageMeta(session: SessionRow): UiMessageMeta {
@@ -81,6 +82,7 @@ export async function replayUiMessage(sql: Sql, options: UiReplayOptions): Promi
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
   const assembler = new LogChunkAssembler(uiMessageMeta(session));
+  let pageRows = FIRST_PAGE_ROWS;
   try {
     for (const chunk of assembler.sequencer.start()) emit(chunk);
     while (!signal.aborted) {
@@ -88,9 +90,12 @@ export async function replayUiMessage(sql: Sql, options: UiReplayOptions): Promi
       const current = await getSession(sql, session.id);
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
-      const rows = await readLogRowsWithDeltas(sql, current.id, assembler.offset, ROWS_PER_PAGE);
+      const rows = await readLogRowsWithDeltas(sql, current.id, assembler.offset, pageRows);
       for (const row of rows) for (const chunk of assembler.row(row)) emit(chunk);
-      if (rows.length === ROWS_PER_PAGE) continue;
+      if (rows.length === pageRows) {
+        pageRows = ROWS_PER_PAGE;
+        continue;
+      }
       const terminal = uiTerminal(current);
       if (terminal && assembler.offset >= current.durableOffset) {
         for (const chunk of assembler.sequencer.finish(terminal)) emit(chunk);
