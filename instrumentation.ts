@@ -4,13 +4,20 @@ export async function register(): Promise<void> {
     // Settings are validated together before the first request: a bad combination stops the start-up
     // with its sentence (Next.js itself would only log it and go on serving).
     const { getEnv } = await import("./lib/env.ts");
+    let env: ReturnType<typeof getEnv>;
     try {
-      getEnv();
+      env = getEnv();
     } catch (error) {
       console.error(`[overtime] ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     }
+    // The process's one runtime: route handlers read it through `processRuntime()`.
+    const { getSql } = await import("./lib/db/client.ts");
+    const { createRuntime } = await import("./lib/runtime/runtime.ts");
+    const { registerProcessRuntime } = await import("./lib/runtime/process-runtime.ts");
+    const runtime = createRuntime({ sql: getSql(), env });
+    registerProcessRuntime(runtime);
     const { handOffRunnersOnShutdown } = await import("./lib/session/shutdown.ts");
-    handOffRunnersOnShutdown();
+    handOffRunnersOnShutdown(runtime);
   }
 }

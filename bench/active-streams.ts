@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { signIn } from "../tests/support/api.ts";
-import { type BenchEnvironment, percentile } from "./environment.ts";
-import { fmt, readSsePieces } from "./support.ts";
+import type { BenchEnvironment } from "./environment.ts";
+import { fmt, printLatencyComparison, readSsePieces } from "./support.ts";
 import { latenciesOf, startRawPipe, timestampAgentEnv } from "./timestamp-agent.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -108,20 +108,10 @@ export async function activeLiveStreams(environment: BenchEnvironment): Promise<
     const rawLatency = raw.flatMap((read) => latenciesOf(read.pieces));
     const liveLatency = live.flatMap((read) => latenciesOf(read.pieces));
     const exact = live.filter((read) => read.done && latenciesOf(read.pieces).length === deltas).length;
-    const [rawP50, rawP99] = [percentile(rawLatency, 50), percentile(rawLatency, 99)];
-    const [liveP50, liveP99] = [percentile(liveLatency, 50), percentile(liveLatency, 99)];
     console.log(
       `\n${streams} active live streams at ${perSecond} tokens/s each (${deltas} deltas), agent in its own process`,
     );
-    console.log(
-      `  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`,
-    );
-    console.log(
-      `  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatency.length})`,
-    );
-    console.log(
-      `  added by the product:         p50 ${fmt(liveP50 - rawP50)} ms, p99 ${fmt(liveP99 - rawP99)} ms  (budget: p50 < 1 ms, p99 < 5 ms)`,
-    );
+    printLatencyComparison(rawLatency, liveLatency);
     console.log(
       `  server CPU: ${fmt(cpu, 1)} s over ${fmt(seconds, 1)} s = ${fmt((cpu / seconds / streams) * 100, 3)} % of a core per stream (${fmt((cpu * 1000) / streams, 1)} ms per stream)`,
     );

@@ -1,4 +1,5 @@
 import { createSql } from "../lib/db/client.ts";
+import { sendNotify } from "../lib/db/notify-payloads.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt, postChat, sseEvents } from "./support.ts";
@@ -75,7 +76,7 @@ export async function workerCapacity(environment: BenchEnvironment): Promise<voi
         });
         ids.push(started.sessionId);
       }
-      await sql`select pg_notify('session_dispatch', '{}')`;
+      await sendNotify(sql, "session_dispatch", { s: "bench", e: 0 });
       let completed = 0;
       while (performance.now() - begin < expectedMs * 4) {
         const [row] = await sql<{ done: number }[]>`

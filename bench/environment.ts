@@ -9,7 +9,7 @@ import { startAgentSimulator } from "../dev/agent-sim/server.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
-import { type Inbox, startInbox } from "../dev/inbox/server.ts";
+import { type Inbox, inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { freePort } from "../dev/net.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
 import { getEnv } from "../lib/env.ts";
@@ -51,13 +51,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   closers.push(() => supabase.close());
   const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
   closers.push(() => simulator.close());
-  const defaults = getEnv({});
-  const inbox = await startInbox({
-    port: 0,
-    resendApiKey: defaults.RESEND_API_KEY,
-    telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
-    telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
-  });
+  const inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
   closers.push(() => inbox.close());
   const baseEnv: Record<string, string> = {
     RESEND_BASE_URL: inbox.resendBaseUrl,

@@ -1,5 +1,6 @@
 import { Resend } from "resend";
 import { createSql } from "../lib/db/client.ts";
+import { sendNotify } from "../lib/db/notify-payloads.ts";
 import { getEnv } from "../lib/env.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt } from "./support.ts";
@@ -33,7 +34,7 @@ export async function notificationDelay(environment: BenchEnvironment): Promise<
         leaseOwner: null,
         title: `notify ${run}`,
       });
-      await sql`select pg_notify('session_dispatch', '{}')`;
+      await sendNotify(sql, "session_dispatch", { s: "bench", e: 0 });
       const deadline = Date.now() + 30_000;
       while (inbox.store.messages.length < before + 2 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,5 +1,6 @@
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt } from "./support.ts";
@@ -7,7 +8,10 @@ import { benchSession, fmt } from "./support.ts";
 const MIB = 1024 * 1024;
 
 /** Writes 1 MiB into a finished session's log as rows of about `rowBytes`. */
-async function sessionWithLog(sql: Sql, rowBytes: number): Promise<{ sessionId: string; bytes: number }> {
+export async function sessionWithLog(
+  sql: Sql,
+  rowBytes: number,
+): Promise<{ sessionId: string; bytes: number }> {
   const started = await benchSession(sql);
   const piece = "résumé 🚀 ".repeat(8192 / 16);
   let offset = 0;
@@ -22,7 +26,14 @@ async function sessionWithLog(sql: Sql, rowBytes: number): Promise<{ sessionId: 
     });
     offset += Buffer.byteLength(piece);
   }
-  await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+  const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 60 });
+  await transitions.finish({
+    sessionId: started.sessionId,
+    epoch: started.epoch,
+    status: "completed",
+    run: null,
+    error: null,
+  });
   return { sessionId: started.sessionId, bytes: offset };
 }
 
@@ -86,7 +97,8 @@ export async function resumeFirstByte(environment: BenchEnvironment): Promise<vo
   }
 }
 
-async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number> {
+/** Commits and rollbacks per second of the database over `windowMs`. */
+export async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number> {
   const count = async () => {
     const [row] = await sql<{ count: number }[]>`
       select (xact_commit + xact_rollback)::int8 as count from pg_stat_database where datname = current_database()`;
@@ -95,6 +107,22 @@ async function transactionsPerSecond(sql: Sql, windowMs: number): Promise<number
   const before = await count();
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   return ((await count()) - before) / (windowMs / 1000);
+}
+
+/**
+ * The database's load with no readers once its counters settled, then a running session nobody
+ * writes to (its lease held for an hour), for readers to wait on.
+ */
+export async function idleSessionWithBaseline(
+  sql: Sql,
+  windowMs: number,
+): Promise<{ baseline: number; sessionId: string }> {
+  // Counters reach pg_stat_database with a delay of up to ~10 s: settle before each window.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  const baseline = await transactionsPerSecond(sql, windowMs);
+  const started = await benchSession(sql, { status: "background", runner: "worker" });
+  await sql`update sessions set lease_expires_at = now() + interval '1 hour' where id = ${started.sessionId}`;
+  return { baseline, sessionId: started.sessionId };
 }
 
 /** Database load of idle stream readers: transactions per second, against the same database with none. */
@@ -106,14 +134,10 @@ export async function idleReaders(environment: BenchEnvironment): Promise<void> 
   const abort = new AbortController();
   try {
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
-    // Counters reach pg_stat_database with a delay of up to ~10 s: settle before each window.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
-    const baseline = await transactionsPerSecond(sql, windowMs);
-    const started = await benchSession(sql, { status: "background", runner: "worker" });
-    await sql`update sessions set lease_expires_at = now() + interval '1 hour' where id = ${started.sessionId}`;
+    const { baseline, sessionId } = await idleSessionWithBaseline(sql, windowMs);
     const opened = await Promise.all(
       Array.from({ length: readers }, async () => {
-        const response = await fetch(`${app.url}/api/sessions/${started.sessionId}/stream?offset=0`, {
+        const response = await fetch(`${app.url}/api/sessions/${sessionId}/stream?offset=0`, {
           headers: { authorization: `Bearer ${token}` },
           signal: abort.signal,
         });

@@ -1,12 +1,15 @@
 // `npm run bench`: figures for DESIGN §10, each with its baseline measured in the same run.
 import { activeLiveStreams } from "./active-streams.ts";
 import { handoffGap, workerCapacity } from "./background.ts";
+import { dsCatchUp, dsIdleLongPolls } from "./durable-streams.ts";
 import { type BenchEnvironment, startBenchEnvironment } from "./environment.ts";
 import { liveLatency, liveScale } from "./live-path.ts";
 import { notificationDelay } from "./notifications.ts";
 import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
+import { storageCost } from "./storage.ts";
+import { telegramLoop } from "./telegram.ts";
 import { uiLiveLatency, uiResume } from "./ui-stream.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
@@ -16,9 +19,13 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   checkpoint: checkpointRate,
   resume: resumeFirstByte,
   idle: idleReaders,
+  "ds-resume": dsCatchUp,
+  "ds-idle": dsIdleLongPolls,
   handoff: handoffGap,
   worker: workerCapacity,
   notify: notificationDelay,
+  storage: storageCost,
+  telegram: telegramLoop,
   "ui-resume": uiResume,
   "ui-live": uiLiveLatency,
   realtime: async (environment) => {

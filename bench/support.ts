@@ -1,11 +1,28 @@
 import { readFileSync } from "node:fs";
-import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { Sql } from "../lib/db/client.ts";
 import { type StartSessionInput, startSession } from "../lib/db/session-start.ts";
-import { nowMs } from "./environment.ts";
+import { sseEvents } from "../tests/support/api.ts";
+import { nowMs, percentile } from "./environment.ts";
+
+export { sseEvents };
 
 export const ALICE = "a11ce000-0000-4000-8000-000000000001";
 export const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+/** Prints the per-delta latency of the raw pipe and the live route, and what the product adds. */
+export function printLatencyComparison(rawLatency: number[], liveLatency: number[]): void {
+  const [rawP50, rawP99] = [percentile(rawLatency, 50), percentile(rawLatency, 99)];
+  const [liveP50, liveP99] = [percentile(liveLatency, 50), percentile(liveLatency, 99)];
+  console.log(
+    `  raw pipe   latency per delta: p50 ${fmt(rawP50)} ms, p99 ${fmt(rawP99)} ms (n=${rawLatency.length})`,
+  );
+  console.log(
+    `  live route latency per delta: p50 ${fmt(liveP50)} ms, p99 ${fmt(liveP99)} ms (n=${liveLatency.length})`,
+  );
+  console.log(
+    `  added by the product:         p50 ${fmt(liveP50 - rawP50)} ms, p99 ${fmt(liveP99 - rawP99)} ms  (budget: p50 < 1 ms, p99 < 5 ms)`,
+  );
+}
 
 /** A session row for Alice, live by default, to write a log into directly. */
 export async function benchSession(sql: Sql, overrides: Partial<StartSessionInput> = {}) {
@@ -23,23 +40,6 @@ export async function benchSession(sql: Sql, overrides: Partial<StartSessionInpu
   });
   if (started === "not_found") throw new Error("unexpected");
   return started;
-}
-
-/** The SSE events of a response, as they arrive. */
-export async function* sseEvents(response: Response): AsyncGenerator<{ event?: string; data: string }> {
-  const reader = response
-    .body!.pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
 }
 
 /** The text `pick` finds in each event, stamped with its arrival time. */

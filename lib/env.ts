@@ -63,6 +63,11 @@ const envSchema = z.object({
   CHECKPOINT_MS: int(250, 1),
   CHECKPOINT_BYTES: int(8192, 1),
   LEASE_SECONDS: int(30, 2),
+  /**
+   * Days a finished session's log is kept; the reconciler deletes older logs (a replay then answers
+   * 410 `gone:session_log`). Unset: kept forever.
+   */
+  SESSION_RETENTION_DAYS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).optional()),
 
   SIGNUP_CREDITS: int(0),
   MIN_CREDITS_TO_START: int(1),
@@ -86,6 +91,11 @@ const envSchema = z.object({
   TELEGRAM_BOT_USERNAME: z.string().min(1).default("overtime_dev_bot"),
   /** A notification left `sending` this long by a sender that died is claimed again. */
   NOTIFY_SENDING_TIMEOUT_SECONDS: int(60, 1),
+
+  // Durable Streams reads (/api/ds): how long a long-poll waits at the tail; how long an SSE
+  // connection lives before the client reconnects (the protocol says about 60 s).
+  DS_LONG_POLL_SECONDS: int(20, 1),
+  DS_SSE_SECONDS: int(60, 1),
 });
 
 /** The settings with `AGENTS` resolved: unset means the local simulator's agents (never an empty list). */

@@ -9,6 +9,7 @@ export type ErrorKind =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "gone"
   | "payment_required"
   | "payload_too_large"
   | "rate_limit"
@@ -27,6 +28,8 @@ const statusByKind: Record<ErrorKind, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** Deleted on purpose and not coming back (a session log past SESSION_RETENTION_DAYS). */
+  gone: 410,
   payload_too_large: 413,
   rate_limit: 429,
   internal: 500,

@@ -6,7 +6,7 @@ import { createResendMailer } from "../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../dev/auth/server.ts";
 import { type LocalPostgres, startLocalPostgres } from "../dev/db/embedded.ts";
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
-import { startInbox } from "../dev/inbox/server.ts";
+import { inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { devPostgresDir, isLocalUrl, portOf, watchAncestors } from "../dev/stack.ts";
 import { type SupervisedService, superviseService } from "../dev/supervise.ts";
 import { LOCAL_AGENT_SIM_URL } from "../lib/agent/local-agents.ts";
@@ -102,9 +102,9 @@ async function main(): Promise<void> {
     const inbox = await startInbox({
       host: "127.0.0.1",
       port: inboxPort,
-      resendApiKey: notifyEnv.RESEND_API_KEY,
-      telegramBotToken: notifyEnv.TELEGRAM_BOT_TOKEN,
-      telegramBotUsername: notifyEnv.TELEGRAM_BOT_USERNAME,
+      ...inboxCredentials(notifyEnv),
+      // Update and message ids continue after a restart, as Telegram's do.
+      telegramStateFile: path.join(stateDir, "inbox-telegram.json"),
     });
     closers.push(() => inbox.close());
     await registerTelegramWebhook(notifyEnv);

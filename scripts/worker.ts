@@ -3,6 +3,7 @@
 import { getSql } from "../lib/db/client.ts";
 import { getEnv } from "../lib/env.ts";
 import { startNotificationSender } from "../lib/notify/local-sender.ts";
+import { createRuntime } from "../lib/runtime/runtime.ts";
 import { startLocalWorker } from "../lib/session/worker.ts";
 
 // An unset AGENTS means the local simulator's agents (lib/env.ts); a bad one stops here, named.
@@ -14,9 +15,10 @@ try {
   process.exit(1);
 }
 const sql = getSql();
+// The process's one runtime (pool, settings, dispatcher, broadcaster, lifecycle).
+const runtime = createRuntime({ sql, env });
 const worker = await startLocalWorker({
-  sql,
-  env,
+  runtime,
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 500),
 });
 // Locally the worker also sends the notifications (Trigger.dev's send-notification in production).

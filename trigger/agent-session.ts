@@ -1,6 +1,8 @@
 import { logger, metadata, queue, schemaTask, tasks } from "@trigger.dev/sdk";
 import { z } from "zod";
+import type { AgentSessionTask } from "../lib/jobs/dispatch.ts";
 import { runBackgroundSession } from "../lib/session/background.ts";
+import { taskRuntime } from "./runtime.ts";
 
 export const agentSessionQueue = queue({ name: "agent-sessions", concurrencyLimit: 50 });
 
@@ -20,15 +22,19 @@ export const agentSessionTask = schemaTask({
       logger.info("agent session run cancelled", { sessionId: payload.sessionId });
     });
     const result = await runBackgroundSession({
+      runtime: taskRuntime(),
       sessionId: payload.sessionId,
       expectedEpoch: payload.epoch,
       runner: "trigger",
       owner: ctx.run.id,
       signal,
-      onProgress: (progress: unknown) => {
-        metadata.set("progress", progress as { stage: string; outputTokens: number; elapsedMs: number });
+      onProgress: (progress) => {
+        metadata.set("progress", { ...progress });
       },
     });
     return { outcome: result.kind, offset: result.offset };
   },
 });
+
+// The dispatcher (lib/jobs/dispatch.ts) triggers this task by that declaration: they must agree.
+agentSessionTask satisfies AgentSessionTask;

@@ -1,8 +1,7 @@
 import { logger, schedules } from "@trigger.dev/sdk";
-import { getSql } from "../lib/db/client.ts";
-import { getEnv } from "../lib/env.ts";
 import { deliverDueNotifications } from "../lib/notify/sender.ts";
 import { recoverExpiredSessions } from "../lib/session/reconcile.ts";
+import { taskRuntime } from "./runtime.ts";
 
 /**
  * Every minute: sessions whose runner died (lease expired) are re-dispatched from their checkpoint,
@@ -12,9 +11,10 @@ export const reconcileSessionsTask = schedules.task({
   id: "reconcile-sessions",
   cron: "* * * * *",
   run: async () => {
-    const redispatched = await recoverExpiredSessions();
+    const runtime = taskRuntime();
+    const redispatched = await recoverExpiredSessions(runtime);
     if (redispatched.length > 0) logger.info("re-dispatched sessions", { sessionIds: redispatched });
-    const notifications = await deliverDueNotifications({ sql: getSql(), env: getEnv() }, { limit: 100 });
+    const notifications = await deliverDueNotifications(runtime, { limit: 100 });
     return { redispatched: redispatched.length, notifications };
   },
 });

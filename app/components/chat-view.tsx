@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { SessionMode } from "../session-stream/session-types.ts";
-import { useSessionRun } from "../session-stream/use-session-run.ts";
+import { useSessionFollower } from "../session-stream/use-session-follower.ts";
 import { ChatError } from "./chat-error.tsx";
 import { Composer } from "./composer.tsx";
 import { isRunning, SessionTurn } from "./session-turn.tsx";
@@ -16,7 +16,7 @@ import { useStickToBottom } from "./use-stick-to-bottom.ts";
 /** The session the page follows: opened from the URL, or started here (then the URL names it). */
 function useFollowedSession(initialSessionId: string | undefined, onSent: () => void) {
   const router = useRouter();
-  const run = useSessionRun({
+  const run = useSessionFollower({
     onSessionCreated: (sessionId) => {
       window.history.replaceState(null, "", `/sessions/${sessionId}`);
       onSent();

@@ -1,14 +1,10 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { formatElapsed } from "@/lib/elapsed.ts";
 
-export function formatDuration(milliseconds: number): string {
-  const totalSeconds = Math.max(0, Math.floor(milliseconds / 1000));
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = String(totalSeconds % 60).padStart(2, "0");
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
-}
+/** The session list's durations: the same clock as everywhere else. */
+export const formatDuration = formatElapsed;
 
 /** Time since `startedAt`, ticking each second until `finishedAt` is known. */
 export function ElapsedTime({ startedAt, finishedAt }: { startedAt: number; finishedAt: number | null }) {

@@ -2,26 +2,19 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
-
-interface NotificationSettings {
-  email: string | null;
-  notifyEmail: boolean;
-  notifyTelegram: boolean;
-  telegram: { linked: boolean; username: string | null };
-}
+import { type Settings, settingsSchema } from "@/lib/session/wire.ts";
+import { fetchWire } from "../session-stream/api-client.ts";
 
 /** How the user will hear that a background session ended: her notification channels, and where to change them. */
 export function NotifyNote() {
-  const [settings, setSettings] = useState<NotificationSettings | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(null);
   useEffect(() => {
-    let active = true;
-    fetch("/api/settings", { cache: "no-store" })
-      .then(async (response) => (response.ok ? ((await response.json()) as NotificationSettings) : null))
-      .then((body) => active && setSettings(body))
+    const abort = new AbortController();
+    fetchWire("/api/settings", settingsSchema, { signal: abort.signal })
+      .then(setSettings)
+      // Without the settings the note still says where to set them.
       .catch(() => undefined);
-    return () => {
-      active = false;
-    };
+    return () => abort.abort();
   }, []);
   const channels: string[] = [];
   if (settings?.notifyEmail) channels.push(settings.email ? `email (${settings.email})` : "email");

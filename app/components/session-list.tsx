@@ -3,13 +3,12 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { ACTIVE_STATUS_SET } from "@/lib/lifecycle.ts";
 import { decodeRealtimeMessage } from "@/lib/session/wire.ts";
 import { supabaseTopicSubscriber } from "../session-stream/realtime-topic.ts";
 import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
 import { type SessionRow, useSessionRows } from "./use-session-rows.ts";
-
-const RUNNING = new Set(["queued", "live", "background", "interrupted"]);
 
 /** The user's sessions: running ones first (stage, elapsed), then the rest (start, duration, cost). */
 export function SessionList() {
@@ -22,8 +21,8 @@ export function SessionList() {
   const { sessions, error } = useSessionRows();
 
   if (!ready || !user) return null;
-  const running = (sessions ?? []).filter((session) => RUNNING.has(session.status));
-  const rest = (sessions ?? []).filter((session) => !RUNNING.has(session.status));
+  const running = (sessions ?? []).filter((session) => ACTIVE_STATUS_SET.has(session.status));
+  const rest = (sessions ?? []).filter((session) => !ACTIVE_STATUS_SET.has(session.status));
 
   return (
     <section className="card">
@@ -81,7 +80,7 @@ function useLiveStage(sessionId: string, running: boolean, initial: string | nul
 
 function SessionItem({ session }: { session: SessionRow }) {
   const started = Date.parse(session.startedAt ?? session.createdAt);
-  const isRunning = RUNNING.has(session.status);
+  const isRunning = ACTIVE_STATUS_SET.has(session.status);
   const stage = useLiveStage(session.id, isRunning, session.stage);
   return (
     <li data-testid="session-row" data-session-id={session.id} data-status={session.status}>

@@ -1,18 +1,18 @@
 "use client";
 
-import type { SessionRunState } from "../session-stream/session-run.ts";
+import type { FollowerState } from "../session-stream/session-follower.ts";
 import { isTerminal } from "../session-stream/session-types.ts";
 import { AssistantOutput } from "./assistant-output.tsx";
 import { SessionStatusBar } from "./session-status-bar.tsx";
 import { UsageFooter } from "./usage-footer.tsx";
 
 /** Whether the followed session is still being started, loaded or produced. */
-export function isRunning(state: SessionRunState): boolean {
+export function isRunning(state: FollowerState): boolean {
   return state.phase === "starting" || state.phase === "loading" || state.phase === "running";
 }
 
 /** The followed session's answer: status bar (with Stop), the output with its seams, and usage. */
-export function SessionTurn({ state, onStop }: { state: SessionRunState; onStop(): void }) {
+export function SessionTurn({ state, onStop }: { state: FollowerState; onStop(): void }) {
   const running = isRunning(state);
   const canStop =
     state.phase === "running" &&

@@ -2,14 +2,14 @@
 
 import { useEffect, useState } from "react";
 import { fetchConversation } from "../session-stream/session-api.ts";
-import type { SessionRunState } from "../session-stream/session-run.ts";
+import type { FollowerState } from "../session-stream/session-follower.ts";
 import { type TranscriptTurn, turnsBeforeSession } from "./transcript.tsx";
 
 /**
  * The turns before the session a page opened, from its conversation (up to the user message that
  * started it), and the conversation's title. Sessions started later on the page add their turns.
  */
-export function useEarlierTurns(initialSessionId: string | undefined, state: SessionRunState) {
+export function useEarlierTurns(initialSessionId: string | undefined, state: FollowerState) {
   const [earlierTurns, setEarlierTurns] = useState<TranscriptTurn[]>([]);
   const [title, setTitle] = useState<string | null>(null);
   const openedId =

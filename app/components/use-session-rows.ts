@@ -1,25 +1,13 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { type SessionListRow, sessionListSchema } from "@/lib/session/wire.ts";
+import { ApiError, fetchWire } from "../session-stream/api-client.ts";
 import { useAuth } from "./supabase-provider.tsx";
 import { type UserSessionMessage, useUserSessionMessages } from "./use-user-sessions.ts";
 
-/** One row of `GET /api/sessions`. */
-export interface SessionRow {
-  id: string;
-  conversationId: string;
-  title: string;
-  agent: string;
-  status: string;
-  runner: string | null;
-  offset: number;
-  costUsd: number | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stage: string | null;
-}
+/** One row of `GET /api/sessions` (`sessionListRowSchema`). */
+export type SessionRow = SessionListRow;
 
 /** Status messages come in bursts (start, claim, end): one re-read for costs and durations after them. */
 const REFRESH_AFTER_MS = 600;
@@ -27,12 +15,14 @@ const REFRESH_AFTER_MS = 600;
 function merge(rows: SessionRow[], message: UserSessionMessage): SessionRow[] {
   const index = rows.findIndex((row) => row.id === message.id);
   if (index === -1) {
+    // What the message does not say (conversation, mode, runner) stands in until the re-read after it.
     const created: SessionRow = {
       id: message.id,
       conversationId: "",
       title: message.title,
       agent: message.agent,
       status: message.status,
+      mode: "auto",
       runner: null,
       offset: 0,
       costUsd: null,
@@ -63,16 +53,14 @@ export function useSessionRows(): { sessions: SessionRow[] | null; error: string
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const load = useCallback(() => {
-    fetch("/api/sessions", { cache: "no-store" })
-      .then(async (response) => {
-        const body = await response.json();
-        if (!response.ok) setError(body.message ?? "Could not load your sessions.");
-        else {
-          setError(null);
-          setSessions(body as SessionRow[]);
-        }
+    fetchWire("/api/sessions", sessionListSchema)
+      .then((rows) => {
+        setError(null);
+        setSessions(rows);
       })
-      .catch(() => setError("Could not load your sessions."));
+      .catch((caught: unknown) =>
+        setError(caught instanceof ApiError ? caught.message : "Could not load your sessions."),
+      );
   }, []);
 
   useEffect(() => {

@@ -1,12 +1,11 @@
-import type { z } from "zod";
 import {
   agentListSchema,
-  apiErrorSchema,
   backgroundAcceptanceSchema,
   cancelResultSchema,
   conversationSchema,
   sessionSnapshotSchema,
 } from "@/lib/session/wire.ts";
+import { ApiError, fetchWire, readApiError, unreadable } from "./api-client.ts";
 import type {
   AgentOption,
   BackgroundAcceptance,
@@ -16,102 +15,23 @@ import type {
 } from "./session-types.ts";
 import { streamMeter } from "./stream-meter.ts";
 
-/** A refused API call, with what the UI needs to explain it. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  /** Credits left, sent with 402 `payment_required:credits`. */
-  readonly balance: number | null;
-  /** From the `Retry-After` header of a 429. */
-  readonly retryAfterSeconds: number | null;
-
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    extra: { balance?: number | null; retryAfterSeconds?: number | null } = {},
-  ) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.balance = extra.balance ?? null;
-    this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
-  }
-
-  /** The sentence shown to the user. */
-  get explanation(): string {
-    if (this.status === 402) {
-      const balance = this.balance === null ? "" : ` Your balance is ${this.balance} credits.`;
-      return `Not enough credits to start a session.${balance}`;
-    }
-    if (this.status === 429) {
-      const wait = this.retryAfterSeconds === null ? "a moment" : `${this.retryAfterSeconds} s`;
-      return `Too many sessions at once. Try again in ${wait}.`;
-    }
-    return this.message;
-  }
-}
-
-function parseRetryAfter(header: string | null): number | null {
-  if (header === null) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-/** Reads an error response (JSON `{ code, message, ...details }`) into an ApiError. */
-export async function readApiError(response: Response): Promise<ApiError> {
-  const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"));
-  const body = apiErrorSchema.safeParse(await response.json().catch(() => null));
-  if (!body.success) {
-    // Not our JSON (a proxy's error page): the status line is all there is to say.
-    const message = `The request failed (${response.status} ${response.statusText}).`;
-    return new ApiError(response.status, `http:${response.status}`, message, { retryAfterSeconds });
-  }
-  return new ApiError(response.status, body.data.code, body.data.message, {
-    balance: body.data.balance ?? null,
-    retryAfterSeconds,
-  });
-}
-
-/** A 2xx body that does not match the contract: a broken deployment, named as such. */
-function unreadable(url: string, error: z.ZodError): ApiError {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.join(".") : "body";
-  return new ApiError(
-    502,
-    "unreadable_response",
-    `The server's answer to ${url} is unreadable (${where}: ${issue?.message}).`,
-  );
-}
-
-async function getJson<Schema extends z.ZodType>(
-  url: string,
-  schema: Schema,
-  signal?: AbortSignal,
-): Promise<z.infer<Schema>> {
-  const response = await fetch(url, { cache: "no-store", signal });
-  if (!response.ok) throw await readApiError(response);
-  const parsed = schema.safeParse(await response.json());
-  if (!parsed.success) throw unreadable(url, parsed.error);
-  return parsed.data;
-}
+export { ApiError, readApiError } from "./api-client.ts";
 
 export function fetchSessionSnapshot(sessionId: string, signal?: AbortSignal): Promise<SessionSnapshot> {
-  return getJson(`/api/sessions/${encodeURIComponent(sessionId)}`, sessionSnapshotSchema, signal);
+  return fetchWire(`/api/sessions/${encodeURIComponent(sessionId)}`, sessionSnapshotSchema, { signal });
 }
 
 export function fetchConversation(conversationId: string, signal?: AbortSignal): Promise<Conversation> {
-  return getJson(`/api/conversations/${encodeURIComponent(conversationId)}`, conversationSchema, signal);
+  return fetchWire(`/api/conversations/${encodeURIComponent(conversationId)}`, conversationSchema, {
+    signal,
+  });
 }
 
 export function fetchAgents(signal?: AbortSignal): Promise<AgentOption[]> {
-  return getJson("/api/agents", agentListSchema, signal);
+  return fetchWire("/api/agents", agentListSchema, { signal });
 }
 
-/** The stream endpoint from a cursor (`<generation>:<offset>`, or a plain offset). */
+/** The stream endpoint from a cursor (`streamCursor`: the wire's `<generation>:<offset>`, or a plain offset). */
 export function sessionStreamUrl(sessionId: string, cursor: string): string {
   return `/api/sessions/${encodeURIComponent(sessionId)}/stream?offset=${encodeURIComponent(cursor)}`;
 }

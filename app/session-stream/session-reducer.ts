@@ -1,20 +1,25 @@
-import type { RealtimeMessage, SessionSnapshot, SessionStreamEvent } from "@/lib/session/wire.ts";
+import type {
+  RealtimeMessage,
+  SessionSnapshot,
+  SessionStatus,
+  SessionStreamEvent,
+} from "@/lib/session/wire.ts";
 import { appendDelta, type LogText, truncateLog } from "./output-log.ts";
 import {
   ensureReading,
   epochMs,
+  type FollowerState,
   finish,
-  idleSessionRunState,
+  idleFollowerState,
   isCancellation,
   keepTerminal,
   readFromLog,
   type SessionInput,
-  type SessionRunState,
 } from "./session-state.ts";
 import { type ChatRequest, isTerminal } from "./session-types.ts";
 
 /** The pure heart of the browser: `(state, input) → state`. The driver only opens what it asks for. */
-export function reduceSession(state: SessionRunState, input: SessionInput): SessionRunState {
+export function reduceSession(state: FollowerState, input: SessionInput): FollowerState {
   switch (input.kind) {
     case "event":
       return reduceEvent(state, input.event, input.at);
@@ -28,14 +33,14 @@ export function reduceSession(state: SessionRunState, input: SessionInput): Sess
 }
 
 function reduceLocal(
-  state: SessionRunState,
+  state: FollowerState,
   input: Exclude<SessionInput, { kind: "event" | "snapshot" | "realtime" }>,
-): SessionRunState {
+): FollowerState {
   switch (input.kind) {
     case "send":
       return startSending(input.request);
     case "open":
-      return { ...idleSessionRunState, phase: "loading", sessionId: input.sessionId };
+      return { ...idleFollowerState, phase: "loading", sessionId: input.sessionId };
     case "accepted":
       return readFromLog({
         ...state,
@@ -61,9 +66,9 @@ function reduceLocal(
   }
 }
 
-function startSending(request: ChatRequest): SessionRunState {
+function startSending(request: ChatRequest): FollowerState {
   return {
-    ...idleSessionRunState,
+    ...idleFollowerState,
     phase: "starting",
     prompt: request.message,
     agent: request.agent ?? null,
@@ -74,7 +79,7 @@ function startSending(request: ChatRequest): SessionRunState {
 }
 
 /** The live answer ended without a final event: the log has every byte, read it from there. */
-function liveEnded(state: SessionRunState, at: number): SessionRunState {
+function liveEnded(state: FollowerState, at: number): FollowerState {
   if (state.phase === "finished" || state.connection !== "live") return state;
   if (state.sessionId === null) {
     const message = "The connection closed before the session started. Try again.";
@@ -84,9 +89,9 @@ function liveEnded(state: SessionRunState, at: number): SessionRunState {
 }
 
 function reduceStop(
-  state: SessionRunState,
+  state: FollowerState,
   input: Extract<SessionInput, { kind: "stop-requested" | "stop-answered" | "stop-failed" }>,
-): SessionRunState {
+): FollowerState {
   if (input.kind === "stop-requested") return { ...state, stopping: true, cancelRequested: true };
   if (input.kind === "stop-failed")
     return { ...state, stopping: false, cancelRequested: false, error: input.error };
@@ -96,11 +101,11 @@ function reduceStop(
 }
 
 function adoptIdentity(
-  state: SessionRunState,
+  state: FollowerState,
   sessionId: string,
   conversationId: string,
   at: number,
-): Partial<SessionRunState> {
+): Partial<FollowerState> {
   return {
     sessionId,
     conversationId,
@@ -109,20 +114,20 @@ function adoptIdentity(
   };
 }
 
-function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: number): SessionRunState {
+function reduceEvent(state: FollowerState, event: SessionStreamEvent, at: number): FollowerState {
   switch (event.type) {
     case "session":
       return {
         ...state,
         ...adoptIdentity(state, event.sessionId, event.conversationId, at),
-        status: keepTerminal(state, event.status),
+        status: shownStatus(state, event),
         runner: event.runner,
         seams: event.seams,
       };
     case "delta":
-      return applyDelta(state, event.offset, event.text, event.generation);
+      return applyDelta(state, event.offset, event.text, event.epoch);
     case "rewind":
-      return { ...state, log: truncateLog(state.log, event.offset), generation: event.generation };
+      return { ...state, log: truncateLog(state.log, event.offset), epoch: event.epoch };
     case "progress":
     case "status":
       return adoptRunState(state, event);
@@ -145,31 +150,41 @@ function reduceEvent(state: SessionRunState, event: SessionStreamEvent, at: numb
   }
 }
 
-function applyDelta(state: SessionRunState, endOffset: number, text: string, generation: number | null) {
+function applyDelta(state: FollowerState, endOffset: number, text: string, epoch: number | null) {
   const applied = appendDelta(state.log, endOffset, text);
   if (applied.outcome === "gap") return readFromLog(state);
   if (applied.outcome === "duplicate") return state;
-  return { ...state, log: applied.log, generation: generation ?? state.generation };
+  return { ...state, log: applied.log, epoch: epoch ?? state.epoch };
+}
+
+/**
+ * The status to show for a session state message. A final status is shown only once the tab holds
+ * the log up to the durable end it names (`offset`): before that, the page would say "completed"
+ * over text that is not the session's yet; the read that brings the bytes ends with the final event.
+ */
+function shownStatus(state: FollowerState, message: { status: SessionStatus; offset: number }) {
+  if (isTerminal(message.status) && message.offset > state.log.offset) return state.status;
+  return keepTerminal(state, message.status);
 }
 
 /** `progress` and `status` say the same whether they come over SSE or Realtime. */
 function adoptRunState(
-  state: SessionRunState,
+  state: FollowerState,
   message: Extract<SessionStreamEvent | RealtimeMessage, { type: "progress" | "status" }>,
-): SessionRunState {
+): FollowerState {
   if (message.type === "progress") {
     const { type: _, ...progress } = message;
     return { ...state, progress };
   }
   return {
     ...state,
-    status: keepTerminal(state, message.status),
+    status: shownStatus(state, message),
     runner: message.runner,
     seams: message.seams,
   };
 }
 
-function reduceRealtime(state: SessionRunState, message: RealtimeMessage): SessionRunState {
+function reduceRealtime(state: FollowerState, message: RealtimeMessage): FollowerState {
   switch (message.type) {
     case "log":
       // Durable bytes. Without text, or past what the tab holds, it marks a gap: catch up from the log.
@@ -177,8 +192,8 @@ function reduceRealtime(state: SessionRunState, message: RealtimeMessage): Sessi
       if (message.text === undefined || message.from > state.log.offset) return ensureReading(state);
       // Bytes of another producer than the one the tab holds bytes from may replace some of them
       // (a seam): the log decides, by a catch-up read from the tab's cursor.
-      if (state.generation !== null && message.generation !== state.generation) return ensureReading(state);
-      return applyDelta(state, message.to, message.text, message.generation ?? null);
+      if (state.epoch !== null && message.epoch !== state.epoch) return ensureReading(state);
+      return applyDelta(state, message.to, message.text, message.epoch ?? null);
     case "progress":
       return adoptRunState(state, message);
     case "status": {
@@ -198,13 +213,13 @@ function reduceRealtime(state: SessionRunState, message: RealtimeMessage): Sessi
  * A snapshot (the page's first read, or a re-read after a refused stream): adopts its bytes when
  * they extend what the tab holds, and everything the events do not carry.
  */
-function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: number): SessionRunState {
+function reduceSnapshot(state: FollowerState, snapshot: SessionSnapshot, at: number): FollowerState {
   const log = adoptSnapshotText(state, snapshot);
   const sessionError =
     snapshot.status === "failed" && snapshot.error && !isCancellation(snapshot.error.code)
       ? snapshot.error
       : null;
-  const next: SessionRunState = {
+  const next: FollowerState = {
     ...state,
     sessionId: snapshot.id,
     conversationId: snapshot.conversationId,
@@ -215,7 +230,7 @@ function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: n
     status: keepTerminal(state, snapshot.status),
     runner: snapshot.runner,
     log: log ?? state.log,
-    generation: log ? null : state.generation,
+    epoch: log ? null : state.epoch,
     seams: snapshot.seams,
     progress: snapshot.progress ?? state.progress,
     usage: snapshot.usage ?? state.usage,
@@ -231,7 +246,7 @@ function reduceSnapshot(state: SessionRunState, snapshot: SessionSnapshot, at: n
 }
 
 /** The snapshot's text if it extends the held text (or replaces diverged bytes); null to keep ours. */
-function adoptSnapshotText(state: SessionRunState, snapshot: SessionSnapshot): LogText | null {
+function adoptSnapshotText(state: FollowerState, snapshot: SessionSnapshot): LogText | null {
   const held = state.log;
   if (snapshot.offset <= held.offset && held.text.startsWith(snapshot.output)) return null;
   return { text: snapshot.output, offset: snapshot.offset };

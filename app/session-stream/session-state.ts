@@ -1,4 +1,9 @@
-import type { RealtimeMessage, SessionSnapshot, SessionStreamEvent } from "@/lib/session/wire.ts";
+import {
+  formatCursor,
+  type RealtimeMessage,
+  type SessionSnapshot,
+  type SessionStreamEvent,
+} from "@/lib/session/wire.ts";
 import { emptyLogText, type LogText } from "./output-log.ts";
 import {
   type ChatRequest,
@@ -27,7 +32,7 @@ export type Connection =
   | "realtime";
 
 /** What the page shows about the one session it follows. Changed only by `reduceSession`. */
-export interface SessionRunState {
+export interface FollowerState {
   /** idle: nothing sent; starting: POST in flight; loading: reading the snapshot; running; finished. */
   phase: "idle" | "starting" | "loading" | "running" | "finished";
   sessionId: string | null;
@@ -40,8 +45,8 @@ export interface SessionRunState {
   runner: RunnerKind | null;
   /** The output held and its byte length. */
   log: LogText;
-  /** The generation of the producer whose bytes are held; null when they came from a snapshot. */
-  generation: number | null;
+  /** The epoch of the producer whose bytes are held; null when they came from a snapshot. */
+  epoch: number | null;
   /** Byte offsets where a continuation joined the output. */
   seams: number[];
   progress: SessionProgress | null;
@@ -60,7 +65,7 @@ export interface SessionRunState {
   resync: number;
 }
 
-export const idleSessionRunState: SessionRunState = {
+export const idleFollowerState: FollowerState = {
   phase: "idle",
   sessionId: null,
   conversationId: null,
@@ -71,7 +76,7 @@ export const idleSessionRunState: SessionRunState = {
   status: null,
   runner: null,
   log: emptyLogText,
-  generation: null,
+  epoch: null,
   seams: [],
   progress: null,
   usage: null,
@@ -108,10 +113,9 @@ export type SessionInput =
   /** The Realtime channel was (re)joined, or is down a while: read what may have been missed. */
   | { kind: "realtime-resync" };
 
-/** The cursor to resume the stream from: `<generation>:<offset>`, or a plain offset after a snapshot. */
-export function streamCursor(state: SessionRunState): string {
-  const { offset } = state.log;
-  return state.generation === null ? String(offset) : `${state.generation}:${offset}`;
+/** The cursor to resume the stream from (the producer's epoch and offset, or a plain offset after a snapshot). */
+export function streamCursor(state: FollowerState): string {
+  return formatCursor({ epoch: state.epoch, offset: state.log.offset });
 }
 
 export function isCancellation(code: string): boolean {
@@ -125,22 +129,22 @@ export function epochMs(iso: string | null): number | null {
 }
 
 /** A terminal status is final: nothing read later (a stale snapshot, a late event) undoes it. */
-export function keepTerminal(state: SessionRunState, status: SessionStatus): SessionStatus {
+export function keepTerminal(state: FollowerState, status: SessionStatus): SessionStatus {
   return state.status !== null && isTerminal(state.status) ? state.status : status;
 }
 
 /** Asks for a fresh stream from the cursor (the bytes must be read from the log). */
-export function readFromLog(state: SessionRunState): SessionRunState {
+export function readFromLog(state: FollowerState): FollowerState {
   if (state.phase === "finished") return state;
   return { ...state, connection: "stream", resync: state.resync + 1 };
 }
 
 /** Asks for the stream only if nothing is reading yet (an open connection will deliver the rest). */
-export function ensureReading(state: SessionRunState): SessionRunState {
+export function ensureReading(state: FollowerState): FollowerState {
   return state.connection === "none" || state.connection === "realtime" ? readFromLog(state) : state;
 }
 
-export function finish(state: SessionRunState, patch: Partial<SessionRunState>, at: number): SessionRunState {
+export function finish(state: FollowerState, patch: Partial<FollowerState>, at: number): FollowerState {
   return {
     ...state,
     ...patch,

@@ -1,8 +1,8 @@
 /** The shapes the browser reads from the session API: the server's own contract (`lib/session/wire.ts`). */
 
-import type { SessionStatus } from "@/lib/session/wire.ts";
 import type { SubscribeToTopic } from "./realtime-topic.ts";
 
+export { isTerminal, TERMINAL_STATUS_SET as TERMINAL_STATUSES } from "@/lib/lifecycle.ts";
 export type {
   AgentOption,
   BackgroundAcceptance,
@@ -16,14 +16,8 @@ export type {
   SessionUsage,
 } from "@/lib/session/wire.ts";
 
-export const TERMINAL_STATUSES: ReadonlySet<SessionStatus> = new Set(["completed", "failed", "cancelled"]);
-
-export function isTerminal(status: SessionStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
-
-/** What a `SessionRun` tells the page that follows it, and how it follows Realtime. */
-export interface SessionRunHooks {
+/** What a `SessionFollower` tells the page that follows it, and how it follows Realtime. */
+export interface SessionFollowerHooks {
   /** The server created the session: the page URL should name it so a reload resumes it. */
   onSessionCreated(sessionId: string): void;
   /** The cookie session expired. */

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { NotificationRow } from "./settings-api.ts";
+import type { NotificationRow } from "@/lib/session/wire.ts";
 
 /** The last notifications sent (or tried): when, where, what, how it went, and the session. */
 export function NotificationHistory({ notifications }: { notifications: NotificationRow[] }) {

@@ -1,9 +1,20 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { callApi, type NotificationRow, type Settings } from "./settings-api.ts";
+import {
+  type NotificationRow,
+  noContentSchema,
+  notificationListSchema,
+  type Settings,
+  type SettingsPatch,
+  settingsSchema,
+  type TelegramLink,
+  telegramLinkSchema,
+  testNotificationAcceptedSchema,
+} from "@/lib/session/wire.ts";
+import { fetchWire } from "../session-stream/api-client.ts";
 
-export type ChannelSwitches = Partial<Pick<Settings, "notifyEmail" | "notifyTelegram">>;
+export type ChannelSwitches = SettingsPatch;
 export type NotificationSettingsModel = ReturnType<typeof useNotificationSettings>;
 
 /** What a test send reports once it is queued, by channel. */
@@ -13,14 +24,14 @@ const TEST_QUEUED = { email: "Test email queued.", telegram: "Test message queue
 function useSettingsFeed() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [notifications, setNotifications] = useState<NotificationRow[]>([]);
-  const [deepLink, setDeepLink] = useState<{ url: string; expiresAt: string } | null>(null);
+  const [deepLink, setDeepLink] = useState<TelegramLink | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     try {
       const [next, rows] = await Promise.all([
-        callApi<Settings>("/api/settings"),
-        callApi<NotificationRow[]>("/api/notifications"),
+        fetchWire("/api/settings", settingsSchema),
+        fetchWire("/api/notifications", notificationListSchema),
       ]);
       setSettings(next);
       setNotifications(rows);
@@ -70,15 +81,22 @@ export function useNotificationSettings() {
     /** Shows the new switch position at once; the server's answer (or a refresh) confirms it. */
     async toggle(change: ChannelSwitches) {
       setSettings((current) => (current ? { ...current, ...change } : current));
-      await act(() => callApi("/api/settings", { method: "PATCH", body: change }));
+      await act(() => fetchWire("/api/settings", settingsSchema, { method: "PATCH", body: change }));
     },
     sendTest: (channel: keyof typeof TEST_QUEUED) =>
       act(
-        () => callApi("/api/notifications/test", { method: "POST", body: { channel } }),
+        () =>
+          fetchWire("/api/notifications/test", testNotificationAcceptedSchema, {
+            method: "POST",
+            body: { channel },
+          }),
         TEST_QUEUED[channel],
       ),
     unlinkTelegram: () =>
-      act(() => callApi("/api/telegram/link", { method: "DELETE" }), "Telegram unlinked."),
-    linkTelegram: () => act(async () => setDeepLink(await callApi("/api/telegram/link", { method: "POST" }))),
+      act(() => fetchWire("/api/telegram/link", noContentSchema, { method: "DELETE" }), "Telegram unlinked."),
+    linkTelegram: () =>
+      act(async () =>
+        setDeepLink(await fetchWire("/api/telegram/link", telegramLinkSchema, { method: "POST" })),
+      ),
   };
 }

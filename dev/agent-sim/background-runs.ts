@@ -22,16 +22,12 @@ export class BackgroundRun {
   readonly abort = new AbortController();
   #pulse = Promise.withResolvers<void>();
 
-  readonly encoder: ResponsesEncoder;
-  readonly streamed: boolean;
-  /** `fault=splitutf8` applies to every connection that streams this run. */
-  readonly splitUtf8: boolean;
-
-  constructor(encoder: ResponsesEncoder, streamed: boolean, splitUtf8: boolean) {
-    this.encoder = encoder;
-    this.streamed = streamed;
-    this.splitUtf8 = splitUtf8;
-  }
+  constructor(
+    readonly encoder: ResponsesEncoder,
+    readonly streamed: boolean,
+    /** `fault=splitutf8` applies to every connection that streams this run. */
+    readonly splitUtf8: boolean,
+  ) {}
 
   append(frames: SimFrame[]): void {
     if (this.finished) return; // a cancelled run takes no more events

@@ -15,15 +15,11 @@ export class ChatCompletionsEncoder implements StreamEncoder {
   #toolCalls: { id: string; type: "function"; function: { name: string; arguments: string } }[] = [];
   #finishReason: string | null = null;
 
-  readonly model: string;
-  readonly inputTokens: number;
-  readonly includeUsage: boolean;
-
-  constructor(model: string, inputTokens: number, includeUsage: boolean) {
-    this.model = model;
-    this.inputTokens = inputTokens;
-    this.includeUsage = includeUsage;
-  }
+  constructor(
+    readonly model: string,
+    readonly inputTokens: number,
+    readonly includeUsage: boolean,
+  ) {}
 
   start(): SimFrame[] {
     return [this.#chunk({ role: "assistant", content: "" })];

@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
 import { LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
-import { attachRealtimeStandIn, type RealtimeStandIn } from "../realtime/server.ts";
+import {
+  attachRealtimeStandIn,
+  type RealtimeStandIn,
+  type RealtimeStandInOptions,
+} from "../realtime/server.ts";
 import { applySupabaseCors } from "./cors.ts";
 import { createAuthHandler, type NodeHandler } from "./handler.ts";
 import type { Mailer } from "./magic-link.ts";
@@ -29,7 +33,10 @@ export interface SupabaseStandInOptions {
   /** The key the Realtime stand-in maps to `service_role` (SUPABASE_SECRET_KEY). */
   secretKey?: string;
   /** Realtime limits and log (dev/realtime); hosted defaults when absent. */
-  realtime?: { maxEventsPerSecond?: number; maxPayloadBytes?: number; log?: (line: string) => void };
+  realtime?: Pick<
+    RealtimeStandInOptions,
+    "maxEventsPerSecond" | "maxConnections" | "rateTickMs" | "maxPayloadBytes" | "log"
+  >;
 }
 
 export interface SupabaseStandIn {

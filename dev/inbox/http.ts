@@ -13,14 +13,19 @@ export class BodyError extends Error {
 
 /** The raw request body (at most 1 MiB). */
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req, MAX_BODY_BYTES)).toString("utf8");
+}
+
+/** The request body's bytes; 413 past `maxBytes`. */
+export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyError(413, "Request body too large");
+    if (size > maxBytes) throw new BodyError(413, "Request body too large");
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(

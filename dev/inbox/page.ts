@@ -1,4 +1,5 @@
 import type { InboxMessage } from "./store.ts";
+import { CHAT_PANEL_HTML, CHAT_PANEL_SCRIPT, CHAT_PANEL_STYLE } from "./telegram-chat-panel.ts";
 
 function escapeHtml(value: string): string {
   return value
@@ -83,10 +84,12 @@ iframe{width:100%;height:420px;border:1px solid #eee;margin-top:.5rem}
 .button{display:inline-block;padding:.3rem .8rem;border:1px solid #2a7ae2;border-radius:6px;color:#2a7ae2;text-decoration:none}
 form{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end;background:#f6f6f6;padding:1rem;border-radius:8px}
 label{display:flex;flex-direction:column;font-size:.8rem}input{font:inherit;padding:.3rem}
+${CHAT_PANEL_STYLE}
 </style></head>
 <body>
 <h1>Local inbox</h1>
 <p>Email sent through the Resend stand-in and messages sent by the Telegram bot @${escapeHtml(botUsername)}, newest first.</p>
+${CHAT_PANEL_HTML(escapeHtml(botUsername))}
 <form id="press">
   <label>Telegram deep link <input name="link" size="60" placeholder="https://t.me/${escapeHtml(botUsername)}?start=…" required></label>
   <label>Chat id <input name="chatId" value="100000001" inputmode="numeric" required></label>
@@ -109,13 +112,17 @@ document.getElementById("press").addEventListener("submit", async (event) => {
   document.getElementById("press-result").textContent = response.ok ? "Delivered to the webhook (" + result.status + ")" : result.message;
   setTimeout(() => location.reload(), 1500);
 });
-// New messages show up by themselves, unless a deep link is being typed.
-let shown = ${messages.length};
+// New emails show up by themselves, unless something is being typed (the chat panel updates itself).
+let shown = ${messages.filter((message) => message.channel === "email").length};
 setInterval(async () => {
-  const count = (await (await fetch("/api/messages")).json()).length;
-  if (count !== shown && document.querySelector("#press input[name=link]").value === "") location.reload();
+  const all = await (await fetch("/api/messages")).json();
+  const count = all.filter((message) => message.channel === "email").length;
+  const typing = document.querySelector("#press input[name=link]").value !== "" ||
+    document.getElementById("chat-text").value !== "" || document.activeElement?.tagName === "INPUT";
+  if (count !== shown && !typing) location.reload();
   shown = count;
 }, 2000);
 </script>
+<script>${CHAT_PANEL_SCRIPT}</script>
 </body></html>`;
 }

@@ -1,15 +1,19 @@
 import type { Claims } from "./authorize.ts";
-import type { RealtimeConnection } from "./connection.ts";
 import { type Delivery, type Subscriber, Topics } from "./topics.ts";
 
 export const TOPIC_PREFIX = "realtime:";
+
+/** What a channel delivers through: its socket's connection (`connection.ts`, which imports this file). */
+export interface ChannelSocket {
+  deliver(channel: Channel, delivery: Delivery): void;
+}
 
 /** One joined channel of a socket: its topic, join options and the token it was authorized with. */
 export class Channel implements Subscriber {
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
   writable: boolean | undefined;
   constructor(
-    readonly connection: RealtimeConnection,
+    readonly connection: ChannelSocket,
     readonly topic: string,
     readonly joinRef: string,
     readonly isPrivate: boolean,

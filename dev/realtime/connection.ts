@@ -2,7 +2,6 @@ import type { Sql } from "postgres";
 import type { WebSocket } from "ws";
 import { canRead, canWrite, type TokenVerifier } from "./authorize.ts";
 import { Channel, TOPIC_PREFIX } from "./channel.ts";
-import { EventsPerSecond } from "./events-per-second.ts";
 import {
   type ClientFrame,
   decodeClientFrame,
@@ -12,6 +11,7 @@ import {
   type UserBroadcast,
   type Vsn,
 } from "./frames.ts";
+import type { ConnectedSockets, ProjectMessageRate } from "./project-quota.ts";
 import type { Delivery, Topics } from "./topics.ts";
 
 export interface ConnectionOptions {
@@ -22,7 +22,11 @@ export interface ConnectionOptions {
   sql: Sql;
   topics: Topics;
   verifyToken: TokenVerifier;
-  limits: { maxEventsPerSecond: number; maxPayloadBytes: number };
+  limits: { maxPayloadBytes: number };
+  /** The project's message quota, shared by every socket and the REST endpoints. */
+  rate: ProjectMessageRate;
+  /** The project's concurrent-connections quota. */
+  sockets: ConnectedSockets;
   log: (line: string) => void;
   now: () => number;
 }
@@ -44,13 +48,11 @@ export class RealtimeConnection {
   readonly #options: ConnectionOptions;
   readonly #channels = new Map<string, Channel>();
   #queue: Promise<void> = Promise.resolve();
-  readonly #rate: EventsPerSecond;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
-    this.#rate = new EventsPerSecond(options.limits.maxEventsPerSecond, options.now);
     options.ws.on("message", (data, isBinary) => {
       this.#touch();
       const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
@@ -78,9 +80,16 @@ export class RealtimeConnection {
     this.#closed = true;
     clearTimeout(this.#idleTimer);
     for (const channel of this.#channels.values()) this.#drop(channel);
+    this.#options.sockets.remove(this);
   }
 
-  /** A message for one of this socket's channels; counts toward the events-per-second limit. */
+  /** Realtime over the project's message quota: every channel gets the system error and phx_close. */
+  shutDownForMessageQuota(): void {
+    for (const channel of [...this.#channels.values()])
+      this.#shutdown(channel, "Too many messages per second");
+  }
+
+  /** A message for one of this socket's channels; counts toward the project's message quota. */
   deliver(channel: Channel, delivery: Delivery): void {
     if (!this.#count()) return;
     const { vsn } = this.#options;
@@ -157,6 +166,9 @@ export class RealtimeConnection {
       this.#drop(existing);
       this.#push(message.topic, "phx_close", {}, existing.joinRef);
     }
+    if (!this.#options.sockets.mayJoin(this)) {
+      return refuse("ConnectionRateLimitReached: Too many connected users");
+    }
     if (this.#channels.size >= MAX_CHANNELS_PER_CLIENT) {
       return refuse("ChannelRateLimitReached: Too many channels");
     }
@@ -182,6 +194,7 @@ export class RealtimeConnection {
       claims,
     );
     this.#channels.set(message.topic, channel);
+    this.#options.sockets.add(this);
     this.#options.topics.add(channel.key, channel);
     this.#scheduleExpiry(channel);
     const postgresChanges = (config.postgres_changes ?? []).map((filter, index) => ({
@@ -293,11 +306,10 @@ export class RealtimeConnection {
     this.#options.topics.remove(channel.key, channel);
   }
 
-  /** Counts one event; over the limit every channel is shut down. False when over. */
+  /** Counts one message; over the project's quota this socket's channels are shut down. False when over. */
   #count(): boolean {
-    if (this.#rate.take()) return true;
-    for (const channel of [...this.#channels.values()])
-      this.#shutdown(channel, "Too many messages per second");
+    if (this.#options.rate.take()) return true;
+    this.shutDownForMessageQuota();
     return false;
   }
 

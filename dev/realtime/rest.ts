@@ -3,16 +3,17 @@ import type { Sql } from "postgres";
 import { z } from "zod";
 import { applySupabaseCors } from "../auth/cors.ts";
 import { canWrite, type TokenVerifier } from "./authorize.ts";
-import { EventsPerSecond } from "./events-per-second.ts";
+import type { ProjectMessageRate } from "./project-quota.ts";
 import { Topics } from "./topics.ts";
 
 export interface BroadcastRoutesOptions {
   sql: Sql;
   topics: Topics;
   verifyToken: TokenVerifier;
-  limits: { maxEventsPerSecond: number; maxPayloadBytes: number };
+  limits: { maxPayloadBytes: number };
+  /** The project's message quota (shared with the sockets): over it every send answers 429. */
+  rate: ProjectMessageRate;
   isRunning: () => boolean;
-  now: () => number;
 }
 
 const BATCH_PATH = "/realtime/v1/api/broadcast";
@@ -37,10 +38,10 @@ const batchBody = z.object({
  * Realtime's REST broadcast (`BroadcastController`, `BroadcastSingleController`): 202 with an empty
  * body; 401 `{"message":"Unauthorized"}` for a bad token; 403 when RLS denies a private single
  * message (the batch endpoint drops it silently); 422 changeset errors (payload over the tenant
- * limit); 429 over the events-per-second limit or an oversized batch.
+ * limit); 429 over the project's message quota or an oversized batch.
  */
 export function createBroadcastRoutes(options: BroadcastRoutesOptions) {
-  const rate = new EventsPerSecond(options.limits.maxEventsPerSecond, options.now);
+  const { rate } = options;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://stand-in");

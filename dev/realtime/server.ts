@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import type { SigningKey } from "../auth/signing-key.ts";
 import { createTokenVerifier } from "./authorize.ts";
 import { RealtimeConnection } from "./connection.ts";
+import { ConnectedSockets, ProjectMessageRate, realtimeQuotasFromEnv } from "./project-quota.ts";
 import { createBroadcastRoutes } from "./rest.ts";
 import { Topics } from "./topics.ts";
 
@@ -14,8 +15,16 @@ export interface RealtimeStandInOptions {
   server: Server;
   signingKey: SigningKey;
   secretKey: string;
-  /** Hosted default: 100 events a second (a client over it is disconnected; REST answers 429). */
+  /**
+   * The project's message quota: messages sent by or delivered to clients per second, averaged over
+   * a minute as Realtime does. Over it every channel is closed ("Too many messages per second") and
+   * REST answers 429. Default: REALTIME_MESSAGES_PER_SECOND, else 500 (Supabase Pro).
+   */
   maxEventsPerSecond?: number;
+  /** Sockets with a joined channel at once. Default: REALTIME_MAX_CONNECTIONS, else 500 (Pro). */
+  maxConnections?: number;
+  /** How often the message counter ticks (Realtime: 5 s, averaged over 12 ticks). */
+  rateTickMs?: number;
   /** Hosted default (Free plan): 256 KB. */
   maxPayloadBytes?: number;
   /** Where the stand-in reports joins, refusals and closes. */
@@ -33,6 +42,8 @@ export interface RealtimeStandIn {
   readonly running: boolean;
   /** Open WebSocket connections. */
   readonly connections: number;
+  /** Whether the project is over its message quota now. */
+  readonly overMessageQuota: boolean;
   close(): void;
 }
 
@@ -42,15 +53,26 @@ export const REALTIME_PREFIX = "/realtime/v1";
 /**
  * The Supabase Realtime stand-in: Phoenix channels over `ws` at `/realtime/v1/websocket` (vsn 1.0.0
  * and 2.0.0), private channels authorized by the RLS policies on `realtime.messages` in the real
- * database, REST broadcast, and the hosted limits. Mounted on the auth stand-in's server.
+ * database, REST broadcast, and the hosted limits — the project's message and connection quotas
+ * answered and logged as Supabase does. Mounted on the auth stand-in's server.
  */
 export function attachRealtimeStandIn(options: RealtimeStandInOptions): RealtimeStandIn {
   const log = options.log ?? ((line: string) => console.log(`[realtime] ${line}`));
   const now = options.now ?? Date.now;
-  const limits = {
-    maxEventsPerSecond: options.maxEventsPerSecond ?? 100,
-    maxPayloadBytes: options.maxPayloadBytes ?? 256_000,
-  };
+  const quotas = realtimeQuotasFromEnv();
+  const limits = { maxPayloadBytes: options.maxPayloadBytes ?? 256_000 };
+  const connections = new Set<RealtimeConnection>();
+  const sockets = new ConnectedSockets(options.maxConnections ?? quotas.maxConnections);
+  const rate = new ProjectMessageRate({
+    limit: options.maxEventsPerSecond ?? quotas.messagesPerSecond,
+    tickMs: options.rateTickMs,
+    onTriggered: () => {
+      // Realtime logs this once per overrun and closes every channel of the project.
+      log(`MessagePerSecondRateLimitReached: Too many messages per second (quota ${rate.limit})`);
+      for (const connection of connections) connection.shutDownForMessageQuota();
+    },
+    onCleared: () => log(`messages per second back under the quota (${rate.limit})`),
+  });
   const verifyToken = createTokenVerifier({
     signingKey: options.signingKey,
     secretKey: options.secretKey,
@@ -58,7 +80,6 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
   });
   const topics = new Topics();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 5_000_000 });
-  const connections = new Set<RealtimeConnection>();
   let running = true;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -83,6 +104,8 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
         topics,
         verifyToken,
         limits,
+        rate,
+        sockets,
         log,
         now,
       });
@@ -100,8 +123,8 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
     topics,
     verifyToken,
     limits,
+    rate,
     isRunning: () => running,
-    now,
   });
 
   const closeAll = (code: number, reason: string) => {
@@ -126,7 +149,11 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
     get connections() {
       return connections.size;
     },
+    get overMessageQuota() {
+      return rate.triggered;
+    },
     close() {
+      rate.close();
       options.server.off("upgrade", onUpgrade);
       closeAll(1001, "going away");
       wss.close();

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { defaultPriceFor } from "./prices.ts";
 import type { AgentConfig } from "./types.ts";
@@ -75,13 +74,16 @@ export function resolveAgents(list: unknown, ctx: z.RefinementCtx): AgentConfig[
   return agents;
 }
 
+/** The part of `Env` the agent look-ups read (declared here so that `env.ts` can import this file). */
+export type AgentsEnv = { AGENTS: AgentConfig[]; DEFAULT_AGENT?: string | undefined };
+
 /** All configured agents (`AGENTS`, parsed once by `getEnv`). */
-export function listAgents(env: Env): AgentConfig[] {
+export function listAgents(env: AgentsEnv): AgentConfig[] {
   return env.AGENTS;
 }
 
 /** One agent by name (default `DEFAULT_AGENT`, else the first); an unknown name is the caller's mistake. */
-export function getAgent(env: Env, name: string | undefined = env.DEFAULT_AGENT): AgentConfig {
+export function getAgent(env: AgentsEnv, name: string | undefined = env.DEFAULT_AGENT): AgentConfig {
   if (env.AGENTS.length === 0) {
     throw new AppError("unavailable:agents", "No agent is configured: set AGENTS.");
   }

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { TERMINAL_STATUSES } from "./sessions.ts";
+import { TERMINAL_STATUSES } from "../lifecycle.ts";
 
 export interface AdmissionLimits {
   userId: string;

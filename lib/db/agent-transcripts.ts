@@ -25,7 +25,7 @@ export async function readConversationForAgent(
   const rows = await sql<
     { id: string; role: "user" | "assistant"; content: string; status: string | null; seen: boolean }[]
   >`
-    select m.id, m.role, m.content, s.status,
+    select m.id, m.role, coalesce(m.content, public.session_output(m.session_id)) as content, s.status,
            exists (select 1 from agent_session_messages a
                    where a.session_key = ${input.sessionKey} and a.message_id = m.id)
            or (m.role = 'assistant' and s.agent = ${input.agent} and s.status = 'completed') as seen

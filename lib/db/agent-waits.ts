@@ -1,4 +1,4 @@
-import { AWAITING_RUNNER_STATUSES, statusList } from "../session/lifecycle.ts";
+import { AWAITING_RUNNER_STATUSES, statusList } from "../lifecycle.ts";
 import type { Sql } from "./client.ts";
 
 const AWAITING_RUNNER = statusList(AWAITING_RUNNER_STATUSES);

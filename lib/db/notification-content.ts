@@ -1,9 +1,9 @@
 import type { Sql } from "./client.ts";
-import type { NotificationKind } from "./notification-outbox.ts";
+import type { SummaryNotificationKind } from "./notification-outbox.ts";
 
 /** Everything a notification says, read from the ended session (immutable once it ended). */
 export interface NotificationFacts {
-  kind: NotificationKind;
+  kind: SummaryNotificationKind;
   email: string | null;
   sessionId: string | null;
   title: string;
@@ -27,7 +27,7 @@ export async function readNotificationFacts(
 ): Promise<NotificationFacts | undefined> {
   const [row] = await sql<
     {
-      kind: NotificationKind;
+      kind: SummaryNotificationKind;
       email: string | null;
       session_id: string | null;
       title: string | null;
@@ -42,7 +42,8 @@ export async function readNotificationFacts(
   >`
     select n.kind, p.email, n.session_id, s.title, s.agent, s.usage, s.cost_usd, s.error,
            extract(epoch from s.finished_at - coalesce(s.started_at, s.created_at))::float8 as duration_seconds,
-           (select m.content from messages m where m.session_id = s.id) as output,
+           (select coalesce(m.content, public.session_output(m.session_id)) from messages m
+            where m.session_id = s.id) as output,
            (select coalesce(sum(c.amount), 0)::float8 from credit_ledger c where c.user_id = n.user_id) as balance
     from notifications n
     join profiles p on p.user_id = n.user_id

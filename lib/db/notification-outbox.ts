@@ -3,7 +3,20 @@ import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
 
 export type NotificationChannel = "email" | "telegram";
-export type NotificationKind = "completed" | "failed" | "out_of_credits" | "test";
+export type NotificationKind =
+  | "completed"
+  | "failed"
+  | "out_of_credits"
+  | "test"
+  /** A Telegram-started session's status message (sent, then edited while it runs) and its answer. */
+  | "telegram_status"
+  | "telegram_answer";
+
+/** The kinds told as a summary (email, or a Telegram message about a session started elsewhere). */
+export type SummaryNotificationKind = Exclude<NotificationKind, "telegram_status" | "telegram_answer">;
+
+/** The kinds a session's ending enqueues for its owner's channels. */
+export type SessionNotificationKind = Extract<NotificationKind, "completed" | "failed" | "out_of_credits">;
 
 /** A row a sender claimed: it alone may record the outcome of this attempt. */
 export interface ClaimedNotification {
@@ -74,7 +87,8 @@ export async function keepPayload<T>(sql: Sql, id: string, rendered: T): Promise
 
 type Outcome =
   | { status: "sent"; providerId: string }
-  | { status: "pending"; retryInSeconds: number; error: string }
+  /** `error` null: not a failure, the row is due again by design (a status message's next edit). */
+  | { status: "pending"; retryInSeconds: number; error: string | null }
   | { status: "failed"; error: string };
 
 /**
@@ -133,7 +147,7 @@ export interface NotificationSummary {
   lastError: string | null;
 }
 
-/** The caller's last 50 notifications, newest first. */
+/** The caller's last 50 notifications, newest first (a Telegram status message is not one: it is edited, not notified). */
 export async function listNotifications(sql: Sql, userId: string): Promise<NotificationSummary[]> {
   const rows = await sql<
     {
@@ -149,7 +163,7 @@ export async function listNotifications(sql: Sql, userId: string): Promise<Notif
     }[]
   >`
     select id, session_id, channel, kind, status, attempts, created_at, sent_at, last_error
-    from notifications where user_id = ${userId}
+    from notifications where user_id = ${userId} and kind <> 'telegram_status'
     order by created_at desc, id limit 50`;
   return rows.map((row) => ({
     id: row.id,
@@ -165,19 +179,21 @@ export async function listNotifications(sql: Sql, userId: string): Promise<Notif
 }
 
 /**
- * Enqueues one row per channel the owner enabled (Telegram only once linked), once per session and
- * kind. Runs inside the fenced finish transaction, so a stale runner can never notify.
+ * Enqueues one row per channel the owner enabled (Telegram only once linked, and not for a session
+ * started from Telegram: its answer is its notification), once per session and kind. Runs inside
+ * the fenced finish transaction, so a stale runner can never notify.
  */
 export async function enqueueSessionNotifications(
   tx: Sql | TransactionSql,
-  input: { sessionId: string; userId: string; kind: Exclude<NotificationKind, "test"> },
+  input: { sessionId: string; userId: string; kind: SessionNotificationKind },
 ): Promise<void> {
   await tx`
     insert into notifications (user_id, session_id, channel, kind)
     select p.user_id, ${input.sessionId}, channel.name, ${input.kind}
     from profiles p
     cross join lateral (values ('email', p.notify_email),
-      ('telegram', p.notify_telegram and exists (select 1 from telegram_links t where t.user_id = p.user_id)))
+      ('telegram', p.notify_telegram and exists (select 1 from telegram_links t where t.user_id = p.user_id)
+        and not exists (select 1 from telegram_sessions ts where ts.session_id = ${input.sessionId})))
       as channel(name, enabled)
     where p.user_id = ${input.userId} and channel.enabled
     on conflict (session_id, channel, kind) do nothing`;
@@ -193,7 +209,7 @@ export function notificationKindFor(session: {
   runner: string | null;
   clientLeft: boolean;
   errorCode: string | null;
-}): Exclude<NotificationKind, "test"> | null {
+}): SessionNotificationKind | null {
   if (session.status === "failed" && session.errorCode?.startsWith("payment_required"))
     return "out_of_credits";
   if (session.status !== "completed" && session.status !== "failed") return null;

@@ -1,6 +1,7 @@
+import type postgres from "postgres";
 import { z } from "zod";
+import { SESSION_STATUSES } from "../lifecycle.ts";
 import { logError } from "../log.ts";
-import { SESSION_STATUSES } from "../session/lifecycle.ts";
 
 /**
  * The NOTIFY payloads, one typed codec per channel. The SQL builds the same shapes with
@@ -25,6 +26,18 @@ export type NotifyPayload<C extends NotifyChannel> = z.infer<(typeof notifyPaylo
 /** The payload as JSON text for `pg_notify` (checked against the channel's schema). */
 export function encodeNotify<C extends NotifyChannel>(channel: C, payload: NotifyPayload<C>): string {
   return JSON.stringify(notifyPayloads[channel].parse(payload));
+}
+
+/**
+ * Sends one NOTIFY (inside `tx`, it is delivered when the transaction commits). Every payload on
+ * every channel goes through `encodeNotify`: the SQL never builds one itself.
+ */
+export async function sendNotify<C extends NotifyChannel>(
+  sql: postgres.Sql | postgres.TransactionSql,
+  channel: C,
+  payload: NotifyPayload<C>,
+): Promise<void> {
+  await sql`select pg_notify(${channel}, ${encodeNotify(channel, payload)})`;
 }
 
 /** The decoded payload, or null after logging why it could not be decoded. */

@@ -1,35 +1,11 @@
 import type postgres from "postgres";
+import { creditsFor } from "../credits.ts";
+import { TERMINAL_STATUSES } from "../lifecycle.ts";
+import type { MeterReading, MeterStep, RunBill, SessionUsage } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
-import { TERMINAL_STATUSES } from "./sessions.ts";
 
-/** 1 credit = 1 US cent of agent usage. */
-export const CREDITS_PER_USD = 100;
-
-/** The ledger's unit: amounts are credits exact to the millionth (numeric(20, 6)). */
-export const MICROCREDITS_PER_CREDIT = 1_000_000;
-
-/**
- * The credits a cost is debited as: exact to the micro-credit (US$10^-8, rounded to the nearest; a
- * token costs at least five), never rounded up to a whole credit. The result is `micro / 10^6`, whose
- * shortest decimal form (what postgres.js sends) is the exact numeric the ledger stores.
- */
-export function creditsFor(costUsd: number): number {
-  return microCreditsFor(costUsd) / MICROCREDITS_PER_CREDIT;
-}
-
-/** A cost in whole micro-credits (integer arithmetic for running totals). */
-export function microCreditsFor(costUsd: number): number {
-  return Math.max(0, Math.round(costUsd * CREDITS_PER_USD * MICROCREDITS_PER_CREDIT));
-}
-
-export interface RunBill {
-  sessionId: string;
-  /** The producer's epoch and its agent request within that epoch: together they name the run. */
-  epoch: number;
-  run: number;
-  usage: { inputTokens: number; outputTokens: number; estimated: boolean };
-  costUsd: number;
-}
+export { CREDITS_PER_USD, creditsFor, MICROCREDITS_PER_CREDIT, microCreditsFor } from "../credits.ts";
+export type { MeterReading, MeterStep, MeterVerdict, RunBill, SessionUsage } from "../session/ports.ts";
 
 /**
  * Bills one agent run exactly once: adds its usage and cost to the session's totals and writes its
@@ -64,25 +40,6 @@ export async function billRun(tx: postgres.TransactionSql | Sql, bill: RunBill):
 /** Bills a run in its own transaction (a run that ends without ending the session: handoff, fence). */
 export async function billRunAlone(sql: Sql, bill: RunBill): Promise<void> {
   await sql.begin((tx) => billRun(tx, bill));
-}
-
-export type MeterVerdict = "ok" | "out_of_credits" | "over_cap";
-
-/** A metering step's answer: the verdict, and the credits the run may still use before it must stop. */
-export interface MeterReading {
-  verdict: MeterVerdict;
-  /** Credits left before the balance or the cap stops the run (null: unknown, e.g. a stale producer). */
-  headroom: number | null;
-}
-
-/** One metering step of a running run (see `meterRun`). */
-export interface MeterStep {
-  sessionId: string;
-  epoch: number;
-  /** Credits the run has used so far, exact (see `creditsFor`). */
-  credits: number;
-  /** The run's usage and cost so far: what it is billed if its producer dies before billing it. */
-  bill: Pick<RunBill, "usage" | "costUsd">;
 }
 
 /**
@@ -143,12 +100,6 @@ export async function billAbandonedRun(sql: Sql, sessionId: string): Promise<voi
     usage: { inputTokens, outputTokens, estimated: true },
     costUsd,
   });
-}
-
-/** A session's usage totals over its billed runs, and their cost. */
-export interface SessionUsage {
-  usage: { inputTokens: number; outputTokens: number; estimated: boolean } | null;
-  costUsd: number | null;
 }
 
 /** A session's usage totals over its billed runs, and their cost. */

@@ -1,30 +1,19 @@
-import { isTerminal, statusList, TRANSITIONS } from "../session/lifecycle.ts";
+import { isTerminal, type SessionStatus, statusList, TRANSITIONS } from "../lifecycle.ts";
+import type { FinishSessionInput } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 import { enqueueSessionNotifications, notificationKindFor } from "./notification-outbox.ts";
-import { encodeNotify } from "./notify-payloads.ts";
-import { billRun, type RunBill } from "./run-billing.ts";
-
-export { CREDITS_PER_USD } from "./run-billing.ts";
-
+import { sendNotify } from "./notify-payloads.ts";
+import { billRun } from "./run-billing.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import type { SessionStatus } from "./sessions.ts";
+import { compactSessionLog } from "./session-log-storage.ts";
+import { enqueueTelegramAnswer } from "./telegram-sessions.ts";
 
-/** The code of a session stopped because its cost reached the balance or its `maxCredits`. */
-export const OUT_OF_CREDITS_CODE = "payment_required:credits";
-
-export interface FinishSessionInput {
-  sessionId: string;
-  epoch: number;
-  status: Extract<SessionStatus, "completed" | "failed" | "cancelled">;
-  /** The ending run's bill (its usage is added to the session's totals); null when no run is billed. */
-  run: Omit<RunBill, "sessionId" | "epoch"> | null;
-  error: { code: string; message: string } | null;
-}
+export type { FinishSessionInput } from "../session/ports.ts";
 
 /**
  * Ends a session in one transaction: the ending run's bill (once per run, see `billRun`), status on
  * the row, the final assistant message with the session's usage totals (written once: unique per
- * session), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
+ * session; its text stays in the log), the log compacted (`compactSessionLog`), the notification outbox rows (notificationKindFor), and a NOTIFY for readers. Fenced when the caller's epoch is stale. Repeating the call with the same epoch
  * (a retried completion) changes nothing and returns "ok".
  */
 export async function finishSession(sql: Sql, input: FinishSessionInput): Promise<"ok" | "fenced"> {
@@ -55,16 +44,17 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
         where id = ${input.sessionId}`;
     }
     const status = alreadyFinished ? session.status : input.status;
+    // The answer's text is stored once, in the log: the message points at the session (content
+    // null) and readers take the text from `public.session_output`.
     await tx`
       insert into messages (conversation_id, user_id, role, content, session_id, input_tokens, output_tokens, cost_usd)
-      select ${session.conversation_id}, ${session.user_id}, 'assistant',
-             coalesce(string_agg(c.text, '' order by c.start_offset), ''), ${input.sessionId},
+      select ${session.conversation_id}, ${session.user_id}, 'assistant', null, ${input.sessionId},
              (s.usage ->> 'inputTokens')::int, (s.usage ->> 'outputTokens')::int, s.cost_usd
-      from sessions s left join session_chunks c on c.session_id = s.id
+      from sessions s
       where s.id = ${input.sessionId}
-      group by s.id
-      having count(c.session_id) > 0 or ${status} = 'completed'
+        and (${status} = 'completed' or exists (select 1 from session_chunks c where c.session_id = s.id))
       on conflict (session_id) do nothing`;
+    await compactSessionLog(tx, input.sessionId);
     // One outbox row per enabled channel (DESIGN §7), enqueued inside the fenced transaction so a
     // stale runner can never notify.
     const kind = notificationKindFor({
@@ -75,18 +65,22 @@ export async function finishSession(sql: Sql, input: FinishSessionInput): Promis
     });
     if (kind)
       await enqueueSessionNotifications(tx, { sessionId: input.sessionId, userId: session.user_id, kind });
-    await tx`select pg_notify(${SESSION_LOG_CHANNEL},
-      ${encodeNotify(SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status })})`;
+    // A session started from Telegram answers there, however it ended (that answer is its notification).
+    await enqueueTelegramAnswer(tx, input.sessionId);
+    await sendNotify(tx, SESSION_LOG_CHANNEL, { s: input.sessionId, o: session.durable_offset, st: status });
     return "ok" as const;
   });
 }
 
 /** Marks the live runner's stop at the budget (connection-bound agents continue in the background). */
 export async function markInterrupted(sql: Sql, sessionId: string, epoch: number): Promise<"ok" | "fenced"> {
-  const rows = await sql`
-    update sessions set status = 'interrupted', updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.interrupt.from))})
-    returning durable_offset, pg_notify(${SESSION_LOG_CHANNEL},
-      json_build_object('s', id::text, 'o', durable_offset, 'st', 'interrupted')::text)`;
-  return rows.length === 1 ? "ok" : "fenced";
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ durable_offset: number }[]>`
+      update sessions set status = 'interrupted', updated_at = now()
+      where id = ${sessionId} and epoch = ${epoch} and status in (${tx.unsafe(statusList(TRANSITIONS.interrupt.from))})
+      returning durable_offset`;
+    if (!row) return "fenced" as const;
+    await sendNotify(tx, SESSION_LOG_CHANNEL, { s: sessionId, o: row.durable_offset, st: "interrupted" });
+    return "ok" as const;
+  });
 }

@@ -1,14 +1,18 @@
 import {
   ACTIVE_STATUSES,
   AWAITING_RUNNER_STATUSES,
+  type SessionStatus,
   statusList,
   TERMINAL_STATUSES,
   TRANSITIONS,
-} from "../session/lifecycle.ts";
+} from "../lifecycle.ts";
+import type { ClaimOptions, SessionRow } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
-import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
+import { type NotifyChannel, sendNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import { type RunnerKind, type SessionRow, toSessionRow } from "./sessions.ts";
+import { toSessionRow } from "./sessions.ts";
+
+export type { ClaimOptions } from "../session/ports.ts";
 
 /** NOTIFY channel that wakes local workers when a session needs a background runner. */
 export const DISPATCH_CHANNEL = "session_dispatch" satisfies NotifyChannel;
@@ -19,43 +23,51 @@ const ACTIVE = statusList(ACTIVE_STATUSES);
 const AWAITING_RUNNER = statusList(AWAITING_RUNNER_STATUSES);
 const TERMINAL = statusList(TERMINAL_STATUSES);
 
-/**
- * Live → background, the fencing step of the handoff: bumps the epoch (the live runner can no longer
- * write) and sets status `background` in one statement. Returns the new epoch, or null if fenced.
- */
-export async function handOffToBackground(
+type ToBackground = (
   sql: Sql,
   sessionId: string,
   epoch: number,
   leaseSeconds: number,
-): Promise<number | null> {
-  // The epoch is raised so the live runner, which may still be streaming (a route past its budget, a
-  // zombie), can no longer append. Unowned with a pending lease: a worker may claim it now; if the
-  // dispatch is lost, the lease expires and the reconciler dispatches again.
-  const [row] = await sql<{ epoch: number }[]>`
-    update sessions
-    set epoch = epoch + 1, status = 'background', runner = null, lease_owner = null,
-        lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and status in (${sql.unsafe(statusList(TRANSITIONS.handOff.from))})
-    returning epoch, pg_notify(${SESSION_LOG_CHANNEL},
-      json_build_object('s', id::text, 'o', durable_offset, 'st', 'background')::text)`;
-  return row?.epoch ?? null;
-}
+) => Promise<number | null>;
 
-export interface ClaimOptions {
-  runner: RunnerKind;
-  owner: string;
-  leaseSeconds: number;
-  /**
-   * Agents that re-attach at a cursor. Any other agent stopped mid-answer is continued with a new
-   * request, so the claim records a seam at the durable offset.
-   */
-  detachableAgents: readonly string[];
-  /**
-   * The agents this runner can run (its `AGENTS`). A session of any other agent is never claimed: a
-   * runner configured differently leaves it to one that knows it, rather than failing it.
-   */
-  knownAgents: readonly string[];
+/**
+ * Live → background, the fencing step of the handoff: bumps the epoch (the live runner can no longer
+ * write) and sets status `background` in one statement. Returns the new epoch, or null if fenced.
+ * The epoch is raised so the live runner, which may still be streaming (a route past its budget, a
+ * zombie), can no longer append. Unowned with a pending lease: a worker may claim it now; if the
+ * dispatch is lost, the lease expires and the reconciler dispatches again.
+ */
+export const handOffToBackground: ToBackground = (sql, sessionId, epoch, leaseSeconds) =>
+  moveToBackground(sql, sessionId, epoch, leaseSeconds, { from: TRANSITIONS.handOff.from, expired: false });
+
+/** Bumps the epoch of a session whose lease expired so a re-dispatch fences any zombie runner. */
+export const bumpExpiredEpoch: ToBackground = (sql, sessionId, epoch, leaseSeconds) =>
+  moveToBackground(sql, sessionId, epoch, leaseSeconds, { from: TRANSITIONS.expire.from, expired: true });
+
+/**
+ * The one statement of `handOff` and `expire`: epoch + 1, `background`, unowned with a pending lease,
+ * only from `from` at the caller's epoch (and, for `expire`, once the lease has run out); readers
+ * hear of it when the transaction commits.
+ */
+async function moveToBackground(
+  sql: Sql,
+  sessionId: string,
+  epoch: number,
+  leaseSeconds: number,
+  guard: { from: readonly SessionStatus[]; expired: boolean },
+): Promise<number | null> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ epoch: number; durable_offset: number }[]>`
+      update sessions
+      set epoch = epoch + 1, status = 'background', runner = null, lease_owner = null,
+          lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
+      where id = ${sessionId} and epoch = ${epoch} and status in (${tx.unsafe(statusList(guard.from))})
+        and (not ${guard.expired}::boolean or lease_expires_at < now())
+      returning epoch, durable_offset`;
+    if (!row) return null;
+    await sendNotify(tx, SESSION_LOG_CHANNEL, { s: sessionId, o: row.durable_offset, st: "background" });
+    return row.epoch;
+  });
 }
 
 /**
@@ -137,33 +149,21 @@ export async function findExpiredLeases(
   return rows.map((row) => ({ id: row.id, epoch: row.epoch, userId: row.user_id }));
 }
 
-/** Bumps the epoch of a session whose lease expired so a re-dispatch fences any zombie runner. */
-export async function bumpExpiredEpoch(
-  sql: Sql,
-  sessionId: string,
-  epoch: number,
-  leaseSeconds: number,
-): Promise<number | null> {
-  const [row] = await sql<{ epoch: number }[]>`
-    update sessions set epoch = epoch + 1, status = 'background', lease_owner = null, runner = null,
-                        lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id = ${sessionId} and epoch = ${epoch} and lease_expires_at < now()
-      and status in (${sql.unsafe(ACTIVE)})
-    returning epoch`;
-  return row?.epoch ?? null;
-}
-
 export async function recordRunId(sql: Sql, sessionId: string, epoch: number, runId: string): Promise<void> {
   await sql`update sessions set run_id = ${runId}, updated_at = now() where id = ${sessionId} and epoch = ${epoch}`;
 }
 
 /** Flags a cancel and tells every process; the runner (if alive) stops, flushes and finishes. */
 export async function requestCancel(sql: Sql, sessionId: string): Promise<boolean> {
-  const rows = await sql`
-    update sessions set cancel_requested = true, updated_at = now()
-    where id = ${sessionId} and status not in (${sql.unsafe(TERMINAL)})
-    returning pg_notify(${CONTROL_CHANNEL}, json_build_object('s', id::text, 'a', 'cancel')::text)`;
-  return rows.length === 1;
+  return sql.begin(async (tx) => {
+    const rows = await tx`
+      update sessions set cancel_requested = true, updated_at = now()
+      where id = ${sessionId} and status not in (${tx.unsafe(TERMINAL)})
+      returning id`;
+    if (rows.length !== 1) return false;
+    await sendNotify(tx, CONTROL_CHANNEL, { s: sessionId, a: "cancel" });
+    return true;
+  });
 }
 
 /**
@@ -180,7 +180,7 @@ export async function fenceOutRunner(sql: Sql, sessionId: string): Promise<numbe
 
 /** Wakes local workers. */
 export async function notifyDispatch(sql: Sql, sessionId: string, epoch: number): Promise<void> {
-  await sql`select pg_notify(${DISPATCH_CHANNEL}, ${encodeNotify(DISPATCH_CHANNEL, { s: sessionId, e: epoch })})`;
+  await sendNotify(sql, DISPATCH_CHANNEL, { s: sessionId, e: epoch });
 }
 
 /** A runner that stops without finishing (shutdown) hands the session back for another to claim now. */
@@ -190,10 +190,14 @@ export async function releaseLease(
   epoch: number,
   leaseSeconds: number,
 ): Promise<"ok" | "fenced"> {
-  const rows = await sql`
-    update sessions set lease_owner = null, runner = null, updated_at = now(),
-                        lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-    where id = ${sessionId} and epoch = ${epoch} and status not in (${sql.unsafe(TERMINAL)})
-    returning pg_notify(${DISPATCH_CHANNEL}, json_build_object('s', id::text, 'e', epoch)::text)`;
-  return rows.length === 1 ? "ok" : "fenced";
+  return sql.begin(async (tx) => {
+    const rows = await tx`
+      update sessions set lease_owner = null, runner = null, updated_at = now(),
+                          lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+      where id = ${sessionId} and epoch = ${epoch} and status not in (${tx.unsafe(TERMINAL)})
+      returning id`;
+    if (rows.length !== 1) return "fenced" as const;
+    await sendNotify(tx, DISPATCH_CHANNEL, { s: sessionId, e: epoch });
+    return "ok" as const;
+  });
 }

@@ -1,4 +1,5 @@
-import { isTerminal, type SessionStatus, statusList, TERMINAL_STATUSES } from "../session/lifecycle.ts";
+import { isTerminal, statusList, TERMINAL_STATUSES } from "../lifecycle.ts";
+import type { AppendCheckpoint } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 
@@ -12,24 +13,7 @@ export interface LogChunk {
   epoch: number;
 }
 
-export interface AppendCheckpoint {
-  sessionId: string;
-  epoch: number;
-  /** Must equal the session's durable offset: appends are contiguous. */
-  startOffset: number;
-  text: string;
-  /**
-   * Where the producer's deltas ended (absolute, ascending, inside this write): stored per row so a
-   * replay splits text where the live response did (lib/ui-stream numbering). Omitted: not recorded.
-   */
-  deltaEnds?: number[];
-  agentCursor?: unknown;
-  progress?: unknown;
-  /** Extends the writer's lease while it is alive. */
-  leaseSeconds: number;
-  /** Largest row of the log (CHECKPOINT_BYTES); longer text is split. */
-  maxChunkBytes?: number;
-}
+export type { AppendCheckpoint } from "../session/ports.ts";
 
 /**
  * Appends text and advances the durable offset in one round trip, only if the writer still holds the
@@ -72,7 +56,7 @@ export async function appendCheckpoint(
       returning end_offset
     )
     select ${endOffset}::bigint as end_offset,
-           pg_notify(${SESSION_LOG_CHANNEL}, json_build_object('s', ${write.sessionId}::text, 'o', ${endOffset}::bigint)::text)
+           pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})
     from advanced`;
   if (rows.length === 1) return "ok";
   // Nothing advanced: either we were fenced, or this write already landed and only its reply was lost.
@@ -183,14 +167,4 @@ export function sliceChunkFrom(chunk: LogChunk, fromOffset: number): string {
   if (byte !== undefined && (byte & 0xc0) === 0x80)
     throw new RangeError("offset inside a multi-byte character");
   return bytes.subarray(at).toString("utf8");
-}
-
-/** Announces a status change (terminal or handoff) to every reader of the session. */
-export async function notifySessionChanged(
-  sql: Sql,
-  sessionId: string,
-  offset: number,
-  status: SessionStatus,
-): Promise<void> {
-  await sql`select pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: sessionId, o: offset, st: status })})`;
 }

@@ -1,5 +1,6 @@
 import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
+import { ChannelListener } from "./listen.ts";
 import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 
@@ -27,23 +28,24 @@ export class SessionNotifications {
   readonly #listeners = new Map<string, Set<Listener>>();
   /** The newest `updated_at` a reader has seen, per watched session. */
   readonly #seen = new Map<string, number>();
-  #ready: Promise<unknown> | undefined;
+  readonly #listener: ChannelListener;
   #safetyTimer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
   #listening = false;
 
   constructor(sql: Sql) {
     this.#sql = sql;
-  }
-
-  /** Resolves once the LISTEN is active, so a reader that subscribes first misses nothing after. */
-  async subscribe(sessionId: string, listener: Listener): Promise<() => void> {
-    this.#ready ??= this.#sql.listen(
+    this.#listener = new ChannelListener(
+      sql,
       SESSION_LOG_CHANNEL,
       (payload) => this.#dispatch(payload),
       () => this.#onListen(),
     );
-    await this.#ready;
+  }
+
+  /** Resolves once the LISTEN is active, so a reader that subscribes first misses nothing after. */
+  async subscribe(sessionId: string, listener: Listener): Promise<() => void> {
+    await this.#listener.ready();
     let set = this.#listeners.get(sessionId);
     if (!set) {
       set = new Set();

@@ -1,42 +1,11 @@
 import type { TransactionSql } from "postgres";
-import { type AdmissionLimits, type AdmissionResult, admitSession } from "./admission.ts";
+import type { StartedSession, StartSessionInput } from "../session/ports.ts";
+import { type AdmissionResult, admitSession } from "./admission.ts";
 import type { Sql } from "./client.ts";
-import type { RunnerKind, SessionMode, SessionStatus } from "./sessions.ts";
 
-export interface StartSessionInput {
-  userId: string;
-  /** An existing conversation of the user, or undefined to start a new one. */
-  conversationId?: string;
-  message: string;
-  /**
-   * A client-chosen chat id (the AI SDK's `useChat` id): the user's conversation with this id, created
-   * on first use. Scoped to the user: another user's chat with the same id is another conversation.
-   */
-  chatId?: string;
-  /** Re-run the conversation's last user turn (AI SDK `regenerate-message`): its answer is replaced. */
-  regenerate?: boolean;
-  agent: string;
-  mode: SessionMode;
-  status: Extract<SessionStatus, "live" | "background" | "queued">;
-  runner: RunnerKind | null;
-  /** Who produces it (a live route process); null for a session waiting for a background runner. */
-  leaseOwner: string | null;
-  title: string;
-  leaseSeconds: number;
-  /** Checked atomically with the insert (per-user lock); without it the session is always admitted. */
-  admission?: Omit<AdmissionLimits, "userId" | "live">;
-  /** The caller's cap on this session's cost, in credits. */
-  maxCredits?: number;
-}
+export type { StartedSession, StartSessionInput } from "../session/ports.ts";
 
 type AdmissionRefused = Exclude<AdmissionResult, { admitted: true }>;
-
-export interface StartedSession {
-  sessionId: string;
-  conversationId: string;
-  userMessageId: string;
-  epoch: number;
-}
 
 /**
  * Admits the session (per-user limits and credits, see `admitSession`) and creates (or continues)
@@ -126,7 +95,10 @@ async function reopenLastTurn(tx: Tx, conversationId: string): Promise<{ id: str
   return { id: last.id };
 }
 
-/** Earlier turns of a conversation, oldest first, for the agent's context. */
+/**
+ * Earlier turns of a conversation, oldest first, for the agent's context. An answer's text is read
+ * from its session's log (stored once; '' once the retention sweep deleted it).
+ */
 export async function readConversationMessages(
   sql: Sql,
   conversationId: string,
@@ -136,7 +108,8 @@ export async function readConversationMessages(
   const rows = await sql<
     { id: string; role: "user" | "assistant"; content: string; session_id: string | null; created_at: Date }[]
   >`
-    select id, role, content, session_id, created_at from messages
+    select id, role, coalesce(content, public.session_output(session_id)) as content, session_id, created_at
+    from messages
     where conversation_id = ${conversationId} order by created_at, role desc`;
   return rows.map((row) => ({
     id: row.id,

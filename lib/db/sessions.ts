@@ -1,10 +1,6 @@
-import type { SessionStatus } from "../session/lifecycle.ts";
+import type { RunnerKind, SessionMode, SessionStatus } from "../lifecycle.ts";
+import type { SessionRow } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
-
-export type { SessionStatus } from "../session/lifecycle.ts";
-export { TERMINAL_STATUSES } from "../session/lifecycle.ts";
-export type SessionMode = "auto" | "live" | "background";
-export type RunnerKind = "live" | "trigger" | "worker";
 
 export interface SessionSummary {
   id: string;
@@ -67,33 +63,7 @@ export async function listSessionsForUser(sql: Sql, userId: string, limit = 100)
   }));
 }
 
-export interface SessionRow {
-  id: string;
-  userId: string;
-  conversationId: string;
-  agent: string;
-  title: string;
-  mode: SessionMode;
-  status: SessionStatus;
-  runner: RunnerKind | null;
-  runId: string | null;
-  epoch: number;
-  leaseExpiresAt: Date | null;
-  durableOffset: number;
-  agentCursor: unknown;
-  seamOffsets: number[];
-  /** The joiner a continuation wrote at a seam, by seam offset (absent: none was needed). */
-  seamJoiners: Record<string, string>;
-  progress: Record<string, unknown> | null;
-  usage: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
-  costUsd: number | null;
-  error: { code: string; message: string } | null;
-  cancelRequested: boolean;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { SessionRow } from "../session/ports.ts";
 
 interface RawSessionRow {
   id: string;
@@ -116,6 +86,7 @@ interface RawSessionRow {
   cost_usd: string | null;
   error: { code: string; message: string } | null;
   cancel_requested: boolean;
+  log_deleted_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
   created_at: Date;
@@ -144,6 +115,7 @@ export function toSessionRow(row: RawSessionRow): SessionRow {
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
     error: row.error,
     cancelRequested: row.cancel_requested,
+    logDeletedAt: row.log_deleted_at ?? null,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     createdAt: row.created_at,

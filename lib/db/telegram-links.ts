@@ -11,17 +11,6 @@ export async function createLinkToken(sql: Sql, userId: string, tokenHash: strin
 }
 
 /**
- * Records a Telegram update as handled; false when it was handled before (Telegram redelivers).
- * Call inside the transaction that acts on the update, so the action and the record go together.
- */
-export async function recordTelegramUpdate(tx: TransactionSql, updateId: number): Promise<boolean> {
-  const rows = await tx`
-    insert into telegram_updates (update_id) values (${updateId})
-    on conflict (update_id) do nothing returning update_id`;
-  return rows.length === 1;
-}
-
-/**
  * Spends an unused, unexpired token and links its user to the chat (a chat belongs to one user: a
  * previous owner of the chat is unlinked). "invalid" for a used, expired or unknown token.
  */

@@ -1,9 +1,9 @@
 import { logError } from "../log.ts";
 
 /**
- * A small Server-Sent Events writer over a web ReadableStream (DESIGN §5): formats fields, refuses
- * newlines in `event`/`id`, sends `retry:` first and a `: ping` comment every 15 s, and stops writing
- * once the client is gone.
+ * A small Server-Sent Events writer over a web ReadableStream (DESIGN §5), after hono's SSE helper:
+ * formats fields, refuses newlines in `event`/`id`, sends `retry:` first and a `: ping` comment every
+ * 15 s, stops writing once the client is gone, and closes itself in `finally` when `start` settles.
  */
 export const SSE_HEADERS: Record<string, string> = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -17,8 +17,11 @@ export interface SseWriter {
   /** An unnamed event: `data: <text>` (the AI SDK's UI message stream sends only these). */
   sendData(text: string): void;
   comment(text: string): void;
+  /** Ends the stream early; the stream also ends by itself when `start` settles. */
   close(): void;
   readonly closed: boolean;
+  /** Aborted when the stream ends, whoever ended it (the client going away included). */
+  readonly signal: AbortSignal;
 }
 
 export interface SseStreamOptions {
@@ -29,6 +32,9 @@ export interface SseStreamOptions {
   /** Called once when the stream ends, whoever ended it. */
   onClose?: () => void;
 }
+
+/** Writes the stream until the promise settles; the stream closes itself then. */
+export type SseStart = (writer: SseWriter) => void | Promise<void>;
 
 const encoder = new TextEncoder();
 
@@ -48,7 +54,7 @@ function formatEvent(event: string, data: unknown, id?: string | number): string
 }
 
 /** The writer handed to `start`, over the stream's raw `write` and `close`. */
-function sseWriter(write: (text: string) => void, close: () => void, isClosed: () => boolean): SseWriter {
+function sseWriter(write: (text: string) => void, close: () => void, ended: AbortSignal): SseWriter {
   return {
     send(event, data, id) {
       write(formatEvent(event, data, id));
@@ -63,46 +69,45 @@ function sseWriter(write: (text: string) => void, close: () => void, isClosed: (
     },
     close,
     get closed() {
-      return isClosed();
+      return ended.aborted;
     },
+    signal: ended,
   };
 }
 
-/** Runs the caller's `start`; whether it throws or rejects, the failure ends the stream with an `error` event. */
-function runStart(start: (writer: SseWriter) => void | Promise<void>, writer: SseWriter): void {
-  const fail = (error: unknown) => {
+/**
+ * Runs the caller's `start` and closes the stream in `finally`, whether it returns, resolves, throws
+ * or rejects. `start` runs synchronously up to its first `await`, so subscriptions it makes exist
+ * before the caller goes on.
+ */
+async function runStart(start: SseStart, writer: SseWriter): Promise<void> {
+  try {
+    await start(writer);
+  } catch (error) {
     // The stream already said 200: a failure becomes an `error` event, never a silent close.
     logError("event stream failed", { error });
     writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
+  } finally {
     writer.close();
-  };
-  try {
-    const started = start(writer);
-    if (started instanceof Promise) started.catch(fail);
-  } catch (error) {
-    fail(error);
   }
 }
 
 /** Creates the stream and hands its writer to `start`; returns the Response body. */
-export function createSseStream(
-  start: (writer: SseWriter) => void | Promise<void>,
-  options: SseStreamOptions = {},
-): ReadableStream<Uint8Array> {
+export function createSseStream(start: SseStart, options: SseStreamOptions = {}): ReadableStream<Uint8Array> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let closed = false;
+  const ended = new AbortController();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   const finish = () => {
-    if (closed) return;
-    closed = true;
+    if (ended.signal.aborted) return;
     clearInterval(heartbeat);
     options.signal?.removeEventListener("abort", finish);
+    ended.abort();
     options.onClose?.();
   };
 
   const write = (text: string) => {
-    if (closed) return;
+    if (ended.signal.aborted) return;
     try {
       controller.enqueue(encoder.encode(text));
     } catch {
@@ -111,7 +116,7 @@ export function createSseStream(
   };
 
   const close = () => {
-    if (closed) return;
+    if (ended.signal.aborted) return;
     finish();
     try {
       controller.close();
@@ -120,7 +125,7 @@ export function createSseStream(
     }
   };
 
-  const writer = sseWriter(write, close, () => closed);
+  const writer = sseWriter(write, close, ended.signal);
 
   return new ReadableStream<Uint8Array>({
     start(c) {
@@ -129,8 +134,7 @@ export function createSseStream(
       heartbeat = setInterval(() => writer.comment("ping"), options.heartbeatMs ?? 15_000);
       if (options.signal?.aborted) finish();
       options.signal?.addEventListener("abort", finish, { once: true });
-      // `start` runs synchronously here, so subscriptions it makes exist before the caller goes on.
-      runStart(start, writer);
+      void runStart(start, writer);
     },
     cancel() {
       finish();

@@ -1,5 +1,4 @@
-import { configure, runs, tasks } from "@trigger.dev/sdk";
-import type { agentSessionTask } from "../../trigger/agent-session.ts";
+import { configure, runs, type Task, tasks } from "@trigger.dev/sdk";
 import type { Sql } from "../db/client.ts";
 import { notifyDispatch, recordRunId } from "../db/session-lease.ts";
 import type { Env } from "../env.ts";
@@ -21,6 +20,17 @@ export interface BackgroundDispatcher {
 
 /** The queue every agent session runs on; its concurrency limit caps runs per environment. */
 export const AGENT_SESSION_QUEUE = "agent-sessions";
+
+/**
+ * The agent-session task as the dispatcher triggers it (trigger/agent-session.ts checks at compile
+ * time that its task is exactly this): declared here so the web app's import graph does not reach
+ * the task file, which runs lib/session itself.
+ */
+export type AgentSessionTask = Task<
+  "agent-session",
+  { sessionId: string; epoch: number },
+  { outcome: string; offset: number }
+>;
 
 export function idempotencyKeyFor(sessionId: string, epoch: number): string {
   return `session:${sessionId}:epoch:${epoch}`;
@@ -51,7 +61,7 @@ export function triggerDispatcher(env: Env, sql: Sql): BackgroundDispatcher {
   return {
     kind: "trigger",
     async dispatch({ sessionId, epoch, userId }) {
-      const handle = await tasks.trigger<typeof agentSessionTask>(
+      const handle = await tasks.trigger<AgentSessionTask>(
         "agent-session",
         { sessionId, epoch },
         {

@@ -13,6 +13,7 @@ import { type DeliveryResult, MAX_ATTEMPTS, retryDelaySeconds } from "./delivery
 import { type RenderedEmail, renderEmail, sendEmail } from "./email.ts";
 import { summarize } from "./summary.ts";
 import { formatTelegramMessage, type RenderedTelegramMessage, sendTelegramMessage } from "./telegram.ts";
+import { deliverTelegramSessionMessage, isTelegramSessionMessage } from "./telegram-chat/session-delivery.ts";
 
 type Payload = { email: RenderedEmail } | { telegram: RenderedTelegramMessage };
 
@@ -84,7 +85,13 @@ async function deliverClaimed(
             error: result.reason,
             retryInSeconds: retryDelaySeconds(notification.attempt, result.retryAfterSeconds),
           } as const)
-        : ({ status: "failed", error: result.reason } as const);
+        : result.kind === "repeat"
+          ? ({
+              status: "pending",
+              error: result.reason ?? null,
+              retryInSeconds: result.afterSeconds,
+            } as const)
+          : ({ status: "failed", error: result.reason } as const);
   // The crash window: a sender that dies between the provider's answer and this update leaves the row
   // `sending`; it is claimed again after NOTIFY_SENDING_TIMEOUT_SECONDS (README, "Notifications").
   const recorded = await recordAttempt(deps.sql, notification, outcome);
@@ -95,6 +102,7 @@ async function deliverClaimed(
 
 /** One attempt: the payload rendered once (then reused byte for byte), sent on the row's channel. */
 async function attempt(deps: SenderDeps, notification: ClaimedNotification): Promise<DeliveryResult> {
+  if (isTelegramSessionMessage(notification)) return deliverTelegramSessionMessage(deps, notification);
   const payload = (notification.payload as Payload | null) ?? (await renderPayload(deps, notification));
   if (!payload) return { kind: "failed", reason: "the session or the user is gone" };
   if ("email" in payload) return sendEmail(deps.env, notification, payload.email);

@@ -1,5 +1,5 @@
+import { CREDITS_PER_USD } from "../credits.ts";
 import type { NotificationFacts } from "../db/notification-content.ts";
-import { CREDITS_PER_USD } from "../db/session-finish.ts";
 
 /** How much of the output a notification quotes. */
 export const EXCERPT_CHARS = 600;

@@ -1,4 +1,6 @@
-import type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
+import { isTerminal } from "../lifecycle.ts";
+import type { ObservedProgress, SessionObserver } from "../session/ports.ts";
+import type { SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
   mergeAppend,
@@ -28,7 +30,6 @@ export interface BroadcasterOptions {
   now?: () => number;
 }
 
-const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const IDLE_FORGET_MS = 5000;
 const STATUS_RETRIES = 3;
 const BUSY_RETRY_MS = 25;
@@ -61,16 +62,17 @@ export class RealtimeBroadcaster implements SessionObserver {
     };
   }
 
-  appended(append: { sessionId: string; from: number; to: number; text: string; generation?: number }): void {
+  appended(append: { sessionId: string; from: number; to: number; text: string; epoch?: number }): void {
     if (append.to <= append.from) return;
     const slot = this.#slot(append.sessionId);
     mergeAppend(slot, append, this.#options.maxLogTextBytes);
     this.#schedule(append.sessionId, slot);
   }
 
-  progress(sessionId: string, progress: SessionProgress): void {
+  progress(sessionId: string, progress: SessionProgress | ObservedProgress): void {
     const slot = this.#slot(sessionId);
-    slot.progress = progress;
+    // Realtime's progress carries an empty stage where the runner has none yet.
+    slot.progress = { ...progress, stage: progress.stage ?? "" };
     this.#schedule(sessionId, slot);
   }
 
@@ -188,7 +190,8 @@ export class RealtimeBroadcaster implements SessionObserver {
     slot.log = undefined;
     const payload: Record<string, unknown> = { from: log.from, to: log.to };
     if (log.bytes >= 0) payload.text = log.parts.join("");
-    if (log.generation !== undefined) payload.generation = log.generation;
+    // The wire calls the producer's epoch `generation` (lib/session/wire.ts).
+    if (log.epoch !== undefined) payload.generation = log.epoch;
     this.#send(sessionId, `session:${sessionId}`, "log", payload, undefined, slot);
   }
 
@@ -202,7 +205,7 @@ export class RealtimeBroadcaster implements SessionObserver {
     const status = slot.status as { state: SessionState; attempts: number };
     slot.status = undefined;
     const { state } = status;
-    if (TERMINAL.has(state.status)) slot.ended = true;
+    if (isTerminal(state.status)) slot.ended = true;
     this.#send(
       sessionId,
       `session:${sessionId}`,

@@ -1,11 +1,11 @@
 import { createClient, type RealtimeChannel, type SupabaseClient } from "@supabase/supabase-js";
-import { getSql, type Sql } from "../db/client.ts";
+import type { Sql } from "../db/client.ts";
 import { getSession } from "../db/sessions.ts";
-import { type Env, getEnv } from "../env.ts";
+import type { Env } from "../env.ts";
 import { logError } from "../log.ts";
 import { encodeRealtimeMessage, type RealtimeEventName } from "../session/wire.ts";
 import { type Publish, RealtimeBroadcaster } from "./broadcaster.ts";
-import type { SessionObserver, SessionState } from "./session-observer.ts";
+import type { SessionState } from "./session-observer.ts";
 
 export { RealtimeBroadcaster } from "./broadcaster.ts";
 export type { SessionObserver, SessionProgress, SessionState } from "./session-observer.ts";
@@ -64,22 +64,17 @@ export async function loadSessionState(sql: Sql, sessionId: string): Promise<Ses
   };
 }
 
-const globalForRealtime = globalThis as unknown as { overtimeBroadcaster?: RealtimeBroadcaster };
-
 /**
- * The process's one broadcaster (live route, local worker, Trigger.dev task alike), publishing to
- * SUPABASE_URL with SUPABASE_SECRET_KEY. Errors are logged with the session id and go no further.
+ * A broadcaster publishing to SUPABASE_URL with SUPABASE_SECRET_KEY: one per process, built by the
+ * process's runtime (lib/runtime) and handed to every runner and to the lifecycle as an observer.
+ * Errors are logged with the session id and go no further.
  */
-export function sessionBroadcaster(options: { sql?: Sql; env?: Env } = {}): SessionObserver {
-  if (globalForRealtime.overtimeBroadcaster) return globalForRealtime.overtimeBroadcaster;
-  const env = options.env ?? getEnv();
-  const sql = options.sql ?? getSql();
-  const publisher = createRealtimePublisher(env);
-  globalForRealtime.overtimeBroadcaster = new RealtimeBroadcaster({
+export function createSessionBroadcaster(options: { sql: Sql; env: Env }): RealtimeBroadcaster {
+  const publisher = createRealtimePublisher(options.env);
+  return new RealtimeBroadcaster({
     publish: publisher.publish,
     forgetTopic: publisher.forget,
-    loadSession: (sessionId) => loadSessionState(sql, sessionId),
+    loadSession: (sessionId) => loadSessionState(options.sql, sessionId),
     onError: logError,
   });
-  return globalForRealtime.overtimeBroadcaster;
 }

@@ -21,15 +21,4 @@ export interface SessionProgress {
   estimated?: boolean;
 }
 
-/**
- * What a runner tells the outside world, after the fact and without waiting: each durable append,
- * each progress update, each committed status change. Implementations must never throw, block or
- * slow the caller (the Realtime broadcaster queues and drops to a bounded state).
- */
-export interface SessionObserver {
-  /** `generation`: the writer's epoch (a reader resumes from `<generation>:<offset>` as with SSE). */
-  appended(append: { sessionId: string; from: number; to: number; text: string; generation?: number }): void;
-  progress(sessionId: string, progress: SessionProgress): void;
-  /** The row changed status (created, live, background, interrupted, ended): re-read and announce it. */
-  statusChanged(sessionId: string): void;
-}
+export type { SessionObserver } from "../session/ports.ts";

@@ -9,7 +9,7 @@ export type Kind = "log" | "status" | "progress";
 export interface PendingLog {
   from: number;
   to: number;
-  generation?: number;
+  epoch?: number;
   parts: string[];
   bytes: number;
 }
@@ -51,12 +51,12 @@ export function newSlot(): SessionSlot {
  */
 export function mergeAppend(
   slot: SessionSlot,
-  append: { from: number; to: number; text: string; generation?: number },
+  append: { from: number; to: number; text: string; epoch?: number },
   maxTextBytes: number,
 ): void {
   const pending = slot.log;
   const bytes = Buffer.byteLength(append.text, "utf8");
-  if (pending && pending.to === append.from && pending.generation === append.generation) {
+  if (pending && pending.to === append.from && pending.epoch === append.epoch) {
     pending.to = append.to;
     if (pending.bytes + bytes <= maxTextBytes && pending.bytes >= 0) {
       pending.parts.push(append.text);
@@ -70,7 +70,7 @@ export function mergeAppend(
     slot.log = {
       from: append.from,
       to: append.to,
-      generation: append.generation,
+      epoch: append.epoch,
       parts: fits ? [append.text] : [],
       bytes: fits ? bytes : -1,
     };

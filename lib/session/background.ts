@@ -1,18 +1,19 @@
 import { type AgentConfig, isDetachable, listAgents } from "../agent/index.ts";
-import { getSql, type Sql } from "../db/client.ts";
 import { billAbandonedRun } from "../db/run-billing.ts";
-import { claimNextSession, claimSession, releaseLease } from "../db/session-lease.ts";
-import { getSession, type RunnerKind, type SessionRow } from "../db/sessions.ts";
-import { type Env, getEnv } from "../env.ts";
+import { getSession } from "../db/sessions.ts";
+import type { Env } from "../env.ts";
+import type { RunnerKind } from "../lifecycle.ts";
 import { logError, logInfo } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
-import { sessionBroadcaster } from "../realtime/index.ts";
+import { postgresRunPorts } from "../runtime/run-ports.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { buildAgentRequest } from "./agent-request.ts";
-import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
+import type { ObservedProgress, SessionObserver, SessionRow } from "./ports.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
-import { sessionRuntime } from "./runtime.ts";
 
 export interface BackgroundRunInput {
+  /** The process's runtime. */
+  runtime: Runtime;
   sessionId: string;
   /** The dispatch's epoch: claim only if nobody took the session since (or its lease expired). */
   expectedEpoch?: number;
@@ -23,11 +24,8 @@ export interface BackgroundRunInput {
   signal?: AbortSignal;
   /** Stops producing but leaves the session to another runner (worker shutting down). */
   yieldSignal?: AbortSignal;
-  onProgress?: (progress: Parameters<SessionObserver["progress"]>[1]) => void;
-  /** Followers of the run (Realtime, metering). */
-  observers?: SessionObserver[];
-  sql?: Sql;
-  env?: Env;
+  /** Mirrors the run's progress (the Trigger.dev task's run metadata). */
+  onProgress?: (progress: ObservedProgress) => void;
 }
 
 export type BackgroundOutcome = RunOutcome | { kind: "not_claimed"; offset: number };
@@ -53,26 +51,25 @@ export interface ClaimedSession {
 export async function claimForBackground(
   input: BackgroundRunInput,
 ): Promise<ClaimedSession | { notClaimed: true; offset: number }> {
-  const sql = input.sql ?? getSql();
-  const env = input.env ?? getEnv();
-  const session = await claimSession(sql, input.sessionId, {
+  const { sql, env, transitions } = input.runtime;
+  const session = await transitions.claim(input.sessionId, {
     ...claimOptions(input, env),
     expectedEpoch: input.expectedEpoch,
   });
   if (!session)
     return { notClaimed: true, offset: (await getSession(sql, input.sessionId))?.durableOffset ?? 0 };
-  return (await withAgent(sql, env, session, input)) ?? { notClaimed: true, offset: session.durableOffset };
+  return (
+    (await withAgent(input.runtime, session, input)) ?? { notClaimed: true, offset: session.durableOffset }
+  );
 }
 
 /** Claims whichever session waits longest for a background runner (the local worker); null if none. */
 export async function claimNextForBackground(
   input: Omit<BackgroundRunInput, "sessionId">,
 ): Promise<ClaimedSession | "none" | "unrunnable"> {
-  const sql = input.sql ?? getSql();
-  const env = input.env ?? getEnv();
-  const session = await claimNextSession(sql, claimOptions(input, env));
+  const session = await input.runtime.transitions.claimNext(claimOptions(input, input.runtime.env));
   if (!session) return "none";
-  return (await withAgent(sql, env, session, input)) ?? "unrunnable";
+  return (await withAgent(input.runtime, session, input)) ?? "unrunnable";
 }
 
 function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: Env) {
@@ -89,15 +86,15 @@ function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: 
 
 /** The claimed session with its agent (the claim only takes sessions of agents this runner knows). */
 async function withAgent(
-  sql: Sql,
-  env: Env,
+  runtime: Runtime,
   session: SessionRow,
   input: Pick<BackgroundRunInput, "runner">,
 ): Promise<ClaimedSession | undefined> {
+  const { sql, env } = runtime;
   const agent = findAgent(env, session.agent);
   if (!agent) {
     // Unreachable while the claim filters by known agents; hand it back rather than fail it.
-    await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
+    await runtime.transitions.release(session.id, session.epoch);
     return undefined;
   }
   // A connection-bound run cut without billing itself (its producer died) is billed from its hold; a
@@ -117,20 +114,18 @@ export async function produceClaimedSession(
   claimed: ClaimedSession,
   input: BackgroundRunInput,
 ): Promise<RunOutcome> {
-  const sql = input.sql ?? getSql();
-  const env = input.env ?? getEnv();
+  const { runtime } = input;
+  const { sql, env } = runtime;
   const { session, agent, detachable } = claimed;
-  const cursor = detachable ? parseCursor(session.agentCursor) : undefined;
-  const control = await sessionRuntime(sql).runners.register(session.id);
+  const cursor = detachable ? parseAgentCursor(session.agentCursor) : undefined;
+  const control = await runtime.runners.register(session.id);
   const cancel = anySignal([control.signal, input.signal]);
   try {
     const { request, continuesAfter } = await buildAgentRequest(sql, session, {
       continuation: !cursor && session.durableOffset > 0,
     });
     const outcome = await runSession({
-      ports: postgresRunPorts(sql, {
-        observers: [sessionBroadcaster({ sql, env }), ...backgroundObservers(input)],
-      }),
+      ports: postgresRunPorts(runtime, { observers: [...runtime.observers, ...backgroundObservers(input)] }),
       sessionId: session.id,
       epoch: session.epoch,
       agent,
@@ -148,7 +143,7 @@ export async function produceClaimedSession(
       startedAt: session.startedAt?.getTime(),
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
-    if (outcome.kind === "budget") await releaseLease(sql, session.id, session.epoch, env.LEASE_SECONDS);
+    if (outcome.kind === "budget") await runtime.transitions.release(session.id, session.epoch);
     else if (outcome.kind !== "fenced") await dispatchSessionNotifications(sql, env, session.id);
     return outcome;
   } catch (error) {
@@ -161,23 +156,18 @@ export async function produceClaimedSession(
 
 function backgroundObservers(input: BackgroundRunInput): SessionObserver[] {
   const { onProgress } = input;
-  const mirror: SessionObserver[] = onProgress
-    ? [
-        {
-          appended: () => {},
-          progress: (_sessionId, progress) => onProgress(progress),
-          statusChanged: () => {},
-        },
-      ]
-    : [];
-  return [...mirror, ...(input.observers ?? [])];
+  if (!onProgress) return [];
+  return [
+    { appended: () => {}, progress: (_sessionId, progress) => onProgress(progress), statusChanged: () => {} },
+  ];
 }
 
 function findAgent(env: Env, name: string): AgentConfig | undefined {
   return listAgents(env).find((agent) => agent.name === name);
 }
 
-function parseCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {
+/** The agent's resume point as stored on the session (`agent_cursor`), if it is one. */
+function parseAgentCursor(value: unknown): { responseId: string; sequenceNumber: number } | undefined {
   if (!value || typeof value !== "object") return undefined;
   const { responseId, sequenceNumber } = value as Record<string, unknown>;
   return typeof responseId === "string" && typeof sequenceNumber === "number"

@@ -1,8 +1,8 @@
-import type { AppendCheckpoint } from "../db/session-log.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import type { CheckpointStore } from "./ports.ts";
 
 /** Where checkpoints go: `appendCheckpoint` bound to a pool, or the in-memory log in tests. */
-export type CheckpointStore = (write: AppendCheckpoint) => Promise<"ok" | "duplicate" | "fenced">;
+export type { CheckpointStore } from "./ports.ts";
 
 export interface CheckpointerOptions {
   store: CheckpointStore;
@@ -19,6 +19,8 @@ export interface CheckpointerOptions {
   onRetry?: (error: unknown, attempt: number) => void;
   /** Told after each append lands (its bytes are durable), in log order. */
   onDurable?: (append: { from: number; to: number; text: string }) => void;
+  /** Told once, when a write finds that another writer owns the session. */
+  onFenced?: () => void;
 }
 
 /** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
@@ -60,8 +62,8 @@ const MAX_BACKOFF_MS = 5000;
  *   re-attaching an agent at the stored cursor continues exactly after the stored bytes.
  */
 export class Checkpointer {
-  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable">> &
-    Pick<CheckpointerOptions, "onRetry" | "onDurable">;
+  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">> &
+    Pick<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">;
   #buffer: string[] = [];
   #bufferedBytes = 0;
   #bufferedEnds: number[] = [];
@@ -259,6 +261,7 @@ export class Checkpointer {
     const waiters = this.#flushWaiters;
     this.#flushWaiters = [];
     for (const waiter of waiters) waiter.resolve("fenced");
+    this.#options.onFenced?.();
   }
 
   #touchMeta(): void {

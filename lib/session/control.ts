@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { ChannelListener } from "../db/listen.ts";
 import { decodeNotify } from "../db/notify-payloads.ts";
 import { CONTROL_CHANNEL } from "../db/session-lease.ts";
 
@@ -20,22 +21,20 @@ export interface RegisteredRunner {
  * process's `SessionRuntime`.
  */
 export class RunnerRegistry {
-  readonly #sql: Sql;
   readonly #running = new Map<string, Running>();
-  #listening: Promise<unknown> | undefined;
+  readonly #listener: ChannelListener;
   #emptied: (() => void)[] = [];
 
   constructor(sql: Sql) {
-    this.#sql = sql;
+    this.#listener = new ChannelListener(sql, CONTROL_CHANNEL, (raw) => {
+      const message = decodeNotify(CONTROL_CHANNEL, raw);
+      if (message?.a === "cancel") this.#running.get(message.s)?.cancel.abort("cancel");
+    });
   }
 
   /** Registers a runner; call `release` when it ends. */
   async register(sessionId: string): Promise<RegisteredRunner> {
-    this.#listening ??= this.#sql.listen(CONTROL_CHANNEL, (raw) => {
-      const message = decodeNotify(CONTROL_CHANNEL, raw);
-      if (message?.a === "cancel") this.#running.get(message.s)?.cancel.abort("cancel");
-    });
-    await this.#listening;
+    await this.#listener.ready();
     const entry: Running = { cancel: new AbortController(), yield: new AbortController() };
     this.#running.set(sessionId, entry);
     return {

@@ -2,7 +2,7 @@ import type { SessionStreamEvent } from "./wire.ts";
 
 /**
  * What a running session's live subscribers see, in the order it happened (the SSE events of
- * DESIGN §5, `wire.ts`). A delta carries the offset after it; the writer adds its generation.
+ * DESIGN §5, `wire.ts`). A delta carries the offset after it; the writer adds its epoch.
  */
 export type SessionEvent =
   | Exclude<SessionStreamEvent, { type: "delta" | "rewind" | "session" | "status" }>

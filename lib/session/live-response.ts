@@ -5,8 +5,9 @@ import type { StartedChat } from "./start-chat.ts";
 
 /**
  * The live SSE response of POST /api/chat: `session` first, then the runner's events. The stream
- * ends at the runner's final event and, whatever happens, in `finally` once the runner is done
- * (with an `error` event if it never sent one). `run` is the runner, for `after()`.
+ * ends at the runner's final event, at an event that does not fit the wire, or once the runner is
+ * done (with an `error` event if it never sent one); the SSE helper closes it then. `run` is the
+ * runner, for `after()`.
  */
 export function streamLiveChat(
   started: Extract<StartedChat, { kind: "live" }>,
@@ -17,34 +18,38 @@ export function streamLiveChat(
   let run!: Promise<void>;
   let unsubscribe = () => {};
   const body = createSseStream(
-    (writer) => {
-      writeWireEvent(writer, {
-        type: "session",
-        sessionId: started.sessionId,
-        conversationId: started.conversationId,
-        status: "live",
-        runner: "live",
-        offset: 0,
-        seams: [],
-      });
-      unsubscribe = started.feed.subscribe((event) => {
-        if (relaySessionEvent(writer, event, started.epoch, started.sessionId) === "broken") unsubscribe();
-        else if (started.feed.ended) writer.close();
-      });
-      run = started
-        .run()
-        .catch((error: unknown) => logError("live runner threw", { sessionId: started.sessionId, error }))
-        .finally(() => {
-          if (!started.feed.ended) {
-            started.feed.emit({
-              type: "error",
-              code: "internal",
-              message: "The session failed on our side.",
-            });
-          }
-          writer.close();
+    (writer) =>
+      new Promise<void>((streamEnded) => {
+        writeWireEvent(writer, {
+          type: "session",
+          sessionId: started.sessionId,
+          conversationId: started.conversationId,
+          status: "live",
+          runner: "live",
+          offset: 0,
+          seams: [],
         });
-    },
+        unsubscribe = started.feed.subscribe((event) => {
+          const sent = relaySessionEvent(writer, event, started.epoch, started.sessionId);
+          if (sent === "broken" || started.feed.ended) {
+            unsubscribe();
+            streamEnded();
+          }
+        });
+        run = started
+          .run()
+          .catch((error: unknown) => logError("live runner threw", { sessionId: started.sessionId, error }))
+          .finally(() => {
+            if (!started.feed.ended) {
+              started.feed.emit({
+                type: "error",
+                code: "internal",
+                message: "The session failed on our side.",
+              });
+            }
+            streamEnded();
+          });
+      }),
     {
       signal,
       onClose: () => {

@@ -1,40 +1,21 @@
 import { type AgentConfig, isDetachable } from "../agent/index.ts";
-import type { Sql } from "../db/client.ts";
-import { finishSession, markInterrupted } from "../db/session-finish.ts";
-import { handOffToBackground } from "../db/session-lease.ts";
 import { getSession } from "../db/sessions.ts";
-import type { Env } from "../env.ts";
-import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
-import { sessionBroadcaster } from "../realtime/index.ts";
+import { postgresRunPorts } from "../runtime/run-ports.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import type { SessionFeed } from "./events.ts";
-import { postgresRunPorts, type SessionObserver } from "./run-ports.ts";
 import { runSession } from "./run-session.ts";
-import { sessionRuntime } from "./runtime.ts";
-
-/** The lifecycle steps a live runner takes, each against Postgres unless a test scripts a race. */
-export interface LiveSteps {
-  markInterrupted: typeof markInterrupted;
-  handOffToBackground: typeof handOffToBackground;
-  finishSession: typeof finishSession;
-}
-
-const postgresSteps: LiveSteps = { markInterrupted, handOffToBackground, finishSession };
 
 export interface LiveRunInput {
-  sql: Sql;
-  env: Env;
-  dispatcher: BackgroundDispatcher;
+  /** The process's runtime; its `transitions` take every lifecycle step (a test may wrap them). */
+  runtime: Runtime;
   sessionId: string;
   userId: string;
   epoch: number;
   agent: AgentConfig;
   feed: SessionFeed;
-  steps?: Partial<LiveSteps>;
-  /** Followers of the run besides the client's SSE (Realtime, metering). */
-  observers?: SessionObserver[];
 }
 
 const FAILED_ON_OUR_SIDE = { code: "internal", message: "The session failed on our side." } as const;
@@ -47,18 +28,17 @@ const FAILED_ON_OUR_SIDE = { code: "internal", message: "The session failed on o
  * client stream is left open until the platform kills it.
  */
 export async function runLiveSession(input: LiveRunInput): Promise<void> {
-  const steps = { ...postgresSteps, ...input.steps };
   let offset: number | undefined;
   try {
-    const produced = await produceLive(input, steps);
+    const produced = await produceLive(input);
     offset = produced?.offset;
-    if (produced?.kind === "budget") await handOff(input, steps, produced.offset);
+    if (produced?.kind === "budget") await handOff(input, produced.offset);
     // Ended here: a client that left (or credits that ran out) may have enqueued notifications.
     else if (produced && produced.kind !== "fenced")
-      await dispatchSessionNotifications(input.sql, input.env, input.sessionId);
+      await dispatchSessionNotifications(input.runtime.sql, input.runtime.env, input.sessionId);
   } catch (error) {
     logError("live runner failed", { sessionId: input.sessionId, userId: input.userId, error });
-    await failLive(input, steps, offset);
+    await failLive(input, offset);
   } finally {
     // Paths that found the session taken (a race lost at the budget, fenced at start) say so.
     input.feed.emit({ type: "handoff", status: "background", offset: offset ?? 0 });
@@ -66,21 +46,19 @@ export async function runLiveSession(input: LiveRunInput): Promise<void> {
 }
 
 /** Streams the agent into the log; returns how production stopped (or undefined: no such session). */
-async function produceLive(input: LiveRunInput, steps: LiveSteps) {
-  const { sql, env } = input;
+async function produceLive(input: LiveRunInput) {
+  const { runtime } = input;
+  const { sql, env } = runtime;
   const session = await getSession(sql, input.sessionId);
   if (!session) {
     input.feed.emit({ type: "error", code: "not_found:session", message: "The session does not exist." });
     return undefined;
   }
   const { request } = await buildAgentRequest(sql, session, { continuation: false });
-  const control = await sessionRuntime(sql).runners.register(input.sessionId);
+  const control = await runtime.runners.register(input.sessionId);
   try {
     return await runSession({
-      ports: postgresRunPorts(sql, {
-        finish: (finishing) => steps.finishSession(sql, finishing),
-        observers: [sessionBroadcaster({ sql, env }), ...(input.observers ?? [])],
-      }),
+      ports: postgresRunPorts(runtime),
       sessionId: input.sessionId,
       epoch: input.epoch,
       agent: input.agent,
@@ -104,9 +82,9 @@ async function produceLive(input: LiveRunInput, steps: LiveSteps) {
 }
 
 /** The runner failed on our side: end the session failed if we still own it, and tell the client. */
-async function failLive(input: LiveRunInput, steps: LiveSteps, offset: number | undefined): Promise<void> {
-  const finished = await steps
-    .finishSession(input.sql, {
+async function failLive(input: LiveRunInput, offset: number | undefined): Promise<void> {
+  const finished = await input.runtime.transitions
+    .finish({
       sessionId: input.sessionId,
       epoch: input.epoch,
       status: "failed",
@@ -119,8 +97,6 @@ async function failLive(input: LiveRunInput, steps: LiveSteps, offset: number | 
       logError("live runner could not record its failure", { sessionId: input.sessionId, error });
       return "unknown" as const;
     });
-  if (finished === "ok")
-    sessionBroadcaster({ sql: input.sql, env: input.env }).statusChanged(input.sessionId);
   if (finished !== "fenced") input.feed.emit({ type: "error", ...FAILED_ON_OUR_SIDE, offset });
 }
 
@@ -142,16 +118,14 @@ function handoffNext(agent: AgentConfig, offset: number): "reattach" | "continua
   return isDetachable(agent) ? "reattach" : "continuation";
 }
 
-async function handOff(input: LiveRunInput, steps: LiveSteps, offset: number): Promise<void> {
-  const { sql, env } = input;
+async function handOff(input: LiveRunInput, offset: number): Promise<void> {
+  const { transitions, dispatcher } = input.runtime;
   if (!isDetachable(input.agent)) {
-    if ((await steps.markInterrupted(sql, input.sessionId, input.epoch)) === "fenced") return;
-    sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
+    if ((await transitions.interrupt(input.sessionId, input.epoch)) === "fenced") return;
   }
-  const epoch = await steps.handOffToBackground(sql, input.sessionId, input.epoch, env.LEASE_SECONDS);
+  const epoch = await transitions.handOff(input.sessionId, input.epoch);
   if (epoch === null) return;
-  sessionBroadcaster({ sql, env }).statusChanged(input.sessionId);
-  await input.dispatcher
+  await dispatcher
     .dispatch({ sessionId: input.sessionId, epoch, userId: input.userId })
     .catch((error) => logError("handoff dispatch failed", { sessionId: input.sessionId, epoch, error }));
   input.feed.emit({ type: "handoff", status: "background", offset, next: handoffNext(input.agent, offset) });

@@ -9,14 +9,8 @@ import {
   type ModelPrice,
   type RunUsage,
 } from "../agent/index.ts";
-import {
-  type MeterReading,
-  type MeterVerdict,
-  MICROCREDITS_PER_CREDIT,
-  microCreditsFor,
-} from "../db/run-billing.ts";
-import type { FinishSessionInput } from "../db/session-finish.ts";
-import type { RunBilling } from "./run-ports.ts";
+import { MICROCREDITS_PER_CREDIT, microCreditsFor } from "../credits.ts";
+import type { FinishSessionInput, MeterReading, MeterVerdict, RunBilling } from "./ports.ts";
 
 /**
  * What a metering step stores: the credits this run holds, exact (and its bill so far); it answers
@@ -38,10 +32,13 @@ export interface RunMeterOptions {
 
 /**
  * Meters one agent run while it streams: from the agent's usage events when it sends them, from the
- * output bytes otherwise (see `BYTES_PER_TOKEN`). Every time the running cost crosses a whole credit,
- * or the headroom the last step reported (one metering step), the exact total is stored and checked
- * against the balance and the session's cap. The caller awaits that step before reading on, so a run
- * stops at the first event that reaches its limit, past it by at most that event's cost.
+ * output bytes otherwise (see `BYTES_PER_TOKEN`). The run's first event that costs anything is a metering step
+ * (until one answers, the run does not know how much it may use: a run that starts with less than a
+ * credit left, a continuation or a re-run after a takeover, must not spend a whole credit unchecked);
+ * after it, every time the running cost crosses a whole credit or the headroom the last step
+ * reported, the exact total is stored and checked against the balance and the session's cap. The
+ * caller awaits that step before reading on, so a run stops at the first event that reaches its
+ * limit, past it by at most that event's cost.
  */
 export class RunMeter {
   readonly #options: RunMeterOptions;
@@ -50,7 +47,8 @@ export class RunMeter {
   #reported: { inputTokens: number; outputTokens: number } | null = null;
   /** Exact amounts in whole micro-credits (integers: sums stay exact). */
   #storedMicro = 0;
-  #nextStepMicro = MICROCREDITS_PER_CREDIT;
+  /** The first step is at the first event that costs anything (a free run never steps), the next ones at `nextStepAt`. */
+  #nextStepMicro = 1;
 
   constructor(options: RunMeterOptions) {
     this.#options = options;
@@ -58,8 +56,11 @@ export class RunMeter {
     this.#outputBytes = options.priorOutputBytes;
   }
 
-  /** Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise). */
-  async observe(event: AgentEvent): Promise<MeterVerdict> {
+  /**
+   * Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise), or
+   * "stale" when the step found the session's epoch moved on (this producer was taken over).
+   */
+  async observe(event: AgentEvent): Promise<MeterVerdict | "stale"> {
     if (event.type === "text") this.#outputBytes += Buffer.byteLength(event.text, "utf8");
     else if (event.type === "usage")
       this.#reported = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
@@ -73,7 +74,8 @@ export class RunMeter {
       costUsd: costUsd(this.#options.price, usage),
     });
     this.#nextStepMicro = nextStepAt(micro, reading.headroom);
-    return reading.verdict;
+    // No headroom: nothing was stored, the session is another producer's (see `meterRun`).
+    return reading.headroom === null && reading.verdict === "ok" ? "stale" : reading.verdict;
   }
 
   /** Whether this producer read any output or usage of the run (else the agent did no work for it). */
@@ -139,7 +141,8 @@ export function startRunMetering(options: {
   startOffset: number;
   /** Set when re-attaching to a detachable run that earlier producers already streamed. */
   reattached: boolean;
-  stop: (reason: MeterStop) => void;
+  /** A stop verdict, or "fenced" when a step found the session taken over: the run stops reading at once. */
+  stop: (reason: MeterStop | "fenced") => void;
   /** Called after each metering step with the run's credits so far. */
   onStep?: (credits: number) => void;
 }) {
@@ -166,7 +169,8 @@ export function startRunMetering(options: {
     usage: () => meter.usage(),
     async observe(event: AgentEvent): Promise<void> {
       const verdict = await meter.observe(event);
-      if (verdict !== "ok") options.stop(verdict);
+      if (verdict === "stale") options.stop("fenced");
+      else if (verdict !== "ok") options.stop(verdict);
     },
     /** The bill `finishSession` writes, or null when the agent refused the run before producing anything. */
     bill(status: "completed" | "failed" | "cancelled"): FinishSessionInput["run"] {

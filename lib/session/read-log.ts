@@ -1,21 +1,22 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
-import { findNewerRowBelow, type LogRun, readLogRuns } from "../db/session-log-read.ts";
-import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
-import { sessionRuntime } from "./runtime.ts";
+import { findNewerRowBelow, LOG_RUN_BYTES, type LogRun, readLogRuns } from "../db/session-log-read.ts";
+import type { SessionNotifications } from "../db/session-notifications.ts";
+import { getSession, type SessionRow } from "../db/sessions.ts";
+import { TERMINAL_STATUSES } from "../lifecycle.ts";
 import { wireProgress } from "./snapshot.ts";
 import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 
 /** One replay event carries at most about this much text (plus one row): replay follows bytes. */
-export const REPLAY_RUN_BYTES = 64 * 1024;
+export const REPLAY_RUN_BYTES = LOG_RUN_BYTES;
 /** Log bytes read per query; the first page is small so the first delta goes out at once. */
 const FIRST_PAGE_BYTES = 32 * 1024;
 const PAGE_BYTES = 256 * 1024;
 
 /**
- * Where a stream reader holding bytes up to `offset` from producers up to `generation` stands against
- * the log now: the offset to go on from (below `offset` when it must rewind) and the generation its
- * bytes are then consistent with. A plain offset (generation null) is trusted as is.
+ * Where a stream reader holding bytes up to `offset` from producers up to `epoch` stands against
+ * the log now: the offset to go on from (below `offset` when it must rewind) and the epoch its
+ * bytes are then consistent with. A plain offset (epoch null) is trusted as is.
  *
  * Invariant: row epochs never decrease along the log. So the reader's bytes match the log below the
  * first row a newer producer wrote; and when a newer producer exists, the older one is fenced out, so
@@ -25,15 +26,15 @@ export async function settleCursor(
   sql: Sql,
   session: SessionRow,
   cursor: StreamCursor,
-): Promise<{ offset: number; generation: number | null; rewound: boolean }> {
-  const { generation, offset } = cursor;
-  if (generation === null || session.epoch <= generation) return { offset, generation, rewound: false };
-  const newer = await findNewerRowBelow(sql, session.id, generation, offset);
+): Promise<{ offset: number; epoch: number | null; rewound: boolean }> {
+  const { epoch, offset } = cursor;
+  if (epoch === null || session.epoch <= epoch) return { offset, epoch, rewound: false };
+  const newer = await findNewerRowBelow(sql, session.id, epoch, offset);
   let settled = offset;
   if (newer !== null) settled = Math.min(settled, newer);
   if (settled > session.durableOffset) settled = session.durableOffset;
   // Bytes up to `settled` are durable and no producer newer than `session.epoch` exists yet.
-  return { offset: settled, generation: session.epoch, rewound: settled < offset };
+  return { offset: settled, epoch: session.epoch, rewound: settled < offset };
 }
 
 /** Whether a replay may start at `offset`: inside the log, on a character boundary. */
@@ -60,7 +61,7 @@ export async function checkReplayOffset(
 /** What one reader has been sent so far. */
 interface ReaderPosition {
   sent: number;
-  generation: number | null;
+  epoch: number | null;
   state: string;
   progress: string;
 }
@@ -68,7 +69,7 @@ interface ReaderPosition {
 export interface TailOptions {
   /** Where the reader stands (after `settleCursor`). */
   from: number;
-  generation: number | null;
+  epoch: number | null;
   /** The session row the stream started from: its state went out in the `session` event. */
   session: SessionRow;
   emit: (event: SessionStreamEvent) => void;
@@ -83,9 +84,12 @@ export interface TailOptions {
  * `progress` when they change, and a final `done` or `error`. Idle, it waits for the process's one
  * LISTEN connection to announce a change: it never polls on its own.
  */
-export async function replayAndTail(sql: Sql, options: TailOptions): Promise<void> {
+export async function replayAndTail(
+  readers: { sql: Sql; notifications: SessionNotifications },
+  options: TailOptions,
+): Promise<void> {
+  const { sql, notifications: hub } = readers;
   const { session, emit, signal } = options;
-  const hub = sessionRuntime(sql).notifications;
   let pending = true;
   let wake: (() => void) | undefined;
   const unsubscribe = await hub.subscribe(session.id, () => {
@@ -96,7 +100,7 @@ export async function replayAndTail(sql: Sql, options: TailOptions): Promise<voi
   signal.addEventListener("abort", onAbort);
   const position: ReaderPosition = {
     sent: options.from,
-    generation: options.generation,
+    epoch: options.epoch,
     state: stateKey(session),
     progress: "",
   };
@@ -138,14 +142,11 @@ async function followSession(
   position: ReaderPosition,
   emit: (event: SessionStreamEvent) => void,
 ): Promise<void> {
-  if (position.generation !== null && session.epoch > position.generation) {
-    const settled = await settleCursor(sql, session, {
-      offset: position.sent,
-      generation: position.generation,
-    });
-    if (settled.rewound) emit({ type: "rewind", offset: settled.offset, generation: position.generation });
+  if (position.epoch !== null && session.epoch > position.epoch) {
+    const settled = await settleCursor(sql, session, { offset: position.sent, epoch: position.epoch });
+    if (settled.rewound) emit({ type: "rewind", offset: settled.offset, epoch: position.epoch });
     position.sent = settled.offset;
-    position.generation = settled.generation;
+    position.epoch = settled.epoch;
   }
   const state = stateKey(session);
   if (state !== position.state) {
@@ -181,8 +182,8 @@ async function replayPage(
       emit({ type: "error", code: "bad_request:offset", message: "The offset splits a UTF-8 character." });
       return "unreadable";
     }
-    const generation = Math.max(position.generation ?? 0, run.epoch);
-    emit({ type: "delta", text, offset: run.endOffset, generation });
+    const epoch = Math.max(position.epoch ?? 0, run.epoch);
+    emit({ type: "delta", text, offset: run.endOffset, epoch });
     position.sent = run.endOffset;
   }
   // A page holds every row starting before its end: if the log goes on past it, read on.

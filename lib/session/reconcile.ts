@@ -1,12 +1,9 @@
 import { findSessionsAbandonedForAgent } from "../db/agent-waits.ts";
-import { getSql, type Sql } from "../db/client.ts";
-import { finishSession } from "../db/session-finish.ts";
-import { bumpExpiredEpoch, fenceOutRunner, findExpiredLeases } from "../db/session-lease.ts";
-import { type Env, getEnv } from "../env.ts";
-import { type BackgroundDispatcher, getDispatcher } from "../jobs/dispatch.ts";
+import { findExpiredLeases } from "../db/session-lease.ts";
 import { logError } from "../log.ts";
 import { dispatchSessionNotifications } from "../notify/dispatch.ts";
-import { sessionBroadcaster } from "../realtime/index.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import { sweepExpiredSessionLogs } from "./log-retention.ts";
 
 /** The error of a session no runner knowing its agent took within `AGENT_MISSING_FAIL_SECONDS`. */
 export const AGENT_NOT_CONFIGURED = "service_unavailable:agent_not_configured";
@@ -16,18 +13,15 @@ export const AGENT_NOT_CONFIGURED = "service_unavailable:agent_not_configured";
  * Finds sessions whose producer's lease expired while unfinished (a crashed worker, a route killed at
  * the platform limit, a deploy) and re-dispatches each at a new epoch, which fences the old runner if
  * it is still alive. The new runner resumes at the durable offset and stored agent cursor. Sessions
- * that waited `AGENT_MISSING_FAIL_SECONDS` for a runner that knows their agent are failed.
+ * that waited `AGENT_MISSING_FAIL_SECONDS` for a runner that knows their agent are failed. It also
+ * deletes the logs of sessions past SESSION_RETENTION_DAYS (`sweepExpiredSessionLogs`).
  */
-export async function recoverExpiredSessions(
-  options: { sql?: Sql; env?: Env; dispatcher?: BackgroundDispatcher } = {},
-): Promise<string[]> {
-  const sql = options.sql ?? getSql();
-  const env = options.env ?? getEnv();
-  const dispatcher = options.dispatcher ?? getDispatcher(env, sql);
+export async function recoverExpiredSessions(runtime: Runtime): Promise<string[]> {
+  const { sql, env, dispatcher, transitions } = runtime;
   const known = env.AGENTS.map((agent) => agent.name);
   const redispatched: string[] = [];
   for (const expired of await findExpiredLeases(sql, known)) {
-    const epoch = await bumpExpiredEpoch(sql, expired.id, expired.epoch, env.LEASE_SECONDS);
+    const epoch = await transitions.expire(expired.id, expired.epoch);
     if (epoch === null) continue;
     try {
       await dispatcher.dispatch({ sessionId: expired.id, epoch, userId: expired.userId });
@@ -37,7 +31,10 @@ export async function recoverExpiredSessions(
       logError("re-dispatch failed", { sessionId: expired.id, epoch, error });
     }
   }
-  await failSessionsWithoutAgent(sql, env, known);
+  await failSessionsWithoutAgent(runtime, known);
+  await sweepExpiredSessionLogs(sql, env).catch((error: unknown) =>
+    logError("session log retention sweep failed", { error }),
+  );
   return redispatched;
 }
 
@@ -46,15 +43,16 @@ export async function recoverExpiredSessions(
  * waited longer than `AGENT_MISSING_FAIL_SECONDS` (the agent was removed from `AGENTS`, or the
  * runners that know it are gone). Runners never fail such a session themselves: they do not claim it.
  */
-async function failSessionsWithoutAgent(sql: Sql, env: Env, known: string[]): Promise<void> {
+async function failSessionsWithoutAgent(runtime: Runtime, known: string[]): Promise<void> {
+  const { sql, env, transitions } = runtime;
   for (const waiting of await findSessionsAbandonedForAgent(sql, known, env.AGENT_MISSING_FAIL_SECONDS)) {
-    const epoch = await fenceOutRunner(sql, waiting.id);
+    const epoch = await transitions.fenceOut(waiting.id);
     if (epoch === null) continue;
     logError("no runner knows the session's agent; failing it", {
       sessionId: waiting.id,
       agent: waiting.agent,
     });
-    await finishSession(sql, {
+    await transitions.finish({
       sessionId: waiting.id,
       epoch,
       status: "failed",
@@ -64,7 +62,6 @@ async function failSessionsWithoutAgent(sql: Sql, env: Env, known: string[]): Pr
         message: `The agent "${waiting.agent}" is not configured on any runner.`,
       },
     });
-    sessionBroadcaster({ sql, env }).statusChanged(waiting.id);
     await dispatchSessionNotifications(sql, env, waiting.id);
   }
 }

@@ -1,4 +1,4 @@
-import type { SessionMode } from "../db/sessions.ts";
+import type { SessionMode } from "../lifecycle.ts";
 
 /** The fewest finished sessions of an agent before its history is trusted for routing. */
 export const MIN_HISTORY = 3;

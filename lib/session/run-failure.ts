@@ -1,12 +1,12 @@
 import { classifyAgentFailure, type RawAgentFailure } from "../agent/agent-failure.ts";
-import { OUT_OF_CREDITS_CODE } from "../db/session-finish.ts";
+import type { AgentConfig } from "../agent/types.ts";
+import { OUT_OF_CREDITS_CODE } from "../credits.ts";
 import { logError } from "../log.ts";
 import type { MeterStop } from "./metering.ts";
-import type { RunSessionInput } from "./run-session.ts";
 
 /** The user-facing failure of an agent run; the agent's own words go to the log only. */
 export function blameAgent(
-  input: Pick<RunSessionInput, "sessionId" | "epoch" | "agent">,
+  input: { sessionId: string; epoch: number; agent: Pick<AgentConfig, "name"> },
   failure: RawAgentFailure,
 ): { code: string; message: string } {
   logError("agent run failed", {

@@ -3,23 +3,25 @@ import {
   type AgentConfig,
   type AgentCursor,
   type AgentEvent,
-  AgentHttpError,
   type AgentRequest,
   isDetachable,
 } from "../agent/index.ts";
-import type { FinishSessionInput } from "../db/session-finish.ts";
 import { logError } from "../log.ts";
-import type { SessionObserver } from "../realtime/session-observer.ts";
+import { notifyObservers } from "../observers.ts";
+import { readAgentEvent } from "./agent-read.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import { sleep, type TimerHandle } from "./clock.ts";
+import { sleep } from "./clock.ts";
+import { retryingStreamPorts } from "./database-retry.ts";
 import type { SessionFeed } from "./events.ts";
+import { LiveLead } from "./live-lead.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
+import type { FinishSessionInput, ObservedProgress, RunPorts } from "./ports.ts";
 import { blameAgent, outOfCredits } from "./run-failure.ts";
-import { notifyObservers, type RunPorts, type SessionProgressReport } from "./run-ports.ts";
+import { armRunStops } from "./run-stops.ts";
 import { continuationSeam } from "./seam-joiner.ts";
 
 export interface RunSessionInput {
-  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (see `postgresRunPorts`). */
+  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (lib/session/ports.ts). */
   ports: RunPorts;
   sessionId: string;
   epoch: number;
@@ -35,11 +37,9 @@ export interface RunSessionInput {
   budgetMs?: number;
   /** Aborting it stops producing without ending the session (returns "budget"): a worker shutting down. */
   yieldSignal?: AbortSignal;
-  /** The event feed of the live SSE (live runners only). */
+  /** The event feed of the live SSE (live runners only); deltas reach it at most `checkpoint.maxBytes` ahead of the log. */
   feed?: SessionFeed;
   checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
-  /** Told of each durable append, progress and status change (Realtime broadcasting); never awaited. */
-  observer?: SessionObserver;
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
@@ -51,7 +51,6 @@ export type RunOutcome =
   | { kind: "fenced"; offset: number }
   | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
 
-type Usage = { inputTokens: number; outputTokens: number };
 type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
 type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
@@ -66,8 +65,6 @@ const unknownError = { code: "unknown", message: "The session stopped for an unk
  */
 export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
   const run = new SessionRun(input);
-  // The caller just took the session (live start, background claim): its status changed.
-  notifyObservers(input.ports.observers, input.sessionId, (o) => o.statusChanged(input.sessionId));
   const release = run.watch();
   try {
     await run.consume();
@@ -81,10 +78,9 @@ export async function runSession(input: RunSessionInput): Promise<RunOutcome> {
 class SessionRun {
   readonly stop = new AbortController();
   readonly checkpointer: Checkpointer;
+  readonly live: LiveLead;
   readonly startedAt: number;
   cursor: AgentCursor | undefined;
-  usage: Usage | null = null;
-  textEvents = 0;
   stage: string | null = null;
   terminal: Terminal | undefined;
   readonly seam: ReturnType<typeof continuationSeam>;
@@ -94,6 +90,7 @@ class SessionRun {
     const { ports, sessionId, checkpoint } = input;
     this.startedAt = input.startedAt ?? ports.clock.now();
     this.cursor = input.cursor;
+    this.live = new LiveLead(input.feed, input.startOffset, checkpoint.maxBytes);
     this.checkpointer = new Checkpointer({
       store: ports.log,
       sessionId,
@@ -103,20 +100,27 @@ class SessionRun {
       clock: ports.clock,
       onRetry: (error, attempt) =>
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
-      onDurable: (append) =>
+      onDurable: (append) => {
+        this.live.durable(append.to);
         notifyObservers(ports.observers, sessionId, (o) =>
-          o.appended({ sessionId, ...append, generation: input.epoch }),
-        ),
+          o.appended({ sessionId, ...append, epoch: input.epoch }),
+        );
+      },
+      onFenced: () => this.fenced(),
     });
+    // Database steps while streaming are retried, never taken for the agent's failure.
+    const retried = retryingStreamPorts(ports, { sessionId, epoch: input.epoch, signal: this.stop.signal });
     this.seam = continuationSeam({
       ...input,
+      ports: retried,
       precedingText: input.continuesAfter,
       seamOffset: input.startOffset,
     });
     this.metering = startRunMetering({
       ...input,
+      ports: retried,
       reattached: input.cursor !== undefined,
-      stop: (reason) => this.stopWith(reason),
+      stop: (reason) => (reason === "fenced" ? this.fenced() : this.stopWith(reason)),
       onStep: () => this.reportProgress(undefined),
     });
   }
@@ -125,31 +129,15 @@ class SessionRun {
     if (!this.stop.signal.aborted) this.stop.abort(reason);
   }
 
+  /** A fenced runner (a write or a metering step found the session taken) sends its client nothing more. */
+  fenced(): void {
+    this.live.fence();
+    this.stopWith("fenced");
+  }
+
   /** Arms cancel, yield, budget and heartbeat; returns what disarms them. */
   watch(): () => void {
-    const { input } = this;
-    const { clock } = input.ports;
-    const onCancel = () => this.stopWith("cancel");
-    const onYield = () => this.stopWith("budget");
-    if (input.signal.aborted) onCancel();
-    input.signal.addEventListener("abort", onCancel, { once: true });
-    if (input.yieldSignal?.aborted) onYield();
-    input.yieldSignal?.addEventListener("abort", onYield, { once: true });
-    const budget = input.budgetMs === undefined ? undefined : clock.setTimeout(onYield, input.budgetMs);
-    // The heartbeat renews the lease during long silences (a tool call), every third of it.
-    const beatMs = Math.max(1000, (input.checkpoint.leaseSeconds * 1000) / 3);
-    let beat: TimerHandle;
-    const heartbeat = () => {
-      beat = clock.setTimeout(heartbeat, beatMs);
-      void this.checkpointer.heartbeat().then((result) => result === "fenced" && this.stopWith("fenced"));
-    };
-    beat = clock.setTimeout(heartbeat, beatMs);
-    return () => {
-      if (budget !== undefined) clock.clearTimeout(budget);
-      clock.clearTimeout(beat);
-      input.signal.removeEventListener("abort", onCancel);
-      input.yieldSignal?.removeEventListener("abort", onYield);
-    };
+    return armRunStops(this.input, this.checkpointer, (reason) => this.stopWith(reason));
   }
 
   /** Streams the agent until it ends or we stop; a detachable run is re-attached after a drop. */
@@ -182,43 +170,46 @@ class SessionRun {
   /** One connection to the agent; returns whether a failure may be retried by re-attaching. */
   async consumeOnce(): Promise<boolean> {
     const { ports, agent, request } = this.input;
+    const options = { signal: this.stop.signal, cursor: this.cursor };
+    const events = ports.streamAgent(agent, request, options)[Symbol.asyncIterator]();
     let retryable = false;
     try {
-      for await (const event of ports.streamAgent(agent, request, {
-        signal: this.stop.signal,
-        cursor: this.cursor,
-      })) {
+      // Only what the agent's stream throws is the agent's failure (`readAgentEvent`); our own steps
+      // below retry their database errors, and anything else they throw fails the run on our side.
+      for (;;) {
+        const read = await readAgentEvent(events, this.stop.signal);
+        if (!("event" in read)) {
+          if (!read.failure) return retryable && !this.stop.signal.aborted;
+          const { retryable: again, ...failure } = read.failure;
+          this.terminal = { kind: "failed", ...failure };
+          return again;
+        }
+        const { event } = read;
         await this.metering.observe(event);
         if (event.type === "error") {
           retryable = event.retryable;
           this.terminal = { kind: "failed", code: event.code, message: event.message };
         } else await this.onEvent(event);
+        if (this.stop.signal.aborted) return false;
       }
-    } catch (error) {
-      if (this.stop.signal.aborted) return false;
-      const http = error instanceof AgentHttpError ? error : undefined;
-      retryable = http?.retryable ?? false;
-      const message = error instanceof Error ? error.message : String(error);
-      const status = http ? { status: http.status } : {};
-      this.terminal = { kind: "failed", code: http?.code ?? "agent_unreachable", message, ...status };
+    } finally {
+      await events.return?.();
     }
-    return retryable;
   }
 
   async onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> {
     if (event.cursor) this.cursor = event.cursor;
     if (event.type === "text") {
-      this.textEvents += 1;
       const text = await this.seam.join(event.text);
+      // A fenced checkpointer ignores pushes: its text must reach no one (a cursor counts held bytes).
+      if (this.checkpointer.fenced) return this.stopWith("fenced");
       this.checkpointer.push(text, { cursor: event.cursor });
-      if (this.checkpointer.fenced) this.stopWith("fenced");
-      this.input.feed?.emit({ type: "delta", text, offset: this.checkpointer.offset });
+      this.live.push(text, this.checkpointer.offset);
       if (this.checkpointer.overLimit) await this.checkpointer.drained();
     } else if (event.type === "progress") {
       this.stage = event.stage;
       this.reportProgress(event.cursor);
     } else if (event.type === "usage") {
-      this.usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
       // The agent's own count replaces the estimate as soon as it gives one.
       this.reportProgress(event.cursor);
     } else if (event.type === "done") {
@@ -229,9 +220,10 @@ class SessionRun {
   /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */
   reportProgress(agentCursor: AgentCursor | undefined): void {
     const { ports, sessionId, feed } = this.input;
+    if (this.checkpointer.fenced) return;
     // The agent's own count once it reported usage, else the metering estimate (from the bytes).
     const { outputTokens, estimated } = this.metering.usage();
-    const progress: SessionProgressReport = {
+    const progress: ObservedProgress = {
       stage: this.stage,
       outputTokens,
       elapsedMs: ports.clock.now() - this.startedAt,
@@ -240,9 +232,7 @@ class SessionRun {
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) =>
-      o.progress(sessionId, { ...progress, stage: progress.stage ?? "" }),
-    );
+    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress));
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
@@ -287,8 +277,8 @@ class SessionRun {
   ): Promise<RunOutcome> {
     const { ports, sessionId, epoch, feed } = this.input;
     const result = await ports.finish({ sessionId, epoch, status, run, error });
+    // The lifecycle's `finish` told the observers once it committed.
     if (result === "fenced") return { kind: "fenced", offset };
-    notifyObservers(ports.observers, sessionId, (o) => o.statusChanged(sessionId));
     if (status === "failed" && error) feed?.emit({ type: "error", ...error, offset });
     else if (status === "cancelled")
       feed?.emit({ type: "error", code: "cancelled", message: "The session was cancelled.", offset });

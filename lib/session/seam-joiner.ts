@@ -1,4 +1,4 @@
-import type { Sql } from "../db/client.ts";
+import type { SeamJoinerWrite } from "./ports.ts";
 
 /**
  * What goes between the text before a seam and a continuation's first text so words stay apart.
@@ -38,18 +38,4 @@ export function continuationSeam(options: {
       return joiner + text;
     },
   };
-}
-
-export interface SeamJoinerWrite {
-  sessionId: string;
-  epoch: number;
-  seamOffset: number;
-  joiner: string;
-}
-
-/** Records a seam's joiner in `seam_joiners` (keyed by the seam offset) if the epoch still holds the session. */
-export async function recordSeamJoiner(sql: Sql, write: SeamJoinerWrite): Promise<void> {
-  await sql`
-    update sessions set seam_joiners = seam_joiners || jsonb_build_object(${String(write.seamOffset)}::text, ${write.joiner}::text)
-    where id = ${write.sessionId} and epoch = ${write.epoch}`;
 }

@@ -4,7 +4,14 @@ import { getSessionOwnedBy, getSessionUserMessage, type SessionRow } from "../db
 import { AppError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { logError } from "../log.ts";
-import { progressSchema, type SessionProgress, type SessionSnapshot, sessionSnapshotSchema } from "./wire.ts";
+import { requireSessionLog } from "./log-retention.ts";
+import {
+  encodeProgress,
+  progressSchema,
+  type SessionProgress,
+  type SessionSnapshot,
+  sessionSnapshotSchema,
+} from "./wire.ts";
 
 /**
  * The caller's session, or `not_found:session` — the same answer whether it does not exist or
@@ -16,13 +23,17 @@ export async function requireOwnedSession(sql: Sql, sessionId: string, userId: s
   return session;
 }
 
-/** GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes). */
+/**
+ * GET /api/sessions/:id: the session and its durable output so far (`offset` = its length in bytes);
+ * 410 `gone:session_log` once the retention sweep deleted the output.
+ */
 export async function getSessionSnapshot(
   sql: Sql,
   sessionId: string,
   userId: string,
 ): Promise<SessionSnapshot> {
   const session = await requireOwnedSession(sql, sessionId, userId);
+  requireSessionLog(session);
   // Read the text after the row: the text may be ahead of the row's offset, never behind it.
   const [output, userMessage] = await Promise.all([
     readLogText(sql, session.id),
@@ -57,7 +68,7 @@ export async function getSessionSnapshot(
 export function wireProgress(session: SessionRow): SessionProgress | null {
   if (session.progress === null) return null;
   const parsed = progressSchema.safeParse(session.progress);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return encodeProgress(parsed.data);
   logError("session progress is not in the wire format", { sessionId: session.id, error: parsed.error });
   return null;
 }

@@ -9,31 +9,28 @@ export function writeWireEvent(writer: SseWriter, event: SessionStreamEvent): vo
   writer.send(encoded.event, encoded.data, encoded.id);
 }
 
-/**
- * Writes one runner event; a delta's `id:` is the cursor `<generation>:<offset>` where
- * `generation` is the epoch of the producer that made its bytes.
- */
-export function writeSessionEvent(writer: SseWriter, event: SessionEvent, generation: number): void {
-  writeWireEvent(writer, event.type === "delta" ? { ...event, generation } : event);
+/** Writes one runner event; a delta carries `epoch`, the epoch of the producer that made its bytes. */
+export function writeSessionEvent(writer: SseWriter, event: SessionEvent, epoch: number): void {
+  writeWireEvent(writer, event.type === "delta" ? { ...event, epoch } : event);
 }
 
 /**
  * Relays one live runner event to its SSE reader. An event that does not fit the wire contract (a
- * bug) ends this reader's stream with an `error` event; it never throws into the runner that emitted it.
+ * bug) is answered with an `error` event and "broken": the caller ends this reader's stream. It never
+ * throws into the runner that emitted it.
  */
 export function relaySessionEvent(
   writer: SseWriter,
   event: SessionEvent,
-  generation: number,
+  epoch: number,
   sessionId: string,
 ): "sent" | "broken" {
   try {
-    writeSessionEvent(writer, event, generation);
+    writeSessionEvent(writer, event, epoch);
     return "sent";
   } catch (error) {
     logError("a live event does not fit the wire contract", { sessionId, type: event.type, error });
     writer.send("error", { code: "internal:stream", message: "The stream failed on our side." });
-    writer.close();
     return "broken";
   }
 }

@@ -1,18 +1,15 @@
 import { type AgentConfig, getAgent, isDetachable } from "../agent/index.ts";
 import type { AuthUser } from "../auth/index.ts";
-import type { AdmissionResult } from "../db/admission.ts";
-import type { Sql } from "../db/client.ts";
 import { grantSignupCredits } from "../db/credits.ts";
-import { type StartedSession, type StartSessionInput, startSession } from "../db/session-start.ts";
-import type { SessionMode } from "../db/sessions.ts";
 import { recentSessionDurations } from "../db/usage-limits.ts";
 import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
-import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
+import type { SessionMode } from "../lifecycle.ts";
 import { logError } from "../log.ts";
-import { sessionBroadcaster } from "../realtime/index.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { SessionFeed } from "./events.ts";
 import { runLiveSession } from "./live.ts";
+import type { AdmissionRefused, StartedSession, StartSessionInput } from "./ports.ts";
 import { chooseRunner } from "./routing.ts";
 
 export interface ChatInput {
@@ -33,7 +30,7 @@ export type StartedChat =
       kind: "live";
       sessionId: string;
       conversationId: string;
-      /** The live runner's epoch: the generation of the bytes it streams. */
+      /** The live runner's epoch: the producer of the bytes it streams. */
       epoch: number;
       feed: SessionFeed;
       /** Starts the runner; subscribe to `feed` first. Resolves when the runner is done. */
@@ -47,7 +44,8 @@ export type StartedChat =
  * a background one.
  */
 export async function startChat(deps: StartChatDeps): Promise<StartedChat> {
-  const { sql, env, user, input } = deps;
+  const { user, input } = deps;
+  const { sql, env, transitions } = deps.runtime;
   const agent = getAgent(env, input.agent);
   const detachable = isDetachable(agent);
   await grantSignupCredits(sql, user.id, env.SIGNUP_CREDITS);
@@ -58,14 +56,13 @@ export async function startChat(deps: StartChatDeps): Promise<StartedChat> {
     recentDurationsSeconds: durations,
     budgetSeconds: env.LIVE_BUDGET_SECONDS,
   });
-  const started = await startSession(sql, sessionToStart(deps, agent.name, where));
+  // The lifecycle's `start` tells other devices' session lists at once (Realtime `session` on user:<id>).
+  const started = await transitions.start(sessionToStart(deps, agent.name, where));
   if (started === "not_found") throw new AppError("not_found:conversation", "Conversation not found.");
   if ("admitted" in started) throw refusal(started, env);
-  // Other devices' session lists hear of it at once (Realtime `session` on user:<id>).
-  sessionBroadcaster({ sql, env }).statusChanged(started.sessionId);
 
   if (where === "background") {
-    await deps.dispatcher
+    await deps.runtime.dispatcher
       .dispatch({ sessionId: started.sessionId, epoch: started.epoch, userId: user.id })
       .catch((error) =>
         // The session waits with a pending lease; the reconciler dispatches it again when it expires.
@@ -77,16 +74,14 @@ export async function startChat(deps: StartChatDeps): Promise<StartedChat> {
 }
 
 interface StartChatDeps {
-  sql: Sql;
-  env: Env;
-  dispatcher: BackgroundDispatcher;
-  user: AuthUser;
+  runtime: Runtime;
+  user: Pick<AuthUser, "id">;
   input: ChatInput;
 }
 
 /** The session row to record for the chat, with the per-user limits its admission is checked against. */
 function sessionToStart(
-  { env, user, input }: StartChatDeps,
+  { runtime: { env }, user, input }: StartChatDeps,
   agentName: string,
   where: "live" | "background",
 ): StartSessionInput & Required<Pick<StartSessionInput, "admission">> {
@@ -123,9 +118,7 @@ function liveChat(deps: StartChatDeps, started: StartedSession, agent: AgentConf
     feed,
     run: () =>
       runLiveSession({
-        sql: deps.sql,
-        env: deps.env,
-        dispatcher: deps.dispatcher,
+        runtime: deps.runtime,
         sessionId: started.sessionId,
         userId: deps.user.id,
         epoch: started.epoch,
@@ -136,7 +129,7 @@ function liveChat(deps: StartChatDeps, started: StartedSession, agent: AgentConf
 }
 
 /** The error a refused admission is to the caller. */
-function refusal(result: Exclude<AdmissionResult, { admitted: true }>, env: Env): AppError {
+function refusal(result: AdmissionRefused, env: Env): AppError {
   switch (result.reason) {
     case "requests":
       return new AppError("rate_limit:requests", `At most ${env.CHAT_REQUESTS_PER_MINUTE} chats a minute.`, {

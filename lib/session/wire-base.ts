@@ -3,19 +3,12 @@
  * session state every reader needs besides the bytes. Browser-safe: zod only.
  */
 import { z } from "zod";
+import { RUNNER_KINDS, SESSION_MODES, SESSION_STATUSES } from "../lifecycle.ts";
 
-export const SESSION_STATUSES = [
-  "queued",
-  "live",
-  "background",
-  "interrupted",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
+export { SESSION_STATUSES } from "../lifecycle.ts";
 export const sessionStatusSchema = z.enum(SESSION_STATUSES);
-export const runnerKindSchema = z.enum(["live", "trigger", "worker"]);
-export const sessionModeSchema = z.enum(["auto", "live", "background"]);
+export const runnerKindSchema = z.enum(RUNNER_KINDS);
+export const sessionModeSchema = z.enum(SESSION_MODES);
 
 /** A UTF-8 byte offset into a session's output. */
 export const byteOffsetSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -37,6 +30,14 @@ export const progressSchema = z.object({
   /** Credits the running agent run has used so far (metered while it runs; exact, a decimal). */
   credits: z.number().min(0).optional(),
 });
+
+/**
+ * The one progress shape every reader gets, over SSE, Realtime and in the snapshot: a stage the
+ * agent has not named (absent or empty) is `null`, never `""`. Every encoder sends progress through here.
+ */
+export function encodeProgress(progress: SessionProgress): SessionProgress {
+  return { ...progress, stage: progress.stage || null };
+}
 
 export const sessionErrorSchema = z.object({ code: z.string().min(1), message: z.string() });
 
@@ -68,10 +69,3 @@ export class WireError extends Error {
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "(data)"}: ${issue.message}`).join("; ");
 }
-
-// The server's own status and runner types must be exactly these (checked at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const statusesMatch: Same<SessionStatus, import("../db/sessions.ts").SessionStatus> = true;
-const runnersMatch: Same<RunnerKind, import("../db/sessions.ts").RunnerKind> = true;
-const modesMatch: Same<SessionMode, import("../db/sessions.ts").SessionMode> = true;
-void [statusesMatch, runnersMatch, modesMatch];

@@ -79,6 +79,7 @@ export const agentListSchema = z.array(
 export const conversationSchema = z.object({
   id: z.string().min(1),
   title: z.string(),
+  createdAt: z.string(),
   messages: z.array(
     z.object({
       id: z.string().min(1),
@@ -93,6 +94,9 @@ export const conversationSchema = z.object({
 /** `POST /api/sessions/:id/cancel`. */
 export const cancelResultSchema = z.object({ status: sessionStatusSchema, offset: byteOffsetSchema });
 
+/** `POST /api/chat/:id/stop` (the AI SDK chat's stop): the stopped session's status. */
+export const chatStopResultSchema = cancelResultSchema.pick({ status: true });
+
 /** Every API error body. */
 export const apiErrorSchema = z.looseObject({
   code: z.string().min(1),
@@ -104,3 +108,4 @@ export type SessionSnapshot = z.infer<typeof sessionSnapshotSchema>;
 export type BackgroundAcceptance = z.infer<typeof backgroundAcceptanceSchema>;
 export type AgentOption = z.infer<typeof agentListSchema>[number];
 export type Conversation = z.infer<typeof conversationSchema>;
+export type CancelResult = z.infer<typeof cancelResultSchema>;

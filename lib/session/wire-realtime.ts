@@ -6,7 +6,9 @@ import { z } from "zod";
 import {
   byteOffsetSchema,
   describeIssues,
+  encodeProgress,
   progressSchema,
+  type SessionProgress,
   sessionStateSchema,
   sessionStatusSchema,
   WireError,
@@ -37,28 +39,45 @@ export const realtimePayloadSchemas = {
 export type RealtimeEventName = keyof typeof realtimePayloadSchemas;
 type RealtimePayload<Name extends RealtimeEventName> = z.infer<(typeof realtimePayloadSchemas)[Name]>;
 
+/** A decoded Realtime message. A `log` names its writer's `epoch` (the wire's `generation`). */
 export type RealtimeMessage =
-  | ({ type: "log" } & RealtimePayload<"log">)
+  | { type: "log"; from: number; to: number; text?: string; epoch?: number }
   | ({ type: "progress" } & RealtimePayload<"progress">)
   | ({ type: "status" } & RealtimePayload<"status">)
   | ({ type: "session" } & RealtimePayload<"session">);
 
 /** Decodes one Realtime broadcast (`event`, `payload`); null for an unknown event name. */
 export function decodeRealtimeMessage(event: string, payload: unknown): RealtimeMessage | null {
-  if (!(event in realtimePayloadSchemas)) return null;
-  const name = event as RealtimeEventName;
+  switch (event) {
+    case "log": {
+      const { generation, ...log } = decodePayload("log", payload);
+      return { type: "log", ...log, ...(generation === undefined ? {} : { epoch: generation }) };
+    }
+    case "progress":
+      return { type: "progress", ...decodePayload("progress", payload) };
+    case "status":
+      return { type: "status", ...decodePayload("status", payload) };
+    case "session":
+      return { type: "session", ...decodePayload("session", payload) };
+    default:
+      return null;
+  }
+}
+
+function decodePayload<Name extends RealtimeEventName>(name: Name, payload: unknown): RealtimePayload<Name> {
   const parsed = realtimePayloadSchemas[name].safeParse(payload);
   if (!parsed.success)
     throw new WireError(
       `The Realtime channel sent an unreadable ${name} message: ${describeIssues(parsed.error)}`,
     );
-  return { type: name, ...parsed.data } as RealtimeMessage;
+  return parsed.data as RealtimePayload<Name>;
 }
 
-/** Validates a Realtime payload before it is broadcast. */
+/** Validates a Realtime payload before it is broadcast; progress goes out in its one shape. */
 export function encodeRealtimeMessage<Name extends RealtimeEventName>(
   event: Name,
   payload: RealtimePayload<Name>,
 ): { event: Name; payload: RealtimePayload<Name> } {
-  return { event, payload: realtimePayloadSchemas[event].parse(payload) as RealtimePayload<Name> };
+  const body = event === "progress" ? encodeProgress(payload as SessionProgress) : payload;
+  return { event, payload: realtimePayloadSchemas[event].parse(body) as RealtimePayload<Name> };
 }

@@ -1,13 +1,14 @@
 /**
  * The one wire contract between the server and its readers (DESIGN §4, §5): the SSE events of
- * `POST /api/chat` and `GET /api/sessions/:id/stream`, the snapshot, the chat request, the agent list
- * and the Realtime messages. The server encodes with these schemas and the browser decodes with them,
- * so neither side parses by hand. Browser-safe: zod only, no Node or server imports.
+ * `POST /api/chat` and `GET /api/sessions/:id/stream`, every JSON body the browser reads or sends
+ * (`wire-http.ts`, `wire-account.ts`) and the Realtime messages (`wire-realtime.ts`). The server
+ * encodes with these schemas and the browser decodes with them, so neither side parses by hand. Browser-safe: zod only, no Node or server imports.
  */
 import { z } from "zod";
 import {
   byteOffsetSchema,
   describeIssues,
+  encodeProgress,
   progressSchema,
   sessionErrorSchema,
   sessionStateSchema,
@@ -16,6 +17,7 @@ import {
   WireError,
 } from "./wire-base.ts";
 
+export * from "./wire-account.ts";
 export * from "./wire-base.ts";
 export * from "./wire-http.ts";
 export * from "./wire-realtime.ts";
@@ -55,40 +57,43 @@ export const SESSION_EVENT_NAMES = Object.keys(sessionEventDataSchemas) as Sessi
 type EventData<Name extends SessionEventName> = z.infer<(typeof sessionEventDataSchemas)[Name]>;
 
 /**
- * One SSE event as both sides hold it. A `delta` and a `rewind` carry their cursor (`generation`,
- * `offset`) from the SSE `id:`; a delta's offset is the byte offset right after its text.
+ * One SSE event as both sides hold it. A `delta` and a `rewind` carry their cursor (`epoch`,
+ * `offset`) from the SSE `id:`; a delta's offset is the byte offset right after its text. `epoch` is
+ * the producer's epoch, as in the database (the wire calls it the generation, in the cursor only).
  */
 export type SessionStreamEvent =
   | ({ type: "session" } & EventData<"session">)
-  | { type: "delta"; text: string; offset: number; generation: number }
+  | { type: "delta"; text: string; offset: number; epoch: number }
   | ({ type: "progress" } & EventData<"progress">)
   | ({ type: "status" } & EventData<"status">)
   | ({ type: "handoff" } & EventData<"handoff">)
-  | { type: "rewind"; offset: number; generation: number }
+  | { type: "rewind"; offset: number; epoch: number }
   | ({ type: "done" } & EventData<"done">)
   | ({ type: "error" } & EventData<"error">);
 
 // ---------------------------------------------------------------------------------------------
-// Cursors: the SSE `id:` of a delta or rewind, `<generation>:<offset>`.
+// Cursors: the SSE `id:` of a delta or rewind, `<generation>:<offset>` on the wire. The wire's
+// generation is the epoch (the database's `sessions.epoch`) of the producer whose bytes the reader
+// holds; both sides call it `epoch`, and only `formatCursor`/`parseCursor` write or read the wire form.
 //
-// The generation is the epoch of the producer whose bytes the reader holds (it rises at every
-// takeover, so at every seam). A reader may be ahead of the durable log by one checkpoint interval;
-// when that producer dies before its checkpoint and another continues from the durable offset, the
-// bytes past it change. A resume whose generation is older than a chunk that starts below its
-// offset has not seen that seam: the server sends `rewind` first. A bare number (`?offset=N`, or a
-// hand-made Last-Event-ID) claims no generation and is trusted as is.
+// The epoch rises at every takeover, so at every seam. A live reader may be ahead of the durable log
+// by CHECKPOINT_BYTES; when that producer dies before its checkpoint and another continues from the
+// durable offset, the bytes past it change. A resume whose epoch is older than a chunk that starts
+// below its offset has not seen that seam: the server sends `rewind` first. A bare number
+// (`?offset=N`, or a hand-made Last-Event-ID) claims no epoch and is trusted as is.
 // ---------------------------------------------------------------------------------------------
 
 export interface StreamCursor {
   offset: number;
   /** null: a plain offset, with no claim about which producer's bytes the reader holds. */
-  generation: number | null;
+  epoch: number | null;
 }
 
 const CURSOR = /^(?:(\d{1,15}):)?(\d{1,16})$/;
 
-export function formatCursor(generation: number, offset: number): string {
-  return `${generation}:${offset}`;
+/** The cursor a reader resumes from: `<epoch>:<offset>`, or a bare offset when the epoch is unknown. */
+export function formatCursor(cursor: StreamCursor): string {
+  return cursor.epoch === null ? String(cursor.offset) : `${cursor.epoch}:${cursor.offset}`;
 }
 
 /** Reads `<generation>:<offset>` or a bare offset; null when it is neither. */
@@ -97,7 +102,7 @@ export function parseCursor(raw: string): StreamCursor | null {
   if (!match) return null;
   const offset = Number(match[2]);
   if (!Number.isSafeInteger(offset)) return null;
-  return { offset, generation: match[1] === undefined ? null : Number(match[1]) };
+  return { offset, epoch: match[1] === undefined ? null : Number(match[1]) };
 }
 
 /** What the SSE writer sends for one event. */
@@ -114,14 +119,18 @@ export function encodeSessionEvent(event: SessionStreamEvent): EncodedEvent {
       return {
         event: "delta",
         data: sessionEventDataSchemas.delta.parse({ text: event.text }),
-        id: formatCursor(event.generation, event.offset),
+        id: formatCursor(event),
       };
     case "rewind":
       return {
         event: "rewind",
         data: sessionEventDataSchemas.rewind.parse({ offset: event.offset }),
-        id: formatCursor(event.generation, event.offset),
+        id: formatCursor(event),
       };
+    case "progress": {
+      const { type: _, ...progress } = event;
+      return { event: "progress", data: sessionEventDataSchemas.progress.parse(encodeProgress(progress)) };
+    }
     default: {
       const { type, ...data } = event;
       return { event: type, data: sessionEventDataSchemas[type].parse(data) };
@@ -129,11 +138,11 @@ export function encodeSessionEvent(event: SessionStreamEvent): EncodedEvent {
   }
 }
 
-function decodeCursor(name: string, id: string | undefined): { generation: number; offset: number } {
+function decodeCursor(name: string, id: string | undefined): { epoch: number; offset: number } {
   const cursor = id === undefined ? null : parseCursor(id);
-  if (!cursor || cursor.generation === null)
+  if (!cursor || cursor.epoch === null)
     throw new WireError(`The session stream sent a ${name} without a cursor id (got ${JSON.stringify(id)}).`);
-  return { generation: cursor.generation, offset: cursor.offset };
+  return { epoch: cursor.epoch, offset: cursor.offset };
 }
 
 /**

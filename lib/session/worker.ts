@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Sql } from "../db/client.ts";
 import { DISPATCH_CHANNEL } from "../db/session-lease.ts";
-import type { Env } from "../env.ts";
 import { localWorkerDispatcher } from "../jobs/dispatch.ts";
 import { logError, logInfo } from "../log.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import {
   type BackgroundRunInput,
   type ClaimedSession,
@@ -13,8 +12,8 @@ import {
 import { recoverExpiredSessions } from "./reconcile.ts";
 
 export interface LocalWorkerOptions {
-  sql: Sql;
-  env: Env;
+  /** The process's runtime. */
+  runtime: Runtime;
   /** Sessions one process produces at once. */
   concurrency?: number;
   /** How often to look for expired leases even when nobody dispatched (the local reconciler). */
@@ -37,17 +36,19 @@ export interface LocalWorker {
  * epoch, which wakes the workers to claim it.
  */
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
-  const { sql, env } = options;
+  const { runtime } = options;
+  const { sql } = runtime;
   const id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   const concurrency = options.concurrency ?? 500;
   const yieldAll = new AbortController();
   const loop = new ClaimLoop(
-    { runner: "worker", owner: id, yieldSignal: yieldAll.signal, sql, env },
+    { runner: "worker", owner: id, yieldSignal: yieldAll.signal, runtime },
     concurrency,
   );
   const listener = await sql.listen(DISPATCH_CHANNEL, () => void loop.claim());
   const recover = async () => {
-    await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) }).catch((error) =>
+    // Recovery here wakes the local workers (NOTIFY), whatever dispatches the process's own sessions.
+    await recoverExpiredSessions({ ...runtime, dispatcher: localWorkerDispatcher(sql) }).catch((error) =>
       logError("worker recovery sweep failed", { workerId: id, error }),
     );
     await loop.claim();

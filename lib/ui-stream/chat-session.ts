@@ -1,10 +1,13 @@
 import { latestChatSessionId } from "../db/chat-sessions.ts";
 import type { Sql } from "../db/client.ts";
-import { getSessionOwnedBy, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
+import { getSessionOwnedBy } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
-import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
+import { isTerminal } from "../lifecycle.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { cancelSession } from "../session/cancel.ts";
+import type { SessionRow } from "../session/ports.ts";
+import type { CancelResult } from "../session/wire.ts";
 
 /**
  * What `/api/chat/{id}/…` names: one of the user's sessions (`WorkflowChatTransport` sends the
@@ -18,7 +21,7 @@ export async function findChatSession(sql: Sql, userId: string, id: string): Pro
   }
   const latest = await latestChatSessionId(sql, userId, id);
   const session = latest ? await getSessionOwnedBy(sql, latest, userId) : null;
-  return session && !TERMINAL_STATUSES.includes(session.status) ? session : null;
+  return session && !isTerminal(session.status) ? session : null;
 }
 
 /**
@@ -26,17 +29,15 @@ export async function findChatSession(sql: Sql, userId: string, id: string): Pro
  * runs; `conflict:not_running` (409) when nothing runs.
  */
 export async function stopChat(deps: {
-  sql: Sql;
-  dispatcher: BackgroundDispatcher;
+  runtime: Runtime;
   userId: string;
   id: string;
-}): Promise<{ status: string }> {
-  const session = await findChatSession(deps.sql, deps.userId, deps.id);
-  if (!session || TERMINAL_STATUSES.includes(session.status))
+}): Promise<Pick<CancelResult, "status">> {
+  const session = await findChatSession(deps.runtime.sql, deps.userId, deps.id);
+  if (!session || isTerminal(session.status))
     throw new AppError("conflict:not_running", "Nothing is running in this chat.");
   const { status } = await cancelSession({
-    sql: deps.sql,
-    dispatcher: deps.dispatcher,
+    runtime: deps.runtime,
     sessionId: session.id,
     userId: deps.userId,
   });

@@ -1,11 +1,10 @@
 import type { AuthUser } from "../auth/index.ts";
-import type { Sql } from "../db/client.ts";
 import { markClientLeft } from "../db/notification-outbox.ts";
-import { getSession, type SessionRow } from "../db/sessions.ts";
-import type { Env } from "../env.ts";
+import { getSession } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import { parseWith } from "../http/validate.ts";
-import type { BackgroundDispatcher } from "../jobs/dispatch.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import type { SessionRow } from "../session/ports.ts";
 import { startChat } from "../session/start-chat.ts";
 import {
   type AiSdkChatBody,
@@ -15,7 +14,7 @@ import {
   lastUserText,
 } from "./chat-body.ts";
 import { streamLiveUiChat } from "./live.ts";
-import { replayUiMessage } from "./replay.ts";
+import { replayUiMessage, type UiReaders } from "./replay.ts";
 import { createUiMessageStream, uiMessageStreamResponse } from "./response.ts";
 
 /**
@@ -30,9 +29,7 @@ export function parseChatBody(raw: unknown): ChatBody {
 }
 
 export interface AiSdkChatDeps {
-  sql: Sql;
-  env: Env;
-  dispatcher: BackgroundDispatcher;
+  runtime: Runtime;
   user: AuthUser;
   body: AiSdkChatBody;
   signal: AbortSignal;
@@ -47,7 +44,8 @@ export async function startAiSdkChat(
   deps: AiSdkChatDeps,
   after: (run: Promise<void>) => void,
 ): Promise<Response> {
-  const { sql, body } = deps;
+  const { runtime, body } = deps;
+  const { sql } = runtime;
   const message = lastUserText(body);
   if (message === null)
     throw new AppError(
@@ -58,9 +56,7 @@ export async function startAiSdkChat(
       },
     );
   const started = await startChat({
-    sql,
-    env: deps.env,
-    dispatcher: deps.dispatcher,
+    runtime,
     user: deps.user,
     input: {
       message,
@@ -75,7 +71,7 @@ export async function startAiSdkChat(
   const session = await getSession(sql, started.sessionId);
   if (!session) throw new AppError("not_found:session", "Session not found.");
   if (started.kind === "background")
-    return uiMessageStreamResponse(replayBody(sql, session, deps.signal), headers);
+    return uiMessageStreamResponse(replayBody(runtime, session, deps.signal), headers);
   const meta = {
     sessionId: session.id,
     conversationId: session.conversationId,
@@ -95,7 +91,7 @@ export async function startAiSdkChat(
 
 /** A UI message stream of a session read from its log: from chunk `startIndex` to `finish`. */
 export function replayBody(
-  sql: Sql,
+  readers: UiReaders,
   session: SessionRow,
   signal: AbortSignal,
   { startIndex = 0, follow = true }: { startIndex?: number; follow?: boolean } = {},
@@ -103,7 +99,7 @@ export function replayBody(
   const stop = new AbortController();
   return createUiMessageStream(
     async (writer) => {
-      await replayUiMessage(sql, {
+      await replayUiMessage(readers, {
         session,
         emit: (chunk) => writer.write(chunk),
         signal: stop.signal,

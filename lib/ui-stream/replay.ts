@@ -1,7 +1,9 @@
 import type { Sql } from "../db/client.ts";
 import { type LogRowWithDeltas, readLogRowsWithDeltas } from "../db/session-log-deltas.ts";
-import { getSession, type SessionRow, TERMINAL_STATUSES } from "../db/sessions.ts";
-import { sessionRuntime } from "../session/runtime.ts";
+import type { SessionNotifications } from "../db/session-notifications.ts";
+import { getSession } from "../db/sessions.ts";
+import { isTerminal } from "../lifecycle.ts";
+import type { SessionRow } from "../session/ports.ts";
 import { type UiChunk, UiChunkSequencer, type UiMessageMeta, type UiTerminal } from "./sequence.ts";
 
 /** Log rows read per query; the first page is one row so the first chunks go out at once. */
@@ -20,7 +22,7 @@ export function uiMessageMeta(session: SessionRow): UiMessageMeta {
 
 /** How a finished session ends its chunk sequence; null while it is not finished. */
 export function uiTerminal(session: SessionRow): UiTerminal | null {
-  if (!TERMINAL_STATUSES.includes(session.status)) return null;
+  if (!isTerminal(session.status)) return null;
   return { status: session.status as UiTerminal["status"], error: session.error };
 }
 
@@ -58,6 +60,12 @@ export class LogChunkAssembler {
   }
 }
 
+/** What a replay reads with: the pool and the process's LISTEN hub (a `Runtime` is one). */
+export interface UiReaders {
+  sql: Sql;
+  notifications: SessionNotifications;
+}
+
 export interface UiReplayOptions {
   session: SessionRow;
   emit: (chunk: UiChunk) => void;
@@ -70,9 +78,9 @@ export interface UiReplayOptions {
  * Replays a session's message from its `start` chunk, then tails the log until it ends (`finish`).
  * Idle, it waits for the process's LISTEN connection to announce a change; it never polls.
  */
-export async function replayUiMessage(sql: Sql, options: UiReplayOptions): Promise<void> {
+export async function replayUiMessage(readers: UiReaders, options: UiReplayOptions): Promise<void> {
   const { session, emit, signal } = options;
-  const hub = sessionRuntime(sql).notifications;
+  const { sql, notifications: hub } = readers;
   let pending = true;
   let wake: (() => void) | undefined;
   const unsubscribe = await hub.subscribe(session.id, () => {
@@ -115,9 +123,9 @@ export async function replayUiMessage(sql: Sql, options: UiReplayOptions): Promi
 }
 
 /** How many chunks a read of the session would hold now (for a negative `startIndex`). */
-export async function countUiChunks(sql: Sql, session: SessionRow): Promise<number> {
+export async function countUiChunks(readers: UiReaders, session: SessionRow): Promise<number> {
   let count = 0;
-  await replayUiMessage(sql, {
+  await replayUiMessage(readers, {
     session,
     emit: () => {
       count += 1;

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 import { type AgentConfig, AgentHttpError, streamAgent } from "../../lib/agent/index.ts";
 import { waitFor } from "../support/api.ts";
 import { collect, textOf } from "./support/event-collection.ts";
-import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
+import { simRequest, TRANSPORTS, withSimulatorAgents } from "./support/simulator-agents.ts";
 
-let fixture: SimulatorFixture;
-beforeAll(async () => {
-  fixture = await startSimulatorWithAgents();
-});
-afterAll(async () => {
-  await fixture.simulator.close();
-});
-
-const transports = ["openclaw", "background", "chat", "anthropic"] as const;
-const agentOf = (name: (typeof transports)[number]): AgentConfig => fixture.agents[name];
+const transports = TRANSPORTS;
+const { fixture, agentOf } = withSimulatorAgents();
 const prefix = (seed: string, tokens: number, count: number) =>
   simulatedPieces(seed, tokens).slice(0, count).join("");
 

@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
-import { type AgentConfig, streamAgent } from "../../lib/agent/index.ts";
+import { streamAgent } from "../../lib/agent/index.ts";
 import { collect, textOf } from "./support/event-collection.ts";
-import { type SimulatorFixture, simRequest, startSimulatorWithAgents } from "./support/simulator-agents.ts";
+import { simRequest, TRANSPORTS, withSimulatorAgents } from "./support/simulator-agents.ts";
 
-let fixture: SimulatorFixture;
-beforeAll(async () => {
-  fixture = await startSimulatorWithAgents();
-});
-afterAll(async () => {
-  await fixture.simulator.close();
-});
-
-const transports = ["openclaw", "background", "chat", "anthropic"] as const;
-const agentOf = (name: (typeof transports)[number]): AgentConfig => fixture.agents[name];
+const transports = TRANSPORTS;
+const { fixture, agentOf } = withSimulatorAgents();
 
 describe.each(transports)("%s transport against the simulator", (name) => {
   it("streams exactly the deterministic text, then usage and done", async () => {

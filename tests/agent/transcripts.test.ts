@@ -10,6 +10,15 @@ import { chunksAt, collect, readFixture, withLineEndings } from "./support/event
 
 const cursor = (sequenceNumber: number) => ({ responseId: "resp_68b0e1c2d3", sequenceNumber });
 
+/** What the two Anthropic transcripts with a tool call come to (the invented events are skipped). */
+const ANTHROPIC_HELLO: AgentEvent[] = [
+  { type: "text", text: "Hello" },
+  { type: "text", text: ", naïve café — 北京 🐙" },
+  { type: "progress", stage: "tool: read_file" },
+  { type: "usage", inputTokens: 25, outputTokens: 15 },
+  { type: "done", reason: "completed" },
+];
+
 /**
  * Transcripts in the exact frame format of the real services (../shared/reference), each with the
  * events it must produce.
@@ -63,26 +72,14 @@ const transcripts: { name: string; file: string; mapper: () => FrameMapper; expe
     name: "Anthropic messages (pings, tool_use block)",
     file: "anthropic-messages.sse",
     mapper: () => new AnthropicFrameMapper(),
-    expected: [
-      { type: "text", text: "Hello" },
-      { type: "text", text: ", naïve café — 北京 🐙" },
-      { type: "progress", stage: "tool: read_file" },
-      { type: "usage", inputTokens: 25, outputTokens: 15 },
-      { type: "done", reason: "completed" },
-    ],
+    expected: ANTHROPIC_HELLO,
   },
   {
     // Anthropic's versioning policy: clients must skip event types they do not know.
     name: "Anthropic messages with invented event types (skipped)",
     file: "anthropic-messages-invented-events.sse",
     mapper: () => new AnthropicFrameMapper(),
-    expected: [
-      { type: "text", text: "Hello" },
-      { type: "text", text: ", naïve café — 北京 🐙" },
-      { type: "progress", stage: "tool: read_file" },
-      { type: "usage", inputTokens: 25, outputTokens: 15 },
-      { type: "done", reason: "completed" },
-    ],
+    expected: ANTHROPIC_HELLO,
   },
   {
     name: "Anthropic overloaded_error mid-stream",

@@ -1,33 +1,15 @@
-import { randomUUID } from "node:crypto";
-import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { api, signIn, signUp, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { expect, test } from "vitest";
+import { api, signIn, waitFor } from "../support/api.ts";
+import { userWithCredits, withStack } from "../support/fixtures.ts";
 
 // Admission (live-session limit, request rate, minimum balance) is decided atomically per user:
 // every request of a burst is fired at once, and the limits must hold exactly.
-let stack: TestStack;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { MAX_LIVE_SESSIONS_PER_USER: "4", CHAT_REQUESTS_PER_MINUTE: "30", MIN_CREDITS_TO_START: "1" },
-  });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
+const { stack, sql } = withStack({
+  env: { MAX_LIVE_SESSIONS_PER_USER: "4", CHAT_REQUESTS_PER_MINUTE: "30", MIN_CREDITS_TO_START: "1" },
+  sql: 2,
 });
 
-async function freshUser(credits: number) {
-  const email = `burst-${randomUUID()}@example.com`;
-  const user = api(stack.appUrl, await signUp(stack.supabaseUrl, email));
-  const [row] = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
-  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
-            values (${row!.id}, ${credits}, 'grant', ${`test:${row!.id}`})`;
-  return { user, userId: row!.id };
-}
+const freshUser = (credits: number) => userWithCredits({ stack, sql }, credits, "burst");
 
 async function burst(fire: () => Promise<Response>, count: number) {
   const responses = await Promise.all(Array.from({ length: count }, fire));

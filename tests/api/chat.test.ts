@@ -1,23 +1,12 @@
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { readSse, textOfDeltas, waitFor } from "../support/api.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-let alice: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
-  });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
+const { sql, user: alice } = withStack({
+  env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
+  sql: 2,
+  signIn: "alice@example.com",
 });
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
@@ -82,14 +71,17 @@ describe.each(agents)("a live chat with %s", (agent) => {
 
   test("the final message is saved once with token counts and cost, and one debit is metered", async () => {
     const { sessionId, truth } = await completedChat(agent, `saved-${agent}`);
-    const messages =
-      await sql`select content, input_tokens, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
+    const messages = await sql`
+      select content, conversation_id, input_tokens, output_tokens, cost_usd from messages where session_id = ${sessionId}`;
     expect(messages).toHaveLength(1);
+    // The text is stored once, in the log: the message points at the session and holds none.
     expect(messages[0]).toMatchObject({
-      content: truth,
+      content: null,
       input_tokens: USAGE.inputTokens,
       output_tokens: USAGE.outputTokens,
     });
+    const conversation = await (await alice.conversation(messages[0]!.conversation_id)).json();
+    expect(conversation.messages.at(-1)).toMatchObject({ role: "assistant", sessionId, content: truth });
     // numeric(18, 12): the sum of the runs' exact costs.
     expect(Number(messages[0]!.cost_usd)).toBeCloseTo(COST_USD[agent], 12);
     const debits = await sql`select amount from credit_ledger where session_id = ${sessionId}`;
@@ -98,6 +90,9 @@ describe.each(agents)("a live chat with %s", (agent) => {
     expect(Number(debits[0]!.amount)).toBe(-Number((COST_USD[agent] * 100).toFixed(6)));
   });
 });
+
+/** The whole live stream of one chat with `agent`. */
+const chatEvents = async (message: string, agent: string) => readSse(await alice.chat({ message, agent }));
 
 test("a client that disconnects mid-stream does not stop the session; it completes in the log", async () => {
   const seed = "disconnect";
@@ -114,7 +109,8 @@ test("a client that disconnects mid-stream does not stop the session; it complet
     return body.status === "completed" ? body : undefined;
   });
   expect(snapshot.output).toBe(simulatedText(seed, 200));
-  const [message] = await sql`select content from messages where session_id = ${sessionId}`;
+  const [message] =
+    await sql`select public.session_output(session_id) as content from messages where session_id = ${sessionId}`;
   expect(message?.content).toBe(simulatedText(seed, 200));
 });
 
@@ -148,12 +144,7 @@ test("a mid-stream provider error ends the session failed with its code, partial
 
 test("a dropped connection to a detachable agent is re-attached at the cursor: the text is still exact", async () => {
   const seed = "drop-bg";
-  const events = await readSse(
-    await alice.chat({
-      message: `#sim tokens=300 rate=0 seed=${seed} fault=drop@120`,
-      agent: "sim-openai-bg",
-    }),
-  );
+  const events = await chatEvents(`#sim tokens=300 rate=0 seed=${seed} fault=drop@120`, "sim-openai-bg");
   expect(events.at(-1)?.event).toBe("done");
   expect(textOfDeltas(events)).toBe(simulatedText(seed, 300));
 });
@@ -176,12 +167,7 @@ test("agent HTTP errors before the stream end the session failed with a typed co
 
 test("a malformed frame from a connection-bound agent is an error event, and the partial output is kept", async () => {
   const seed = "malformed";
-  const events = await readSse(
-    await alice.chat({
-      message: `#sim tokens=100 rate=0 seed=${seed} fault=malformed@30`,
-      agent: "sim-anthropic",
-    }),
-  );
+  const events = await chatEvents(`#sim tokens=100 rate=0 seed=${seed} fault=malformed@30`, "sim-anthropic");
   const sessionId = JSON.parse(events[0]!.data).sessionId as string;
   expect(events.at(-1)?.event).toBe("error");
   expect(JSON.parse(events.at(-1)!.data).code).toBe("bad_gateway:agent_protocol");

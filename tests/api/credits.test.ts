@@ -1,20 +1,9 @@
 import { randomUUID } from "node:crypto";
-import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { api, readSse, signUp } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { SIGNUP_CREDITS: "7" } });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
-});
+const { stack, sql } = withStack({ env: { SIGNUP_CREDITS: "7" }, sql: 2 });
 
 test("an account created later starts with SIGNUP_CREDITS, granted once, and chats are debited from it", async () => {
   const email = `new-${randomUUID()}@example.com`;

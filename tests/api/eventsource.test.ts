@@ -1,29 +1,17 @@
 import { EventSource, type FetchLikeResponse } from "eventsource";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { parseCursor } from "../../lib/session/wire.ts";
-import { api, readSse, signIn } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { readSse } from "../support/api.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let token: string;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  token = await signIn(stack.supabaseUrl, "alice@example.com");
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const { stack, user: alice, token: aliceToken } = withStack({ signIn: "alice@example.com" });
 
 test("EventSource reconnecting with Last-Event-ID after a forced disconnect ends with the exact text", async () => {
   const seed = "eventsource";
-  const events = await readSse(
-    await api(stack.appUrl, token).chat({ message: `#sim tokens=600 rate=200 seed=${seed}` }),
-    {
-      until: (event) => event.event === "session",
-    },
-  );
+  const events = await readSse(await alice.chat({ message: `#sim tokens=600 rate=200 seed=${seed}` }), {
+    until: (event) => event.event === "session",
+  });
   const sessionId = JSON.parse(events[0]!.data).sessionId as string;
 
   const lastEventIds: (string | null)[] = [];
@@ -34,7 +22,7 @@ test("EventSource reconnecting with Last-Event-ID after a forced disconnect ends
     lastEventIds.push(new Headers(init.headers as HeadersInit).get("last-event-id"));
     const response = await fetch(url, {
       ...init,
-      headers: { ...(init.headers as object), authorization: `Bearer ${token}` },
+      headers: { ...(init.headers as object), authorization: `Bearer ${aliceToken()}` },
     });
     if (connections > 1 || !response.body) return response as unknown as FetchLikeResponse;
     const reader = response.body.getReader();

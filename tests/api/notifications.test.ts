@@ -127,7 +127,7 @@ describe("linking Telegram", () => {
     expect(await sql`select 1 from telegram_link_tokens where token_hash = ${token}`).toHaveLength(0);
   });
 
-  test("pressing the deep link links the chat; the token cannot be used again; /stop unlinks", async () => {
+  test("pressing the deep link links the chat; the token cannot be used again; /unlink unlinks", async () => {
     const url = await linkUrl(aliceToken);
     expect(await press(url, 810_001, "alice_tg")).toMatchObject({ ok: true, status: 200 });
     expect((await settings(aliceToken)).telegram).toEqual({ linked: true, username: "alice_tg" });
@@ -142,7 +142,7 @@ describe("linking Telegram", () => {
     const stop = await fetch(`${stack.inbox.url}/api/telegram/send`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ chatId: 810_001, username: "alice_tg", text: "/stop" }),
+      body: JSON.stringify({ chatId: 810_001, username: "alice_tg", text: "/unlink" }),
     });
     expect(stop.status).toBe(200);
     expect((await settings(aliceToken)).telegram.linked).toBe(false);
@@ -157,7 +157,7 @@ describe("linking Telegram", () => {
     expect((await settings(bobToken)).telegram.linked).toBe(false);
   });
 
-  test("an update delivered twice is handled once; other text gets the help", async () => {
+  test("an update delivered twice is handled once; an unlinked chat gets the linking instructions", async () => {
     const update = { update_id: 990_001, message: { text: "hello", chat: { id: 810_004, type: "private" } } };
     stack.inbox.telegram.chats.set(810_004, { id: 810_004, username: "someone", blocked: false });
     for (let i = 0; i < 2; i++) {
@@ -170,7 +170,8 @@ describe("linking Telegram", () => {
     }
     const replies = await telegramTo(810_004);
     expect(replies).toHaveLength(1);
-    expect(replies[0]?.text).toContain("/stop");
+    expect(replies[0]?.text).toContain("not linked");
+    expect(replies[0]?.text).toContain("/settings");
   });
 
   test("DELETE /api/telegram/link unlinks", async () => {

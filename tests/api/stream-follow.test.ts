@@ -1,23 +1,9 @@
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { readSse, textOfDeltas, waitFor } from "../support/api.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-let alice: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
-});
+const { sql, user: alice } = withStack({ worker: "stack", sql: 2, signIn: "alice@example.com" });
 
 describe("GET /api/sessions/:id/stream?follow=0 (a catch-up read)", () => {
   test("on a running session it replays to the durable end and closes without waiting for more", async () => {

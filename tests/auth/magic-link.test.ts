@@ -1,17 +1,10 @@
 import { createClient } from "@supabase/supabase-js";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { withStack } from "../support/fixtures.ts";
 import { ALICE_ID, ANON_KEY, nodeClient, uniqueEmail } from "./fixture.ts";
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({ app: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const { stack } = withStack({ app: false });
 
 /** The sign-in link in the newest email to `to`, once it arrived in the inbox. */
 async function magicLinkFor(to: string, after = 0): Promise<string> {

@@ -1,21 +1,9 @@
-import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
-});
+const { stack, sql } = withStack({ worker: "stack", sql: 2 });
 
 test("a deploy (SIGTERM to the web server) hands live sessions to the background at once, losing nothing", async () => {
   const seed = "deploy";

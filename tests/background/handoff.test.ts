@@ -1,22 +1,13 @@
-import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { readSse, textOfDeltas, waitFor } from "../support/api.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-let alice: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" } });
-  await stack.startWorker();
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
-});
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
+const { sql, user: alice } = withStack({
+  env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" },
+  worker: "stack",
+  sql: 2,
+  signIn: "alice@example.com",
 });
 
 test("a detachable agent hands off at the budget: handoff event, then the stream endpoint delivers the rest, byte for byte", async () => {

@@ -1,18 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, expect, test } from "vitest";
-import { createSql } from "../../lib/db/client.ts";
+import { expect, test } from "vitest";
 import { billAbandonedRun, billRun, billRunAlone, meterRun } from "../../lib/db/run-billing.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { withTestDatabase } from "../support/database.ts";
 
-const database = await createTestDatabase();
-const sql = createSql(database.url, 8);
-
-afterAll(async () => {
-  await sql.end();
-  await database.drop();
-});
+const { sql } = await withTestDatabase(8);
 
 async function newUser(credits: number): Promise<string> {
   const id = randomUUID();

@@ -1,20 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSql } from "../../lib/db/client.ts";
+import { beforeAll, describe, expect, test } from "vitest";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { handOffToBackground } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
 import { waitFor } from "../support/api.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { withTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
-const database = await createTestDatabase();
-const sql = createSql(database.url, 4);
-
-afterAll(async () => {
-  await sql.end();
-  await database.drop();
-});
+const { sql } = await withTestDatabase(4);
 
 async function newSession(): Promise<string> {
   const [conversation] = await sql`insert into conversations (user_id) values (${ALICE}) returning id`;
@@ -89,13 +82,7 @@ describe("the session log", () => {
     await write(id, 1, 0, "done in the background");
     await sql`insert into telegram_links (user_id, chat_id) values (${ALICE}, 777) on conflict do nothing`;
     const finish = () =>
-      finishSession(sql, {
-        sessionId: id,
-        epoch: 1,
-        status: "completed",
-        run: null,
-        error: null,
-      });
+      finishSession(sql, { sessionId: id, epoch: 1, status: "completed", run: null, error: null });
     await finish();
     await finish();
     const rows =
@@ -110,26 +97,14 @@ describe("the session log", () => {
     const id = await newSession();
     await sql`update sessions set runner = 'worker' where id = ${id}`;
     await handOffToBackground(sql, id, 1, 30);
-    await finishSession(sql, {
-      sessionId: id,
-      epoch: 1,
-      status: "completed",
-      run: null,
-      error: null,
-    });
+    await finishSession(sql, { sessionId: id, epoch: 1, status: "completed", run: null, error: null });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
   });
 
   test("a live session that ends notifies nobody (the user watched it)", async () => {
     const id = await newSession();
     await write(id, 1, 0, "live");
-    await finishSession(sql, {
-      sessionId: id,
-      epoch: 1,
-      status: "completed",
-      run: null,
-      error: null,
-    });
+    await finishSession(sql, { sessionId: id, epoch: 1, status: "completed", run: null, error: null });
     expect(await sql`select 1 from notifications where session_id = ${id}`).toHaveLength(0);
   });
 
@@ -145,8 +120,9 @@ describe("the session log", () => {
         error: null,
       });
     expect(await Promise.all([finish(), finish(), finish()])).toEqual(["ok", "ok", "ok"]);
-    const messages = await sql`select content from messages where session_id = ${id}`;
-    expect(messages.map((row) => row.content)).toEqual(["the answer"]);
+    const messages =
+      await sql`select content, public.session_output(session_id) as text from messages where session_id = ${id}`;
+    expect(messages).toEqual([{ content: null, text: "the answer" }]);
     const debits = await sql`select amount from credit_ledger where session_id = ${id}`;
     expect(debits.map((row) => row.amount)).toEqual(["-12.300000"]);
   });
@@ -173,16 +149,16 @@ describe("the session log", () => {
 test("text longer than CHECKPOINT_BYTES is stored as several rows in one append, split on characters", async () => {
   const id = await newSession();
   const text = "ü🚀漢".repeat(100); // 9 bytes a repeat: rows of at most 64 bytes must not split a character
-  expect(
-    await appendCheckpoint(sql, {
+  const append = () =>
+    appendCheckpoint(sql, {
       sessionId: id,
       epoch: 1,
       startOffset: 0,
       text,
       leaseSeconds: 30,
       maxChunkBytes: 64,
-    }),
-  ).toBe("ok");
+    });
+  expect(await append()).toBe("ok");
   const rows = await sql<{ start_offset: number; end_offset: number; text: string }[]>`
     select start_offset, end_offset, text from session_chunks where session_id = ${id} order by start_offset`;
   expect(rows.length).toBeGreaterThan(10);
@@ -194,14 +170,5 @@ test("text longer than CHECKPOINT_BYTES is stored as several rows in one append,
     offset = row.end_offset;
   }
   expect(rows.map((row) => row.text).join("")).toBe(text);
-  expect(
-    await appendCheckpoint(sql, {
-      sessionId: id,
-      epoch: 1,
-      startOffset: 0,
-      text,
-      leaseSeconds: 30,
-      maxChunkBytes: 64,
-    }),
-  ).toBe("duplicate");
+  expect(await append()).toBe("duplicate");
 });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import {
   type PackageSystem,
   planDebianPackages,
 } from "../../scripts/ensure-debian-packages.ts";
+import { runCommand } from "../support/run-command.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const chromium = [{ command: "/usr/bin/chromium", package: "chromium" }];
@@ -77,24 +77,11 @@ test("npm test's wrapper, unable to install and without Chromium, stops at once 
   const onlyNode = await mkdtemp(path.join(tmpdir(), "overtime-only-node-"));
   await symlink(process.execPath, path.join(onlyNode, "node"));
   try {
-    const child = spawn(
+    const { code, stdout, stderr } = await runCommand(
       path.join(root, "node_modules", ".bin", "tsx"),
       [path.join(root, "scripts", "test.ts"), "--no-build"],
-      {
-        cwd: root,
-        env: { ...process.env, CHROMIUM_PATH: "/nonexistent/chromium", PATH: onlyNode },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      { cwd: root, env: { ...process.env, CHROMIUM_PATH: "/nonexistent/chromium", PATH: onlyNode } },
     );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toBe(

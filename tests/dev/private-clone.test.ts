@@ -8,6 +8,7 @@ import { expect, test } from "vitest";
 import { freePort } from "../../dev/net.ts";
 import { devPostgresDir } from "../../dev/stack.ts";
 import { waitFor } from "../support/api.ts";
+import { devPorts } from "../support/dev-process.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -54,13 +55,7 @@ test("a clone in a private 0700 folder starts embedded Postgres and applies the 
 }, async () => {
   const { home, clone } = await privateClone();
   expect((await stat(home)).mode & 0o777).toBe(0o700);
-  const ports = {
-    web: await freePort(),
-    db: await freePort(),
-    supabase: await freePort(),
-    sim: await freePort(),
-    inbox: await freePort(),
-  };
+  const ports = await devPorts();
   // Started from the clone with its default state folder (.state inside the private folder).
   const dev = startDev(clone, {
     PORT: String(ports.web),

@@ -51,20 +51,23 @@ function failedCount(closing: string): number {
   return Number(match[2]);
 }
 
-test("a file whose beforeAll throws makes the test command exit non-zero and counts as failed", {
-  timeout: 120_000,
-}, async () => {
-  const run = await runWrapperOn(
-    'beforeAll(() => {\n  throw new Error("set-up fails");\n});\ntest("never runs", () => {});\n',
-  );
-  expect(run.code, run.output).not.toBe(0);
-  expect(failedCount(run.closing)).toBeGreaterThanOrEqual(1);
-  expect(run.closing).toBe("vitest: 0 passed, 1 failed");
-});
+/** Each test runs the whole test command on a throwaway project. */
+const WRAPPER_RUN = { timeout: 120_000 };
 
-test("a failing test makes the test command exit non-zero and is counted once", {
-  timeout: 120_000,
-}, async () => {
+test(
+  "a file whose beforeAll throws makes the test command exit non-zero and counts as failed",
+  WRAPPER_RUN,
+  async () => {
+    const run = await runWrapperOn(
+      'beforeAll(() => {\n  throw new Error("set-up fails");\n});\ntest("never runs", () => {});\n',
+    );
+    expect(run.code, run.output).not.toBe(0);
+    expect(failedCount(run.closing)).toBeGreaterThanOrEqual(1);
+    expect(run.closing).toBe("vitest: 0 passed, 1 failed");
+  },
+);
+
+test("a failing test makes the test command exit non-zero and is counted once", WRAPPER_RUN, async () => {
   const run = await runWrapperOn(
     'test("passes", () => {});\ntest("fails", () => {\n  expect(1).toBe(2);\n});\n',
   );
@@ -72,19 +75,21 @@ test("a failing test makes the test command exit non-zero and is counted once", 
   expect(run.closing).toBe("vitest: 1 passed, 1 failed");
 });
 
-test("a file whose tests all pass exits 0 with a failed count of 0", { timeout: 120_000 }, async () => {
+test("a file whose tests all pass exits 0 with a failed count of 0", WRAPPER_RUN, async () => {
   const run = await runWrapperOn('test("passes", () => {\n  expect(1 + 1).toBe(2);\n});\n');
   expect(run.code, run.output).toBe(0);
   expect(run.closing).toBe("vitest: 1 passed, 0 failed");
 });
 
-test("a global set-up that throws makes the test command exit non-zero and counts as failed", {
-  timeout: 120_000,
-}, async () => {
-  const run = await runWrapperOn(
-    'test("passes", () => {});\n',
-    'export default function setup() {\n  throw new Error("no database");\n}\n',
-  );
-  expect(run.code, run.output).not.toBe(0);
-  expect(run.closing).toBe("vitest: 0 passed, 1 failed");
-});
+test(
+  "a global set-up that throws makes the test command exit non-zero and counts as failed",
+  WRAPPER_RUN,
+  async () => {
+    const run = await runWrapperOn(
+      'test("passes", () => {});\n',
+      'export default function setup() {\n  throw new Error("no database");\n}\n',
+    );
+    expect(run.code, run.output).not.toBe(0);
+    expect(run.closing).toBe("vitest: 0 passed, 1 failed");
+  },
+);

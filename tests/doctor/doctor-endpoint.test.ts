@@ -1,20 +1,11 @@
 import { EventSource } from "eventsource";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SSE_HEADERS } from "../../lib/http/sse.ts";
-import { signIn, signUp } from "../support/api.ts";
+import { signUp } from "../support/api.ts";
 import { doctorJson, failedChecks, runDoctorCli } from "../support/doctor.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { withStack } from "../support/fixtures.ts";
 
-let stack: TestStack;
-let token: string;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  token = await signIn(stack.supabaseUrl, "alice@example.com");
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const { stack, token: aliceToken } = withStack({ signIn: "alice@example.com" });
 
 const doctorUrl = (query = "") => `${stack.appUrl}/api/doctor/stream${query}`;
 
@@ -26,7 +17,9 @@ describe("GET /api/doctor/stream", () => {
   });
 
   test("a bad query parameter is 400 bad_request:doctor naming it", async () => {
-    const response = await fetch(doctorUrl("?tickMs=1"), { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(doctorUrl("?tickMs=1"), {
+      headers: { authorization: `Bearer ${aliceToken()}` },
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: "bad_request:doctor", field: "tickMs" });
   });
@@ -35,13 +28,14 @@ describe("GET /api/doctor/stream", () => {
     const opened = Date.now();
     const source = new EventSource(doctorUrl("?durationMs=600&tickMs=100"), {
       fetch: (input, init) =>
-        fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${token}` } }).then(
-          (response) => {
-            for (const [name, value] of Object.entries(SSE_HEADERS))
-              expect(response.headers.get(name)).toBe(value);
-            return response;
-          },
-        ),
+        fetch(input, {
+          ...init,
+          headers: { ...init?.headers, authorization: `Bearer ${aliceToken()}` },
+        }).then((response) => {
+          for (const [name, value] of Object.entries(SSE_HEADERS))
+            expect(response.headers.get(name)).toBe(value);
+          return response;
+        }),
     });
     const ticks: { seq: number; sentAt: number }[] = [];
     const done = await new Promise<{ ticks: number }>((resolve, reject) => {
@@ -81,7 +75,7 @@ describe("GET /api/doctor/stream", () => {
 
 describe("npm run doctor", () => {
   test("straight to the app every check passes, and --json prints the named checks", async () => {
-    const run = await runDoctorCli([stack.appUrl, "--token", token, "--idle", "0", "--json"]);
+    const run = await runDoctorCli([stack.appUrl, "--token", aliceToken(), "--idle", "0", "--json"]);
     const report = doctorJson(run);
     expect(report.checks.map((check) => check.name)).toEqual([
       "headers",

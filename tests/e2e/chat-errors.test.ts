@@ -1,7 +1,6 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { withBrowserStack } from "../support/fixtures.ts";
 
 const REQUESTS_PER_MINUTE = 3;
 
@@ -17,17 +16,8 @@ async function errorShown(page: Page): Promise<{ code: string | null; text: stri
 }
 
 describe("chat errors, as the user sees them", () => {
-  let stack: TestStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { CHAT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE) } });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
+  const { stack, signedInPage } = withBrowserStack({
+    env: { CHAT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE) },
   });
 
   test("a new account without credits is told its balance and keeps its message", async () => {
@@ -38,9 +28,7 @@ describe("chat errors, as the user sees them", () => {
       body: JSON.stringify({ email, password: "carol-password" }),
     });
     expect(signup.status).toBe(200);
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, email, "carol-password");
+    await signedInPage({ email: email, password: "carol-password" }, async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/chat`);
       await typeAndSend(page, "Summarise the report");
       const error = await errorShown(page);
@@ -50,15 +38,11 @@ describe("chat errors, as the user sees them", () => {
       expect(await page.getByTestId("composer-input").inputValue()).toBe("Summarise the report");
       expect(await page.getByTestId("assistant-output").count()).toBe(0);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("a session that fails mid-stream shows the agent's error and keeps the partial output", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/chat`);
       await typeAndSend(page, "#sim tokens=200 rate=100 fault=failed@50");
       const error = await errorShown(page);
@@ -67,15 +51,11 @@ describe("chat errors, as the user sees them", () => {
       const partial = (await page.getByTestId("assistant-raw").textContent()) ?? "";
       expect(partial.length).toBeGreaterThan(0);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("past the per-minute limit the user is told how long to wait", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
+    await signedInPage("bob@example.com", async ({ page, pageErrors }) => {
       let error: { code: string | null; text: string } | null = null;
       for (let attempt = 0; attempt <= REQUESTS_PER_MINUTE && error === null; attempt++) {
         await page.goto(`${stack.appUrl}/chat`);
@@ -91,8 +71,6 @@ describe("chat errors, as the user sees them", () => {
       expect(error?.code).toMatch(/^rate_limit:/);
       expect(error?.text).toMatch(/Try again in \d+ s\./);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

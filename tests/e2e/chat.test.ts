@@ -1,8 +1,6 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
-import { startLocalWorkerProcess } from "./local-worker.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { withBrowserStack } from "../support/fixtures.ts";
 import { simulatorText } from "./simulator-text.ts";
 
 const SESSION_URL = /\/sessions\/[0-9a-f-]{36}$/;
@@ -77,29 +75,13 @@ async function fetchSnapshot(
 }
 
 describe("chatting in the browser", () => {
-  let stack: TestStack;
-  let browser: Browser;
-  let worker: { stop(): Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    // A local worker (`npm run worker`) runs the background sessions, as `npm run dev` starts one.
-    worker = startLocalWorkerProcess(stack.env);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    await stack?.close();
-  });
+  // A local worker (`npm run worker`) runs the background sessions, as `npm run dev` starts one.
+  const { stack, signedInPage } = withBrowserStack({ worker: "process" });
 
   test("Alice sees the answer grow live, reloads mid-way and ends with exactly the simulator's text", async () => {
     const message = "#sim tokens=600 rate=60";
     const expected = await simulatorText(stack.agentSimUrl, message);
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       await sendMessage(page, stack.appUrl, message);
       expect(await page.getByTestId("user-message").textContent()).toBe(message);
 
@@ -125,17 +107,13 @@ describe("chatting in the browser", () => {
       await page.getByTestId("usage-footer").waitFor();
       expect(await page.getByTestId("stop-button").count()).toBe(0);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("Stop cancels the session and keeps exactly the partial output", async () => {
     const message = "#sim tokens=3000 rate=50";
     const full = await simulatorText(stack.agentSimUrl, message);
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       const sessionId = await sendMessage(page, stack.appUrl, message);
       await sampleGrowth(page, (length) => length >= 200);
 
@@ -160,17 +138,13 @@ describe("chatting in the browser", () => {
       expect(await page.getByTestId("stop-button").count()).toBe(0);
       expect(await page.getByTestId("chat-error").count()).toBe(0);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("Run in background: the session page shows runner and status and ends with the exact text", async () => {
     const message = "#sim tokens=400 rate=80";
     const expected = await simulatorText(stack.agentSimUrl, message);
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       const chatAnswer = page.waitForResponse(
         (response) =>
           new URL(response.url()).pathname === "/api/chat" && response.request().method() === "POST",
@@ -200,8 +174,6 @@ describe("chatting in the browser", () => {
       await page.getByTestId("usage-footer").waitFor();
       expect((await fetchSnapshot(page, sessionId)).output).toBe(expected);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -1,8 +1,6 @@
-import type { Browser, Page } from "playwright-core";
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { withBrowserStack } from "../support/fixtures.ts";
 
 async function typeAndSend(page: Page, message: string): Promise<void> {
   await page.getByTestId("composer-input").fill(message);
@@ -10,27 +8,14 @@ async function typeAndSend(page: Page, message: string): Promise<void> {
 }
 
 describe("credits in the UI", () => {
-  let stack: TestStack;
-  let browser: Browser;
-  let sql: postgres.Sql;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" } });
-    await stack.startWorker();
-    sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await sql?.end();
-    await stack?.close();
+  const { stack, sql, signedInPage } = withBrowserStack({
+    env: { LIVE_BUDGET_SECONDS: "3", LEASE_SECONDS: "5" },
+    worker: "stack",
+    sql: 1,
   });
 
   test("the composer offers Max credits for background runs, and a capped run stops at it", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/chat`);
       expect(await page.getByTestId("max-credits-input").count()).toBe(0);
       await page.getByTestId("agent-select").selectOption("sim-anthropic");
@@ -43,15 +28,11 @@ describe("credits in the UI", () => {
       const [session] = await sql`select max_credits from sessions order by created_at desc limit 1`;
       expect(session!.max_credits).toBe(2);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("the session page shows the cost so far while running, and estimated usage when it ends", async () => {
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       await page.goto(`${stack.appUrl}/chat`);
       await page.getByTestId("agent-select").selectOption("sim-openclaw");
       // OpenClaw reports no usage for the live run cut at the budget: the session's usage is estimated.
@@ -65,8 +46,6 @@ describe("credits in the UI", () => {
       await page.getByTestId("usage-estimated").waitFor({ timeout: 10_000 });
       expect(await page.getByTestId("usage-footer").textContent()).toContain("(estimated)");
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

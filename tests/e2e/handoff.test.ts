@@ -1,8 +1,6 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
-import { startLocalWorkerProcess } from "./local-worker.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { withBrowserStack } from "../support/fixtures.ts";
 import { simulatorText } from "./simulator-text.ts";
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
@@ -58,28 +56,12 @@ async function send(
 }
 
 describe("sessions that outlive the live budget, in the browser", () => {
-  let stack: TestStack;
-  let browser: Browser;
-  let worker: { stop(): Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { LIVE_BUDGET_SECONDS: "3" } });
-    worker = startLocalWorkerProcess(stack.env);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    await stack?.close();
-  });
+  const { stack, signedInPage } = withBrowserStack({ env: { LIVE_BUDGET_SECONDS: "3" }, worker: "process" });
 
   test("a detachable agent hands off to the background and the text keeps growing with no jump", async () => {
     const message = "#sim tokens=800 rate=150";
     const expected = await simulatorText(stack.agentSimUrl, message);
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       await send(page, stack.appUrl, "sim-openai-bg", message);
       const frames = await watchUntilFinished(page);
 
@@ -101,16 +83,12 @@ describe("sessions that outlive the live budget, in the browser", () => {
       expect(await page.getByTestId("assistant-raw").textContent()).toBe(expected);
       expect(await page.getByTestId("seam").count()).toBe(0);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("a connection-bound agent interrupted at the budget continues in the background with the seam marked", async () => {
     const message = "#sim tokens=800 rate=150";
-    const { page, pageErrors, close } = await newPage(browser);
-    try {
-      await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
       const sessionId = await send(page, stack.appUrl, "sim-chat", message, "live").catch(async () => {
         throw new Error(`the chat did not start: ${await page.getByTestId("chat-error").textContent()}`);
       });
@@ -129,8 +107,6 @@ describe("sessions that outlive the live budget, in the browser", () => {
       expect(await page.getByTestId("seam").count()).toBe(1);
       expect(await page.getByTestId("assistant-raw").textContent()).toBe(snapshot.output);
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -1,8 +1,8 @@
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { signIn as signInApi, waitFor } from "../support/api.ts";
-import { newPage, signIn } from "../support/browser.ts";
-import { browserStack } from "./browser-stack.ts";
+import { signIn } from "../support/browser.ts";
+import { withBrowserStack } from "../support/fixtures.ts";
 import { simulatorText } from "./simulator-text.ts";
 
 const ATTACKER = "attacker.example";
@@ -100,7 +100,7 @@ function activeContent(page: Page, scope: string): Promise<{ found: string[]; pw
 }
 
 /** The stack, a worker and Chromium for this file. */
-const fixture = browserStack();
+const fixture = withBrowserStack({ env: { CHAT_REQUESTS_PER_MINUTE: "1000" }, worker: "stack" });
 
 /** Links Alice's Telegram to CHAT_ID, as pressing START on the deep link does. */
 async function linkAliceTelegram(): Promise<void> {
@@ -129,7 +129,7 @@ describe("an agent's hostile answer loads and runs nothing", () => {
     // The simulator answers exactly the payload: the test would prove nothing otherwise.
     expect(await simulatorText(fixture.stack.agentSimUrl, MESSAGE)).toBe(PAYLOAD);
     await linkAliceTelegram();
-    const { page, pageErrors, close } = await newPage(fixture.browser);
+    const { page, pageErrors, close } = await fixture.newPage();
     const exposure = await watch(page);
     try {
       await signIn(page, fixture.stack.appUrl, "alice@example.com", "overtime-dev");
@@ -187,7 +187,7 @@ describe("an agent's hostile answer loads and runs nothing", () => {
       return email && telegram ? ([email, telegram] as const) : undefined;
     });
 
-    const { page, pageErrors, close } = await newPage(fixture.browser);
+    const { page, pageErrors, close } = await fixture.newPage();
     const exposure = await watch(page);
     try {
       await page.setContent(email.html as string, { waitUntil: "load" });

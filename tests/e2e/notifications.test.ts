@@ -1,23 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { api, signIn as signInApi, waitFor } from "../support/api.ts";
-import { newPage, signIn } from "../support/browser.ts";
-import { browserStack } from "./browser-stack.ts";
+import { signIn } from "../support/browser.ts";
+import { withBrowserStack } from "../support/fixtures.ts";
+import { type InboxMessage, inboxMessages } from "../support/inbox.ts";
 
-interface InboxMessage {
-  channel: string;
-  to: string;
-  subject: string | null;
-  text: string;
-  html: string | null;
-  replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
-}
+const { stack, newPage, freshPage, signedInPage } = withBrowserStack({
+  env: { CHAT_REQUESTS_PER_MINUTE: "1000" },
+  worker: "stack",
+});
 
-/** The stack, a worker and Chromium for this file. */
-const fixture = browserStack();
-
-async function inbox(): Promise<InboxMessage[]> {
-  return (await fetch(`${fixture.stack.inbox.url}/api/messages`)).json() as Promise<InboxMessage[]>;
-}
+const inbox = () => inboxMessages(stack.inbox);
 
 describe("notifications in the browser", () => {
   let completedEmail: InboxMessage | undefined;
@@ -25,19 +17,19 @@ describe("notifications in the browser", () => {
 
   test("link Telegram from the settings page, press the deep link in the inbox, and the next background session notifies that chat", async () => {
     const chatId = 820_001;
-    const settings = await newPage(fixture.browser);
-    const inboxPage = await newPage(fixture.browser);
+    const settings = await newPage();
+    const inboxPage = await newPage();
     try {
       const { page } = settings;
-      await signIn(page, fixture.stack.appUrl, "bob@example.com", "overtime-dev");
+      await signIn(page, stack.appUrl, "bob@example.com", "overtime-dev");
       await page.getByTestId("settings-link").click();
-      await page.waitForURL(`${fixture.stack.appUrl}/settings`);
+      await page.waitForURL(`${stack.appUrl}/settings`);
       await page.getByText("Not linked.").waitFor();
       await page.getByRole("button", { name: "Link Telegram" }).click();
       const deepLink = await page.getByTestId("telegram-deep-link").getAttribute("href");
       expect(deepLink).toMatch(/^https:\/\/t\.me\/overtime_dev_bot\?start=[A-Za-z0-9_-]{43}$/);
 
-      await inboxPage.page.goto(fixture.stack.inbox.url);
+      await inboxPage.page.goto(stack.inbox.url);
       await inboxPage.page.getByLabel("Telegram deep link").fill(deepLink as string);
       await inboxPage.page.getByLabel("Chat id").fill(String(chatId));
       await inboxPage.page.getByLabel("Username").fill("bob_tg");
@@ -47,14 +39,14 @@ describe("notifications in the browser", () => {
       // The settings page notices the link by itself.
       await page.getByText("Linked as @bob_tg").waitFor({ timeout: 15_000 });
 
-      const bob = api(fixture.stack.appUrl, await signInApi(fixture.stack.supabaseUrl, "bob@example.com"));
+      const bob = api(stack.appUrl, await signInApi(stack.supabaseUrl, "bob@example.com"));
       const started = await bob.chat({
         message: "#sim tokens=120 rate=0\nWrite the quarterly report",
         mode: "background",
       });
       expect(started.status).toBe(202);
       const { sessionId } = (await started.json()) as { sessionId: string };
-      sessionUrl = `${fixture.stack.appUrl}/sessions/${sessionId}`;
+      sessionUrl = `${stack.appUrl}/sessions/${sessionId}`;
 
       const [telegram, email] = await waitFor(async () => {
         const all = await inbox();
@@ -86,13 +78,12 @@ describe("notifications in the browser", () => {
 
   test("the email's HTML rendered in Chromium links to the session, and its text version holds the same facts", async () => {
     expect(completedEmail?.html).toBeTruthy();
-    const { page, close } = await newPage(fixture.browser);
-    try {
+    await freshPage(async ({ page }) => {
       await page.setContent(completedEmail?.html as string);
       const button = page.getByRole("link", { name: "Open the session" });
       expect(await button.getAttribute("href")).toBe(sessionUrl);
       expect(await page.getByRole("link", { name: "Notification settings" }).getAttribute("href")).toBe(
-        `${fixture.stack.appUrl}/settings`,
+        `${stack.appUrl}/settings`,
       );
       const paragraphs = await page.locator("p").allTextContents();
       const facts = paragraphs.filter((line) => /^(Agent|Duration|Tokens|Cost): /.test(line.trim()));
@@ -104,16 +95,12 @@ describe("notifications in the browser", () => {
       // The plain-text rendering writes headings in capitals.
       expect(text).toContain("YOUR SESSION FINISHED");
       expect(text).toContain(sessionUrl);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("the settings page switches channels, sends test notifications and unlinks Telegram", async () => {
-    const { page, pageErrors, close } = await newPage(fixture.browser);
-    try {
-      await signIn(page, fixture.stack.appUrl, "bob@example.com", "overtime-dev");
-      await page.goto(`${fixture.stack.appUrl}/settings`);
+    await signedInPage("bob@example.com", async ({ page, pageErrors }) => {
+      await page.goto(`${stack.appUrl}/settings`);
       await page.getByRole("button", { name: "Send a test notification on Telegram" }).click();
       await page.getByRole("button", { name: "Send a test notification by email" }).click();
       await waitFor(async () => {
@@ -136,15 +123,12 @@ describe("notifications in the browser", () => {
       await page.getByRole("button", { name: "Unlink" }).click();
       await page.getByText("Not linked.").waitFor();
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   test("sign in by magic link: the email lands in the inbox and its link signs in this browser", async () => {
-    const { page, pageErrors, close } = await newPage(fixture.browser);
-    try {
-      await page.goto(`${fixture.stack.appUrl}/sign-in`);
+    await freshPage(async ({ page, pageErrors }) => {
+      await page.goto(`${stack.appUrl}/sign-in`);
       await page.getByLabel("Email").fill("alice@example.com");
       await page.getByRole("button", { name: "Email me a sign-in link" }).click();
       await page.getByTestId("magic-link-sent").waitFor();
@@ -158,8 +142,6 @@ describe("notifications in the browser", () => {
       await page.getByTestId("user-email").waitFor();
       expect(await page.getByTestId("user-email").textContent()).toBe("alice@example.com");
       expect(pageErrors).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

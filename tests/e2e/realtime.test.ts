@@ -1,27 +1,12 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn, type TestPage } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
-import { startLocalWorkerProcess } from "./local-worker.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { signIn, type TestPage } from "../support/browser.ts";
+import { withBrowserStack } from "../support/fixtures.ts";
 import { simulatorText } from "./simulator-text.ts";
 
 const BOB_ID = "b0b00000-0000-4000-8000-000000000002";
 
-let stack: TestStack;
-let browser: Browser;
-let worker: { stop(): Promise<void> } | undefined;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  worker = startLocalWorkerProcess(stack.env);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await stack?.close();
-});
+const { stack, newPage } = withBrowserStack({ worker: "process" });
 
 /** Every request the page makes to a session's stream endpoint. */
 function streamRequests(page: Page): string[] {
@@ -46,8 +31,8 @@ describe("following a background session over Realtime on two devices", () => {
     const expected = await simulatorText(stack.agentSimUrl, message);
     const pages: TestPage[] = [];
     try {
-      const deviceA = await newPage(browser);
-      const deviceB = await newPage(browser);
+      const deviceA = await newPage();
+      const deviceB = await newPage();
       pages.push(deviceA, deviceB);
       await signIn(deviceA.page, stack.appUrl, "alice@example.com", "overtime-dev");
       await signIn(deviceB.page, stack.appUrl, "alice@example.com", "overtime-dev");
@@ -94,7 +79,7 @@ describe("following a background session over Realtime on two devices", () => {
       expect(deviceA.pageErrors).toEqual([]);
       expect(deviceB.pageErrors).toEqual([]);
 
-      const bob = await newPage(browser);
+      const bob = await newPage();
       pages.push(bob);
       await signIn(bob.page, stack.appUrl, "bob@example.com", "overtime-dev");
       await bob.page.goto(`${stack.appUrl}/sessions/${sessionId}`);

@@ -1,36 +1,20 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchBrowser, newPage, signIn } from "../support/browser.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
-import { startLocalWorkerProcess } from "./local-worker.ts";
+import { expect, test } from "vitest";
+import { signIn } from "../support/browser.ts";
+import { withBrowserStack } from "../support/fixtures.ts";
 import { simulatorText } from "./simulator-text.ts";
 
-let stack: TestStack;
-let browser: Browser;
-let worker: { stop(): Promise<void> } | undefined;
-
-beforeAll(async () => {
-  // Not the first agent in the list: the page must take the default from /api/agents.
-  stack = await startTestStack({ env: { DEFAULT_AGENT: "sim-anthropic" } });
-  worker = startLocalWorkerProcess(stack.env);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await stack?.close();
-});
+// Not the first agent in the list: the page must take the default from /api/agents.
+const { stack, freshPage } = withBrowserStack({ env: { DEFAULT_AGENT: "sim-anthropic" }, worker: "process" });
 
 test("the page starts with the server's default agent; following a background session reads its snapshot once, then only events", async () => {
   const message = "#sim tokens=1200 rate=80 seed=follow";
   const expected = await simulatorText(stack.agentSimUrl, message);
-  const { page, pageErrors, close } = await newPage(browser);
-  const snapshotReads: string[] = [];
-  page.on("request", (request) => {
-    if (/\/api\/sessions\/[0-9a-f-]{36}$/.test(new URL(request.url()).pathname))
-      snapshotReads.push(request.url());
-  });
-  try {
+  await freshPage(async ({ page, pageErrors }) => {
+    const snapshotReads: string[] = [];
+    page.on("request", (request) => {
+      if (/\/api\/sessions\/[0-9a-f-]{36}$/.test(new URL(request.url()).pathname))
+        snapshotReads.push(request.url());
+    });
     await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
     await page.goto(`${stack.appUrl}/chat`);
     await page.locator('[data-testid="agent-select"]:not([disabled])').waitFor();
@@ -51,7 +35,5 @@ test("the page starts with the server's default agent; following a background se
     // One snapshot, by the reload; a session of about 15 s polled every 5 s would have read several.
     expect(snapshotReads).toHaveLength(1);
     expect(pageErrors).toEqual([]);
-  } finally {
-    await close();
-  }
+  });
 });

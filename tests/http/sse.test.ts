@@ -27,12 +27,10 @@ describe("the SSE writer", () => {
   });
 
   test("sends a ping comment on the heartbeat interval", async () => {
-    const stream = createSseStream(
-      (writer) => {
-        setTimeout(() => writer.close(), 130);
-      },
-      { heartbeatMs: 40 },
-    );
+    // The stream stays open while `start` runs, and closes itself when it resolves.
+    const stream = createSseStream(() => new Promise<void>((resolve) => setTimeout(resolve, 130)), {
+      heartbeatMs: 40,
+    });
     const text = await readAll(stream);
     expect(text.match(/^: ping$/gm)?.length).toBeGreaterThanOrEqual(2);
   });
@@ -76,6 +74,65 @@ describe("the SSE writer", () => {
     expect(writer.closed).toBe(true);
     writer.send("delta", { text: "late" });
     expect(closed).toBe(1);
+  });
+
+  test("closes itself when start resolves: the reader sees the end, onClose runs once", async () => {
+    let closed = 0;
+    const stream = createSseStream(
+      async (writer) => {
+        await Promise.resolve();
+        writer.send("done", { ok: true });
+      },
+      { onClose: () => closed++ },
+    );
+    expect(await readAll(stream)).toBe('retry: 2000\n\nevent: done\ndata: {"ok":true}\n\n');
+    expect(closed).toBe(1);
+  });
+
+  test("closes itself when start returns without a promise", async () => {
+    const stream = createSseStream((writer) => writer.send("session", {}));
+    expect(await readAll(stream)).toBe("retry: 2000\n\nevent: session\ndata: {}\n\n");
+  });
+
+  test("closes itself when start throws synchronously, after an error event", async () => {
+    let closed = 0;
+    const stream = createSseStream(
+      () => {
+        throw new Error("sync boom");
+      },
+      { onClose: () => closed++ },
+    );
+    const text = await readAll(stream);
+    expect(text).toContain("event: error");
+    expect(text).not.toContain("sync boom");
+    expect(closed).toBe(1);
+  });
+
+  test("a client that goes away aborts the writer's signal: start stops, nothing more is written", async () => {
+    const client = new AbortController();
+    let closed = 0;
+    const afterAbort: boolean[] = [];
+    let stopped!: () => void;
+    const startEnded = new Promise<void>((resolve) => {
+      stopped = resolve;
+    });
+    const stream = createSseStream(
+      async (writer) => {
+        writer.send("tick", { seq: 0 });
+        await new Promise<void>((resolve) => writer.signal.addEventListener("abort", () => resolve()));
+        writer.send("tick", { seq: 1 });
+        afterAbort.push(writer.closed);
+        stopped();
+      },
+      { signal: client.signal, onClose: () => closed++ },
+    );
+    const reader = stream.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("retry: 2000\n\n");
+    client.abort();
+    await startEnded;
+    expect(afterAbort).toEqual([true]);
+    expect(closed).toBe(1);
+    await reader.cancel();
   });
 
   test("responses carry the headers of DESIGN §5", () => {

@@ -191,6 +191,11 @@ describe("Telegram Bot API stand-in with grammY", () => {
       html: "<b>Done</b> 1 &lt; 2",
       replyMarkup,
       createdAt: expect.any(String),
+      messageId: message.message_id,
+      chatId,
+      edits: 0,
+      replyTo: null,
+      document: null,
     });
   });
 

@@ -2,20 +2,14 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
+import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
 import { getEnv } from "../../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let inbox: Inbox;
 
 beforeAll(async () => {
-  const defaults = getEnv({});
-  inbox = await startInbox({
-    port: 0,
-    resendApiKey: defaults.RESEND_API_KEY,
-    telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
-    telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
-  });
+  inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
 });
 afterAll(async () => {
   await inbox?.close();
@@ -39,4 +33,12 @@ test("npm run telegram:webhook registers APP_URL/api/telegram/webhook and the se
     url: "https://overtime.example/api/telegram/webhook",
     secretToken: "prod_secret-1",
   });
+  // The bot's commands are registered with setMyCommands (what /help lists).
+  expect(inbox.telegram.commands.map((entry) => entry.command)).toEqual([
+    "new",
+    "agent",
+    "stop",
+    "help",
+    "unlink",
+  ]);
 });

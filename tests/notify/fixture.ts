@@ -23,18 +23,21 @@ export async function linkTelegram(sql: Sql, inbox: Inbox, userId: string, chatI
 export interface EndedSessionInput {
   userId: string;
   title?: string;
-  /** Who ran it to the end: `live` (the chat route) or a background runner. */
-  runner: "live" | "worker" | "trigger";
+  /** Who ran it to the end: `live` (the chat route) or a background runner (default `worker`). */
+  runner?: "live" | "worker" | "trigger";
   clientLeft?: boolean;
-  status: "completed" | "failed" | "cancelled";
-  output: string;
+  /** Default `completed`. */
+  status?: "completed" | "failed" | "cancelled";
+  /** Default `x`. */
+  output?: string;
   error?: { code: string; message: string };
   /** The agent reported no usage: the counts are estimates. */
   estimated?: boolean;
 }
 
 /** A session that ran for 125 s and ended through the real fenced finish. */
-export async function endSession(sql: Sql, input: EndedSessionInput): Promise<string> {
+export async function endSession(sql: Sql, ended: EndedSessionInput): Promise<string> {
+  const input = { runner: "worker", status: "completed", output: "x", ...ended } as const;
   const [conversation] = await sql<{ id: string }[]>`
     insert into conversations (user_id, title) values (${input.userId}, 'c') returning id`;
   const [session] = await sql<{ id: string }[]>`
@@ -65,26 +68,4 @@ export async function endSession(sql: Sql, input: EndedSessionInput): Promise<st
   return sessionId;
 }
 
-/** What the inbox holds for one recipient (email address or chat id). */
-export async function inboxFor(inbox: Inbox, to: string | number) {
-  const response = await fetch(`${inbox.url}/api/messages`);
-  const all = (await response.json()) as {
-    channel: string;
-    to: string;
-    subject: string | null;
-    text: string;
-    html: string | null;
-    replyMarkup: { inline_keyboard: { text: string; url: string }[][] } | null;
-    createdAt: string;
-  }[];
-  return all.filter((message) => message.to === String(to));
-}
-
-export async function injectFault(inbox: Inbox, fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${inbox.url}/api/faults`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(fault),
-  });
-  if (!response.ok) throw new Error(`fault not injected: ${response.status}`);
-}
+export { inboxFor, injectFault } from "../support/inbox.ts";

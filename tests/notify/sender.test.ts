@@ -4,8 +4,16 @@ import { type ClaimedNotification, claimDueNotifications } from "../../lib/db/no
 import { type Env, getEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
 import { waitFor } from "../support/api.ts";
+import { deliverUntilInboxHas } from "../support/inbox.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { createUser, endSession, inboxFor, injectFault, linkTelegram } from "./fixture.ts";
+import {
+  createUser,
+  type EndedSessionInput,
+  endSession,
+  inboxFor,
+  injectFault,
+  linkTelegram,
+} from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -31,6 +39,16 @@ async function userWithBothChannels(label: string) {
   return { ...user, chatId };
 }
 
+/** A failed session of a new user with both channels, sent: the email and the Telegram message it gave. */
+async function failedAndSent(label: string, ended: Omit<EndedSessionInput, "userId" | "status">) {
+  const user = await userWithBothChannels(label);
+  await endSession(sql, { userId: user.id, status: "failed", ...ended });
+  await sendAllDue();
+  const [email] = await inboxFor(stack.inbox, user.email);
+  const [telegram] = await inboxFor(stack.inbox, user.chatId);
+  return { email, telegram };
+}
+
 /** Runs senders until nothing is due now (retries scheduled later stay pending). */
 async function sendAllDue(): Promise<void> {
   while (true) {
@@ -47,15 +65,29 @@ async function rows(sessionId: string) {
     where session_id = ${sessionId} order by channel`;
 }
 
+/**
+ * After a 429 asking for 2 s: the first send leaves the row pending until then (`meanwhile` runs in
+ * that wait), a sender sends it once when due, and not before.
+ */
+async function expectRetryAfterHonoured(sessionId: string, to: string | number, meanwhile = async () => {}) {
+  const before = Date.now();
+  await deliverDueNotifications({ sql, env });
+  const [row] = await sql<{ status: string; next_attempt_at: Date }[]>`
+    select status, next_attempt_at from notifications where session_id = ${sessionId}`;
+  expect(row?.status).toBe("pending");
+  expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
+  await meanwhile();
+  await deliverUntilInboxHas({ sql, env, inbox: stack.inbox }, to);
+  const [sent] = await sql<
+    { sent_at: Date }[]
+  >`select sent_at from notifications where session_id = ${sessionId}`;
+  expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
+}
+
 describe("which sessions notify, with the right content", () => {
   test("a completed background session sends exactly one email and one Telegram message", async () => {
     const user = await userWithBothChannels("bg-done");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: OUTPUT,
-    });
+    const sessionId = await endSession(sql, { userId: user.id, output: OUTPUT });
     await sendAllDue();
     await sendAllDue();
 
@@ -92,61 +124,38 @@ describe("which sessions notify, with the right content", () => {
   });
 
   test("a failed background session says what went wrong and what was kept", async () => {
-    const user = await userWithBothChannels("bg-failed");
-    await endSession(sql, {
-      userId: user.id,
+    const { email, telegram } = await failedAndSent("bg-failed", {
       runner: "trigger",
-      status: "failed",
       output: "Half an answer",
       error: { code: "stream_truncated", message: "The agent stream ended without a result." },
       estimated: true,
     });
-    await sendAllDue();
-    const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Failed: Summarise the offsets");
     expect(email?.text).toContain("The agent's answer stopped before it was finished.");
     expect(email?.text).toContain("Tokens: about 2,279 (45 in, 2,234 out, estimated)");
     expect(email?.text).toContain(
       "The 14 characters of output written before it stopped are kept in the session.",
     );
-    const [telegram] = await inboxFor(stack.inbox, user.chatId);
     expect(telegram?.text).toContain("The agent's answer stopped before it was finished.");
   });
 
   test("a session that ran out of credits notifies even when it was watched live, with the balance", async () => {
-    const user = await userWithBothChannels("no-credits");
-    await endSession(sql, {
-      userId: user.id,
+    const { email, telegram } = await failedAndSent("no-credits", {
       runner: "live",
-      status: "failed",
       output: "Partial work",
       error: { code: "payment_required:credits", message: "Your credit balance ran out." },
     });
-    await sendAllDue();
-    const [email] = await inboxFor(stack.inbox, user.email);
     expect(email?.subject).toBe("Out of credits: Summarise the offsets");
     expect(email?.text).toContain("Balance: 996.17 credits");
     expect(email?.text).toContain("are kept in the session");
-    const [telegram] = await inboxFor(stack.inbox, user.chatId);
     expect(telegram?.text).toContain("you are out of credits");
   });
 
   test("a live chat watched to the end notifies nobody; one whose client left does", async () => {
     const user = await userWithBothChannels("live");
-    const watched = await endSession(sql, {
-      userId: user.id,
-      runner: "live",
-      status: "completed",
-      output: "hi",
-    });
+    const watched = await endSession(sql, { userId: user.id, runner: "live", output: "hi" });
     expect(await rows(watched)).toEqual([]);
-    const left = await endSession(sql, {
-      userId: user.id,
-      runner: "live",
-      clientLeft: true,
-      status: "completed",
-      output: "hi",
-    });
+    const left = await endSession(sql, { userId: user.id, runner: "live", clientLeft: true, output: "hi" });
     await sendAllDue();
     expect((await rows(left)).map((row) => row.status)).toEqual(["sent", "sent"]);
     expect(await inboxFor(stack.inbox, user.email)).toHaveLength(1);
@@ -154,35 +163,20 @@ describe("which sessions notify, with the right content", () => {
 
   test("a cancelled background session notifies nobody", async () => {
     const user = await userWithBothChannels("cancelled");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "cancelled",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id, status: "cancelled" });
     expect(await rows(sessionId)).toEqual([]);
   });
 
   test("a channel turned off sends nothing on it; Telegram needs a link", async () => {
     const user = await userWithBothChannels("email-off");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await sendAllDue();
     expect((await rows(sessionId)).map((row) => row.channel)).toEqual(["telegram"]);
     expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
 
     const unlinked = await createUser(sql, "no-telegram");
-    const other = await endSession(sql, {
-      userId: unlinked.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const other = await endSession(sql, { userId: unlinked.id });
     expect((await rows(other)).map((row) => row.channel)).toEqual(["email"]);
     await sendAllDue();
   });
@@ -194,12 +188,7 @@ describe("delivery faults", () => {
 
   test("Resend answering 500 then accepting sends one email", async () => {
     const user = await createUser(sql, "r500");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "resend", status: 500 });
     await deliverDueNotifications({ sql, env });
     const [failed] = await rows(sessionId);
@@ -216,76 +205,28 @@ describe("delivery faults", () => {
 
   test("Resend 429 with Retry-After: the retry waits that long, then sends", async () => {
     const user = await createUser(sql, "r429");
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "resend", status: 429, retryAfter: 2 });
-    const before = Date.now();
-    await deliverDueNotifications({ sql, env });
-    const [row] = await sql<{ status: string; next_attempt_at: Date; attempts: number }[]>`
-      select status, next_attempt_at, attempts from notifications where session_id = ${sessionId}`;
-    expect(row?.status).toBe("pending");
-    expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
-    // Not due yet: a sender running now leaves it alone.
-    await deliverDueNotifications({ sql, env });
-    expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
-    await waitFor(
-      async () => {
-        await deliverDueNotifications({ sql, env });
-        return (await inboxFor(stack.inbox, user.email)).length === 1 ? true : undefined;
-      },
-      15_000,
-      200,
-    );
-    const [sent] = await sql<
-      { sent_at: Date }[]
-    >`select sent_at from notifications where session_id = ${sessionId}`;
-    expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
+    await expectRetryAfterHonoured(sessionId, user.email, async () => {
+      // Not due yet: a sender running now leaves it alone.
+      await deliverDueNotifications({ sql, env });
+      expect(await inboxFor(stack.inbox, user.email)).toEqual([]);
+    });
   });
 
   test("Telegram 429 with retry_after is honoured, then the message is sent once", async () => {
     const user = await userWithBothChannels("t429");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await injectFault(stack.inbox, { service: "telegram", status: 429, retryAfter: 2 });
-    const before = Date.now();
-    await deliverDueNotifications({ sql, env });
-    const [row] = await sql<{ status: string; next_attempt_at: Date }[]>`
-      select status, next_attempt_at from notifications where session_id = ${sessionId}`;
-    expect(row?.status).toBe("pending");
-    expect(row!.next_attempt_at.getTime() - before).toBeGreaterThanOrEqual(1500);
-    await waitFor(
-      async () => {
-        await deliverDueNotifications({ sql, env });
-        return (await inboxFor(stack.inbox, user.chatId)).length === 1 ? true : undefined;
-      },
-      15_000,
-      200,
-    );
-    const [sent] = await sql<
-      { sent_at: Date }[]
-    >`select sent_at from notifications where session_id = ${sessionId}`;
-    expect(sent!.sent_at.getTime() - before).toBeGreaterThanOrEqual(2000);
+    await expectRetryAfterHonoured(sessionId, user.chatId);
   });
 
   test("a permanent failure ends failed with the reason; a blocked bot unlinks the chat", async () => {
     const user = await userWithBothChannels("blocked");
     await sql`update profiles set notify_email = false where user_id = ${user.id}`;
     stack.inbox.telegram.chats.get(user.chatId)!.blocked = true;
-    const sessionId = await endSession(sql, {
-      userId: user.id,
-      runner: "worker",
-      status: "completed",
-      output: "x",
-    });
+    const sessionId = await endSession(sql, { userId: user.id });
     await sendAllDue();
     expect(await rows(sessionId)).toMatchObject([
       { status: "failed", last_error: "telegram 403: Forbidden: bot was blocked by the user" },
@@ -295,8 +236,7 @@ describe("delivery faults", () => {
 
   test("a claim in progress neither blocks another sender nor shares its rows (SKIP LOCKED)", async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => createUser(sql, `skip${i}`)));
-    for (const user of users)
-      await endSession(sql, { userId: user.id, runner: "worker", status: "completed", output: "x" });
+    for (const user of users) await endSession(sql, { userId: user.id });
     const first = createSql(stack.databaseUrl, 1);
     const second = createSql(stack.databaseUrl, 1);
     let release = () => {};
@@ -337,7 +277,7 @@ describe("delivery faults", () => {
   test("two senders racing over the same rows send one message each", async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => userWithBothChannels(`race${i}`)));
     for (const user of users) {
-      await endSession(sql, { userId: user.id, runner: "worker", status: "completed", output: "race" });
+      await endSession(sql, { userId: user.id, output: "race" });
     }
     const other = createSql(stack.databaseUrl, 4);
     try {
@@ -362,12 +302,7 @@ test("a sender killed after Resend accepted, before `sent` was recorded: still o
   const user = await createUser(sql, "killed");
   await injectFault(stack.inbox, { service: "resend", acceptThenHang: true });
   const worker = await stack.startWorker();
-  const sessionId = await endSession(sql, {
-    userId: user.id,
-    runner: "worker",
-    status: "completed",
-    output: "x",
-  });
+  const sessionId = await endSession(sql, { userId: user.id });
   await waitFor(async () => ((await inboxFor(stack.inbox, user.email)).length === 1 ? true : undefined));
   process.kill(-worker.pid!, "SIGKILL");
   expect(await rows(sessionId)).toMatchObject([{ status: "sending", attempts: 1 }]);

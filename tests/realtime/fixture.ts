@@ -6,6 +6,7 @@ import {
   type SupabaseClient,
 } from "@supabase/supabase-js";
 import type postgres from "postgres";
+import { startSession } from "../../lib/db/session-start.ts";
 
 export const ALICE_ID = "a11ce000-0000-4000-8000-000000000001";
 export const PASSWORD = "overtime-dev";
@@ -34,6 +35,27 @@ export async function insertSession(sql: postgres.Sql, userId: string): Promise<
   await sql`insert into sessions (id, user_id, conversation_id, agent, status)
             values (${session}, ${userId}, ${conversation}, 'sim-openclaw', 'background')`;
   return session;
+}
+
+/** A background session of Alice's waiting for a runner, asking the simulator `message`. */
+export async function newBackgroundSession(
+  sql: postgres.Sql,
+  message: string,
+  title: string,
+): Promise<string> {
+  const started = await startSession(sql, {
+    userId: ALICE_ID,
+    message,
+    agent: "sim-openclaw",
+    mode: "background",
+    status: "background",
+    runner: null,
+    leaseOwner: null,
+    title,
+    leaseSeconds: 10,
+  });
+  if (started === "not_found") throw new Error("no conversation");
+  return started.sessionId;
 }
 
 export interface Followed {

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { ALICE_ID, closeClient, type Followed, follow, signedIn, waitFor } from "./fixture.ts";
+import { closeClient, type Followed, follow, newBackgroundSession, signedIn, waitFor } from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -31,26 +31,17 @@ afterAll(async () => {
 const TOKENS = 600;
 const MESSAGE = (seed: string) => `#sim tokens=${TOKENS} rate=300 seed=${seed} stages=2`;
 
-async function newSession(seed: string): Promise<string> {
-  const started = await startSession(sql, {
-    userId: ALICE_ID,
-    message: MESSAGE(seed),
-    agent: "sim-openclaw",
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title: seed,
-    leaseSeconds: 10,
-  });
-  if (started === "not_found") throw new Error("no conversation");
-  return started.sessionId;
-}
+const newSession = (seed: string, message = MESSAGE(seed)) => newBackgroundSession(sql, message, seed);
 
 /** Runs the session to its end in this process, as the local worker does; returns appends and seconds. */
 async function produce(sessionId: string): Promise<{ appends: number; seconds: number }> {
   const startedAt = Date.now();
-  const outcome = await runBackgroundSession({ sessionId, runner: "worker", owner: "test", sql, env });
+  const outcome = await runBackgroundSession({
+    sessionId,
+    runner: "worker",
+    owner: "test",
+    runtime: testRuntime(sql, env),
+  });
   expect(outcome.kind).toBe("completed");
   const [row] = await sql<{ appends: number }[]>`
     select count(*)::int as appends from session_chunks where session_id = ${sessionId}`;
@@ -93,6 +84,27 @@ describe("every runner broadcasts its session over Realtime", () => {
       event: "status",
       payload: { status: "completed", runner: "worker", seams: [] },
     });
+    await alice.removeChannel(followed.channel);
+  });
+
+  test("progress goes out in the one wire shape: an agent that names no stage gives stage null, as over SSE", async () => {
+    const seed = "rt-progress";
+    const sessionId = await newSession(seed, `#sim tokens=${TOKENS} rate=300 seed=${seed}`);
+    const followed = follow(alice, `session:${sessionId}`);
+    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    await produce(sessionId);
+    await waitFor(
+      () =>
+        followed.received.some(
+          (message) => message.event === "status" && message.payload.status === "completed",
+        ),
+      "the completed status",
+    );
+    const stages = followed.received
+      .filter((message) => message.event === "progress")
+      .map((m) => m.payload.stage);
+    expect(stages.length).toBeGreaterThan(0);
+    expect(new Set(stages)).toEqual(new Set([null]));
     await alice.removeChannel(followed.channel);
   });
 

@@ -9,12 +9,12 @@ import { openResponsesTransport } from "../../lib/agent/transports/openresponses
 import { startSession } from "../../lib/db/session-start.ts";
 import { getSession } from "../../lib/db/sessions.ts";
 import { getEnv } from "../../lib/env.ts";
-import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { agentSessionKey, buildAgentRequest } from "../../lib/session/agent-request.ts";
 import { cancelSession } from "../../lib/session/cancel.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runLiveSession } from "../../lib/session/live.ts";
 import { waitFor } from "../support/api.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 // Issue 16 §5: every OpenClaw agent session sees the whole conversation, once, cut answers marked.
@@ -69,9 +69,7 @@ async function turn(options: {
     if (event.type === "delta") firstDelta();
   });
   const running = runLiveSession({
-    sql,
-    env,
-    dispatcher: localWorkerDispatcher(sql),
+    runtime: testRuntime(sql, env),
     sessionId: started.sessionId,
     userId: ALICE,
     epoch: started.epoch,
@@ -83,8 +81,10 @@ async function turn(options: {
     await options.during(started.sessionId);
   }
   await running;
+  // A finished answer's text lives in the session log; the message row holds no copy.
   const [message] = await sql<{ content: string }[]>`
-    select content from messages where session_id = ${started.sessionId}`;
+    select coalesce(content, public.session_output(session_id)) as content
+    from messages where session_id = ${started.sessionId}`;
   return { ...started, events, answer: message?.content ?? "" };
 }
 
@@ -140,7 +140,7 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
       message: "#sim tokens=4000 rate=100 seed=long\nLong one",
       during: async (sessionId) => {
         await waitFor(async () => ((await getSession(sql, sessionId))?.durableOffset ?? 0) > 0 || undefined);
-        await cancelSession({ sql, dispatcher: localWorkerDispatcher(sql), sessionId, userId: ALICE });
+        await cancelSession({ runtime: testRuntime(sql, environment()), sessionId, userId: ALICE });
       },
     });
     expect(cancelled.answer.length).toBeGreaterThan(0);

@@ -1,17 +1,17 @@
 import { afterAll, beforeEach, expect, test } from "vitest";
 import { createSql } from "../../lib/db/client.ts";
 import { getEnv } from "../../lib/env.ts";
-import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { claimNextForBackground, runBackgroundSession } from "../../lib/session/background.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { createTestDatabase } from "../support/database.ts";
+import { testRuntime } from "../support/runtime.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const database = await createTestDatabase();
 const sql = createSql(database.url, 3);
 // AGENTS unset: this runner knows the simulator's agents only.
 const env = getEnv({ DATABASE_URL: database.url, LEASE_SECONDS: "30" });
-const sweep = () => recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) });
+const sweep = () => recoverExpiredSessions(testRuntime(sql, env));
 
 afterAll(async () => {
   await sql.end();
@@ -44,12 +44,19 @@ async function row(id: string) {
 
 test("a runner does not claim a session of an agent it does not know, and does not fail it; one that knows it takes it", async () => {
   const id = await waitingSession("elsewhere-agent", "0 seconds");
-  expect(await runBackgroundSession({ sessionId: id, runner: "worker", owner: "t", sql, env })).toMatchObject(
-    {
-      kind: "not_claimed",
-    },
+  expect(
+    await runBackgroundSession({
+      sessionId: id,
+      runner: "worker",
+      owner: "t",
+      runtime: testRuntime(sql, env),
+    }),
+  ).toMatchObject({
+    kind: "not_claimed",
+  });
+  expect(await claimNextForBackground({ runner: "worker", owner: "t", runtime: testRuntime(sql, env) })).toBe(
+    "none",
   );
-  expect(await claimNextForBackground({ runner: "worker", owner: "t", sql, env })).toBe("none");
   expect(await row(id)).toMatchObject({ status: "background", error: null, lease_owner: null });
 
   const knowing = getEnv({
@@ -64,7 +71,11 @@ test("a runner does not claim a session of an agent it does not know, and does n
       },
     ]),
   });
-  const claimed = await claimNextForBackground({ runner: "worker", owner: "knows", sql, env: knowing });
+  const claimed = await claimNextForBackground({
+    runner: "worker",
+    owner: "knows",
+    runtime: testRuntime(sql, knowing),
+  });
   expect(claimed).not.toBe("none");
   expect(claimed !== "none" && claimed !== "unrunnable" && claimed.session.id).toBe(id);
 });
@@ -88,11 +99,9 @@ test("the reconciler fails a session waiting for an unknown agent only after AGE
 
 test("AGENT_MISSING_FAIL_SECONDS sets the wait", async () => {
   const id = await waitingSession("retired-agent", "61 seconds");
-  await recoverExpiredSessions({
-    sql,
-    env: getEnv({ DATABASE_URL: database.url, AGENT_MISSING_FAIL_SECONDS: "60" }),
-    dispatcher: localWorkerDispatcher(sql),
-  });
+  await recoverExpiredSessions(
+    testRuntime(sql, getEnv({ DATABASE_URL: database.url, AGENT_MISSING_FAIL_SECONDS: "60" })),
+  );
   expect(await row(id)).toMatchObject({
     status: "failed",
     error: { code: "service_unavailable:agent_not_configured" },

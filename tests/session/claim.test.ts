@@ -5,6 +5,7 @@ import { claimNextSession } from "../../lib/db/session-lease.ts";
 import { getEnv } from "../../lib/env.ts";
 import { type LocalWorker, startLocalWorker } from "../../lib/session/worker.ts";
 import { waitFor } from "../support/api.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
@@ -66,7 +67,8 @@ test("several workers over many waiting sessions: each runs every session it cla
   const workers: LocalWorker[] = [];
   try {
     // The sweep (the local reconciler) is an hour away: only the claim loop itself can pick them up.
-    for (let i = 0; i < 4; i++) workers.push(await startLocalWorker({ sql, env, reconcileMs: 3_600_000 }));
+    for (let i = 0; i < 4; i++)
+      workers.push(await startLocalWorker({ runtime: testRuntime(sql, env), reconcileMs: 3_600_000 }));
     const rows = await waitFor(async () => {
       const found = await sql<{ status: string; epoch: number }[]>`
         select status, epoch from sessions where id = any(${sql.array(ids)}::uuid[])`;

@@ -17,6 +17,9 @@ const AGENTS = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"];
 const TOKENS = 1200;
 const RATE = 60;
 const PAUSE_MS = 10_000;
+// A live client may be at most CHECKPOINT_BYTES past the durable log (DESIGN §4); small here, so that
+// 10 s of output (about 3 KB per session) would break it.
+const CHECKPOINT_BYTES = 512;
 
 let root: string;
 let pg: LocalPostgres;
@@ -29,7 +32,10 @@ beforeAll(async () => {
   pg = await startLocalPostgres({ dataDir: path.join(root, "pg"), port: await freePort(), persistent: true });
   await migrateLocalDatabase(pg.url);
   await seedLocalDatabase(pg.url);
-  stack = await startTestStack({ databaseUrl: pg.url, env: { MAX_LIVE_SESSIONS_PER_USER: "10" } });
+  stack = await startTestStack({
+    databaseUrl: pg.url,
+    env: { MAX_LIVE_SESSIONS_PER_USER: "10", CHECKPOINT_BYTES: String(CHECKPOINT_BYTES) },
+  });
   await stack.startWorker();
   sql = postgres(pg.url, { max: 2, onnotice: () => {} });
   alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
@@ -42,10 +48,18 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Freezes the whole cluster for `ms`: connections stay open, every query just hangs. */
-async function pauseDatabase(ms: number): Promise<void> {
+/**
+ * Freezes the whole cluster for `ms`: connections stay open, every query just hangs. Calls
+ * `beforeResume` at the end of the freeze; returns when it began.
+ */
+async function pauseDatabase(ms: number, beforeResume: () => void): Promise<Date> {
   expect(clusterPids(path.join(root, "pg")).length).toBeGreaterThan(1);
-  await whilePaused(path.join(root, "pg"), () => new Promise((resolve) => setTimeout(resolve, ms)));
+  const frozenAt = new Date();
+  await whilePaused(path.join(root, "pg"), async () => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    beforeResume();
+  });
+  return frozenAt;
 }
 
 /** The byte offsets in the deltas' `id`s, in order; each must be larger than the one before. */
@@ -57,16 +71,22 @@ function expectIdsGrow(events: SseEvent[]): void {
   for (let i = 1; i < offsets.length; i++) expect(offsets[i]).toBeGreaterThan(offsets[i - 1]!);
 }
 
-test("Postgres frozen for 10 s under live and background sessions of every agent: no byte lost, ids never go back", async () => {
+test("Postgres frozen for 10 s under live and background sessions of every agent: no byte lost, ids never go back, live clients within CHECKPOINT_BYTES of the log", async () => {
   const start = async (agent: string, mode: "live" | "background") => {
     const seed = `pause-${mode}-${agent}`;
+    // The offset after the last delta this live client got (its cursor is the bytes it holds).
+    const client = { held: 0 };
+    const track = (event: SseEvent) => {
+      if (event.event === "delta") client.held = parseCursor(event.id ?? "")?.offset ?? Number.NaN;
+      return false;
+    };
     const response = await alice.chat({
       message: `#sim tokens=${TOKENS} rate=${RATE} seed=${seed}`,
       agent,
       mode,
     });
     expect(response.status).toBe(mode === "live" ? 200 : 202);
-    if (mode === "live") return { agent, seed, events: readAll(response) };
+    if (mode === "live") return { agent, seed, client, events: readAll(response, track) };
     const { sessionId } = (await response.json()) as { sessionId: string };
     return { agent, seed, events: alice.stream(sessionId, "?offset=0").then(readAll) };
   };
@@ -82,7 +102,10 @@ test("Postgres frozen for 10 s under live and background sessions of every agent
     30_000,
     50,
   );
-  await pauseDatabase(PAUSE_MS);
+  const heldAtResume = new Map<string, number>();
+  const frozenAt = await pauseDatabase(PAUSE_MS, () => {
+    for (const run of started) if (run.client) heldAtResume.set(run.seed, run.client.held);
+  });
 
   const runs = await Promise.all(started.map(async (run) => ({ ...run, events: await run.events })));
   for (const { agent, seed, events } of runs) {
@@ -92,16 +115,33 @@ test("Postgres frozen for 10 s under live and background sessions of every agent
     const truth = simulatedText(seed, TOKENS);
     expect({ agent, text: textOfDeltas(events) }).toEqual({ agent, text: truth });
     expect({ agent, log: await logText(sessionId) }).toEqual({ agent, log: truth });
+    const held = heldAtResume.get(seed);
+    if (held === undefined) continue;
+    // Nothing became durable while the cluster was frozen: the log then ended at the last row written
+    // before the freeze (a row whose statement began before it counts, so this errs in the runner's favour).
+    const durable = await durableBefore(sessionId, frozenAt);
+    expect(held - durable, `${agent}: bytes a live client held past the log`).toBeLessThanOrEqual(
+      CHECKPOINT_BYTES,
+    );
   }
+  expect(heldAtResume.size).toBe(AGENTS.length);
 }, 120_000);
 
 /** The whole stream; a connection cut by the server ends it with a `reader_error` event to assert on. */
-function readAll(response: Response): Promise<SseEvent[]> {
-  return readSse(response).catch((error: unknown) => [{ event: "reader_error", data: String(error) }]);
+function readAll(response: Response, until?: (event: SseEvent) => boolean): Promise<SseEvent[]> {
+  return readSse(response, { until }).catch((error: unknown) => [
+    { event: "reader_error", data: String(error) },
+  ]);
 }
 
 async function logText(sessionId: string): Promise<string> {
   const [row] = await sql<{ text: string | null }[]>`
     select string_agg(text, '' order by start_offset) as text from session_chunks where session_id = ${sessionId}`;
   return row?.text ?? "";
+}
+
+async function durableBefore(sessionId: string, at: Date): Promise<number> {
+  const [row] = await sql<{ offset: string | null }[]>`
+    select max(end_offset) as offset from session_chunks where session_id = ${sessionId} and created_at < ${at}`;
+  return Number(row?.offset ?? 0);
 }

@@ -10,12 +10,13 @@ import { migrateLocalDatabase, seedLocalDatabase } from "../../dev/db/migrate.ts
 import { freePort } from "../../dev/net.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
-import { readLogText } from "../../lib/db/session-log.ts";
+import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
-import { postgresRunPorts } from "../../lib/session/run-ports.ts";
+import { SessionFeed } from "../../lib/session/events.ts";
 import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
+import { storePorts } from "../support/runtime.ts";
 
 // This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
 let root: string;
@@ -41,7 +42,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back", async () => {
+test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back, and the live client stays within CHECKPOINT_BYTES of the log", async () => {
   const env = getEnv(simulatorAgentsEnv(simulator.url));
   const seed = "restart";
   const message = `#sim tokens=600 rate=150 seed=${seed}`;
@@ -57,15 +58,35 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
     leaseSeconds: 60,
   });
   if (started === "not_found") throw new Error("unexpected");
+  // The live client's lead: what it holds past what Postgres acknowledged as durable.
+  const maxBytes = 256;
+  let durable = 0;
+  let held = 0;
+  let maxLead = 0;
+  let liveText = "";
+  const feed = new SessionFeed();
+  feed.subscribe((event) => {
+    if (event.type !== "delta") return;
+    liveText += event.text;
+    held = event.offset;
+    maxLead = Math.max(maxLead, held - durable);
+  });
   const run = runSession({
-    ports: postgresRunPorts(sql),
+    ports: storePorts(sql, {
+      log: async (write) => {
+        const result = await appendCheckpoint(sql, write);
+        if (result !== "fenced") durable = write.startOffset + Buffer.byteLength(write.text);
+        return result;
+      },
+    }),
+    feed,
     sessionId: started.sessionId,
     epoch: started.epoch,
     agent: getAgent(env, "sim-chat"),
     request: { messages: [{ role: "user", content: message }] },
     startOffset: 0,
     signal: new AbortController().signal,
-    checkpoint: { intervalMs: 100, maxBytes: 8192, leaseSeconds: 60 },
+    checkpoint: { intervalMs: 100, maxBytes, leaseSeconds: 60 },
   });
   // Let some output become durable, then take the database away until a checkpoint write has
   // failed, and bring it back.
@@ -94,6 +115,9 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
   const outcome = await run;
   expect(outcome.kind).toBe("completed");
   expect(await readLogText(sql, started.sessionId)).toBe(simulatedText(seed, 600));
+  expect(liveText).toBe(simulatedText(seed, 600));
+  expect(held).toBe(Buffer.byteLength(liveText));
+  expect(maxLead).toBeLessThanOrEqual(maxBytes);
   const [row] = await sql`select status from sessions where id = ${started.sessionId}`;
   expect(row?.status).toBe("completed");
 });

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
 import { type AgentConfig, type AgentEvent, estimateRequestTokens } from "../../lib/agent/index.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { postgresRunPorts } from "../../lib/session/run-ports.ts";
 import { runSession } from "../../lib/session/run-session.ts";
+import { storePorts } from "../support/runtime.ts";
 import { sessionFixture } from "../support/session-fixture.ts";
 
 // Issue 16 §4: every run is debited what it used, exact to the micro-credit, on real Postgres.
@@ -56,7 +56,7 @@ function run(
   yieldSignal?: AbortSignal,
 ) {
   return runSession({
-    ports: postgresRunPorts(sql, { streamAgent: (_agent, _request, { signal }) => stream(signal) }),
+    ports: storePorts(sql, { streamAgent: (_agent, _request, { signal }) => stream(signal) }),
     sessionId: started.sessionId,
     epoch: started.epoch,
     agent,

@@ -14,7 +14,6 @@ import {
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
-import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import {
   allows,
   isTerminal,
@@ -22,8 +21,9 @@ import {
   type SessionStatus,
   TRANSITIONS,
   type TransitionName,
-} from "../../lib/session/lifecycle.ts";
+} from "../../lib/lifecycle.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl } = await sessionFixture();
@@ -55,7 +55,7 @@ const perform: Record<
     appendCheckpoint(db, { sessionId: id, epoch, startOffset: 0, text: "", leaseSeconds: 30 }),
   release: (db, id, epoch) => releaseLease(db, id, epoch, 30),
   expire: (db, id, epoch) => bumpExpiredEpoch(db, id, epoch, 30),
-  cancel: (db, id) => requestCancel(db, id),
+  requestCancel: (db, id) => requestCancel(db, id),
   fenceOut: (db, id) => fenceOutRunner(db, id),
   interrupt: (db, id, epoch) => markInterrupted(db, id, epoch),
   finish: (db, id, epoch) =>
@@ -125,7 +125,7 @@ describe("one recovery path", () => {
     const id = await sessionIn("live");
     expect(await claimNextSession(sql, claim)).toBeNull();
     const env = getEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
-    expect(await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) })).toEqual([id]);
+    expect(await recoverExpiredSessions(testRuntime(sql, env))).toEqual([id]);
     const claimed = await claimNextSession(sql, claim);
     expect(claimed).toMatchObject({ id, epoch: 7, status: "background" });
   });

@@ -2,15 +2,15 @@ import { describe, expect, test } from "vitest";
 import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
-import { markInterrupted } from "../../lib/db/session-finish.ts";
-import { fenceOutRunner, handOffToBackground } from "../../lib/db/session-lease.ts";
+import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
-import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
-import { type LiveSteps, runLiveSession } from "../../lib/session/live.ts";
+import { runLiveSession } from "../../lib/session/live.ts";
 import { streamLiveChat } from "../../lib/session/live-response.ts";
+import type { SessionTransitions } from "../../lib/session/ports.ts";
 import { readSse } from "../support/api.ts";
+import { testRuntime } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
@@ -19,7 +19,8 @@ const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
 async function runLive(options: {
   agent: string;
   message: string;
-  steps?: Partial<LiveSteps>;
+  /** Wraps the lifecycle the runner is given (a test scripting a race). */
+  steps?: (transitions: SessionTransitions) => Partial<SessionTransitions>;
   sessionId?: string;
   fence?: boolean;
 }) {
@@ -45,15 +46,14 @@ async function runLive(options: {
   const events: SessionEvent[] = [];
   feed.subscribe((event) => events.push(event));
   await runLiveSession({
-    sql,
-    env,
-    dispatcher: localWorkerDispatcher(sql),
+    runtime: options.steps
+      ? testRuntime(sql, env, { transitions: (postgres) => ({ ...postgres, ...options.steps?.(postgres) }) })
+      : testRuntime(sql, env),
     sessionId: options.sessionId ?? started.sessionId,
     userId: ALICE,
     epoch: started.epoch,
     agent: getAgent(env, options.agent),
     feed,
-    steps: options.steps,
   });
   return { events, sessionId: started.sessionId, last: events.at(-1) };
 }
@@ -101,12 +101,12 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-chat",
       message: "#sim tokens=400 rate=40",
-      steps: {
-        markInterrupted: async (db, sessionId, epoch) => {
-          await fenceOutRunner(db, sessionId);
-          return markInterrupted(db, sessionId, epoch);
+      steps: (postgres) => ({
+        interrupt: async (sessionId, epoch) => {
+          await fenceOutRunner(sql, sessionId);
+          return postgres.interrupt(sessionId, epoch);
         },
-      },
+      }),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
     expect((last as { offset: number }).offset).toBeGreaterThan(0);
@@ -116,12 +116,12 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-openai-bg",
       message: "#sim tokens=400 rate=40",
-      steps: {
-        handOffToBackground: async (db, sessionId, epoch, leaseSeconds) => {
-          await fenceOutRunner(db, sessionId);
-          return handOffToBackground(db, sessionId, epoch, leaseSeconds);
+      steps: (postgres) => ({
+        handOff: async (sessionId, epoch) => {
+          await fenceOutRunner(sql, sessionId);
+          return postgres.handOff(sessionId, epoch);
         },
-      },
+      }),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
   });
@@ -131,7 +131,7 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last, events } = await runLive({
       agent: "sim-anthropic",
       message: "#sim tokens=20 rate=0",
-      steps: { finishSession: failing },
+      steps: () => ({ finish: failing }),
     });
     expect(events.some((event) => event.type === "delta")).toBe(true);
     expect(last).toMatchObject({ type: "error", code: "internal" });
@@ -145,9 +145,7 @@ describe("every path of a live runner ends its client's stream", () => {
     feed.subscribe((event) => events.push(event));
     try {
       await runLiveSession({
-        sql: dead,
-        env,
-        dispatcher: localWorkerDispatcher(dead),
+        runtime: testRuntime(dead, env),
         sessionId: "00000000-0000-4000-8000-000000000001",
         userId: ALICE,
         epoch: 1,

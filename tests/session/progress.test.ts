@@ -4,8 +4,8 @@ import { getAgent } from "../../lib/agent/index.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
-import { postgresRunPorts } from "../../lib/session/run-ports.ts";
 import { runSession } from "../../lib/session/run-session.ts";
+import { storePorts } from "../support/runtime.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
@@ -32,7 +32,7 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
       const events: SessionEvent[] = [];
       feed.subscribe((event) => events.push(event));
       const outcome = await runSession({
-        ports: postgresRunPorts(sql),
+        ports: storePorts(sql),
         sessionId: started.sessionId,
         epoch: started.epoch,
         agent: getAgent(env, agentName),

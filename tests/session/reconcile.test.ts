@@ -1,21 +1,14 @@
-import { afterAll, expect, test } from "vitest";
-import { createSql } from "../../lib/db/client.ts";
+import { expect, test } from "vitest";
 import { DISPATCH_CHANNEL } from "../../lib/db/session-lease.ts";
 import { getEnv } from "../../lib/env.ts";
-import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { chooseRunner } from "../../lib/session/routing.ts";
 import { waitFor } from "../support/api.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { withTestDatabase } from "../support/database.ts";
+import { testRuntime } from "../support/runtime.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
-const database = await createTestDatabase();
-const sql = createSql(database.url, 3);
-
-afterAll(async () => {
-  await sql.end();
-  await database.drop();
-});
+const { sql, url: databaseUrl } = await withTestDatabase(3);
 
 test("the scheduled reconciler re-dispatches sessions whose lease expired, at a new epoch, and leaves healthy ones", async () => {
   const [conversation] = await sql`insert into conversations (user_id) values (${ALICE}) returning id`;
@@ -31,8 +24,8 @@ test("the scheduled reconciler re-dispatches sessions whose lease expired, at a 
   const heard: { s: string; e: number }[] = [];
   const listener = await sql.listen(DISPATCH_CHANNEL, (payload) => heard.push(JSON.parse(payload)));
   try {
-    const env = getEnv({ DATABASE_URL: database.url, LEASE_SECONDS: "30" });
-    const redispatched = await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) });
+    const env = getEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
+    const redispatched = await recoverExpiredSessions(testRuntime(sql, env));
     expect(new Set(redispatched)).toEqual(new Set([expired!.id, expiredLive!.id]));
     const announced = (id: string) => heard.some((payload) => payload.s === id);
     await waitFor(
@@ -56,7 +49,7 @@ test("the scheduled reconciler re-dispatches sessions whose lease expired, at a 
     expect(byId.get(healthy!.id)).toMatchObject({ epoch: 3, lease_owner: "gone" });
     expect(byId.get(finished!.id)).toMatchObject({ epoch: 3, status: "completed" });
     // A second sweep right away finds nothing: the re-dispatched sessions hold a pending lease.
-    expect(await recoverExpiredSessions({ sql, env, dispatcher: localWorkerDispatcher(sql) })).toEqual([]);
+    expect(await recoverExpiredSessions(testRuntime(sql, env))).toEqual([]);
   } finally {
     await listener.unlisten();
   }

@@ -1,15 +1,16 @@
 import { describe, expect, test } from "vitest";
-import type { AgentConfig, AgentEvent } from "../../lib/agent/index.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import type { CheckpointStore } from "../../lib/session/checkpointer.ts";
 import { sleep } from "../../lib/session/clock.ts";
-import { postgresRunPorts, type SessionObserver } from "../../lib/session/run-ports.ts";
+import type { SessionObserver } from "../../lib/session/ports.ts";
 import { type RunSessionInput, runSession } from "../../lib/session/run-session.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
+import { storePorts } from "../support/runtime.ts";
+import { DONE, ScriptedAgent, scriptedAgentConfig, text } from "../support/scripted-agent.ts";
 import { ALICE, sessionFixture } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
@@ -96,51 +97,8 @@ describe.each(Object.keys(logs))("the %s log keeps the log-store contract", (kin
   });
 });
 
-/** An agent whose events the test sends one by one; it ends when told or when its signal aborts. */
-class ScriptedAgent {
-  #queue: AgentEvent[] = [];
-  #wake: (() => void) | undefined;
-  #ended = false;
-
-  send(...events: AgentEvent[]): void {
-    this.#queue.push(...events);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *stream(signal: AbortSignal): AsyncGenerator<AgentEvent> {
-    while (!signal.aborted) {
-      const next = this.#queue.shift();
-      if (next) yield next;
-      else if (this.#ended) return;
-      else
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
-    }
-  }
-}
-
-const agent: AgentConfig = {
-  name: "scripted",
-  transport: "chat-completions",
-  url: "http://unused",
-  token: "t",
-  model: "m",
-  // Free, so metering never stops to store a step: the scripted interleavings stay exact.
-  price: { input: 0, output: 0 },
-};
-const DONE: AgentEvent = { type: "done", reason: "completed" };
-const text = (value: string, sequenceNumber: number): AgentEvent => ({
-  type: "text",
-  text: value,
-  cursor: { responseId: "r", sequenceNumber },
-});
+// Free, so metering never stops to store a step: the scripted interleavings stay exact.
+const agent = scriptedAgentConfig({ input: 0, output: 0 });
 
 /** A real session row: billing (metering, the final totals) still reads and writes Postgres. */
 async function billedSession(): Promise<string> {
@@ -172,20 +130,26 @@ async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}
     statusChanged: () => void seen.statuses.push(log.finished ?? "running"),
   };
   // Metering and billing stay on Postgres (the session is a billed one); the rest is in memory.
-  const ports = postgresRunPorts(sql, {
+  const ports = storePorts(sql, {
     log: log.store({ before: () => sleep(clock, options.writeMs ?? 0) }),
     streamAgent: (_agent, _request, { signal }) => script.stream(signal),
     cancelAgentRun: async () => void seen.cancelled++,
+    // The lifecycle's finish: it announces the change once it has committed.
     finish: async (input) => {
       seen.finished.push(input.status);
-      return log.finish(input.epoch, input.status);
+      const finished = log.finish(input.epoch, input.status);
+      if (finished === "ok") observer.statusChanged(input.sessionId);
+      return finished;
     },
     clock,
     observers: [observer],
   });
+  const sessionId = await billedSession();
+  // The runner starts on a session the lifecycle just gave it (start, claim), which announced it.
+  observer.statusChanged(sessionId);
   const input: RunSessionInput = {
     ports,
-    sessionId: await billedSession(),
+    sessionId,
     epoch: log.epoch,
     agent,
     request: { messages: [{ role: "user", content: "hi" }] },

@@ -1,4 +1,5 @@
 import { createClient } from "@supabase/supabase-js";
+import type { EventSourceMessage } from "eventsource-parser";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { parseCursor } from "../../lib/session/wire.ts";
 
@@ -30,6 +31,23 @@ export interface SseEvent {
   id?: string;
 }
 
+/** The SSE events of a response, as they arrive; the body is cancelled when the reading stops. */
+export async function* sseEvents(response: Response): AsyncGenerator<EventSourceMessage> {
+  const reader = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /** Reads a whole SSE response (until the server closes it or `until` says stop). */
 export async function readSse(
   response: Response,
@@ -37,20 +55,10 @@ export async function readSse(
 ): Promise<SseEvent[]> {
   if (!response.body) throw new Error("no body");
   const events: SseEvent[] = [];
-  const reader = response.body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const event = { event: value.event ?? "message", data: value.data, id: value.id };
-      events.push(event);
-      if (options.until?.(event)) break;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+  for await (const value of sseEvents(response)) {
+    const event = { event: value.event ?? "message", data: value.data, id: value.id };
+    events.push(event);
+    if (options.until?.(event)) break;
   }
   return events;
 }
@@ -73,7 +81,7 @@ export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
     bytes = Buffer.concat([bytes, Buffer.from(piece, "utf8")]);
     const offset = startOffset + bytes.byteLength;
     const cursor = event.id === undefined ? null : parseCursor(event.id);
-    if (cursor?.offset !== offset || cursor.generation === null)
+    if (cursor?.offset !== offset || cursor.epoch === null)
       throw new Error(`delta id ${event.id} but offset is ${offset}`);
   }
   return bytes.toString("utf8");
@@ -97,6 +105,7 @@ export function api(appUrl: string, token: string) {
       }),
     cancel: (id: string) => fetch(`${appUrl}/api/sessions/${id}/cancel`, { method: "POST", headers }),
     list: () => fetch(`${appUrl}/api/sessions`, { headers }),
+    conversation: (id: string) => fetch(`${appUrl}/api/conversations/${id}`, { headers }),
   };
 }
 

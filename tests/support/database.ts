@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
+import { createSql, type Sql } from "../../lib/db/client.ts";
 
 /**
  * A fresh database cloned from the migrated, seeded template: the test file owns it alone.
@@ -26,4 +27,18 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       }
     },
   };
+}
+
+/**
+ * A fresh test database of the file's own and `sql` on it (`connections` wide), both closed after the
+ * file's tests. Call it at the top level (`await withTestDatabase(4)`).
+ */
+export async function withTestDatabase(connections: number): Promise<{ url: string; sql: Sql }> {
+  const database = await createTestDatabase();
+  const sql = createSql(database.url, connections);
+  afterAll(async () => {
+    await sql.end();
+    await database.drop();
+  });
+  return { url: database.url, sql };
 }

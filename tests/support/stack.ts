@@ -5,7 +5,7 @@ import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { startAgentSimulator } from "../../dev/agent-sim/server.ts";
 import { createResendMailer } from "../../dev/auth/resend-mailer.ts";
 import { startSupabaseStandIn } from "../../dev/auth/server.ts";
-import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
+import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
 import { freePort } from "../../dev/net.ts";
 import type { RealtimeStandIn } from "../../dev/realtime/server.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
@@ -63,12 +63,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     const port = await freePort();
     const appUrl = `http://127.0.0.1:${port}`;
     const defaults = getEnv({});
-    const inbox = await startInbox({
-      port: 0,
-      resendApiKey: defaults.RESEND_API_KEY,
-      telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
-      telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
-    });
+    const inbox = await startInbox({ port: 0, ...inboxCredentials(defaults) });
     closers.push(() => inbox.close());
     const realtimeLog: string[] = [];
     const supabase = await startSupabaseStandIn({

@@ -1,6 +1,4 @@
-import { resourceCatalog } from "@trigger.dev/core/v3";
 import { runInMockTaskContext } from "@trigger.dev/core/v3/test";
-import { StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
 import { metadata } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
@@ -13,17 +11,13 @@ import { startSession } from "../../lib/db/session-start.ts";
 import { resetEnvCache } from "../../lib/env.ts";
 import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
+import { type LoadedTask, loadTriggerTask } from "../support/trigger-task.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const database = await createTestDatabase();
 let simulator: AgentSimulator;
 let sql: Sql;
-type RunFn = (
-  payload: unknown,
-  params: { ctx: unknown; signal: AbortSignal },
-) => Promise<{ outcome: string; offset: number }>;
-let run: RunFn;
-let parsePayload: (payload: unknown) => Promise<unknown>;
+let task: LoadedTask<{ outcome: string; offset: number }>;
 
 beforeAll(async () => {
   simulator = await startAgentSimulator({ port: 0 });
@@ -32,14 +26,10 @@ beforeAll(async () => {
   Object.assign(process.env, simulatorAgentsEnv(simulator.url));
   resetEnvCache();
   sql = createSql(database.url, 2);
-  // The SDK's own offline harness: the catalog must exist before the task module registers itself.
-  resourceCatalog.setGlobalResourceCatalog(new StandardResourceCatalog());
-  resourceCatalog.setCurrentFileContext("trigger/agent-session.ts", "agent-session");
-  await import("../../trigger/agent-session.ts");
-  const task = resourceCatalog.getTask("agent-session");
-  if (!task) throw new Error("agent-session is not registered");
-  run = task.fns.run as unknown as RunFn;
-  parsePayload = async (payload) => (task.fns.parsePayload ? task.fns.parsePayload(payload) : payload);
+  task = await loadTriggerTask<{ outcome: string; offset: number }>(
+    "trigger/agent-session.ts",
+    "agent-session",
+  );
 });
 
 afterAll(async () => {
@@ -69,8 +59,8 @@ test("the agent-session task resumes the session through lib/session and mirrors
   const started = await backgroundSession(`#sim tokens=300 rate=0 stages=2 seed=${seed}`, "sim-openai-bg");
   const result = await runInMockTaskContext(
     async ({ ctx }) => {
-      const payload = await parsePayload({ sessionId: started.sessionId, epoch: started.epoch });
-      const output = await run(payload, { ctx, signal: new AbortController().signal });
+      const payload = await task.parsePayload({ sessionId: started.sessionId, epoch: started.epoch });
+      const output = await task.run(payload, { ctx, signal: new AbortController().signal });
       return { output, progress: metadata.current()?.progress };
     },
     { ctx: { run: { id: "run_offline_1" }, attempt: { number: 1 } } },
@@ -84,7 +74,7 @@ test("the agent-session task resumes the session through lib/session and mirrors
 });
 
 test("a schema-invalid payload is refused by the task's zod schema, naming each bad field", async () => {
-  const refused = await parsePayload({ sessionId: "not-a-uuid", epoch: 0 }).then(
+  const refused = await task.parsePayload({ sessionId: "not-a-uuid", epoch: 0 }).then(
     () => undefined,
     (error: unknown) => error,
   );
@@ -101,7 +91,7 @@ test("a retried attempt whose epoch was taken over does not produce twice", asyn
             where id = ${started.sessionId}`;
   const output = await runInMockTaskContext(
     async ({ ctx }) =>
-      run(await parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
+      task.run(await task.parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
         ctx,
         signal: new AbortController().signal,
       }),
@@ -116,7 +106,7 @@ test("cancelling the run (its signal) ends the session cancelled with the partia
   const controller = new AbortController();
   const running = runInMockTaskContext(
     async ({ ctx }) =>
-      run(await parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
+      task.run(await task.parsePayload({ sessionId: started.sessionId, epoch: started.epoch }), {
         ctx,
         signal: controller.signal,
       }),

@@ -1,45 +1,30 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resourceCatalog } from "@trigger.dev/core/v3";
 import { runInMockTaskContext } from "@trigger.dev/core/v3/test";
-import { StandardResourceCatalog } from "@trigger.dev/core/v3/workers";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Inbox, startInbox } from "../../dev/inbox/server.ts";
+import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { getEnv, resetEnvCache } from "../../lib/env.ts";
 import { dispatchSessionNotifications } from "../../lib/notify/dispatch.ts";
 import { createUser, endSession, inboxFor } from "../notify/fixture.ts";
 import { createTestDatabase } from "../support/database.ts";
+import { type LoadedTask, loadTriggerTask } from "../support/trigger-task.ts";
 
 const database = await createTestDatabase();
 let inbox: Inbox;
 let sql: Sql;
-type RunFn = (payload: unknown, params: { ctx: unknown; signal: AbortSignal }) => Promise<{ sent: number }>;
-let run: RunFn;
-let parsePayload: (payload: unknown) => Promise<unknown>;
+let task: LoadedTask<{ sent: number }>;
 
 beforeAll(async () => {
-  const defaults = getEnv({});
-  inbox = await startInbox({
-    port: 0,
-    resendApiKey: defaults.RESEND_API_KEY,
-    telegramBotToken: defaults.TELEGRAM_BOT_TOKEN,
-    telegramBotUsername: defaults.TELEGRAM_BOT_USERNAME,
-  });
+  inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
   // The task reads its settings from the environment, as it would on Trigger.dev.
   process.env.DATABASE_URL = database.url;
   process.env.RESEND_BASE_URL = inbox.resendBaseUrl;
   process.env.TELEGRAM_API_ROOT = inbox.telegramApiRoot;
   resetEnvCache();
   sql = createSql(database.url, 2);
-  resourceCatalog.setGlobalResourceCatalog(new StandardResourceCatalog());
-  resourceCatalog.setCurrentFileContext("trigger/send-notification.ts", "send-notification");
-  await import("../../trigger/send-notification.ts");
-  const task = resourceCatalog.getTask("send-notification");
-  if (!task) throw new Error("send-notification is not registered");
-  run = task.fns.run as unknown as RunFn;
-  parsePayload = async (payload) => (task.fns.parsePayload ? task.fns.parsePayload(payload) : payload);
+  task = await loadTriggerTask<{ sent: number }>("trigger/send-notification.ts", "send-notification");
 });
 
 afterAll(async () => {
@@ -50,21 +35,19 @@ afterAll(async () => {
 
 test("the send-notification task sends the notification it was given", async () => {
   const user = await createUser(sql, "task");
-  const sessionId = await endSession(sql, {
-    userId: user.id,
-    runner: "trigger",
-    status: "completed",
-    output: "ok",
-  });
+  const sessionId = await endSession(sql, { userId: user.id, runner: "trigger", output: "ok" });
   const [row] = await sql<{ id: string }[]>`select id from notifications where session_id = ${sessionId}`;
   const output = await runInMockTaskContext(
     async ({ ctx }) =>
-      run(await parsePayload({ notificationId: row!.id }), { ctx, signal: new AbortController().signal }),
+      task.run(await task.parsePayload({ notificationId: row!.id }), {
+        ctx,
+        signal: new AbortController().signal,
+      }),
     { ctx: { run: { id: "run_notify_1" } } },
   );
   expect(output).toMatchObject({ sent: 1 });
   expect(await inboxFor(inbox, user.email)).toHaveLength(1);
-  await expect(parsePayload({ notificationId: "nope" })).rejects.toThrow();
+  await expect(task.parsePayload({ notificationId: "nope" })).rejects.toThrow();
 });
 
 test("right after the finish, each pending notification triggers send-notification with key notification:<id>", async () => {

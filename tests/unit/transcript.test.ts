@@ -20,6 +20,7 @@ test("the turns before a session end at the user message that started it (user_m
   const conversation: Conversation = {
     id: "c",
     title: "t",
+    createdAt: new Date(0).toISOString(),
     messages: [
       message("u1", "user", "same question"),
       message("u2", "user", "same question"),

@@ -3,6 +3,8 @@ import { getSql } from "@/lib/db/client.ts";
 import { listNotifications } from "@/lib/db/notification-outbox.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { notificationListSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -12,5 +14,5 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 /** The caller's last 50 notifications with their delivery status, newest first. */
 export const GET = route(async (request) => {
   const user = await requireUser(request);
-  return Response.json(await listNotifications(getSql(), user.id));
+  return wireJson(notificationListSchema, await listNotifications(getSql(), user.id));
 });

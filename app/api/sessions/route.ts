@@ -3,6 +3,8 @@ import { getSql } from "@/lib/db/client.ts";
 import { listSessionsForUser } from "@/lib/db/sessions.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { sessionListSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -11,5 +13,5 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 export const GET = route(async (request) => {
   const user = await requireUser(request);
-  return Response.json(await listSessionsForUser(getSql(), user.id));
+  return wireJson(sessionListSchema, await listSessionsForUser(getSql(), user.id));
 });

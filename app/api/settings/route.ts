@@ -5,6 +5,8 @@ import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { settingsSchema } from "@/lib/session/wire.ts";
 import { settingsPatchSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
@@ -15,7 +17,7 @@ export const { POST, PUT, DELETE, OPTIONS } = otherMethods("GET", "PATCH");
 async function settingsOf(userId: string) {
   const settings = await readNotificationSettings(getSql(), userId);
   if (!settings) throw new AppError("not_found:profile", "No profile for this account.");
-  return Response.json(settings);
+  return wireJson(settingsSchema, settings);
 }
 
 /** `{ email, notifyEmail, notifyTelegram, telegram: { linked, username } }` */

@@ -1,5 +1,1 @@
-import { z } from "zod";
-
-export const settingsPatchSchema = z
-  .object({ notifyEmail: z.boolean().optional(), notifyTelegram: z.boolean().optional() })
-  .strict();
+export { settingsPatchSchema } from "@/lib/session/wire.ts";

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { simulatorAgentsEnv } from "../../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../../dev/agent-sim/server.ts";
 import { type AgentConfig, type AgentRequest, listAgents } from "../../../lib/agent/index.ts";
@@ -22,6 +23,27 @@ export async function startSimulatorWithAgents(): Promise<SimulatorFixture> {
       anthropic: byName.get("sim-anthropic")!,
     },
   };
+}
+
+export type Transport = keyof SimulatorFixture["agents"];
+export const TRANSPORTS = ["openclaw", "background", "chat", "anthropic"] as const satisfies Transport[];
+
+/**
+ * The simulator of the enclosing file or `describe`, started before its tests and closed after. The
+ * `fixture` returned is filled in when it has started (read it inside tests).
+ */
+export function withSimulatorAgents(): {
+  fixture: SimulatorFixture;
+  agentOf(name: Transport): AgentConfig;
+} {
+  const fixture = {} as SimulatorFixture;
+  beforeAll(async () => {
+    Object.assign(fixture, await startSimulatorWithAgents());
+  });
+  afterAll(async () => {
+    await fixture.simulator?.close();
+  });
+  return { fixture, agentOf: (name) => fixture.agents[name] };
 }
 
 /** A request whose last user message starts with a `#sim` line. */

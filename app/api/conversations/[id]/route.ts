@@ -4,6 +4,8 @@ import { getConversationOwnedBy } from "@/lib/db/conversations.ts";
 import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { conversationSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -15,5 +17,5 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const { id } = await context.params;
   const conversation = await getConversationOwnedBy(getSql(), id, user.id);
   if (!conversation) throw new AppError("not_found:conversation", "Conversation not found.");
-  return Response.json(conversation);
+  return wireJson(conversationSchema, conversation);
 });

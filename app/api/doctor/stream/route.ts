@@ -22,13 +22,8 @@ export const GET = route(async (request) => {
   const query = Object.fromEntries(new URL(request.url).searchParams);
   const plan = parseWith(doctorStreamQuerySchema, query, "bad_request:doctor");
   rateLimit.admit(user.id);
-  const stop = new AbortController();
-  const stream = createSseStream(
-    async (writer) => {
-      await writeDiagnosticStream(writer, plan, stop.signal);
-      writer.close();
-    },
-    { signal: request.signal, onClose: () => stop.abort() },
-  );
+  const stream = createSseStream((writer) => writeDiagnosticStream(writer, plan, writer.signal), {
+    signal: request.signal,
+  });
   return sseResponse(stream);
 });

@@ -4,7 +4,9 @@ import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { sendTestNotification } from "@/lib/notify/test-notification.ts";
+import { testNotificationAcceptedSchema } from "@/lib/session/wire.ts";
 import { testNotificationSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
@@ -21,5 +23,5 @@ export const POST = route(async (request) => {
     "bad_request:notification_test",
   );
   const id = await sendTestNotification(getSql(), getEnv(), user.id, channel);
-  return Response.json({ id, channel, status: "pending" }, { status: 202 });
+  return wireJson(testNotificationAcceptedSchema, { id, channel, status: "pending" }, { status: 202 });
 });

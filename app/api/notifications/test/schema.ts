@@ -1,3 +1,1 @@
-import { z } from "zod";
-
-export const testNotificationSchema = z.object({ channel: z.enum(["email", "telegram"]) });
+export { testNotificationRequestSchema as testNotificationSchema } from "@/lib/session/wire.ts";

@@ -2,7 +2,9 @@ import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { getSessionSnapshot } from "@/lib/session/snapshot.ts";
+import { sessionSnapshotSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -12,5 +14,5 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);
   const { id } = await context.params;
-  return Response.json(await getSessionSnapshot(getSql(), id, user.id));
+  return wireJson(sessionSnapshotSchema, await getSessionSnapshot(getSql(), id, user.id));
 });

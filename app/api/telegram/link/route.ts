@@ -4,7 +4,9 @@ import { unlinkTelegramChat } from "@/lib/db/telegram-links.ts";
 import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
 import { createTelegramLink } from "@/lib/notify/telegram-linking.ts";
+import { telegramLinkSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -14,7 +16,7 @@ export const { GET, HEAD, PUT, PATCH, OPTIONS } = otherMethods("POST", "DELETE")
 /** A one-time deep link `{ url, expiresAt }` (15 minutes) that links the chat it is opened in. */
 export const POST = route(async (request) => {
   const user = await requireUser(request);
-  return Response.json(await createTelegramLink(getSql(), getEnv(), user.id));
+  return wireJson(telegramLinkSchema, await createTelegramLink(getSql(), getEnv(), user.id));
 });
 
 /** Unlinks the caller's Telegram chat. */

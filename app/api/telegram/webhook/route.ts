@@ -1,31 +1,29 @@
-import { getSql } from "@/lib/db/client.ts";
+import { after } from "next/server";
 import { getEnv } from "@/lib/env.ts";
 import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { readJsonBody, route } from "@/lib/http/route.ts";
-import { parseWith } from "@/lib/http/validate.ts";
-import {
-  handleTelegramUpdate,
-  isWebhookSecretValid,
-  telegramUpdateSchema,
-} from "@/lib/notify/telegram-linking.ts";
+import { route } from "@/lib/http/route.ts";
+import { logError } from "@/lib/log.ts";
+import { isWebhookSecretValid } from "@/lib/notify/telegram-linking.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
+import { handleTelegramWebhook } from "@/lib/telegram/webhook.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+// A session started from Telegram may run live here after the answer (then hands off at the budget).
+export const maxDuration = 800;
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
-/** Telegram's updates for the bot: the secret header first (constant time), then each update once. */
+/** Telegram's updates for the bot: the secret header first (constant time), then the grammY bot. */
 export const POST = route(async (request) => {
   const env = getEnv();
   if (!isWebhookSecretValid(env, request.headers.get("x-telegram-bot-api-secret-token"))) {
     throw new AppError("unauthorized:telegram_secret", "Wrong or missing X-Telegram-Bot-Api-Secret-Token.");
   }
-  const update = parseWith(
-    telegramUpdateSchema,
-    await readJsonBody(request, "telegram_update", 256 * 1024),
-    "bad_request:telegram_update",
-  );
-  await handleTelegramUpdate(getSql(), env, update);
-  return Response.json({ ok: true });
+  return handleTelegramWebhook(request, {
+    ...processRuntime(),
+    defer: (work) =>
+      after(() => work().catch((error: unknown) => logError("deferred telegram work failed", { error }))),
+  });
 });

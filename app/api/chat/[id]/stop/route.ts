@@ -1,10 +1,10 @@
 import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
-import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
+import { chatStopResultSchema } from "@/lib/session/wire.ts";
 import { stopChat } from "@/lib/ui-stream/chat-session.ts";
 import { chatIdSchema } from "../schema.ts";
 
@@ -17,7 +17,6 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);
   const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
-  const sql = getSql();
-  const result = await stopChat({ sql, dispatcher: getDispatcher(getEnv(), sql), userId: user.id, id });
-  return Response.json(result);
+  const result = await stopChat({ runtime: processRuntime(), userId: user.id, id });
+  return wireJson(chatStopResultSchema, result);
 });

@@ -1,8 +1,9 @@
 import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
+import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
 import { replayBody } from "@/lib/ui-stream/post-chat.ts";
 import { countUiChunks } from "@/lib/ui-stream/replay.ts";
@@ -24,18 +25,19 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
   const startIndex = parseWith(startIndexSchema, raw, "bad_request:startIndex", "startIndex") ?? 0;
   const follow =
     parseWith(followSchema, params.get("follow") ?? undefined, "bad_request:follow", "follow") === "1";
-  const sql = getSql();
-  const session = await findChatSession(sql, user.id, id);
+  const runtime = processRuntime();
+  const session = await findChatSession(runtime.sql, user.id, id);
   if (!session) return new Response(null, { status: 204 });
+  requireSessionLog(session);
   const headers: Record<string, string> = { "x-workflow-run-id": session.id };
   let from = startIndex;
   if (startIndex < 0) {
-    const count = await countUiChunks(sql, session);
+    const count = await countUiChunks(runtime, session);
     headers["x-workflow-stream-tail-index"] = String(count - 1);
     from = Math.max(0, count + startIndex);
   }
   return uiMessageStreamResponse(
-    replayBody(sql, session, request.signal, { startIndex: from, follow }),
+    replayBody(runtime, session, request.signal, { startIndex: from, follow }),
     headers,
   );
 });

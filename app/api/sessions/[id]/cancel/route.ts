@@ -1,10 +1,10 @@
 import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
-import { getDispatcher } from "@/lib/jobs/dispatch.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
+import { cancelResultSchema } from "@/lib/session/wire.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -14,12 +14,10 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const user = await requireUser(request);
   const { id } = await context.params;
-  const sql = getSql();
   const result = await cancelSession({
-    sql,
-    dispatcher: getDispatcher(getEnv(), sql),
+    runtime: processRuntime(),
     sessionId: id,
     userId: user.id,
   });
-  return Response.json(result);
+  return wireJson(cancelResultSchema, result);
 });

@@ -12,17 +12,12 @@ import {
 } from "./session-api.ts";
 import { describe, isFinalRefusal, recoveryDelay } from "./session-errors.ts";
 import { reduceSession } from "./session-reducer.ts";
-import {
-  idleSessionRunState,
-  type SessionInput,
-  type SessionRunState,
-  streamCursor,
-} from "./session-state.ts";
+import { type FollowerState, idleFollowerState, type SessionInput, streamCursor } from "./session-state.ts";
 import { openSessionTail, type SessionTail } from "./session-tail.ts";
-import type { ChatRequest, SessionRunHooks } from "./session-types.ts";
+import type { ChatRequest, SessionFollowerHooks } from "./session-types.ts";
 
-export { idleSessionRunState, type SessionRunState } from "./session-state.ts";
-export type { SessionRunHooks } from "./session-types.ts";
+export { type FollowerState, idleFollowerState } from "./session-state.ts";
+export type { SessionFollowerHooks } from "./session-types.ts";
 
 /** While the Realtime channel is not joined, the log is read this often so the page never stalls. */
 const REALTIME_DOWN_READ_MS = 15_000;
@@ -33,10 +28,10 @@ const REALTIME_DOWN_READ_MS = 15_000;
  * endpoint from the tab's cursor, a snapshot re-read after a refused stream). It never polls: the
  * snapshot is read once on open, then events say what changes. Framework-free: React subscribes.
  */
-export class SessionRun {
-  #state: SessionRunState = idleSessionRunState;
+export class SessionFollower {
+  #state: FollowerState = idleFollowerState;
   readonly #listeners = new Set<() => void>();
-  readonly #hooks: SessionRunHooks;
+  readonly #hooks: SessionFollowerHooks;
   readonly #postAbort = new AbortController();
   #tail: { tail: SessionTail; resync: number } | null = null;
   #realtime: TopicSubscription | null = null;
@@ -45,11 +40,11 @@ export class SessionRun {
   #recoveryAttempt = 0;
   #disposed = false;
 
-  constructor(hooks: SessionRunHooks) {
+  constructor(hooks: SessionFollowerHooks) {
     this.#hooks = hooks;
   }
 
-  get state(): SessionRunState {
+  get state(): FollowerState {
     return this.#state;
   }
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { idleSessionRunState, type SessionRun, type SessionRunState } from "./session-run.ts";
+import { type FollowerState, idleFollowerState, type SessionFollower } from "./session-follower.ts";
 
 /** Runs `render` at most once per animation frame (or every 250 ms while the tab is hidden). */
 function frameScheduler(render: () => void): { schedule(): void; cancel(): void } {
@@ -29,14 +29,14 @@ function frameScheduler(render: () => void): { schedule(): void; cancel(): void 
 }
 
 /**
- * `run`'s state as React state, re-rendered at most once per frame however fast deltas arrive.
- * A run that is replaced or unmounted is disposed.
+ * The follower's state as React state, re-rendered at most once per frame however fast deltas arrive.
+ * A follower that is replaced or unmounted is disposed.
  */
-export function useRunState(run: SessionRun | null): SessionRunState {
-  const [state, setState] = useState<SessionRunState>(idleSessionRunState);
+export function useFollowerState(run: SessionFollower | null): FollowerState {
+  const [state, setState] = useState<FollowerState>(idleFollowerState);
   // React's development double-mount runs cleanup then setup again for the same run; the disposal
   // waits a tick so that setup can call it off. A replaced or unmounted run is disposed for real.
-  const pendingDisposal = useRef<{ run: SessionRun; timer: ReturnType<typeof setTimeout> } | null>(null);
+  const pendingDisposal = useRef<{ run: SessionFollower; timer: ReturnType<typeof setTimeout> } | null>(null);
 
   useEffect(() => {
     if (run === null) return;

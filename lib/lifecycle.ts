@@ -1,8 +1,9 @@
 /**
- * The session lifecycle of DESIGN §2 in one place: its states, the sets the SQL and the TypeScript
- * share, and the named transitions with the states each may start from. The SQL that performs a
- * transition lives in lib/db (session-start, session-lease, session-finish) and builds its `where`
- * from these sets, so the two can never disagree.
+ * The session lifecycle of DESIGN §2 in one place, on the base floor (it imports nothing): its
+ * states, the sets the SQL, the server and the browser share, and the named transitions with the
+ * states each may start from. The port that performs them is `SessionTransitions`
+ * (lib/session/ports.ts), implemented once over Postgres (lib/db/session-transitions.ts), whose SQL
+ * builds its `where` from these sets, so the two can never disagree.
  *
  * ```
  * queued ─► live ─────────────► completed | failed | cancelled
@@ -24,6 +25,14 @@ export const SESSION_STATUSES = [
   "cancelled",
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Where a producer runs: the live route, a Trigger.dev task, or the local worker. */
+export const RUNNER_KINDS = ["live", "trigger", "worker"] as const;
+export type RunnerKind = (typeof RUNNER_KINDS)[number];
+
+/** What the client asked for: `auto` lets the routing policy choose. */
+export const SESSION_MODES = ["auto", "live", "background"] as const;
+export type SessionMode = (typeof SESSION_MODES)[number];
 
 /** A producer may still write: the session has not ended. */
 export const ACTIVE_STATUSES = [
@@ -48,6 +57,11 @@ export const AWAITING_RUNNER_STATUSES = [
 /** A live runner's states, the ones a handoff starts from. */
 export const LIVE_RUNNER_STATUSES = ["live", "interrupted"] as const satisfies readonly SessionStatus[];
 
+/** The terminal statuses as a set, for readers that check membership often. */
+export const TERMINAL_STATUS_SET: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
+/** The active statuses as a set. */
+export const ACTIVE_STATUS_SET: ReadonlySet<string> = new Set(ACTIVE_STATUSES);
+
 export function isTerminal(status: string): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
@@ -68,7 +82,7 @@ export type TransitionName =
   | "renew"
   | "release"
   | "expire"
-  | "cancel"
+  | "requestCancel"
   | "fenceOut"
   | "interrupt"
   | "finish";
@@ -85,7 +99,7 @@ export interface Transition {
 }
 
 /**
- * Every named transition. Why two of them raise the epoch:
+ * Every named transition (`claimNext` is `claim` of whichever session waits longest). Why two of them raise the epoch:
  * - `handOff` raises it so the live runner, which may still be streaming (a zombie route past its
  *   budget), can no longer append: its next checkpoint answers "fenced".
  * - `claim` raises it again so an earlier attempt of the same background job (a Trigger.dev retry, a
@@ -100,7 +114,7 @@ export const TRANSITIONS: Record<TransitionName, Transition> = {
   renew: { from: ACTIVE_STATUSES, to: "same", raisesEpoch: false, needsEpoch: true },
   release: { from: ACTIVE_STATUSES, to: "same", raisesEpoch: false, needsEpoch: true },
   expire: { from: ACTIVE_STATUSES, to: "background", raisesEpoch: true, needsEpoch: true },
-  cancel: { from: ACTIVE_STATUSES, to: "same", raisesEpoch: false, needsEpoch: false },
+  requestCancel: { from: ACTIVE_STATUSES, to: "same", raisesEpoch: false, needsEpoch: false },
   fenceOut: { from: ACTIVE_STATUSES, to: "same", raisesEpoch: true, needsEpoch: false },
   interrupt: { from: ["live", "background"], to: "interrupted", raisesEpoch: false, needsEpoch: true },
   finish: { from: ACTIVE_STATUSES, to: "terminal", raisesEpoch: false, needsEpoch: true },

@@ -1,0 +1,67 @@
+import type { SessionFeed } from "./events.ts";
+
+interface HeldDelta {
+  text: string;
+  /** The byte offset after `text`. */
+  offset: number;
+}
+
+/**
+ * The live client's lead over the durable log (DESIGN §4): a live runner's deltas reach its client
+ * at once while the client is at most `maxAheadBytes` (CHECKPOINT_BYTES) past the durable offset,
+ * and are held back beyond that until the checkpoint that carries them lands. If the runner dies in
+ * that window, a reader loses (and is rewound past) at most that many bytes.
+ *
+ * Invariants: every delta sent carries the offset right after the bytes the client then holds (held
+ * deltas go out joined, with the offset of the last one); nothing goes out once the runner is fenced.
+ */
+export class LiveLead {
+  readonly #feed: SessionFeed | undefined;
+  readonly #maxAheadBytes: number;
+  #durable: number;
+  #held: HeldDelta[] = [];
+  #head = 0;
+  #fenced = false;
+
+  constructor(feed: SessionFeed | undefined, durableOffset: number, maxAheadBytes: number) {
+    this.#feed = feed;
+    this.#durable = durableOffset;
+    this.#maxAheadBytes = maxAheadBytes;
+  }
+
+  /** A delta the checkpointer took; `offset` is the byte offset after it. */
+  push(text: string, offset: number): void {
+    if (!this.#feed || this.#fenced || text === "") return;
+    this.#held.push({ text, offset });
+    this.#release();
+  }
+
+  /** The log is durable up to `offset`: held deltas within the lead go out. */
+  durable(offset: number): void {
+    if (offset <= this.#durable) return;
+    this.#durable = offset;
+    this.#release();
+  }
+
+  /** Another producer owns the session: what is held is not ours to send, nor anything after it. */
+  fence(): void {
+    this.#fenced = true;
+    this.#held = [];
+    this.#head = 0;
+  }
+
+  #release(): void {
+    const from = this.#head;
+    const limit = this.#durable + this.#maxAheadBytes;
+    while (this.#head < this.#held.length && this.#held[this.#head]!.offset <= limit) this.#head += 1;
+    if (this.#head === from) return;
+    const released = this.#held.slice(from, this.#head);
+    // Sent deltas leave the queue in bulk, so a long stall costs no quadratic shifting.
+    if (this.#head === this.#held.length || this.#head > 1024) {
+      this.#held = this.#held.slice(this.#head);
+      this.#head = 0;
+    }
+    const text = released.length === 1 ? released[0]!.text : released.map((delta) => delta.text).join("");
+    this.#feed?.emit({ type: "delta", text, offset: released.at(-1)!.offset });
+  }
+}

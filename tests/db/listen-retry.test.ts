@@ -1,0 +1,75 @@
+import { expect, test } from "vitest";
+import { ChannelListener } from "../../lib/db/listen.ts";
+import { appendCheckpoint } from "../../lib/db/session-log.ts";
+import type { SessionChange } from "../../lib/db/session-notifications.ts";
+import { SessionNotifications } from "../../lib/db/session-notifications.ts";
+import { startSession } from "../../lib/db/session-start.ts";
+import { waitFor } from "../support/api.ts";
+import { withTestDatabase } from "../support/database.ts";
+import { ALICE } from "../support/session-fixture.ts";
+
+const { sql } = await withTestDatabase(3);
+
+async function newSession(): Promise<string> {
+  const started = await startSession(sql, {
+    userId: ALICE,
+    message: "listen",
+    agent: "sim-chat",
+    mode: "live",
+    status: "live",
+    runner: "live",
+    leaseOwner: "test",
+    title: "listen",
+    leaseSeconds: 30,
+  });
+  if (started === "not_found") throw new Error("unexpected");
+  return started.sessionId;
+}
+
+test("a killed LISTEN connection comes back: its readers are woken to re-read, then hear new appends", async () => {
+  const hub = new SessionNotifications(sql);
+  const sessionId = await newSession();
+  const changes: SessionChange[] = [];
+  const unsubscribe = await hub.subscribe(sessionId, (change) => changes.push(change));
+  try {
+    const killed = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where query ilike 'listen %session_log%' and pid <> pg_backend_pid()`;
+    expect(killed.length).toBe(1);
+    await sql`select pg_terminate_backend(${killed[0]!.pid})`;
+    // Notifications sent while it was down are lost: once it listens again, every reader re-reads.
+    await waitFor(async () => changes.find((change) => change.offset === 0) ?? undefined, 10_000, 20);
+    await waitFor(
+      async () => {
+        const [again] = await sql`select 1 from pg_stat_activity where query ilike 'listen %session_log%'`;
+        return again;
+      },
+      10_000,
+      20,
+    );
+    expect(
+      await appendCheckpoint(sql, { sessionId, epoch: 1, startOffset: 0, text: "after", leaseSeconds: 30 }),
+    ).toBe("ok");
+    await waitFor(async () => changes.find((change) => change.offset === 5) ?? undefined, 10_000, 20);
+  } finally {
+    unsubscribe();
+  }
+});
+
+test("a LISTEN that failed is retried: the failure is not remembered", async () => {
+  let failures = 1;
+  const flaky = Object.assign(Object.create(sql) as typeof sql, {
+    listen: Object.assign(
+      (...args: Parameters<typeof sql.listen>) => {
+        if (failures-- > 0) return Promise.reject(new Error("connection refused"));
+        return sql.listen(...args);
+      },
+      { channels: {} },
+    ),
+  });
+  const heard: string[] = [];
+  const listener = new ChannelListener(flaky, "listen_retry_test", (payload) => heard.push(payload));
+  await listener.ready();
+  await sql`select pg_notify('listen_retry_test', 'hello')`;
+  await waitFor(async () => (heard.includes("hello") ? true : undefined), 10_000, 20);
+});
