@@ -49,8 +49,8 @@ function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
 }
 
 /**
- * A UI message stream body: `start` receives the chunk writer; a throw or rejection ends the stream
- * with an `error` chunk. Heartbeats are SSE comments, which AI SDK parsers skip.
+ * A UI message stream body: `start` receives the chunk writer; the stream ends when the writer is
+ * done (after `start` resolves), or with an `error` chunk if `start` throws or rejects. Heartbeats are SSE comments, which AI SDK parsers skip.
  */
 export function createUiMessageStream(
   start: (writer: UiChunkWriter) => void | Promise<void>,
@@ -62,14 +62,20 @@ export function createUiMessageStream(
   },
 ): ReadableStream<Uint8Array> {
   return createSseStream(
-    (sse) => {
+    async (sse) => {
       const writer = uiChunkWriter(sse, options.startIndex ?? 0);
       try {
-        const started = start(writer);
-        if (started instanceof Promise) started.catch((error) => writer.fail(error, options.context ?? {}));
+        await start(writer);
       } catch (error) {
         writer.fail(error, options.context ?? {});
+        return;
       }
+      // The SSE helper closes the stream once this resolves: a writer that ends later (the live
+      // runner's feed calls `done`) keeps it open until then, or until the client goes away.
+      if (!sse.signal.aborted)
+        await new Promise<void>((resolve) =>
+          sse.signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
     },
     { signal: options.signal, onClose: options.onClose },
   );
