@@ -3,6 +3,7 @@ import { DefaultChatTransport, type UIMessage } from "ai";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
+import { deleteExpiredSessionLogs } from "../../lib/db/session-log-storage.ts";
 import { OvertimeChatTransport } from "../../lib/ui-stream/overtime-chat-transport.ts";
 import { signIn, signUp, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
@@ -292,5 +293,19 @@ describe("the chat, its turns and its errors", () => {
       (await fetch(`${api}/${newChatId()}/stream`, { headers: { authorization: `Bearer ${aliceToken}` } }))
         .status,
     ).toBe(204);
+  });
+
+  test("a session whose log the retention sweep deleted is 410 gone:session_log, never an empty message", async () => {
+    const response = await post({ messages: [userMessage("#sim tokens=20 rate=0\nKept a while")] });
+    const sessionId = response.headers.get("x-workflow-run-id")!;
+    await readChunks(response);
+    const read = () =>
+      fetch(`${api}/${sessionId}/stream`, { headers: { authorization: `Bearer ${aliceToken}` } });
+    expect((await read()).status).toBe(200);
+    await sql`update sessions set finished_at = now() - interval '40 days' where id = ${sessionId}`;
+    expect(await deleteExpiredSessionLogs(sql, 30)).toContain(sessionId);
+    const gone = await read();
+    expect(gone.status).toBe(410);
+    expect(await gone.json()).toMatchObject({ code: "gone:session_log" });
   });
 });
