@@ -81,20 +81,13 @@ export interface UiReplayOptions {
 export async function replayUiMessage(readers: UiReaders, options: UiReplayOptions): Promise<void> {
   const { session, emit, signal } = options;
   const { sql, notifications: hub } = readers;
-  let pending = true;
-  let wake: (() => void) | undefined;
-  const unsubscribe = await hub.subscribe(session.id, () => {
-    pending = true;
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener("abort", onAbort);
+  const watch = await hub.watch(session.id, signal);
   const assembler = new LogChunkAssembler(uiMessageMeta(session));
   let pageRows = FIRST_PAGE_ROWS;
   try {
     for (const chunk of assembler.sequencer.start()) emit(chunk);
     while (!signal.aborted) {
-      pending = false;
+      watch.reading();
       const current = await getSession(sql, session.id);
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
@@ -110,15 +103,10 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
         return;
       }
       if (options.follow === false) return;
-      if (pending || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
+      await watch.next();
     }
   } finally {
-    unsubscribe();
-    signal.removeEventListener("abort", onAbort);
+    watch.close();
   }
 }
 
