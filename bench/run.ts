@@ -10,6 +10,7 @@ import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
 import { checkpointRate } from "./session-log.ts";
 import { storageCost } from "./storage.ts";
 import { telegramLoop } from "./telegram.ts";
+import { uiLiveLatency, uiResume } from "./ui-stream.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
@@ -25,6 +26,8 @@ const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> 
   notify: notificationDelay,
   storage: storageCost,
   telegram: telegramLoop,
+  "ui-resume": uiResume,
+  "ui-live": uiLiveLatency,
   realtime: async (environment) => {
     await realtimeMessages(environment);
     await realtimeFollowCost(environment);

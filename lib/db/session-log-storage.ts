@@ -8,8 +8,9 @@ import { LOG_RUN_BYTES } from "./session-log-read.ts";
  * start in the same LOG_RUN_BYTES window, were written by the same epoch and lie on the same side of
  * every seam become one row (the first row takes the joined text, the others are deleted). A run may
  * pass the window's end by less than one original row (rows are never cut, so characters never are).
- * Only finished sessions are compacted: their log never changes again. Idempotent: a compacted log
- * has nothing left to merge. Returns how many rows it removed.
+ * A merged row keeps every delta end of its rows (a row without marks: its end), so the AI SDK
+ * replay (lib/ui-stream) cuts the text where it did before. Only finished sessions are compacted:
+ * their log never changes again. Idempotent: a compacted log has nothing left to merge. Returns how many rows it removed.
  *
  * Invariant: replay (`readLogRuns`) joins rows by the same window of their start offset and reads
  * whole windows per page; epochs and seams are never merged across, so `findNewerRowBelow` (rewinds)
@@ -22,16 +23,20 @@ export async function compactSessionLog(
   const removed = await sql`
     with rows as (
       select c.start_offset, c.end_offset, c.text, c.epoch,
+             -- A row without marks is one delta: merged, it keeps that cut (see session_chunks.delta_ends).
+             array_to_string(coalesce(c.delta_ends, array[c.end_offset]), ',') as marks,
              c.start_offset / ${LOG_RUN_BYTES} as run_window,
              (select count(*) from unnest(s.seam_offsets) as seam where seam <= c.start_offset) as seams_before
       from session_chunks c join sessions s on s.id = c.session_id
       where c.session_id = ${sessionId} and s.status in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
     ), runs as (
       select min(start_offset) as start_offset, max(end_offset) as end_offset,
-             string_agg(text, '' order by start_offset) as text
+             string_agg(text, '' order by start_offset) as text,
+             string_agg(nullif(marks, ''), ',' order by start_offset) as marks
       from rows group by run_window, epoch, seams_before having count(*) > 1
     ), merged as (
-      update session_chunks c set end_offset = r.end_offset, text = r.text
+      update session_chunks c set end_offset = r.end_offset, text = r.text,
+        delta_ends = coalesce(string_to_array(r.marks, ',')::bigint[], '{}')
       from runs r where c.session_id = ${sessionId} and c.start_offset = r.start_offset
       returning c.start_offset
     )

@@ -29,6 +29,7 @@ export async function appendCheckpoint(
 ): Promise<"ok" | "duplicate" | "fenced"> {
   const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
   const { starts, ends, endOffset } = pieceOffsets(write.startOffset, pieces);
+  const marks = rowDeltaEnds(starts, ends, write.deltaEnds);
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
   const rows = await sql<{ end_offset: number }[]>`
@@ -45,11 +46,13 @@ export async function appendCheckpoint(
         and status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
       returning id
     ), appended as (
-      insert into session_chunks (session_id, start_offset, end_offset, text, epoch)
-      select ${write.sessionId}, piece.start_offset, piece.end_offset, piece.text, ${write.epoch}
+      insert into session_chunks (session_id, start_offset, end_offset, text, epoch, delta_ends)
+      select ${write.sessionId}, piece.start_offset, piece.end_offset, piece.text, ${write.epoch},
+             string_to_array(piece.marks, ',')::bigint[]
       from advanced,
-           unnest(${sql.array(starts)}::bigint[], ${sql.array(ends)}::bigint[], ${sql.array(pieces)}::text[])
-             as piece(start_offset, end_offset, text)
+           unnest(${sql.array(starts)}::bigint[], ${sql.array(ends)}::bigint[], ${sql.array(pieces)}::text[],
+                  ${sql.array(marks as string[])}::text[])
+             as piece(start_offset, end_offset, text, marks)
       returning end_offset
     )
     select ${endOffset}::bigint as end_offset,
@@ -79,6 +82,15 @@ function pieceOffsets(
     ends.push(endOffset);
   }
   return { starts, ends, endOffset };
+}
+
+/** Each row's delta ends, comma-separated (null when the writer recorded none): those in (start, end]. */
+function rowDeltaEnds(starts: number[], ends: number[], deltaEnds: number[] | undefined): (string | null)[] {
+  return starts.map((start, index) =>
+    deltaEnds === undefined
+      ? null
+      : deltaEnds.filter((end) => end > start && end <= (ends[index] ?? start)).join(","),
+  );
 }
 
 /** Whether a write that advanced nothing had in fact landed before (only its reply was lost). */

@@ -13,6 +13,13 @@ export interface SessionChange {
 
 type Listener = (change: SessionChange) => void;
 
+/** See `SessionNotifications.watch`. */
+export interface SessionWatch {
+  reading(): void;
+  next(): Promise<void>;
+  close(): void;
+}
+
 /** How often the process re-checks the sessions it watches, in case a notification was lost. */
 const SAFETY_CHECK_MS = 5000;
 
@@ -62,6 +69,37 @@ export class SessionNotifications {
         clearInterval(this.#safetyTimer);
         this.#safetyTimer = undefined;
       }
+    };
+  }
+
+  /**
+   * A reader's watch on one session (a tailing loop): `reading()` before each read, `next()` after it
+   * to wait for a change (at once if one came during the read, or once `signal` aborts).
+   */
+  async watch(sessionId: string, signal: AbortSignal): Promise<SessionWatch> {
+    let pending = true;
+    let wake: (() => void) | undefined;
+    const unsubscribe = await this.subscribe(sessionId, () => {
+      pending = true;
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal.addEventListener("abort", onAbort);
+    return {
+      reading: () => {
+        pending = false;
+      },
+      next: async () => {
+        if (pending || signal.aborted) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      },
+      close: () => {
+        unsubscribe();
+        signal.removeEventListener("abort", onAbort);
+      },
     };
   }
 

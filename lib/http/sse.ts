@@ -14,6 +14,8 @@ export const SSE_HEADERS: Record<string, string> = {
 
 export interface SseWriter {
   send(event: string, data: unknown, id?: string | number): void;
+  /** An unnamed event: `data: <text>` (the AI SDK's UI message stream sends only these). */
+  sendData(text: string): void;
   comment(text: string): void;
   /** Ends the stream early; the stream also ends by itself when `start` settles. */
   close(): void;
@@ -56,6 +58,10 @@ function sseWriter(write: (text: string) => void, close: () => void, ended: Abor
   return {
     send(event, data, id) {
       write(formatEvent(event, data, id));
+    },
+    sendData(text) {
+      assertSingleLine("data", text);
+      write(`data: ${text}\n\n`);
     },
     comment(text) {
       assertSingleLine("comment", text);

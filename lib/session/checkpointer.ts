@@ -28,6 +28,8 @@ interface Batch {
   startOffset: number;
   text: string;
   bytes: number;
+  /** Where each pushed text ended (absolute offsets): the AI SDK reader's chunk boundaries. */
+  deltaEnds: number[];
   cursor: unknown;
   progress: unknown;
   /** The metadata generation the batch carries (see `#metaSeq`). */
@@ -64,6 +66,7 @@ export class Checkpointer {
     Pick<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">;
   #buffer: string[] = [];
   #bufferedBytes = 0;
+  #bufferedEnds: number[] = [];
   #batch: Batch | undefined;
   #durableOffset: number;
   #cursor: unknown;
@@ -128,6 +131,7 @@ export class Checkpointer {
     if (text) {
       this.#buffer.push(text);
       this.#bufferedBytes += Buffer.byteLength(text, "utf8");
+      this.#bufferedEnds.push(this.offset);
     }
     this.#schedule();
   }
@@ -207,12 +211,14 @@ export class Checkpointer {
       startOffset: this.#durableOffset,
       text: this.#buffer.join(""),
       bytes: this.#bufferedBytes,
+      deltaEnds: this.#bufferedEnds,
       cursor: this.#cursor,
       progress: this.#progress,
       metaSeq: this.#metaSeq,
     };
     this.#buffer = [];
     this.#bufferedBytes = 0;
+    this.#bufferedEnds = [];
     this.#metaDirty = false;
     return batch;
   }
@@ -225,6 +231,7 @@ export class Checkpointer {
         epoch,
         startOffset: batch.startOffset,
         text: batch.text,
+        deltaEnds: batch.deltaEnds,
         agentCursor: batch.cursor,
         progress: batch.progress,
         leaseSeconds,

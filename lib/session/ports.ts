@@ -60,6 +60,13 @@ export interface StartSessionInput {
   /** An existing conversation of the user, or undefined to start a new one. */
   conversationId?: string;
   message: string;
+  /**
+   * A client-chosen chat id (the AI SDK's `useChat` id): the user's conversation with this id, created
+   * on first use. Scoped to the user: another user's chat with the same id is another conversation.
+   */
+  chatId?: string;
+  /** Re-run the conversation's last user turn (AI SDK `regenerate-message`): its answer is replaced. */
+  regenerate?: boolean;
   agent: string;
   mode: SessionMode;
   status: Extract<SessionStatus, "live" | "background" | "queued">;
@@ -169,6 +176,11 @@ export interface AppendCheckpoint {
   /** Must equal the session's durable offset: appends are contiguous. */
   startOffset: number;
   text: string;
+  /**
+   * Where the producer's deltas ended (absolute, ascending, inside this write): stored per row so a
+   * replay splits text where the live response did (lib/ui-stream numbering). Omitted: not recorded.
+   */
+  deltaEnds?: number[];
   agentCursor?: unknown;
   progress?: unknown;
   /** Extends the writer's lease while it is alive. */

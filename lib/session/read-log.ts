@@ -90,14 +90,7 @@ export async function replayAndTail(
 ): Promise<void> {
   const { sql, notifications: hub } = readers;
   const { session, emit, signal } = options;
-  let pending = true;
-  let wake: (() => void) | undefined;
-  const unsubscribe = await hub.subscribe(session.id, () => {
-    pending = true;
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener("abort", onAbort);
+  const watch = await hub.watch(session.id, signal);
   const position: ReaderPosition = {
     sent: options.from,
     epoch: options.epoch,
@@ -107,7 +100,7 @@ export async function replayAndTail(
   let pageBytes = FIRST_PAGE_BYTES;
   try {
     while (!signal.aborted) {
-      pending = false;
+      watch.reading();
       const current = await getSession(sql, session.id);
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
@@ -123,15 +116,10 @@ export async function replayAndTail(
         return;
       }
       if (options.follow === false && position.sent >= current.durableOffset) return;
-      if (pending || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
+      await watch.next();
     }
   } finally {
-    unsubscribe();
-    signal.removeEventListener("abort", onAbort);
+    watch.close();
   }
 }
 

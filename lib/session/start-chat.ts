@@ -15,6 +15,10 @@ import { chooseRunner } from "./routing.ts";
 export interface ChatInput {
   message: string;
   conversationId?: string;
+  /** The AI SDK chat id (a conversation of this user, created on first use); see `startSession`. */
+  chatId?: string;
+  /** Re-run the last user turn as a new session (AI SDK `regenerate-message`). */
+  regenerate?: boolean;
   agent?: string;
   mode: SessionMode;
   /** Stop the session when its cost reaches this many credits. */
@@ -84,6 +88,8 @@ function sessionToStart(
   return {
     userId: user.id,
     conversationId: input.conversationId,
+    chatId: input.chatId,
+    regenerate: input.regenerate,
     message: input.message,
     agent: agentName,
     mode: input.mode,

@@ -94,6 +94,9 @@ export const conversationSchema = z.object({
 /** `POST /api/sessions/:id/cancel`. */
 export const cancelResultSchema = z.object({ status: sessionStatusSchema, offset: byteOffsetSchema });
 
+/** `POST /api/chat/:id/stop` (the AI SDK chat's stop): the stopped session's status. */
+export const chatStopResultSchema = cancelResultSchema.pick({ status: true });
+
 /** Every API error body. */
 export const apiErrorSchema = z.looseObject({
   code: z.string().min(1),

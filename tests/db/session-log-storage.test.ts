@@ -11,6 +11,7 @@ import { getEnv } from "../../lib/env.ts";
 import { isSessionLogGone, sweepExpiredSessionLogs } from "../../lib/session/log-retention.ts";
 import { checkReplayOffset, replayAndTail, settleCursor } from "../../lib/session/read-log.ts";
 import { encodeSessionEvent } from "../../lib/session/wire.ts";
+import { replayUiMessage } from "../../lib/ui-stream/replay.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
@@ -44,19 +45,63 @@ async function newSession(status = "live"): Promise<string> {
   return session!.id as string;
 }
 
-/** Appends rows of 1–3,000 bytes until the log has grown by `bytes`; returns the new end. */
+/**
+ * Where a write's deltas ended, as the checkpointer records them (`delta_ends`): none for some writes
+ * (rows written before marks existed), else cuts on character boundaries and always the write's end.
+ */
+function deltaEndsOf(from: number, characters: string[], next: () => number): number[] | undefined {
+  if (next() < 0.3) return undefined;
+  const ends: number[] = [];
+  let offset = from;
+  for (const [i, character] of characters.entries()) {
+    offset += Buffer.byteLength(character);
+    if (i === characters.length - 1 || next() < 0.02) ends.push(offset);
+  }
+  return ends;
+}
+
+/**
+ * Appends writes of 1–3,000 bytes until the log has grown by `bytes`; returns the new end. Some
+ * writes become several small rows (a delta cut by the row size: rows without a delta end).
+ */
 async function appendRows(id: string, epoch: number, from: number, bytes: number, next: () => number) {
   let offset = from;
   while (offset < from + bytes) {
-    let text = "";
+    const characters: string[] = [];
     const length = 1 + Math.floor(next() * 900);
-    for (let i = 0; i < length; i++) text += ALPHABET[Math.floor(next() * ALPHABET.length)];
+    for (let i = 0; i < length; i++) characters.push(ALPHABET[Math.floor(next() * ALPHABET.length)]!);
+    const text = characters.join("");
+    const deltaEnds = deltaEndsOf(offset, characters, next);
+    const maxChunkBytes = next() < 0.1 ? 256 : undefined;
     expect(
-      await appendCheckpoint(sql, { sessionId: id, epoch, startOffset: offset, text, leaseSeconds: 30 }),
+      await appendCheckpoint(sql, {
+        sessionId: id,
+        epoch,
+        startOffset: offset,
+        text,
+        deltaEnds,
+        maxChunkBytes,
+        leaseSeconds: 30,
+      }),
     ).toBe("ok");
     offset += Buffer.byteLength(text);
   }
   return offset;
+}
+
+/** The AI SDK UI message chunks a read of the session holds (lib/ui-stream), one JSON per chunk. */
+async function uiChunks(id: string): Promise<string[]> {
+  const chunks: string[] = [];
+  await replayUiMessage(
+    { sql, notifications },
+    {
+      session: (await getSession(sql, id))!,
+      emit: (chunk) => chunks.push(JSON.stringify(chunk)),
+      signal: new AbortController().signal,
+      follow: false,
+    },
+  );
+  return chunks;
 }
 
 /**
@@ -131,6 +176,7 @@ describe("compaction of a finished session's log", () => {
   const before = new Map<string, string>();
   let textBefore: string;
   let rowsBefore: number;
+  let uiBefore: string[];
 
   beforeAll(async () => {
     built = await buildSession(19);
@@ -139,6 +185,7 @@ describe("compaction of a finished session's log", () => {
     offsets = await offsetsToTry(built.id, built.end, random(7));
     textBefore = await readLogText(sql, built.id);
     rowsBefore = (await rowsOf(built.id)).length;
+    uiBefore = await uiChunks(built.id);
     for (const offset of offsets)
       for (const generation of [null, 1, 2])
         before.set(`${offset}/${generation}`, await replay(built.id, offset, generation));
@@ -190,6 +237,21 @@ describe("compaction of a finished session's log", () => {
     // The comparison covered real output, and cursors an older producer's bytes must rewind.
     expect(deltas).toBeGreaterThan(offsets.length);
     expect([...before.values()].some((sent) => sent.includes('"rewound":true'))).toBe(true);
+  });
+
+  test("the AI SDK chunks of the session are the same chunks, numbered the same (delta_ends kept)", async () => {
+    const [marks] = await sql<{ unmarked: number; empty: number }[]>`
+      select count(*) filter (where delta_ends is null)::int as unmarked,
+             count(*) filter (where delta_ends = '{}')::int as empty
+      from session_chunks where session_id = ${built.id}`;
+    // Merged rows carry their marks: none is left without (it would be read as one delta).
+    expect(marks!.unmarked).toBe(0);
+    const after = await uiChunks(built.id);
+    // Far more deltas than rows: a merged row is cut where the live deltas ended.
+    expect(after.filter((chunk) => chunk.includes('"text-delta"')).length).toBeGreaterThan(rowsBefore);
+    expect(after.length).toBe(uiBefore.length);
+    const differing = after.findIndex((chunk, i) => chunk !== uiBefore[i]);
+    expect({ differing, chunk: after[differing] }).toEqual({ differing: -1, chunk: undefined });
   });
 
   test("compacting again changes no row", async () => {

@@ -34,7 +34,7 @@ const FLOORS: string[][] = [
   // lib/runtime composes the process (lib/db, lib/realtime, lib/session) and is passed to lib/session.
   ["lib/realtime", "lib/session", "lib/runtime"],
   // Clients of sessions: protocol encoders over the session log (Durable Streams), the Telegram bot.
-  ["lib/ds", "lib/telegram"],
+  ["lib/ds", "lib/telegram", "lib/ui-stream"],
 ];
 
 const SOURCES = ["lib", "app", "dev", "trigger", "scripts", "bench", "tests"].flatMap((dir) => [

@@ -4,13 +4,14 @@ import { markClientLeft } from "@/lib/db/notification-outbox.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
-import { parseWith } from "@/lib/http/validate.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { streamLiveChat } from "@/lib/session/live-response.ts";
 import { startChat } from "@/lib/session/start-chat.ts";
 import { backgroundAcceptanceSchema } from "@/lib/session/wire.ts";
-import { chatRequestSchema, MAX_CHAT_BODY_BYTES } from "./schema.ts";
+import { isAiSdkBody } from "@/lib/ui-stream/chat-body.ts";
+import { parseChatBody, startAiSdkChat } from "@/lib/ui-stream/post-chat.ts";
+import { MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -20,11 +21,11 @@ export const maxDuration = 800;
 
 export const POST = route(async (request) => {
   const user = await requireUser(request);
-  const body = parseWith(
-    chatRequestSchema,
-    await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES),
-    "bad_request:chat",
-  );
+  const body = parseChatBody(await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES));
+  if (isAiSdkBody(body))
+    return startAiSdkChat({ runtime: processRuntime(), user, body, signal: request.signal }, (run) =>
+      after(run),
+    );
   const started = await startChat({ runtime: processRuntime(), user, input: body });
 
   if (started.kind === "background") {

@@ -1,0 +1,22 @@
+import { requireUser } from "@/lib/auth/index.ts";
+import { otherMethods } from "@/lib/http/methods.ts";
+import { route } from "@/lib/http/route.ts";
+import { parseWith } from "@/lib/http/validate.ts";
+import { wireJson } from "@/lib/http/wire-json.ts";
+import { processRuntime } from "@/lib/runtime/process-runtime.ts";
+import { chatStopResultSchema } from "@/lib/session/wire.ts";
+import { stopChat } from "@/lib/ui-stream/chat-session.ts";
+import { chatIdSchema } from "../schema.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
+
+/** Stops the chat's running session (partial output kept): `200 {status}`, `409` when none runs. */
+export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
+  const user = await requireUser(request);
+  const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
+  const result = await stopChat({ runtime: processRuntime(), userId: user.id, id });
+  return wireJson(chatStopResultSchema, result);
+});

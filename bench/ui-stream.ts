@@ -1,0 +1,133 @@
+// The AI SDK UI message stream (issue 18) next to the product's own SSE: resume of 1 MiB and the live
+// path's added latency per chunk, each against its baseline in the same run.
+import { createSql, type Sql } from "../lib/db/client.ts";
+import { appendCheckpoint } from "../lib/db/session-log.ts";
+import { signIn } from "../tests/support/api.ts";
+import { type BenchEnvironment, percentile } from "./environment.ts";
+import { benchSession, fmt, readSsePieces } from "./support.ts";
+import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
+
+const MIB = 1024 * 1024;
+
+/** A finished 1 MiB answer written as a live runner writes it: 8 KiB rows, a delta end every 16 B. */
+async function answerOfOneMiB(sql: Sql): Promise<string> {
+  const started = await benchSession(sql);
+  const piece = "résumé 🚀 ".repeat(8192 / 16);
+  const step = Buffer.byteLength("résumé 🚀 ");
+  let offset = 0;
+  while (offset < MIB) {
+    const bytes = Buffer.byteLength(piece);
+    const deltaEnds = Array.from({ length: bytes / step }, (_, i) => offset + (i + 1) * step);
+    await appendCheckpoint(sql, {
+      sessionId: started.sessionId,
+      epoch: started.epoch,
+      startOffset: offset,
+      text: piece,
+      deltaEnds,
+      leaseSeconds: 60,
+    });
+    offset += bytes;
+  }
+  await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+  return started.sessionId;
+}
+
+/** First `data`/`delta` frame and whole body of one GET, in ms. */
+async function timeRead(
+  url: string,
+  token: string,
+  marker: string,
+): Promise<{ first: number; total: number }> {
+  const begin = performance.now();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let first = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!first && decoder.decode(value, { stream: true }).includes(marker)) first = performance.now() - begin;
+  }
+  return { first, total: performance.now() - begin };
+}
+
+export async function uiResume(environment: BenchEnvironment): Promise<void> {
+  const sql = createSql(environment.databaseUrl, 2);
+  const app = await environment.startApp();
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    const sessionId = await answerOfOneMiB(sql);
+    const reads = {
+      "GET /api/chat/{id}/stream   ": [`${app.url}/api/chat/${sessionId}/stream`, '"type":"text-delta"'],
+      "GET /api/sessions/{id}/stream": [
+        `${app.url}/api/sessions/${sessionId}/stream?offset=0`,
+        "event: delta",
+      ],
+    } as const;
+    console.log("\nResume of a 1 MiB answer (65,536 deltas of 16 B, 128 rows), 5 runs after a warm-up");
+    for (const [name, [url, marker]] of Object.entries(reads)) {
+      const firsts: number[] = [];
+      const totals: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { first, total } = await timeRead(url, token, marker);
+        if (i === 0) continue;
+        firsts.push(first);
+        totals.push(total);
+      }
+      console.log(
+        `  ${name}: first chunk p50 ${fmt(percentile(firsts, 50))} ms, whole p50 ${fmt(percentile(totals, 50))} ms`,
+      );
+    }
+  } finally {
+    await app.stop();
+    await sql.end();
+  }
+}
+
+export async function uiLiveLatency(environment: BenchEnvironment): Promise<void> {
+  const deltas = 2000;
+  const agent = await startTimestampAgent({ deltas, perSecond: 400 });
+  const pipe = await startRawPipe(agent.url);
+  const app = await environment.startApp(timestampAgentEnv(agent.url));
+  try {
+    const token = await signIn(environment.supabaseUrl, "alice@example.com");
+    for (const measure of [false, true]) {
+      const raw = await readSsePieces(
+        await fetch(pipe.url, { method: "POST", body: JSON.stringify({ stream: true }) }),
+        (_event, data) =>
+          data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null),
+      );
+      const ui = await readSsePieces(
+        await fetch(`${app.url}/api/chat`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "bench" }] }],
+            mode: "live",
+          }),
+        }),
+        (_event, data) => {
+          if (data === "[DONE]") return null;
+          const chunk = JSON.parse(data) as { type: string; delta?: string };
+          return chunk.type === "text-delta" ? (chunk.delta ?? null) : null;
+        },
+      );
+      if (!measure) continue;
+      const [rawLatency, uiLatency] = [latenciesOf(raw), latenciesOf(ui)];
+      console.log(`\nLive path in the UI message stream vs raw Node pipe (${deltas} deltas at 400/s)`);
+      console.log(
+        `  raw pipe        p50 ${fmt(percentile(rawLatency, 50))} ms, p99 ${fmt(percentile(rawLatency, 99))} ms`,
+      );
+      console.log(
+        `  UI chunks       p50 ${fmt(percentile(uiLatency, 50))} ms, p99 ${fmt(percentile(uiLatency, 99))} ms (n=${uiLatency.length})`,
+      );
+      console.log(
+        `  added:          p50 ${fmt(percentile(uiLatency, 50) - percentile(rawLatency, 50))} ms, p99 ${fmt(percentile(uiLatency, 99) - percentile(rawLatency, 99))} ms (budget: p50 < 1 ms, p99 < 5 ms)`,
+      );
+    }
+  } finally {
+    await app.stop();
+    await pipe.close();
+    await agent.close();
+  }
+}

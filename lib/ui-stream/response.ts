@@ -1,0 +1,89 @@
+import { createSseStream, type SseWriter } from "../http/sse.ts";
+import { logError } from "../log.ts";
+import type { UiChunk } from "./sequence.ts";
+
+/** The AI SDK's UI message stream headers (protocol v1) plus what our proxies need (DESIGN §5). */
+export const UI_MESSAGE_STREAM_HEADERS: Record<string, string> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-store, no-transform",
+  connection: "keep-alive",
+  "x-vercel-ai-ui-message-stream": "v1",
+  "x-accel-buffering": "no",
+};
+
+/** Writes the chunks of one read, numbering them from 0 and skipping those before `startIndex`. */
+export interface UiChunkWriter {
+  write(chunk: UiChunk): void;
+  /** `data: [DONE]`, then the end of the response. */
+  done(): void;
+  /** A failure after the headers went out: an `error` chunk with a sentence, then the end. */
+  fail(error: unknown, context: Record<string, unknown>): void;
+  /** Chunks numbered so far (sent or skipped). */
+  readonly index: number;
+  readonly closed: boolean;
+}
+
+function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
+  let index = 0;
+  return {
+    write(chunk) {
+      if (index >= startIndex) writer.sendData(JSON.stringify(chunk));
+      index += 1;
+    },
+    done() {
+      writer.sendData("[DONE]");
+      writer.close();
+    },
+    fail(error, context) {
+      logError("UI message stream failed", { ...context, error });
+      writer.sendData(JSON.stringify({ type: "error", errorText: "The stream failed on our side." }));
+      writer.close();
+    },
+    get index() {
+      return index;
+    },
+    get closed() {
+      return writer.closed;
+    },
+  };
+}
+
+/**
+ * A UI message stream body: `start` receives the chunk writer; the stream ends when the writer is
+ * done (after `start` resolves), or with an `error` chunk if `start` throws or rejects. Heartbeats are SSE comments, which AI SDK parsers skip.
+ */
+export function createUiMessageStream(
+  start: (writer: UiChunkWriter) => void | Promise<void>,
+  options: {
+    startIndex?: number;
+    signal?: AbortSignal;
+    onClose?: () => void;
+    context?: Record<string, unknown>;
+  },
+): ReadableStream<Uint8Array> {
+  return createSseStream(
+    async (sse) => {
+      const writer = uiChunkWriter(sse, options.startIndex ?? 0);
+      try {
+        await start(writer);
+      } catch (error) {
+        writer.fail(error, options.context ?? {});
+        return;
+      }
+      // The SSE helper closes the stream once this resolves: a writer that ends later (the live
+      // runner's feed calls `done`) keeps it open until then, or until the client goes away.
+      if (!sse.signal.aborted)
+        await new Promise<void>((resolve) =>
+          sse.signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+    },
+    { signal: options.signal, onClose: options.onClose },
+  );
+}
+
+export function uiMessageStreamResponse(
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+) {
+  return new Response(body, { status: 200, headers: { ...UI_MESSAGE_STREAM_HEADERS, ...headers } });
+}
