@@ -1,5 +1,5 @@
 import { isTerminal } from "../lifecycle.ts";
-import type { ObservedProgress, SessionObserver } from "../session/ports.ts";
+import type { SessionObserver } from "../session/ports.ts";
 import type { SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
@@ -69,10 +69,10 @@ export class RealtimeBroadcaster implements SessionObserver {
     this.#schedule(append.sessionId, slot);
   }
 
-  progress(sessionId: string, progress: SessionProgress | ObservedProgress): void {
+  progress(sessionId: string, progress: SessionProgress): void {
     const slot = this.#slot(sessionId);
-    // Realtime's progress carries an empty stage where the runner has none yet.
-    slot.progress = { ...progress, stage: progress.stage ?? "" };
+    // One progress shape everywhere: the Realtime encoder (wire-realtime.ts) writes a missing stage as null.
+    slot.progress = progress;
     this.#schedule(sessionId, slot);
   }
 

@@ -11,14 +11,6 @@ export interface SessionState {
   updatedAt: string;
 }
 
-export interface SessionProgress {
-  stage: string;
-  outputTokens: number;
-  elapsedMs: number;
-  /** Credits metered so far (cost so far). */
-  credits?: number;
-  /** True while the agent has not reported usage: `outputTokens` is an estimate. */
-  estimated?: boolean;
-}
-
 export type { SessionObserver } from "../session/ports.ts";
+/** Progress as every reader gets it: the wire's one shape (`stage` null until the agent names one). */
+export type { SessionProgress } from "../session/wire.ts";

@@ -23,7 +23,7 @@ export interface SessionSlot {
   sentTimes: number[];
   lastProgressAt: number;
   lastLogAt: number;
-  lastStage?: string;
+  lastStage?: string | null;
   timer?: ReturnType<typeof setTimeout>;
   /** The timer is only the idle clean-up or a wait for progress to be due: new work replaces it. */
   idle: boolean;
