@@ -25,6 +25,7 @@ export function SessionTurn({ state, onStop }: { state: FollowerState; onStop():
         runner={state.runner}
         progress={state.progress}
         seams={state.seams}
+        outputBytes={state.log.offset}
         startedAt={state.startedAt}
         finishedAt={state.finishedAt}
         running={running}
