@@ -45,12 +45,20 @@ export function streamLiveUiChat(
   return { body, run };
 }
 
-/** One runner event as chunks; progress is not in the numbered sequence (see `sequence.ts`). */
+/**
+ * One runner event as chunks. Progress events are not in the numbered sequence; the marks the runner
+ * recorded in the log are (see `sequence.ts`), and held deltas that went out joined are cut where
+ * each ended, as a replay cuts them.
+ */
 function relay(writer: UiChunkWriter, sequencer: UiChunkSequencer, event: SessionEvent, epoch: number): void {
   if (writer.closed) return;
   switch (event.type) {
     case "delta":
-      for (const chunk of sequencer.delta(event.text, epoch, event.offset)) writer.write(chunk);
+      for (const [text, end] of splitAtEnds(event.text, event.offset, event.ends))
+        for (const chunk of sequencer.delta(text, epoch, end)) writer.write(chunk);
+      return;
+    case "mark":
+      for (const chunk of sequencer.mark(event.mark, epoch)) writer.write(chunk);
       return;
     case "done":
       for (const chunk of sequencer.finish({ status: "completed" })) writer.write(chunk);
@@ -69,4 +77,18 @@ function relay(writer: UiChunkWriter, sequencer: UiChunkSequencer, event: Sessio
     default:
       return;
   }
+}
+
+/** A joined delta back as its deltas: `[text, end offset]` each (one when `ends` is absent). */
+function splitAtEnds(text: string, offset: number, ends: number[] | undefined): [string, number][] {
+  if (!ends || ends.length < 2) return [[text, offset]];
+  const bytes = Buffer.from(text, "utf8");
+  const start = offset - bytes.length;
+  const pieces: [string, number][] = [];
+  let at = start;
+  for (const end of ends) {
+    pieces.push([bytes.subarray(at - start, end - start).toString("utf8"), end]);
+    at = end;
+  }
+  return pieces;
 }

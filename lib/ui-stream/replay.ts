@@ -1,5 +1,10 @@
 import type { Sql } from "../db/client.ts";
-import { type LogRowWithDeltas, readLogRowsWithDeltas } from "../db/session-log-deltas.ts";
+import {
+  type LogRowWithDeltas,
+  type MarkCursor,
+  readLogPageWithMarks,
+  type StoredMark,
+} from "../db/session-log-deltas.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
 import { getSession } from "../db/sessions.ts";
 import { isTerminal } from "../lifecycle.ts";
@@ -27,36 +32,60 @@ export function uiTerminal(session: SessionRow): UiTerminal | null {
 }
 
 /**
- * Turns log rows into the session's chunk sequence, cutting the text at the recorded delta ends (see
- * `sequence.ts`): the same rows always give the same chunks. Rows are consumed whole, in order.
+ * Turns log rows and marks into the session's chunk sequence, cutting the text at the recorded delta
+ * ends and putting each mark after every delta ending at or before its offset (see `sequence.ts`): the
+ * same log always gives the same chunks. Rows are consumed whole, in order; marks in (at, epoch, seq).
  */
 export class LogChunkAssembler {
   readonly sequencer: UiChunkSequencer;
   /** Bytes of the log consumed so far (always a row boundary). */
   offset = 0;
+  /** The last mark consumed. */
+  markCursor: MarkCursor = null;
   #pending: Buffer[] = [];
+  #marks: StoredMark[] = [];
 
   constructor(meta: UiMessageMeta) {
     this.sequencer = new UiChunkSequencer(meta);
   }
 
-  row(row: LogRowWithDeltas): UiChunk[] {
+  /** One page: its rows, with its marks in their places; marks at the page's end come last. */
+  page(rows: LogRowWithDeltas[], marks: StoredMark[], emit: (chunk: UiChunk) => void): void {
+    this.#marks = marks;
+    for (const row of rows) this.row(row, emit);
+    this.#marksBefore(Number.POSITIVE_INFINITY, emit);
+  }
+
+  row(row: LogRowWithDeltas, emit: (chunk: UiChunk) => void): void {
     if (row.startOffset !== this.offset)
       throw new Error(`log gap at ${this.offset}: next row at ${row.startOffset}`);
     const bytes = Buffer.from(row.text, "utf8");
-    const chunks: UiChunk[] = [];
     let at = row.startOffset;
     for (const end of row.deltaEnds ?? [row.endOffset]) {
+      this.#marksBefore(end, emit);
       this.#pending.push(bytes.subarray(at - row.startOffset, end - row.startOffset));
-      const text = Buffer.concat(this.#pending).toString("utf8");
+      const text =
+        this.#pending.length === 1
+          ? this.#pending[0]!.toString("utf8")
+          : Buffer.concat(this.#pending).toString("utf8");
       this.#pending = [];
-      chunks.push(...this.sequencer.delta(text, row.epoch, end));
+      for (const chunk of this.sequencer.delta(text, row.epoch, end)) emit(chunk);
       at = end;
     }
     // A delta cut by the row size limit goes on in the next row of the same write.
     if (at < row.endOffset) this.#pending.push(bytes.subarray(at - row.startOffset));
     this.offset = row.endOffset;
-    return chunks;
+  }
+
+  /** Emits the page's marks at offsets below `end` (a mark at X goes after the delta ending at X). */
+  #marksBefore(end: number, emit: (chunk: UiChunk) => void): void {
+    let taken = 0;
+    while (taken < this.#marks.length && this.#marks[taken]!.at < end) {
+      const mark = this.#marks[taken++]!;
+      for (const chunk of this.sequencer.mark(mark, mark.epoch)) emit(chunk);
+      this.markCursor = { at: mark.at, epoch: mark.epoch, seq: mark.seq };
+    }
+    if (taken > 0) this.#marks = this.#marks.slice(taken);
   }
 }
 
@@ -91,8 +120,14 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
       const current = await getSession(sql, session.id);
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
-      const rows = await readLogRowsWithDeltas(sql, current.id, assembler.offset, pageRows);
-      for (const row of rows) for (const chunk of assembler.row(row)) emit(chunk);
+      const { rows, marks } = await readLogPageWithMarks(
+        sql,
+        current.id,
+        assembler.offset,
+        pageRows,
+        assembler.markCursor,
+      );
+      assembler.page(rows, marks, emit);
       if (rows.length === pageRows) {
         pageRows = ROWS_PER_PAGE;
         continue;
