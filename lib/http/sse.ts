@@ -106,17 +106,27 @@ export function createSseStream(start: SseStart, options: SseStreamOptions = {})
     options.onClose?.();
   };
 
-  const write = (text: string) => {
-    if (ended.signal.aborted) return;
+  // Writes made in one turn of the event loop go out as one piece (a replay page of thousands of
+  // events costs one enqueue, not one each); a live event still leaves in the turn it was written.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0 || ended.signal.aborted) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join("");
+    pending = [];
     try {
       controller.enqueue(encoder.encode(text));
     } catch {
       finish();
     }
   };
+  const write = (text: string) => {
+    if (ended.signal.aborted) return;
+    if (pending.push(text) === 1) queueMicrotask(flush);
+  };
 
   const close = () => {
     if (ended.signal.aborted) return;
+    flush();
     finish();
     try {
       controller.close();

@@ -42,7 +42,7 @@ export class LogChunkAssembler {
   offset = 0;
   /** The last mark consumed. */
   markCursor: MarkCursor = null;
-  #pending: Buffer[] = [];
+  #pending = "";
   #marks: StoredMark[] = [];
 
   constructor(meta: UiMessageMeta) {
@@ -59,21 +59,17 @@ export class LogChunkAssembler {
   row(row: LogRowWithDeltas, emit: (chunk: UiChunk) => void): void {
     if (row.startOffset !== this.offset)
       throw new Error(`log gap at ${this.offset}: next row at ${row.startOffset}`);
-    const bytes = Buffer.from(row.text, "utf8");
-    let at = row.startOffset;
-    for (const end of row.deltaEnds ?? [row.endOffset]) {
+    const ends = row.deltaEnds ?? [row.endOffset];
+    const pieces = cutAtByteEnds(row.text, row.startOffset, ends);
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
       this.#marksBefore(end, emit);
-      this.#pending.push(bytes.subarray(at - row.startOffset, end - row.startOffset));
-      const text =
-        this.#pending.length === 1
-          ? this.#pending[0]!.toString("utf8")
-          : Buffer.concat(this.#pending).toString("utf8");
-      this.#pending = [];
+      const text = this.#pending + pieces[i]!;
+      this.#pending = "";
       for (const chunk of this.sequencer.delta(text, row.epoch, end)) emit(chunk);
-      at = end;
     }
     // A delta cut by the row size limit goes on in the next row of the same write.
-    if (at < row.endOffset) this.#pending.push(bytes.subarray(at - row.startOffset));
+    if (pieces.length > ends.length) this.#pending += pieces[ends.length]!;
     this.offset = row.endOffset;
   }
 
@@ -157,4 +153,35 @@ export async function countUiChunks(readers: UiReaders, session: SessionRow): Pr
     follow: false,
   });
   return count;
+}
+
+/**
+ * `text` (starting at byte `start` of the log) cut at the byte offsets `ends` (ascending, on character
+ * boundaries): one piece per end, plus the rest after the last end when there is one. It walks the
+ * UTF-16 string counting UTF-8 bytes, so no buffer is made.
+ */
+export function cutAtByteEnds(text: string, start: number, ends: number[]): string[] {
+  const pieces: string[] = [];
+  let bytes = start;
+  let from = 0;
+  let next = 0;
+  for (let i = 0; i < text.length && next < ends.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+    while (next < ends.length && ends[next] === bytes) {
+      pieces.push(text.slice(from, i + 1));
+      from = i + 1;
+      next += 1;
+    }
+    if (next < ends.length && ends[next]! < bytes)
+      throw new Error(`delta end ${ends[next]} inside a character`);
+  }
+  while (next++ < ends.length) pieces.push("");
+  if (from < text.length) pieces.push(text.slice(from));
+  return pieces;
 }

@@ -23,11 +23,18 @@ export interface UiChunkWriter {
   readonly closed: boolean;
 }
 
+/** A chunk's JSON; text deltas (nearly every chunk of a replay) skip the generic encoder. */
+function encodeChunk(chunk: UiChunk): string {
+  if (chunk.type === "text-delta" && chunk.providerMetadata === undefined)
+    return `{"type":"text-delta","id":${JSON.stringify(chunk.id)},"delta":${JSON.stringify(chunk.delta)}}`;
+  return JSON.stringify(chunk);
+}
+
 function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
   let index = 0;
   return {
     write(chunk) {
-      if (index >= startIndex) writer.sendData(JSON.stringify(chunk));
+      if (index >= startIndex) writer.sendData(encodeChunk(chunk));
       index += 1;
     },
     done() {

@@ -90,7 +90,7 @@ describe.each(agents)("useChat's transports against %s", (agent) => {
       messageId: sessionId,
       messageMetadata: { sessionId, agent },
     });
-    expect(chunks.map((chunk) => chunk.type).slice(1, 3)).toEqual(["start-step", "text-start"]);
+    expect(chunks.map((chunk) => chunk.type).slice(1, 4)).toEqual(["start-step", "data-runner", "text-start"]);
     expect(chunks.slice(-3).map((chunk) => chunk.type)).toEqual(["text-end", "finish-step", "finish"]);
     expect(chunks.at(-1)).toMatchObject({ finishReason: "stop" });
     const truth = simulatedText(seed, 200);
