@@ -3,6 +3,7 @@ import { appendCheckpoint } from "../lib/db/session-log.ts";
 import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
+import { startRawReplay } from "./raw-replay.ts";
 import { benchSession, fmt } from "./support.ts";
 
 const MIB = 1024 * 1024;
@@ -37,17 +38,15 @@ export async function sessionWithLog(
   return { sessionId: started.sessionId, bytes: offset };
 }
 
-/** First delta and whole replay of `?offset=0`, five runs after a warm-up; plus the snapshot's time. */
-async function timeReplays(appUrl: string, token: string, sessionId: string, bytes: number) {
+/** First delta and whole replay of `url`, five runs after a warm-up; plus the snapshot's time. */
+async function timeReplays(url: string, appUrl: string, token: string, sessionId: string, bytes: number) {
   const firstBytes: number[] = [];
   const totals: number[] = [];
   const snapshots: number[] = [];
   let events = 0;
   for (let i = 0; i < 6; i++) {
     const begin = performance.now();
-    const response = await fetch(`${appUrl}/api/sessions/${sessionId}/stream?offset=0`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let first = 0;
@@ -79,6 +78,7 @@ async function timeReplays(appUrl: string, token: string, sessionId: string, byt
 export async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
   const sql = createSql(environment.databaseUrl, 2);
   const app = await environment.startApp();
+  const raw = await startRawReplay(environment.databaseUrl);
   try {
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
     console.log("\nResume of 1 MiB of partial output (stream endpoint, offset 0, 5 runs)");
@@ -86,12 +86,19 @@ export async function resumeFirstByte(environment: BenchEnvironment): Promise<vo
       const { sessionId, bytes } = await sessionWithLog(sql, rowBytes);
       const [rows] = await sql<{ count: number }[]>`
         select count(*)::int as count from session_chunks where session_id = ${sessionId}`;
-      const timing = await timeReplays(app.url, token, sessionId, bytes);
+      const url = `${app.url}/api/sessions/${sessionId}/stream?offset=0`;
+      const timing = await timeReplays(url, app.url, token, sessionId, bytes);
+      const baseline = await timeReplays(`${raw.url}/${sessionId}`, app.url, token, sessionId, bytes);
+      const [whole, rawWhole] = [percentile(timing.totals, 50), percentile(baseline.totals, 50)];
       console.log(
-        `  ${String(rows!.count).padStart(5)} rows of ${rowBytes} B: first delta p50 ${fmt(percentile(timing.firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(timing.totals, 50))} ms in ${timing.events} delta events; baseline snapshot JSON p50 ${fmt(percentile(timing.snapshots, 50))} ms`,
+        `  ${String(rows!.count).padStart(5)} rows of ${rowBytes} B: first delta p50 ${fmt(percentile(timing.firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(whole)} ms in ${timing.events} delta events; baseline snapshot JSON p50 ${fmt(percentile(timing.snapshots, 50))} ms`,
+      );
+      console.log(
+        `  ${" ".repeat(5)} raw-Node baseline (node:http, one query, same events): first delta p50 ${fmt(percentile(baseline.firstBytes, 50))} ms, whole p50 ${fmt(rawWhole)} ms; the endpoint is ${fmt(whole / rawWhole)}× (budget ≤ 1.5×)`,
       );
     }
   } finally {
+    await raw.close();
     await app.stop();
     await sql.end();
   }

@@ -65,6 +65,7 @@ export async function uiResume(environment: BenchEnvironment): Promise<void> {
       ],
     } as const;
     console.log("\nResume of a 1 MiB answer (65,536 deltas of 16 B, 128 rows), 5 runs after a warm-up");
+    const wholes: number[] = [];
     for (const [name, [url, marker]] of Object.entries(reads)) {
       const firsts: number[] = [];
       const totals: number[] = [];
@@ -77,7 +78,11 @@ export async function uiResume(environment: BenchEnvironment): Promise<void> {
       console.log(
         `  ${name}: first chunk p50 ${fmt(percentile(firsts, 50))} ms, whole p50 ${fmt(percentile(totals, 50))} ms`,
       );
+      wholes.push(percentile(totals, 50));
     }
+    console.log(
+      `  whole: the UI message stream is ${fmt(wholes[0]! / wholes[1]!)}× the session stream (budget ≈ 1.2×)`,
+    );
   } finally {
     await app.stop();
     await sql.end();

@@ -105,12 +105,14 @@ export async function replayAndTail(
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
       await followSession(sql, current, position, emit);
-      const page = await replayPage(sql, current.id, position, pageBytes, emit);
-      if (page === "unreadable") return;
-      if (page === "more") {
+      // Full pages are read back to back: the row is read again only once the log is caught up
+      // (log bytes are never replaced, so nothing a page holds needs the row's news).
+      let page: Awaited<ReturnType<typeof replayPage>>;
+      do {
+        page = await replayPage(sql, current.id, position, pageBytes, emit);
         pageBytes = PAGE_BYTES;
-        continue;
-      }
+      } while (page === "more" && !signal.aborted);
+      if (page === "unreadable") return;
       if (TERMINAL_STATUSES.includes(current.status) && position.sent >= current.durableOffset) {
         emit(terminalEvent(current));
         return;
