@@ -2,7 +2,7 @@ import { logError } from "../log.ts";
 import type { SessionEvent } from "../session/events.ts";
 import type { StartedChat } from "../session/start-chat.ts";
 import { createUiMessageStream, type UiChunkWriter } from "./response.ts";
-import { UiChunkSequencer, type UiMessageMeta } from "./sequence.ts";
+import { cutAtByteEnds, type UiChunk, UiChunkSequencer, type UiMessageMeta } from "./sequence.ts";
 
 type LiveChat = Extract<StartedChat, { kind: "live" }>;
 
@@ -52,43 +52,28 @@ export function streamLiveUiChat(
  */
 function relay(writer: UiChunkWriter, sequencer: UiChunkSequencer, event: SessionEvent, epoch: number): void {
   if (writer.closed) return;
-  switch (event.type) {
-    case "delta":
-      for (const [text, end] of splitAtEnds(event.text, event.offset, event.ends))
-        for (const chunk of sequencer.delta(text, epoch, end)) writer.write(chunk);
-      return;
-    case "mark":
-      for (const chunk of sequencer.mark(event.mark, epoch)) writer.write(chunk);
-      return;
-    case "done":
-      for (const chunk of sequencer.finish({ status: "completed" })) writer.write(chunk);
-      writer.done();
-      return;
-    case "error": {
-      const status = event.code === "cancelled" ? "cancelled" : "failed";
-      for (const chunk of sequencer.finish({ status, error: event })) writer.write(chunk);
-      writer.done();
-      return;
-    }
-    case "handoff":
-      // No `finish`: the rest (and the step's end) comes from the log on the reader's reconnect.
-      writer.done();
-      return;
-    default:
-      return;
-  }
+  for (const chunk of liveChunks(sequencer, event, epoch)) writer.write(chunk);
+  // `handoff` ends the response without `finish`: the rest comes from the log on the reconnect.
+  if (event.type === "done" || event.type === "error" || event.type === "handoff") writer.done();
 }
 
-/** A joined delta back as its deltas: `[text, end offset]` each (one when `ends` is absent). */
-function splitAtEnds(text: string, offset: number, ends: number[] | undefined): [string, number][] {
-  if (!ends || ends.length < 2) return [[text, offset]];
-  const bytes = Buffer.from(text, "utf8");
-  const start = offset - bytes.length;
-  const pieces: [string, number][] = [];
-  let at = start;
-  for (const end of ends) {
-    pieces.push([bytes.subarray(at - start, end - start).toString("utf8"), end]);
-    at = end;
+/** The chunks of one live runner event of the producer of `epoch`. */
+export function liveChunks(sequencer: UiChunkSequencer, event: SessionEvent, epoch: number): UiChunk[] {
+  switch (event.type) {
+    case "delta": {
+      const chunks: UiChunk[] = [];
+      const ends = event.ends ?? [event.offset];
+      const pieces = cutAtByteEnds(event.text, event.offset - Buffer.byteLength(event.text), ends);
+      for (let i = 0; i < ends.length; i++) chunks.push(...sequencer.delta(pieces[i]!, epoch, ends[i]!));
+      return chunks;
+    }
+    case "mark":
+      return sequencer.mark(event.mark, epoch);
+    case "done":
+      return sequencer.finish({ status: "completed" });
+    case "error":
+      return sequencer.finish({ status: event.code === "cancelled" ? "cancelled" : "failed", error: event });
+    default:
+      return [];
   }
-  return pieces;
 }

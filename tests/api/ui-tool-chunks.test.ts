@@ -165,6 +165,23 @@ describe("limits and following", () => {
     }
   });
 
+  test("maxCredits reached: finish with finishReason length, no error chunk, the credits as a data part", async () => {
+    const response = await post({
+      id: newChatId(),
+      messages: [userMessage("#sim tokens=20000 rate=0 seed=ui-capped\nCapped")],
+      agent: "sim-anthropic",
+      maxCredits: 1,
+    });
+    expect(response.status).toBe(200);
+    const chunks = await readChunks(response);
+    expect(chunks.at(-1)).toMatchObject({ type: "finish", finishReason: "length" });
+    expect(chunks.filter((chunk) => chunk.type === "error")).toEqual([]);
+    const message = await assemble(streamOf(chunks));
+    expect(textOf(message).length).toBeGreaterThan(100);
+    expect(message!.parts).toContainEqual(expect.objectContaining({ type: "data-credits", id: "credits" }));
+    expect(await readFrom(message!.id, 0)).toEqual(chunks);
+  });
+
   test("OvertimeChatTransport follows a detached session over Supabase Realtime, holding no request", async () => {
     await stack.startWorker();
     const seed = "ui-realtime-follow";
