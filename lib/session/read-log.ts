@@ -11,7 +11,7 @@ import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 export const REPLAY_RUN_BYTES = LOG_RUN_BYTES;
 /** Log bytes read per query; the first page is small so the first delta goes out at once. */
 const FIRST_PAGE_BYTES = 32 * 1024;
-const PAGE_BYTES = 256 * 1024;
+const PAGE_BYTES = 1024 * 1024;
 
 /**
  * Where a stream reader holding bytes up to `offset` from producers up to `epoch` stands against

@@ -37,6 +37,10 @@ export function uiTerminal(session: SessionRow): UiTerminal | null {
   return { status: session.status as UiTerminal["status"], error: session.error };
 }
 
+type UiEmit = (chunk: UiChunk) => void;
+/** `text-delta` chunks of one text part in bulk: exactly what emitting each would send. */
+export type UiEmitText = (id: string, deltas: string[]) => void;
+
 /**
  * Turns log rows and marks into the session's chunk sequence, cutting the text at the recorded delta
  * ends and putting each mark after every delta ending at or before its offset (see `sequence.ts`): the
@@ -56,31 +60,49 @@ export class LogChunkAssembler {
   }
 
   /** One page: its rows, with its marks in their places; marks at the page's end come last. */
-  page(rows: LogRowWithDeltas[], marks: StoredMark[], emit: (chunk: UiChunk) => void): void {
+  page(rows: LogRowWithDeltas[], marks: StoredMark[], emit: UiEmit, emitText?: UiEmitText): void {
     this.#marks = marks;
-    for (const row of rows) this.row(row, emit);
+    for (const row of rows) this.row(row, emit, emitText);
     this.#marksBefore(Number.POSITIVE_INFINITY, emit);
   }
 
-  row(row: LogRowWithDeltas, emit: (chunk: UiChunk) => void): void {
+  /** One row; runs of plain text deltas go to `emitText` in bulk when it is given (a replay's hot path). */
+  row(row: LogRowWithDeltas, emit: UiEmit, emitText?: UiEmitText): void {
     if (row.startOffset !== this.offset)
       throw new Error(`log gap at ${this.offset}: next row at ${row.startOffset}`);
     const ends = row.deltaEnds ?? [row.endOffset];
     const pieces = cutAtByteEnds(row.text, row.startOffset, ends);
+    let run = { id: "", deltas: [] as string[] };
+    const flush = () => {
+      if (run.deltas.length > 0) emitText?.(run.id, run.deltas);
+      run = { id: "", deltas: [] };
+    };
     for (let i = 0; i < ends.length; i++) {
       const end = ends[i]!;
-      this.#marksBefore(end, emit);
+      if (this.#marks.length > 0 && this.#marks[0]!.at < end) {
+        flush();
+        this.#marksBefore(end, emit);
+      }
       const text = this.#pending + pieces[i]!;
       this.#pending = "";
+      const id = emitText && text !== "" ? this.sequencer.appendText(row.epoch, end) : null;
+      if (id !== null) {
+        if (run.id !== id) flush();
+        run.id = id;
+        run.deltas.push(text);
+        continue;
+      }
+      flush();
       for (const chunk of this.sequencer.delta(text, row.epoch, end)) emit(chunk);
     }
+    flush();
     // A delta cut by the row size limit goes on in the next row of the same write.
     if (pieces.length > ends.length) this.#pending += pieces[ends.length]!;
     this.offset = row.endOffset;
   }
 
   /** Emits the page's marks at offsets below `end` (a mark at X goes after the delta ending at X). */
-  #marksBefore(end: number, emit: (chunk: UiChunk) => void): void {
+  #marksBefore(end: number, emit: UiEmit): void {
     let taken = 0;
     while (taken < this.#marks.length && this.#marks[taken]!.at < end) {
       const mark = this.#marks[taken++]!;
@@ -100,6 +122,8 @@ export interface UiReaders {
 export interface UiReplayOptions {
   session: SessionRow;
   emit: (chunk: UiChunk) => void;
+  /** Runs of plain text deltas in bulk (the chunks `emit` would get otherwise, in the same order). */
+  emitText?: UiEmitText;
   signal: AbortSignal;
   /** false: stop at the durable end (counting what a read would hold now) instead of tailing. */
   follow?: boolean;
@@ -129,7 +153,7 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
         pageRows,
         assembler.markCursor,
       );
-      assembler.page(rows, marks, emit);
+      assembler.page(rows, marks, emit, options.emitText);
       if (rows.length === pageRows) {
         pageRows = ROWS_PER_PAGE;
         continue;
@@ -154,6 +178,9 @@ export async function countUiChunks(readers: UiReaders, session: SessionRow): Pr
     session,
     emit: () => {
       count += 1;
+    },
+    emitText: (_id, deltas) => {
+      count += deltas.length;
     },
     signal: new AbortController().signal,
     follow: false,

@@ -14,6 +14,8 @@ export const UI_MESSAGE_STREAM_HEADERS: Record<string, string> = {
 /** Writes the chunks of one read, numbering them from 0 and skipping those before `startIndex`. */
 export interface UiChunkWriter {
   write(chunk: UiChunk): void;
+  /** `text-delta` chunks of the text part `id`, one per delta (what `write` would send, in bulk). */
+  writeTextDeltas(id: string, deltas: string[]): void;
   /** `data: [DONE]`, then the end of the response. */
   done(): void;
   /** A failure after the headers went out: an `error` chunk with a sentence, then the end. */
@@ -36,6 +38,15 @@ function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
     write(chunk) {
       if (index >= startIndex) writer.sendData(encodeChunk(chunk));
       index += 1;
+    },
+    writeTextDeltas(id, deltas) {
+      const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
+      let frames = "";
+      for (const delta of deltas) {
+        if (index >= startIndex) frames += `${head}${JSON.stringify(delta)}}\n\n`;
+        index += 1;
+      }
+      if (frames) writer.sendFrames(frames);
     },
     done() {
       writer.sendData("[DONE]");

@@ -95,6 +95,16 @@ export class UiChunkSequencer {
     return chunks;
   }
 
+  /**
+   * The open text part's id when a delta of `epoch` ending at `endOffset` is nothing but one more
+   * `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
+   */
+  appendText(epoch: number, endOffset: number): string | null {
+    if (this.#stepEpoch !== epoch || this.#toolId !== null || this.#textId === null) return null;
+    this.#offset = endOffset;
+    return this.#textId;
+  }
+
   /** One mark of the producer of `epoch`, in its place after the deltas before it. */
   mark(mark: UiMark, epoch: number): UiChunk[] {
     if (mark.kind === "runner") {

@@ -97,7 +97,11 @@ function liveOf(steps: Step[], lead: number): UiChunk[] {
 }
 
 /** A replay of the log in pages of `pageRows` rows, each page with the marks up to its end. */
-function replayOf(log: { rows: LogRowWithDeltas[]; marks: StoredMark[] }, pageRows: number): UiChunk[] {
+function replayOf(
+  log: { rows: LogRowWithDeltas[]; marks: StoredMark[] },
+  pageRows: number,
+  bulk: boolean,
+): UiChunk[] {
   const assembler = new LogChunkAssembler(meta);
   const chunks = assembler.sequencer.start();
   for (let i = 0; i <= log.rows.length; i += pageRows) {
@@ -105,7 +109,11 @@ function replayOf(log: { rows: LogRowWithDeltas[]; marks: StoredMark[] }, pageRo
     const end = rows.at(-1)?.endOffset ?? assembler.offset;
     const cursor = assembler.markCursor;
     const marks = log.marks.filter((m) => (cursor === null || m.seq > cursor.seq) && m.at <= end);
-    assembler.page(rows, marks, (chunk) => chunks.push(chunk));
+    // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
+    const emitText = (id: string, deltas: string[]) => {
+      for (const delta of deltas) chunks.push({ type: "text-delta", id, delta });
+    };
+    assembler.page(rows, marks, (chunk) => chunks.push(chunk), bulk ? emitText : undefined);
   }
   chunks.push(...assembler.sequencer.finish({ status: "completed" }));
   return chunks;
@@ -125,9 +133,10 @@ describe("the AI SDK chunk sequence", () => {
         fc.integer({ min: 4, max: 40 }),
         fc.integer({ min: 1, max: 30 }),
         fc.integer({ min: 1, max: 8 }),
-        (steps, maxBytes, lead, pageRows) => {
+        fc.boolean(),
+        (steps, maxBytes, lead, pageRows, bulk) => {
           const live = liveOf(steps, lead);
-          expect(replayOf(logOf(steps, maxBytes), pageRows)).toEqual(live);
+          expect(replayOf(logOf(steps, maxBytes), pageRows, bulk)).toEqual(live);
           const tools = steps.filter((s) => s.kind === "tool").length;
           expect(live.filter((c) => c.type === "tool-input-start")).toHaveLength(tools);
           expect(live.filter((c) => c.type === "tool-output-available")).toHaveLength(tools);
