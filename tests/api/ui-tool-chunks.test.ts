@@ -2,48 +2,33 @@
 // numbered the same on every read; a 429 through the AI SDK; following a detached session over Realtime.
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { DefaultChatTransport, type UIMessage, type UIMessageChunk } from "ai";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TOOL_NAMES } from "../../dev/agent-sim/generation.ts";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { OvertimeChatTransport } from "../../lib/ui-stream/overtime-chat-transport.ts";
 import { closeClient, signedIn } from "../realtime/fixture.ts";
-import { signIn } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
 import {
   assemble,
   authedFetch,
   fetchCuttingPost,
   newChatId,
   readChunks,
+  startUiStack,
   textOf,
+  type UiStack,
   userMessage,
 } from "../support/ui-stream.ts";
 
-let stack: TestStack;
-let sql: postgres.Sql;
-let aliceToken: string;
-let bobToken: string;
-let api: string;
-
+let ui: UiStack;
 beforeAll(async () => {
-  stack = await startTestStack({
-    env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "2" },
-  });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  aliceToken = await signIn(stack.supabaseUrl, "alice@example.com");
-  bobToken = await signIn(stack.supabaseUrl, "bob@example.com");
-  api = `${stack.appUrl}/api/chat`;
+  ui = await startUiStack({ CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "2" });
 });
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
-});
+afterAll(() => ui?.close());
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
 
-function post(body: unknown, token = aliceToken): Promise<Response> {
-  return fetch(api, {
+function post(body: unknown, token = ui.aliceToken): Promise<Response> {
+  return fetch(ui.api, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -64,8 +49,8 @@ function toolsOf(message: UIMessage | undefined) {
 }
 
 async function readFrom(sessionId: string, startIndex: number): Promise<UIMessageChunk[]> {
-  const url = `${api}/${sessionId}/stream?startIndex=${startIndex}`;
-  return readChunks(await fetch(url, { headers: { authorization: `Bearer ${aliceToken}` } }));
+  const url = `${ui.api}/${sessionId}/stream?startIndex=${startIndex}`;
+  return readChunks(await fetch(url, { headers: { authorization: `Bearer ${ui.aliceToken}` } }));
 }
 
 describe.each(agents)("tool chunks against %s", (agent) => {
@@ -117,8 +102,8 @@ describe.each(agents)("tool chunks against %s", (agent) => {
     const text = `#sim tokens=200 rate=0 seed=${seed} stages=2\nCut`;
     const cut = 3 + Math.floor(Math.random() * 30);
     const transport = new OvertimeChatTransport({
-      api,
-      fetch: fetchCuttingPost(authedFetch(aliceToken), cut),
+      api: ui.api,
+      fetch: fetchCuttingPost(authedFetch(ui.aliceToken), cut),
       body: { agent },
     });
     const message = await assemble(
@@ -140,10 +125,10 @@ describe.each(agents)("tool chunks against %s", (agent) => {
 describe("limits and following", () => {
   test("a 429 through the AI SDK's body: DefaultChatTransport rejects with the status and a sentence", async () => {
     const slow = (n: number) =>
-      post({ id: newChatId(), messages: [userMessage(`#sim tokens=2000 rate=20\nSlow ${n}`)] }, bobToken);
+      post({ id: newChatId(), messages: [userMessage(`#sim tokens=2000 rate=20\nSlow ${n}`)] }, ui.bobToken);
     const running = [await slow(1), await slow(2)];
     expect(running.map((response) => response.status)).toEqual([200, 200]);
-    const transport = new DefaultChatTransport({ api, fetch: authedFetch(bobToken) });
+    const transport = new DefaultChatTransport({ api: ui.api, fetch: authedFetch(ui.bobToken) });
     const refused = transport.sendMessages({
       chatId: newChatId(),
       messages: [userMessage("#sim tokens=5 rate=0\nOne too many")],
@@ -155,9 +140,9 @@ describe("limits and following", () => {
     await expect(refused).rejects.toThrow(/\w+ \w+ \w+/);
     for (const response of running) {
       const sessionId = response.headers.get("x-workflow-run-id")!;
-      const stop = await fetch(`${api}/${sessionId}/stop`, {
+      const stop = await fetch(`${ui.api}/${sessionId}/stop`, {
         method: "POST",
-        headers: { authorization: `Bearer ${bobToken}` },
+        headers: { authorization: `Bearer ${ui.bobToken}` },
       });
       expect(stop.status).toBe(200);
       const chunks = await readChunks(response);
@@ -183,7 +168,7 @@ describe("limits and following", () => {
   });
 
   test("OvertimeChatTransport follows a detached session over Supabase Realtime, holding no request", async () => {
-    await stack.startWorker();
+    await ui.stack.startWorker();
     const seed = "ui-realtime-follow";
     const chatId = newChatId();
     const started = await post({
@@ -193,14 +178,14 @@ describe("limits and following", () => {
     });
     expect(started.status).toBe(200);
     await started.body?.cancel();
-    const client: SupabaseClient = await signedIn(stack.supabaseUrl, "alice@example.com");
+    const client: SupabaseClient = await signedIn(ui.stack.supabaseUrl, "alice@example.com");
     const { data } = await client.auth.getSession();
     await client.realtime.setAuth(data.session!.access_token);
     const urls: string[] = [];
     let broadcasts = 0;
-    const base = authedFetch(aliceToken);
+    const base = authedFetch(ui.aliceToken);
     const transport = new OvertimeChatTransport({
-      api,
+      api: ui.api,
       fetch: (input, init) => {
         urls.push(String(input));
         return base(input, init);
