@@ -41,12 +41,17 @@ function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
     },
     writeTextDeltas(id, deltas) {
       const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
-      let frames = "";
+      // Text with nothing to escape (JSON adds only its quotes) is its own JSON in quotes: one
+      // escape check per run instead of one encoder call per delta.
+      const joined = deltas.join("");
+      const plain = JSON.stringify(joined).length === joined.length + 2;
+      const frames: string[] = [];
       for (const delta of deltas) {
-        if (index >= startIndex) frames += `${head}${JSON.stringify(delta)}}\n\n`;
+        if (index >= startIndex)
+          frames.push(plain ? `${head}"${delta}"}\n\n` : `${head}${JSON.stringify(delta)}}\n\n`);
         index += 1;
       }
-      if (frames) writer.sendFrames(frames);
+      if (frames.length > 0) writer.sendFrames(frames.join(""));
     },
     done() {
       writer.sendData("[DONE]");
