@@ -50,6 +50,8 @@ class SessionRun {
   cursor: AgentCursor | undefined;
   stage: string | null = null;
   lastProgressMarkAt = Number.NEGATIVE_INFINITY;
+  /** Set by `settle`: a mark made after the last flush would reach the live client but never the log. */
+  sealed = false;
   terminal: Terminal | undefined;
   readonly seam: ReturnType<typeof continuationSeam>;
   readonly metering: ReturnType<typeof startRunMetering>;
@@ -96,6 +98,7 @@ class SessionRun {
 
   /** Records a tool call, the runner or progress in the log and sends it to the live client in its place. */
   mark(kind: LogMarkKind, data: Record<string, unknown>): void {
+    if (this.sealed) return;
     this.live.mark(this.checkpointer.mark(kind, data));
   }
 
@@ -219,6 +222,7 @@ class SessionRun {
   /** Flushes, then ends the session as the stream and the stop reason say. */
   async settle(): Promise<RunOutcome> {
     const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
+    this.sealed = true;
     const flushed = await this.checkpointer.flush();
     this.checkpointer.close();
     const offset = this.checkpointer.durableOffset;

@@ -117,10 +117,9 @@ export class UiChunkSequencer {
     const toolCallId = `tool-${this.#tools++}`;
     const toolName = toolNameOf(mark.data.name);
     this.#toolId = toolCallId;
-    chunks.push(
-      { type: "tool-input-start", toolCallId, toolName, dynamic: true },
-      { type: "tool-input-available", toolCallId, toolName, input: {}, dynamic: true },
-    );
+    // Run by the agent, not the browser: `providerExecuted` keeps `useChat`'s `onToolCall` out of it.
+    const tool = { toolCallId, toolName, dynamic: true, providerExecuted: true } as const;
+    chunks.push({ type: "tool-input-start", ...tool }, { type: "tool-input-available", ...tool, input: {} });
     return chunks;
   }
 
@@ -153,7 +152,7 @@ export class UiChunkSequencer {
     if (this.#toolId === null) return [];
     const toolCallId = this.#toolId;
     this.#toolId = null;
-    return [{ type: "tool-output-available", toolCallId, output: {}, dynamic: true }];
+    return [{ type: "tool-output-available", toolCallId, output: {}, dynamic: true, providerExecuted: true }];
   }
 
   #closeText(): UiChunk[] {

@@ -69,6 +69,8 @@ describe.each(agents)("tool chunks against %s", (agent) => {
     const tools = toolsOf(message);
     expect(tools.map((tool) => tool.toolName)).toEqual(TOOL_NAMES.slice(0, 3));
     expect(tools.map((tool) => tool.state)).toEqual(Array(3).fill("output-available"));
+    // Run by the agent: `useChat`'s onToolCall must not take them for the browser's to run.
+    expect(tools.map((tool) => tool.providerExecuted)).toEqual([true, true, true]);
     // Text, then a tool call, between the stretches of text: in the order they happened.
     const kinds = message!.parts.map((part) => part.type).filter((type) => type !== "step-start");
     expect(kinds.filter((type) => type === "text" || type === "dynamic-tool")).toEqual([
