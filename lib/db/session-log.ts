@@ -29,9 +29,10 @@ export async function appendCheckpoint(
 ): Promise<"ok" | "duplicate" | "fenced"> {
   const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
   const { starts, ends, endOffset } = pieceOffsets(write.startOffset, pieces);
-  const marks = rowDeltaEnds(starts, ends, write.deltaEnds);
+  const rowMarks = rowDeltaEnds(starts, ends, write.deltaEnds);
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
+  const marks = sql.json((write.marks ?? []) as never);
   const rows = await sql<{ end_offset: number }[]>`
     with advanced as (
       update sessions
@@ -51,9 +52,15 @@ export async function appendCheckpoint(
              string_to_array(piece.marks, ',')::bigint[]
       from advanced,
            unnest(${sql.array(starts)}::bigint[], ${sql.array(ends)}::bigint[], ${sql.array(pieces)}::text[],
-                  ${sql.array(marks as string[])}::text[])
+                  ${sql.array(rowMarks as string[])}::text[])
              as piece(start_offset, end_offset, text, marks)
       returning end_offset
+    ), marked as (
+      insert into session_marks (session_id, epoch, seq, at, kind, data)
+      select ${write.sessionId}, ${write.epoch}, mark.seq, mark.at, mark.kind, mark.data
+      from advanced, jsonb_to_recordset(${marks}::jsonb) as mark(seq integer, at bigint, kind text, data jsonb)
+      on conflict do nothing
+      returning seq
     )
     select ${endOffset}::bigint as end_offset,
            pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})

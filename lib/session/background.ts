@@ -141,6 +141,7 @@ export async function produceClaimedSession(
         leaseSeconds: env.LEASE_SECONDS,
       },
       startedAt: session.startedAt?.getTime(),
+      runner: session.runner,
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await runtime.transitions.release(session.id, session.epoch);

@@ -1,7 +1,6 @@
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
-import type { CheckpointStore } from "./ports.ts";
+import type { CheckpointStore, LogMark, LogMarkKind } from "./ports.ts";
 
-/** Where checkpoints go: `appendCheckpoint` bound to a pool, or the in-memory log in tests. */
 export type { CheckpointStore } from "./ports.ts";
 
 export interface CheckpointerOptions {
@@ -23,20 +22,19 @@ export interface CheckpointerOptions {
   onFenced?: () => void;
 }
 
-/** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
 interface Batch {
   startOffset: number;
   text: string;
   bytes: number;
-  /** Where each pushed text ended (absolute offsets): the AI SDK reader's chunk boundaries. */
+  /** Where each pushed text ended (absolute offsets) and the marks made: the AI SDK reader's chunks. */
   deltaEnds: number[];
+  marks: LogMark[];
   cursor: unknown;
   progress: unknown;
   /** The metadata generation the batch carries (see `#metaSeq`). */
   metaSeq: number;
 }
 
-/** A `flush()` caller: done once everything pushed before the call is durable. */
 interface FlushWaiter {
   offset: number;
   metaSeq: number;
@@ -67,6 +65,8 @@ export class Checkpointer {
   #buffer: string[] = [];
   #bufferedBytes = 0;
   #bufferedEnds: number[] = [];
+  #bufferedMarks: LogMark[] = [];
+  #markSeq = 0;
   #batch: Batch | undefined;
   #durableOffset: number;
   #cursor: unknown;
@@ -134,6 +134,16 @@ export class Checkpointer {
       this.#bufferedEnds.push(this.offset);
     }
     this.#schedule();
+  }
+
+  /** Records a mark at the current offset, written with the next append (null once fenced or closed). */
+  mark(kind: LogMarkKind, data: Record<string, unknown>): LogMark | null {
+    if (this.#fenced || this.#closed) return null;
+    const mark = { seq: this.#markSeq++, at: this.offset, kind, data };
+    this.#bufferedMarks.push(mark);
+    this.#touchMeta();
+    this.#schedule();
+    return mark;
   }
 
   /** Resolves once unflushed output is back under the memory bound (or the writer is fenced). */
@@ -212,6 +222,7 @@ export class Checkpointer {
       text: this.#buffer.join(""),
       bytes: this.#bufferedBytes,
       deltaEnds: this.#bufferedEnds,
+      marks: this.#bufferedMarks,
       cursor: this.#cursor,
       progress: this.#progress,
       metaSeq: this.#metaSeq,
@@ -219,6 +230,7 @@ export class Checkpointer {
     this.#buffer = [];
     this.#bufferedBytes = 0;
     this.#bufferedEnds = [];
+    this.#bufferedMarks = [];
     this.#metaDirty = false;
     return batch;
   }
@@ -232,6 +244,7 @@ export class Checkpointer {
         startOffset: batch.startOffset,
         text: batch.text,
         deltaEnds: batch.deltaEnds,
+        ...(batch.marks.length > 0 ? { marks: batch.marks } : {}),
         agentCursor: batch.cursor,
         progress: batch.progress,
         leaseSeconds,

@@ -170,6 +170,18 @@ export interface SessionObserver {
 
 // ── The runner's stores ───────────────────────────────────────────────────────────────────────
 
+/** What a producer records beside its text, at a byte of the log (see `session_marks`). */
+export type LogMarkKind = "tool" | "runner" | "progress";
+
+export interface LogMark {
+  /** The producer's count of its marks (per epoch): the write's idempotency key. */
+  seq: number;
+  /** The byte offset it happened at: after every delta ending at or before it. */
+  at: number;
+  kind: LogMarkKind;
+  data: Record<string, unknown>;
+}
+
 export interface AppendCheckpoint {
   sessionId: string;
   epoch: number;
@@ -181,6 +193,8 @@ export interface AppendCheckpoint {
    * replay splits text where the live response did (lib/ui-stream numbering). Omitted: not recorded.
    */
   deltaEnds?: number[];
+  /** The producer's marks (tool calls, runner, progress) made since the last write (`session_marks`). */
+  marks?: LogMark[];
   agentCursor?: unknown;
   progress?: unknown;
   /** Extends the writer's lease while it is alive. */

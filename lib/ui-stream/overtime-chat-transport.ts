@@ -36,6 +36,53 @@ export interface OvertimeChatTransportOptions {
   follow?: (sessionId: string, onChange: () => void) => () => void;
 }
 
+/** A missed change (Realtime is best effort) costs at most this long: a catch-up read then anyway. */
+const FOLLOW_FALLBACK_MS = 5000;
+
+/**
+ * The `follow` subscription of one followed session, held from before the first read to the end, so
+ * a change between a read and the wait is not missed: it counts as pending and the wait ends at once.
+ */
+class ChangeSignal {
+  #pending = false;
+  #waiter: (() => void) | null = null;
+  readonly #unsubscribe: (() => void) | null;
+
+  constructor(follow: OvertimeChatTransportOptions["follow"], sessionId: string) {
+    this.#unsubscribe = follow
+      ? follow(sessionId, () => {
+          this.#pending = true;
+          this.#waiter?.();
+        })
+      : null;
+  }
+
+  get active(): boolean {
+    return this.#unsubscribe !== null;
+  }
+
+  /** A read starts: what changed before it, it reads. */
+  reading(): void {
+    this.#pending = false;
+  }
+
+  /** Calls `wake` at the next change (at once if one came since the last read); returns the cancel. */
+  next(wake: () => void): () => void {
+    if (this.#pending) {
+      queueMicrotask(wake);
+      return () => {};
+    }
+    this.#waiter = wake;
+    return () => {
+      this.#waiter = null;
+    };
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+  }
+}
+
 type SendOptions = Parameters<ChatTransport<UIMessage>["sendMessages"]>[0];
 type ReconnectOptions = Parameters<ChatTransport<UIMessage>["reconnectToStream"]>[0];
 
@@ -76,7 +123,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   }
 
   async reconnectToStream(options: ReconnectOptions): Promise<ReadableStream<UIMessageChunk> | null> {
-    const response = await this.#fetch(`${this.#api}/${encodeURIComponent(options.chatId)}/stream`, {
+    const follow = this.#options.follow ? "?follow=0" : "";
+    const response = await this.#fetch(`${this.#api}/${encodeURIComponent(options.chatId)}/stream${follow}`, {
       headers: await this.#headers(options.headers),
       signal: options.abortSignal,
     });
@@ -93,27 +141,33 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     signal: AbortSignal | undefined,
   ): ReadableStream<UIMessageChunk> {
     const transport = this;
+    const changes = new ChangeSignal(this.#options.follow, sessionId);
     let index = 0;
     let finished = false;
     async function* chunks(): AsyncGenerator<UIMessageChunk> {
       let response: Response | null = first;
       let failures = 0;
-      while (!finished && !signal?.aborted) {
-        try {
-          response ??= await transport.#resume(sessionId, index, signal);
-          for await (const chunk of readChunks(response)) {
-            index += 1;
-            failures = 0;
-            if (chunk.type === "finish") finished = true;
-            yield chunk;
+      try {
+        while (!finished && !signal?.aborted) {
+          try {
+            changes.reading();
+            response ??= await transport.#resume(sessionId, index, signal);
+            for await (const chunk of readChunks(response)) {
+              index += 1;
+              failures = 0;
+              if (chunk.type === "finish") finished = true;
+              yield chunk;
+            }
+          } catch (error) {
+            if (signal?.aborted) return;
+            failures += 1;
+            if (failures > (transport.#options.maxReconnects ?? 5)) throw error;
           }
-        } catch (error) {
-          if (signal?.aborted) return;
-          failures += 1;
-          if (failures > (transport.#options.maxReconnects ?? 5)) throw error;
+          response = null;
+          if (!finished) await transport.#waitBeforeReconnect(changes, failures, signal);
         }
-        response = null;
-        if (!finished) await transport.#waitBeforeReconnect(sessionId, failures, signal);
+      } finally {
+        changes.close();
       }
     }
     return iterableToStream(chunks());
@@ -129,19 +183,26 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   }
 
   /** Backoff after a failure (cut short when the tab comes back), or the next change when following. */
-  #waitBeforeReconnect(sessionId: string, failures: number, signal: AbortSignal | undefined): Promise<void> {
+  #waitBeforeReconnect(
+    changes: ChangeSignal,
+    failures: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     return new Promise((resolve) => {
-      const delay = failures === 0 ? 0 : Math.min(5000, 250 * 2 ** (failures - 1));
+      const following = changes.active && failures === 0;
+      const delay = following
+        ? FOLLOW_FALLBACK_MS
+        : failures === 0
+          ? 0
+          : Math.min(5000, 250 * 2 ** (failures - 1));
       const cleanups: (() => void)[] = [];
       const done = () => {
         for (const cleanup of cleanups) cleanup();
         resolve();
       };
-      if (this.#options.follow && failures === 0) cleanups.push(this.#options.follow(sessionId, done));
-      else {
-        const timer = setTimeout(done, delay);
-        cleanups.push(() => clearTimeout(timer));
-      }
+      if (following) cleanups.push(changes.next(done));
+      const timer = setTimeout(done, delay);
+      cleanups.push(() => clearTimeout(timer));
       signal?.addEventListener("abort", done, { once: true });
       cleanups.push(() => signal?.removeEventListener("abort", done));
       const doc = (globalThis as { document?: EventTarget & { visibilityState?: string } }).document;

@@ -102,6 +102,7 @@ export function replayBody(
       await replayUiMessage(readers, {
         session,
         emit: (chunk) => writer.write(chunk),
+        emitText: (id, deltas) => writer.writeTextDeltas(id, deltas),
         signal: stop.signal,
         follow,
       });
