@@ -1,4 +1,7 @@
 import { expect, test } from "vitest";
+import { writeDsStream } from "../../lib/db/ds-appends.ts";
+import { StreamWakeups } from "../../lib/db/ds-stream-wakeups.ts";
+import { insertDsStream } from "../../lib/db/ds-streams.ts";
 import { ChannelListener } from "../../lib/db/listen.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import type { SessionChange } from "../../lib/db/session-notifications.ts";
@@ -76,4 +79,54 @@ test("a LISTEN that failed is retried: the failure is not remembered", async () 
   await listener.ready();
   await sql`select pg_notify('listen_retry_test', 'hello')`;
   await waitFor(async () => (heard.includes("hello") ? true : undefined), 10_000, 20);
+});
+
+/**
+ * The pid of this pool's LISTEN connection (postgres.js has one per pool for every channel; other
+ * files LISTEN on the same cluster, in their own databases).
+ */
+async function listenerPid(): Promise<number | undefined> {
+  const [row] = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where query ilike 'listen %' and pid <> pg_backend_pid() and datname = current_database()`;
+  return row?.pid;
+}
+
+test("a killed LISTEN connection comes back for durable-stream readers too: woken to re-read, then on appends", async () => {
+  const wakeups = new StreamWakeups(sql);
+  const stream = await sql.begin((tx) =>
+    insertDsStream(tx, {
+      path: "listen-retry/ds",
+      contentType: "text/plain",
+      ttlSeconds: null,
+      expiresAtText: null,
+      expiresAt: null,
+      closed: false,
+      initialData: Buffer.alloc(0),
+    }),
+  );
+  let woken = 0;
+  const unsubscribe = await wakeups.subscribe(stream!.id, () => woken++);
+  try {
+    const pid = await listenerPid();
+    expect(pid).toBeDefined();
+    await sql`select pg_terminate_backend(${pid!})`;
+    // Once it listens again, every reader re-reads (notifications may have been lost meanwhile).
+    await waitFor(async () => (woken >= 1 ? true : undefined), 10_000, 20);
+    await waitFor(async () => listenerPid(), 10_000, 20);
+    const before = woken;
+    await sql.begin((tx) =>
+      writeDsStream(tx, {
+        streamId: stream!.id,
+        startOffset: 0,
+        data: Buffer.from("after"),
+        seq: null,
+        close: false,
+        producer: null,
+      }),
+    );
+    await waitFor(async () => (woken > before ? true : undefined), 10_000, 20);
+  } finally {
+    unsubscribe();
+  }
 });
