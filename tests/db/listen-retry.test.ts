@@ -1,7 +1,5 @@
 import { expect, test } from "vitest";
-import { writeDsStream } from "../../lib/db/ds-appends.ts";
 import { StreamWakeups } from "../../lib/db/ds-stream-wakeups.ts";
-import { insertDsStream } from "../../lib/db/ds-streams.ts";
 import { ChannelListener } from "../../lib/db/listen.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import type { SessionChange } from "../../lib/db/session-notifications.ts";
@@ -9,6 +7,7 @@ import { SessionNotifications } from "../../lib/db/session-notifications.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { waitFor } from "../support/api.ts";
 import { withTestDatabase } from "../support/database.ts";
+import { appendTestDsStream, insertTestDsStream } from "../support/ds-stream.ts";
 import { ALICE } from "../support/session-fixture.ts";
 
 const { sql } = await withTestDatabase(3);
@@ -94,19 +93,9 @@ async function listenerPid(): Promise<number | undefined> {
 
 test("a killed LISTEN connection comes back for durable-stream readers too: woken to re-read, then on appends", async () => {
   const wakeups = new StreamWakeups(sql);
-  const stream = await sql.begin((tx) =>
-    insertDsStream(tx, {
-      path: "listen-retry/ds",
-      contentType: "text/plain",
-      ttlSeconds: null,
-      expiresAtText: null,
-      expiresAt: null,
-      closed: false,
-      initialData: Buffer.alloc(0),
-    }),
-  );
+  const streamId = await insertTestDsStream(sql, "listen-retry/ds");
   let woken = 0;
-  const unsubscribe = await wakeups.subscribe(stream!.id, () => woken++);
+  const unsubscribe = await wakeups.subscribe(streamId, () => woken++);
   try {
     const pid = await listenerPid();
     expect(pid).toBeDefined();
@@ -115,16 +104,7 @@ test("a killed LISTEN connection comes back for durable-stream readers too: woke
     await waitFor(async () => (woken >= 1 ? true : undefined), 10_000, 20);
     await waitFor(async () => listenerPid(), 10_000, 20);
     const before = woken;
-    await sql.begin((tx) =>
-      writeDsStream(tx, {
-        streamId: stream!.id,
-        startOffset: 0,
-        data: Buffer.from("after"),
-        seq: null,
-        close: false,
-        producer: null,
-      }),
-    );
+    await appendTestDsStream(sql, streamId, 0, "after");
     await waitFor(async () => (woken > before ? true : undefined), 10_000, 20);
   } finally {
     unsubscribe();

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { writeDsStream } from "../../lib/db/ds-appends.ts";
-import { DS_STREAM_CHANNEL, deleteDsStream, insertDsStream } from "../../lib/db/ds-streams.ts";
+import { DS_STREAM_CHANNEL, deleteDsStream } from "../../lib/db/ds-streams.ts";
 import { decodeNotify, type NotifyChannel } from "../../lib/db/notify-payloads.ts";
 import { parseEnv } from "../../lib/env.ts";
 import { dispatchNotifications, NOTIFICATIONS_CHANNEL } from "../../lib/notify/dispatch.ts";
 import { waitFor } from "../support/api.ts";
 import { withTestDatabase } from "../support/database.ts";
+import { appendTestDsStream, insertTestDsStream } from "../support/ds-stream.ts";
 
 const { sql } = await withTestDatabase(3);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -53,26 +53,8 @@ async function heardOn<C extends NotifyChannel>(channel: C, count: number, send:
 test("an other stream's append and delete announce its id in the ds_stream schema", async () => {
   let streamId = 0;
   const decoded = await heardOn(DS_STREAM_CHANNEL, 2, async () => {
-    await sql.begin(async (tx) => {
-      const row = await insertDsStream(tx, {
-        path: "notify-payloads/one",
-        contentType: "text/plain",
-        ttlSeconds: null,
-        expiresAtText: null,
-        expiresAt: null,
-        closed: false,
-        initialData: Buffer.alloc(0),
-      });
-      streamId = row!.id;
-      await writeDsStream(tx, {
-        streamId,
-        startOffset: 0,
-        data: Buffer.from("hello"),
-        seq: null,
-        close: false,
-        producer: null,
-      });
-    });
+    streamId = await insertTestDsStream(sql, "notify-payloads/one");
+    await appendTestDsStream(sql, streamId, 0, "hello");
     expect(await deleteDsStream(sql, "notify-payloads/one")).toBe(true);
   });
   expect(decoded).toEqual([{ id: streamId }, { id: streamId }]);
