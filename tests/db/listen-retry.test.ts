@@ -78,6 +78,12 @@ test("a LISTEN that failed is retried: the failure is not remembered", async () 
   await listener.ready();
   await sql`select pg_notify('listen_retry_test', 'hello')`;
   await waitFor(async () => (heard.includes("hello") ? true : undefined), 10_000, 20);
+  // Stopping (a worker's, a sender's) unlistens the channel on the LISTEN connection.
+  await listener.unlisten();
+  const [last] = await sql<{ query: string }[]>`
+    select query from pg_stat_activity
+    where query ilike '%listen_retry_test%' and pid <> pg_backend_pid() and datname = current_database()`;
+  expect(last?.query).toMatch(/^unlisten/i);
 });
 
 /**
