@@ -12,7 +12,7 @@ import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
 import { type Inbox, inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { freePort } from "../dev/net.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -51,7 +51,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   closers.push(() => supabase.close());
   const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
   closers.push(() => simulator.close());
-  const inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
+  const inbox = await startInbox({ port: 0, ...inboxCredentials(parseEnv({})) });
   closers.push(() => inbox.close());
   const baseEnv: Record<string, string> = {
     RESEND_BASE_URL: inbox.resendBaseUrl,

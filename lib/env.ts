@@ -156,11 +156,11 @@ function crossCheck(env: Env): string[] {
   return problems;
 }
 
-let cached: Env | undefined;
-
-/** Parses `process.env` once; a bad value fails with a sentence naming the variable. */
-export function getEnv(source: Record<string, string | undefined> = process.env): Env {
-  if (source === process.env && cached) return cached;
+/**
+ * Parses the settings (`process.env` unless given); a bad value fails with a sentence naming the
+ * variable. Pure: a process parses once, when it builds its runtime, and passes `runtime.env` on.
+ */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = resolvedEnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
@@ -168,13 +168,7 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
   }
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) throw new Error(`Invalid environment. ${problems.join(". ")}.`);
-  if (source === process.env) cached = parsed.data;
   return parsed.data;
-}
-
-/** For tests that change settings between cases. */
-export function resetEnvCache(): void {
-  cached = undefined;
 }
 
 /** The issuer access tokens must carry. */

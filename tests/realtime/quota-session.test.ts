@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { type Env, getEnv, LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
+import { type Env, LOCAL_SUPABASE_SECRET_KEY, parseEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   // The stand-in reads its quota from the environment, as `npm run dev` starts it.
   process.env.REALTIME_MESSAGES_PER_SECOND = "5";
   stack = await startTestStack({ app: false });
-  env = getEnv({ ...stack.env, CHECKPOINT_MS: "100", LEASE_SECONDS: "10" });
+  env = parseEnv({ ...stack.env, CHECKPOINT_MS: "100", LEASE_SECONDS: "10" });
   // The runner in this process broadcasts with the process-wide settings.
   Object.assign(process.env, stack.env);
   sql = createSql(stack.databaseUrl, 4);

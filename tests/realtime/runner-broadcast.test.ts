@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { type Env, getEnv } from "../../lib/env.ts";
+import { type Env, parseEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
@@ -16,7 +16,7 @@ let alice: SupabaseClient;
 
 beforeAll(async () => {
   stack = await startTestStack({ app: false });
-  env = getEnv({ ...stack.env, CHECKPOINT_MS: "250", LEASE_SECONDS: "10" });
+  env = parseEnv({ ...stack.env, CHECKPOINT_MS: "250", LEASE_SECONDS: "10" });
   // The runner in this process broadcasts with the process-wide settings.
   Object.assign(process.env, stack.env);
   sql = createSql(stack.databaseUrl, 4);
