@@ -19,7 +19,13 @@ export type { AppendCheckpoint } from "../session/ports.ts";
  * Appends text and advances the durable offset in one round trip, only if the writer still holds the
  * session's epoch and the offset is where the log ends. Text over `maxChunkBytes` becomes several
  * rows (split on character boundaries) in the same statement. An empty `text` only updates the
- * cursor, progress and lease. Announces the new offset on SESSION_LOG_CHANNEL.
+ * cursor, progress and lease. Announces the new offset on SESSION_LOG_CHANNEL only while a process
+ * listens for this session (`listened_until`): a NOTIFY serialises commits database-wide.
+ *
+ * No wake-up is lost: a reader's process sets `listened_until` on the session row (and commits) before
+ * the reader's first read. This UPDATE takes the same row lock, so it either commits before that
+ * registration (then the reader's read sees its text) or runs after it and, under READ COMMITTED,
+ * re-reads the newest row version, whose `listened_until` is set (then it notifies).
  *
  * "duplicate" means this exact write already landed (a retry of a write whose reply was lost).
  */
@@ -44,7 +50,7 @@ export async function appendCheckpoint(
         and epoch = ${write.epoch}
         and durable_offset = ${write.startOffset}
         and status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
-      returning id
+      returning id, listened_until > now() as listened
     ), appended as (
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch, delta_ends)
       select ${write.sessionId}, piece.start_offset, piece.end_offset, piece.text, ${write.epoch},
@@ -56,7 +62,9 @@ export async function appendCheckpoint(
       returning end_offset
     )
     select ${endOffset}::bigint as end_offset,
-           pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})
+           case when advanced.listened
+             then pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})
+           end
     from advanced`;
   if (rows.length === 1) return "ok";
   // Nothing advanced: either we were fenced, or this write already landed and only its reply was lost.

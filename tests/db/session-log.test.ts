@@ -127,8 +127,10 @@ describe("the session log", () => {
     expect(debits.map((row) => row.amount)).toEqual(["-12.300000"]);
   });
 
-  test("appends announce the new offset on the session_log channel", async () => {
+  test("appends announce the new offset on the session_log channel while a process listens to the session", async () => {
     const id = await newSession();
+    // What a process's LISTEN hub does for its readers (lib/db/session-notifications.ts).
+    await sql`update sessions set listened_until = now() + interval '1 minute' where id = ${id}`;
     const heard: string[] = [];
     const listener = await sql.listen("session_log", (payload) => heard.push(payload));
     try {
