@@ -39,7 +39,8 @@ export interface RunSessionInput {
   yieldSignal?: AbortSignal;
   /** The event feed of the live SSE (live runners only); deltas reach it at most `checkpoint.maxBytes` ahead of the log. */
   feed?: SessionFeed;
-  checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** Checkpoint pace (CHECKPOINT_MS while watched, CHECKPOINT_IDLE_MS while not), row size, lease. */
+  checkpoint: { intervalMs: number; idleIntervalMs?: number; maxBytes: number; leaseSeconds: number };
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */
@@ -102,8 +103,9 @@ class SessionRun {
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) => {
         this.live.durable(append.to);
+        const watch = this.checkpointer.watch;
         notifyObservers(ports.observers, sessionId, (o) =>
-          o.appended({ sessionId, ...append, epoch: input.epoch }),
+          o.appended({ sessionId, ...append, epoch: input.epoch, ...(watch ? { watch } : {}) }),
         );
       },
       onFenced: () => this.fenced(),
@@ -232,7 +234,8 @@ class SessionRun {
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress));
+    const { watch } = this.checkpointer;
+    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress, watch));
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
