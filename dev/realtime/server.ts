@@ -54,6 +54,8 @@ export interface RealtimeMessageCounts {
   quota: number;
   published: Record<string, number>;
   delivered: Record<string, number>;
+  /** Whether `event` was ever published on `topic` (e.g. "log" on "private:session:<id>"). */
+  publishedOn(event: string, topic: string): boolean;
 }
 
 const WEBSOCKET_PATH = "/realtime/v1/websocket";
@@ -165,6 +167,7 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
       quota: rate.total,
       published: Object.fromEntries(topics.published),
       delivered: Object.fromEntries(topics.delivered),
+      publishedOn: (event, topic) => topics.topicsByEvent.get(event)?.has(topic) ?? false,
     }),
     close() {
       rate.close();

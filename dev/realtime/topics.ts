@@ -23,6 +23,8 @@ export class Topics {
   /** Broadcasts published and deliveries made since start, by event name (for benchmarks). */
   readonly published = new Map<string, number>();
   readonly delivered = new Map<string, number>();
+  /** The topics (`private:session:<id>`) each event was published on. */
+  readonly topicsByEvent = new Map<string, Set<string>>();
 
   static key(subTopic: string, isPrivate: boolean): string {
     return `${isPrivate ? "private" : "public"}:${subTopic}`;
@@ -48,6 +50,8 @@ export class Topics {
   publish(key: string, delivery: Delivery, sender?: Subscriber): void {
     const event = delivery.kind === "user" ? delivery.broadcast.event : delivery.event;
     this.published.set(event, (this.published.get(event) ?? 0) + 1);
+    const topics = this.topicsByEvent.get(event) ?? new Set();
+    this.topicsByEvent.set(event, topics.add(key));
     for (const subscriber of this.#subscribers.get(key) ?? []) {
       if (subscriber === sender && !subscriber.self) continue;
       subscriber.deliver(delivery);
