@@ -234,7 +234,8 @@ class SessionRun {
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
     feed?.emit({ type: "progress", ...progress });
-    const { watch } = this.checkpointer;
+    // Until the first write answers, nobody is known to watch: Realtime waits for it (a few ms).
+    const watch = this.checkpointer.watch ?? { session: false, list: false };
     notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress, watch));
   }
 
