@@ -23,7 +23,7 @@ export interface ScaleStack {
 
 export interface ScaleOptions {
   sessions: number;
-  /** The first `watched` sessions are watched (watch mark + a supabase-js subscriber each). */
+  /** This many sessions, spread evenly, are watched (watch mark + a supabase-js subscriber each). */
   watched: number;
   tokensPerSecond: number;
   /** How long each session streams. */
@@ -94,11 +94,12 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
       await watchSession(sql, id, ALICE);
       followers.push(await follow(stack.supabaseUrl, id, seed, received));
     });
-    const watchedIds = ids.slice(0, options.watched);
+    const watched = new Set(watchedSeeds(options));
+    const watchedIds = ids.filter((_, seed) => watched.has(seed));
     renew = setInterval(() => {
       for (const id of watchedIds) void watchSession(sql, id, ALICE).catch(() => {});
     }, 30_000);
-    await until(async () => (await running(sql, ids)) === ids.length, options.seconds * 1000);
+    await until(async () => (await running(sql, ids)) === ids.length, options.seconds * 1000 + 60_000);
     const window = await measureWindow(sql, stack, workers, Math.max(2, Math.min(20, options.seconds / 2)));
     await until(async () => (await finished(sql, ids)) === ids.length, options.seconds * 4000 + 60_000);
     const wholeRunSeconds = (performance.now() - begin) / 1000;
@@ -108,9 +109,9 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
     return {
       options,
       mismatches: await countMismatches(sql, ids, expected),
-      unwatchedWithLog: ids
-        .slice(options.watched)
-        .filter((id) => counts.publishedOn("log", `private:session:${id}`)).length,
+      unwatchedWithLog: ids.filter(
+        (id, seed) => !watched.has(seed) && counts.publishedOn("log", `private:session:${id}`),
+      ).length,
       outputBytes,
       ...window,
       workerRssMiB: { idle: rssIdle / 1024, loaded: window.workerRssKiB / 1024 },
@@ -128,7 +129,17 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
   }
 }
 
-/** Creates the sessions, eight at a time, the watched ones first (each followed before the next). */
+/** Every `stride`-th session is watched, so the watched ones start spread over the ramp. */
+export function watchedSeeds(options: Pick<ScaleOptions, "sessions" | "watched">): number[] {
+  if (options.watched === 0) return [];
+  const stride = Math.floor(options.sessions / options.watched);
+  return Array.from({ length: options.watched }, (_, i) => i * stride);
+}
+
+/**
+ * Creates the sessions eight at a time, held by a placeholder lease so no worker starts one early,
+ * follows the watched ones, then lets the workers claim them all at once.
+ */
 async function createSessions(
   sql: Sql,
   options: ScaleOptions,
@@ -144,18 +155,17 @@ async function createSessions(
       mode: "background",
       status: "background",
       runner: null,
-      leaseOwner: null,
+      leaseOwner: "scale-hold",
+      leaseSeconds: 3600,
     });
     ids[seed] = started.sessionId;
   };
-  for (let seed = 0; seed < options.watched; seed++) {
-    await create(seed);
-    await onWatched(ids[seed]!, seed);
-  }
-  for (let seed = options.watched; seed < options.sessions; seed += 8) {
+  for (let seed = 0; seed < options.sessions; seed += 8) {
     const batch = Array.from({ length: Math.min(8, options.sessions - seed) }, (_, i) => create(seed + i));
     await Promise.all(batch);
   }
+  for (const seed of watchedSeeds(options)) await onWatched(ids[seed]!, seed);
+  await sql`update sessions set lease_owner = null, lease_expires_at = null where id = any(${ids})`;
   await sql`select pg_notify('session_dispatch', ${JSON.stringify({ s: "scale", e: 0 })})`;
   return ids;
 }
