@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { SupabaseClient } from "@supabase/supabase-js";
 import type { RealtimeMessageCounts } from "../dev/realtime/server.ts";
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { readLogText } from "../lib/db/session-log.ts";
 import { watchSession } from "../lib/db/session-watches.ts";
 import { nowMs, percentile } from "./environment.ts";
 import { scaleMessage, scaleText } from "./scale-agent.ts";
-import { ALICE, benchSession, spawnUrlPrinter, treeCpuSeconds, treeRssKiB } from "./support.ts";
+import { ALICE, aliceClient, benchSession, spawnUrlPrinter, treeCpuSeconds, treeRssKiB } from "./support.ts";
 import { timestampAgentEnv } from "./timestamp-agent.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -56,6 +56,10 @@ export interface ScaleFigures {
   workerCpuCores: number;
   workerRssMiB: { idle: number; loaded: number };
   wholeRunSeconds: number;
+  /** From the first session released to the window's start (all started, or the first finished). */
+  rampSeconds: number;
+  /** Sessions running at once when the window opened. */
+  concurrent: number;
 }
 
 interface Worker {
@@ -99,9 +103,19 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
     renew = setInterval(() => {
       for (const id of watchedIds) void watchSession(sql, id, ALICE).catch(() => {});
     }, 30_000);
-    await until(async () => (await running(sql, ids)) === ids.length, options.seconds * 1000 + 60_000);
+    // The window opens once every session runs, or at the first to finish if the workers could not
+    // start them all within one session's length (then fewer ran at once: `concurrent` says how many).
+    await until(
+      async () => {
+        const { started, done } = await progress(sql, ids);
+        return started === ids.length || done > 0;
+      },
+      options.seconds * 4000 + 120_000,
+    );
+    const rampSeconds = (performance.now() - begin) / 1000;
+    const { started, done } = await progress(sql, ids);
     const window = await measureWindow(sql, stack, workers, Math.max(2, Math.min(20, options.seconds / 2)));
-    await until(async () => (await finished(sql, ids)) === ids.length, options.seconds * 4000 + 60_000);
+    await until(async () => (await progress(sql, ids)).done === ids.length, options.seconds * 4000 + 300_000);
     const wholeRunSeconds = (performance.now() - begin) / 1000;
     const counts = stack.realtime.messageCounts();
     const expected = ids.map((_, seed) => scaleText(seed, tokens));
@@ -119,6 +133,8 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
       followerMs: await followerLatency(agent.url, received),
       storedBytesPerOutputByte: ((await storedBytes(sql)) - storedBefore) / outputBytes,
       wholeRunSeconds,
+      rampSeconds,
+      concurrent: started - done,
     };
   } finally {
     clearInterval(renew);
@@ -179,14 +195,7 @@ interface Received {
 
 /** A supabase-js client (a tab) following one session's `log` messages. */
 async function follow(supabaseUrl: string, sessionId: string, seed: number, received: Received[]) {
-  const client = createClient(supabaseUrl, "sb_publishable_bench", {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-  });
-  const { error } = await client.auth.signInWithPassword({
-    email: "alice@example.com",
-    password: "overtime-dev",
-  });
-  if (error) throw error;
+  const client = await aliceClient(supabaseUrl);
   await new Promise<void>((resolve, reject) => {
     client
       .channel(`session:${sessionId}`, { config: { private: true } })
@@ -260,18 +269,14 @@ async function countMismatches(sql: Sql, ids: string[], expected: string[]): Pro
   return mismatches;
 }
 
-const running = async (sql: Sql, ids: string[]) =>
-  (
-    await sql<{ n: number }[]>`
-    select count(*)::int as n from sessions where id = any(${ids}) and (runner = 'worker' or finished_at is not null)`
-  )[0]!.n;
-
-const finished = async (sql: Sql, ids: string[]) =>
-  (
-    await sql<
-      { n: number }[]
-    >`select count(*)::int as n from sessions where id = any(${ids}) and finished_at is not null`
-  )[0]!.n;
+/** Sessions a worker has started (running or done), and those done. */
+async function progress(sql: Sql, ids: string[]): Promise<{ started: number; done: number }> {
+  const [row] = await sql<{ started: number; done: number }[]>`
+    select count(*) filter (where runner = 'worker' or finished_at is not null)::int as started,
+           count(*) filter (where finished_at is not null)::int as done
+    from sessions where id = any(${ids})`;
+  return row!;
+}
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;

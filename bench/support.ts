@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { Sql } from "../lib/db/client.ts";
 import { type StartSessionInput, startSession } from "../lib/db/session-start.ts";
 import { sseEvents } from "../tests/support/api.ts";
@@ -128,4 +129,17 @@ export function treeCpuSeconds(pid: number): number {
   };
   visit(pid);
   return ticks / TICKS_PER_SECOND;
+}
+
+/** A supabase-js client signed in as Alice (a browser tab of hers). */
+export async function aliceClient(supabaseUrl: string): Promise<SupabaseClient> {
+  const client = createClient(supabaseUrl, "sb_publishable_bench", {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  const { error } = await client.auth.signInWithPassword({
+    email: "alice@example.com",
+    password: "overtime-dev",
+  });
+  if (error) throw error;
+  return client;
 }

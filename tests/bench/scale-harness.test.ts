@@ -7,7 +7,13 @@ import { withStack } from "../support/fixtures.ts";
 const { stack } = withStack({ app: false });
 
 test("the scale harness: 20 background sessions across 2 workers, 2 watched; every text exact, no log for the unwatched", async () => {
-  const figures = await runScale(stack, { sessions: 20, watched: 2, tokensPerSecond: 20, seconds: 4, workers: 2 });
+  const figures = await runScale(stack, {
+    sessions: 20,
+    watched: 2,
+    tokensPerSecond: 20,
+    seconds: 4,
+    workers: 2,
+  });
   expect(figures.mismatches).toBe(0);
   expect(figures.unwatchedWithLog).toBe(0);
   // The watched ones were followed: their subscribers received log messages covering agent tokens.
