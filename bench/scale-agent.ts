@@ -40,7 +40,8 @@ export async function startScaleAgent(): Promise<{ url: string; close(): Promise
     void stream(request, response, sent);
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A thousand runners connect within seconds: a deeper accept queue than Node's 511.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
