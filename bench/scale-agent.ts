@@ -39,7 +39,8 @@ export async function startScaleAgent(): Promise<{ url: string; close(): Promise
     }
     void stream(request, response, sent);
   });
-  server.keepAliveTimeout = 5_000;
+  // No idle timeout from this side: a runner reusing a socket the server just closed fails its run.
+  server.keepAliveTimeout = 0;
   // A thousand runners connect within seconds: a deeper accept queue than Node's 511.
   await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve));
   return {
