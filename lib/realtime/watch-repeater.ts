@@ -39,20 +39,20 @@ export function repeatWatch(options: WatchRepeaterOptions): () => void {
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
 
-  const post = async () => {
-    try {
-      const headers = (await options.headers?.()) ?? {};
-      const response = await doFetch(options.url, { method: "POST", headers, cache: "no-store" });
-      if (!response.ok) throw new Error(`POST ${options.url}: HTTP ${response.status}`);
-    } catch (error) {
-      options.onError?.(error);
-    }
+  // fetch is called synchronously when there are no headers to wait for: a tab shown again says so at once.
+  const post = () => {
+    const send = (headers: Record<string, string>) =>
+      doFetch(options.url, { method: "POST", headers, cache: "no-store" }).then((response) => {
+        if (!response.ok) throw new Error(`POST ${options.url}: HTTP ${response.status}`);
+      });
+    const sent = options.headers ? Promise.resolve(options.headers()).then(send) : send({});
+    sent.catch((error: unknown) => options.onError?.(error));
   };
   const visible = () => !doc || doc.visibilityState === "visible";
   const start = () => {
     if (stopped || timer !== undefined || !visible()) return;
-    void post();
-    timer = setInterval(() => void post(), WATCH_REPEAT_MS);
+    post();
+    timer = setInterval(post, WATCH_REPEAT_MS);
   };
   const pause = () => {
     if (timer !== undefined) clearInterval(timer);

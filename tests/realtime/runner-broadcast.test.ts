@@ -80,22 +80,26 @@ function textOfLogs(followed: Followed): string {
   return text;
 }
 
+/** Whether the subscriber got the session's final status. */
+const ended = (followed: Followed) =>
+  followed.received.some((message) => message.event === "status" && message.payload.status === "completed");
+
+/** Alice's supabase-js client subscribed to the session's topic (subscribing alone is not watching). */
+async function subscribed(sessionId: string): Promise<Followed> {
+  const followed = follow(alice, `session:${sessionId}`);
+  expect((await followed.joined).status).toBe("SUBSCRIBED");
+  return followed;
+}
+
 describe("every runner broadcasts its session over Realtime", () => {
   let baseline: { appends: number; seconds: number };
 
   test("a subscribed supabase-js client gets the whole text as log messages, then the final status", async () => {
     const seed = "rt-up";
     const sessionId = await newWatchedSession(seed);
-    const followed = follow(alice, `session:${sessionId}`);
-    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    const followed = await subscribed(sessionId);
     baseline = await produce(sessionId);
-    await waitFor(
-      () =>
-        followed.received.some(
-          (message) => message.event === "status" && message.payload.status === "completed",
-        ),
-      "the completed status",
-    );
+    await waitFor(() => ended(followed), "the completed status");
     expect(textOfLogs(followed)).toBe(simulatedText(seed, TOKENS));
     expect(followed.received.some((message) => message.event === "progress")).toBe(true);
     expect(followed.received.at(-1)).toMatchObject({
@@ -108,16 +112,9 @@ describe("every runner broadcasts its session over Realtime", () => {
   test("progress goes out in the one wire shape: an agent that names no stage gives stage null, as over SSE", async () => {
     const seed = "rt-progress";
     const sessionId = await newWatchedSession(seed, `#sim tokens=${TOKENS} rate=300 seed=${seed}`);
-    const followed = follow(alice, `session:${sessionId}`);
-    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    const followed = await subscribed(sessionId);
     await produce(sessionId);
-    await waitFor(
-      () =>
-        followed.received.some(
-          (message) => message.event === "status" && message.payload.status === "completed",
-        ),
-      "the completed status",
-    );
+    await waitFor(() => ended(followed), "the completed status");
     const stages = followed.received
       .filter((message) => message.event === "progress")
       .map((m) => m.payload.stage);
@@ -145,17 +142,12 @@ describe("every runner broadcasts its session over Realtime", () => {
   });
 });
 
-/** Whether the subscriber got the session's final status. */
-const ended = (followed: Followed) =>
-  followed.received.some((message) => message.event === "status" && message.payload.status === "completed");
-
 describe("Realtime follows the watchers, not the sessions (issue 19)", () => {
   test("a session nobody watches sends no log and no progress over Realtime, only its status, and its text is exact", async () => {
     const seed = "rt-unwatched";
     const sessionId = await newSession(seed);
     // Subscribed, but a subscription alone is not watching (the server cannot see it).
-    const followed = follow(alice, `session:${sessionId}`);
-    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    const followed = await subscribed(sessionId);
     await produce(sessionId);
     await waitFor(() => ended(followed), "the completed status");
     const events = new Set(followed.received.map((message) => message.event));
@@ -167,8 +159,7 @@ describe("Realtime follows the watchers, not the sessions (issue 19)", () => {
   test("a watcher arriving mid-session gets the exact text: one catch-up read, then log messages from where it ended", async () => {
     const seed = "rt-arrives";
     const sessionId = await newSession(seed, `#sim tokens=${TOKENS} rate=100 seed=${seed}`);
-    const followed = follow(alice, `session:${sessionId}`);
-    expect((await followed.joined).status).toBe("SUBSCRIBED");
+    const followed = await subscribed(sessionId);
     const produced = produce(sessionId);
     // Nobody watches yet while the first output becomes durable.
     await waitUntil(async () => {
