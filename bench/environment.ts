@@ -11,6 +11,7 @@ import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
 import { type Inbox, inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { freePort } from "../dev/net.ts";
+import type { RealtimeStandIn } from "../dev/realtime/server.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
 import { parseEnv } from "../lib/env.ts";
 
@@ -20,6 +21,8 @@ export interface BenchEnvironment {
   databaseUrl: string;
   supabaseUrl: string;
   agentSimUrl: string;
+  /** The Realtime stand-in (its message counts). */
+  realtime: RealtimeStandIn;
   /** The Resend and Telegram stand-ins the workers send notifications to. */
   inbox: Inbox;
   /** Starts the built app (`next start`) with extra settings; stopped by `close()`. */
@@ -69,6 +72,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     databaseUrl: pg.url,
     supabaseUrl: supabase.url,
     agentSimUrl: simulator.url,
+    realtime: supabase.realtime,
     inbox,
     baseEnv,
     async startApp(env = {}) {

@@ -60,7 +60,11 @@ const envSchema = z.object({
   DEFAULT_AGENT: optionalString,
 
   LIVE_BUDGET_SECONDS: int(740, 1),
-  CHECKPOINT_MS: int(250, 1),
+  /** Between checkpoint writes while someone watches the session (issue 19). */
+  CHECKPOINT_MS: int(100, 1),
+  /** Between checkpoint writes while nobody watches it (never shorter than CHECKPOINT_MS). */
+  CHECKPOINT_IDLE_MS: int(1000, 1),
+  /** Largest log row; an unwatched session with this much unwritten is written at CHECKPOINT_MS. */
   CHECKPOINT_BYTES: int(8192, 1),
   LEASE_SECONDS: int(30, 2),
   /**

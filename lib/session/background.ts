@@ -137,6 +137,7 @@ export async function produceClaimedSession(
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
+        idleIntervalMs: env.CHECKPOINT_IDLE_MS,
         maxBytes: env.CHECKPOINT_BYTES,
         leaseSeconds: env.LEASE_SECONDS,
       },

@@ -23,7 +23,8 @@ export interface RunSessionInput {
   yieldSignal?: AbortSignal;
   /** The event feed of the live SSE (live runners only); deltas reach it at most `checkpoint.maxBytes` ahead of the log. */
   feed?: SessionFeed;
-  checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
+  /** Checkpoint pace (CHECKPOINT_MS while watched, CHECKPOINT_IDLE_MS while not), row size, lease. */
+  checkpoint: { intervalMs: number; idleIntervalMs?: number; maxBytes: number; leaseSeconds: number };
   /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
   continuesAfter?: string;
   /** When the session started, for `elapsedMs` in progress. */

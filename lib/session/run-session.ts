@@ -72,8 +72,9 @@ class SessionRun {
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) => {
         this.live.durable(append.to);
+        const watch = this.checkpointer.watch;
         notifyObservers(ports.observers, sessionId, (o) =>
-          o.appended({ sessionId, ...append, epoch: input.epoch }),
+          o.appended({ sessionId, ...append, epoch: input.epoch, ...(watch ? { watch } : {}) }),
         );
       },
       onFenced: () => this.fenced(),
@@ -216,7 +217,9 @@ class SessionRun {
       this.mark("progress", { ...progress });
     }
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress));
+    // Until the first write answers, nobody is known to watch: Realtime waits for it (a few ms).
+    const watch = this.checkpointer.watch ?? { session: false, list: false };
+    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress, watch));
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */

@@ -1,6 +1,6 @@
 /**
  * `OvertimeChatTransport`: an AI SDK `ChatTransport` for Overtime's `/api/chat` that needs no app code
- * for the 800 s limit. Browser-safe: it imports only `ai` (no server modules).
+ * for the 800 s limit. Browser-safe: it imports only `ai` and the watch repeater (no server modules).
  *
  * - It counts the chunks it passed on; when a response ends without `finish` (a handoff at the live
  *   budget, a dropped connection, a deploy) it reconnects with `GET /api/chat/{sessionId}/stream?
@@ -10,6 +10,8 @@
  *   a subscription that says when the session's log grows (e.g. Supabase Realtime `session:<id>`);
  *   the transport then reads only the new chunks each time (`&follow=0`, a short catch-up read).
  * - When the tab becomes visible again it reconnects at once instead of waiting for its backoff.
+ * - While it follows a session it tells the server so (`POST /api/sessions/:id/watch`, every 30 s
+ *   while the tab is visible): a watched session is broadcast live and checkpointed often.
  */
 import {
   type ChatTransport,
@@ -18,6 +20,7 @@ import {
   type UIMessageChunk,
   uiMessageChunkSchema,
 } from "ai";
+import { repeatWatch, watchUrl } from "../realtime/watch-repeater.ts";
 
 export interface OvertimeChatTransportOptions {
   /** Default `/api/chat`. */
@@ -34,6 +37,8 @@ export interface OvertimeChatTransportOptions {
    * returns the unsubscribe. Without it, the transport holds one stream request (a tail) instead.
    */
   follow?: (sessionId: string, onChange: () => void) => () => void;
+  /** The app's API root for the session watch (default: `api` without its last segment, `/api`). */
+  sessionsApi?: string;
 }
 
 /** A missed change (Realtime is best effort) costs at most this long: a catch-up read then anyway. */
@@ -145,6 +150,14 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     let index = 0;
     let finished = false;
     async function* chunks(): AsyncGenerator<UIMessageChunk> {
+      const stopWatching = transport.#watch(sessionId);
+      try {
+        yield* follow();
+      } finally {
+        stopWatching();
+      }
+    }
+    async function* follow(): AsyncGenerator<UIMessageChunk> {
       let response: Response | null = first;
       let failures = 0;
       try {
@@ -171,6 +184,17 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
       }
     }
     return iterableToStream(chunks());
+  }
+
+  /** Repeats the session's watch while the tab is visible; returns what stops it. */
+  #watch(sessionId: string): () => void {
+    const api = this.#options.sessionsApi ?? this.#api.replace(/\/[^/]*$/, "");
+    return repeatWatch({
+      url: watchUrl({ session: sessionId }, api),
+      fetch: this.#options.fetch,
+      headers: () => this.#headers(),
+      onError: (error) => console.warn("Could not tell the server this tab is watching.", error),
+    });
   }
 
   async #resume(sessionId: string, startIndex: number, signal: AbortSignal | undefined): Promise<Response> {

@@ -3,11 +3,20 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
+import { watchSession } from "../../lib/db/session-watches.ts";
 import { type Env, LOCAL_SUPABASE_SECRET_KEY, parseEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { closeClient, follow, newBackgroundSession, realtimeClient, signedIn, waitFor } from "./fixture.ts";
+import {
+  ALICE_ID,
+  closeClient,
+  follow,
+  newBackgroundSession,
+  realtimeClient,
+  signedIn,
+  waitFor,
+} from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -35,6 +44,8 @@ afterAll(async () => {
 test("a session completes with its exact text while the project is over its Realtime message quota", async () => {
   const seed = "over-quota";
   const sessionId = await newBackgroundSession(sql, `#sim tokens=800 rate=400 seed=${seed} stages=2`, seed);
+  // Watched, so its runner broadcasts everything it may (an unwatched one sends only its status).
+  await watchSession(sql, sessionId, ALICE_ID);
   const alice = await signedIn(stack.supabaseUrl, "alice@example.com");
   clients.push(alice);
   const watcher = follow(alice, `session:${sessionId}`);

@@ -16,7 +16,8 @@ test("no production variable set means the local defaults", () => {
     DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
     SUPABASE_URL: "http://127.0.0.1:54321",
     LIVE_BUDGET_SECONDS: 740,
-    CHECKPOINT_MS: 250,
+    CHECKPOINT_MS: 100,
+    CHECKPOINT_IDLE_MS: 1000,
     CHECKPOINT_BYTES: 8192,
     SIGNUP_CREDITS: 0,
   });
