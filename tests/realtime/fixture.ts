@@ -6,7 +6,7 @@ import {
   type SupabaseClient,
 } from "@supabase/supabase-js";
 import type postgres from "postgres";
-import { startSession } from "../../lib/db/session-start.ts";
+import { AWAITING_RUNNER, startTestSession } from "../support/session-fixture.ts";
 
 export const ALICE_ID = "a11ce000-0000-4000-8000-000000000001";
 export const PASSWORD = "overtime-dev";
@@ -43,18 +43,14 @@ export async function newBackgroundSession(
   message: string,
   title: string,
 ): Promise<string> {
-  const started = await startSession(sql, {
+  const started = await startTestSession(sql, {
     userId: ALICE_ID,
+    title,
     message,
     agent: "sim-openclaw",
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title,
+    ...AWAITING_RUNNER,
     leaseSeconds: 10,
   });
-  if (started === "not_found") throw new Error("no conversation");
   return started.sessionId;
 }
 

@@ -12,7 +12,6 @@ import {
   requestCancel,
 } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
 import {
   allows,
@@ -24,7 +23,7 @@ import {
 } from "../../lib/lifecycle.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { testRuntime } from "../support/runtime.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { ALICE, sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl } = await sessionFixture();
 
@@ -102,18 +101,14 @@ describe("every named transition from every state", () => {
 
   test("start creates a session at epoch 1 in the status it is given", async () => {
     for (const status of ["queued", "live", "background"] as const) {
-      const started = await startSession(sql, {
-        userId: ALICE,
+      const started = await startTestSession(sql, {
+        title: "t",
         message: "hi",
-        agent: "sim-chat",
         mode: "auto",
         status,
         runner: null,
         leaseOwner: null,
-        title: "t",
-        leaseSeconds: 30,
       });
-      if (started === "not_found") throw new Error("unexpected");
       expect(await read(started.sessionId)).toMatchObject({ status, epoch: 1 });
     }
   });

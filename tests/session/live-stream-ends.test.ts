@@ -3,7 +3,6 @@ import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { getEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runLiveSession } from "../../lib/session/live.ts";
@@ -11,7 +10,7 @@ import { streamLiveChat } from "../../lib/session/live-response.ts";
 import type { SessionTransitions } from "../../lib/session/ports.ts";
 import { readSse } from "../support/api.ts";
 import { testRuntime } from "../support/runtime.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { ALICE, sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
 
@@ -29,18 +28,11 @@ async function runLive(options: {
     ...simulatorAgentsEnv(simulatorUrl()),
     LIVE_BUDGET_SECONDS: "1",
   });
-  const started = await startSession(sql, {
-    userId: ALICE,
+  const started = await startTestSession(sql, {
+    title: "ends",
     message: options.message,
     agent: options.agent,
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "ends",
-    leaseSeconds: 30,
   });
-  if (started === "not_found") throw new Error("unexpected");
   if (options.fence) await fenceOutRunner(sql, started.sessionId);
   const feed = new SessionFeed();
   const events: SessionEvent[] = [];
