@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 import { type api, readSse, waitFor } from "../support/api.ts";
 import { userWithCredits, withStack } from "../support/fixtures.ts";
+import { workerRunning } from "../support/workers.ts";
 
 // Every run is billed (estimated when the agent reports no usage), and spending stops at the balance.
 const {
@@ -181,16 +182,8 @@ test("a connection-bound run whose worker is killed is billed from its last mete
     mode: "background",
   });
   const { sessionId } = (await response.json()) as { sessionId: string };
-  const owner = await waitFor(async () => {
-    const [row] =
-      await sql`select lease_owner, durable_offset, metered_credits, epoch from sessions where id = ${sessionId}`;
-    return row?.lease_owner?.startsWith("worker-") &&
-      Number(row.durable_offset) > 500 &&
-      Number(row.metered_credits) > 0
-      ? { owner: row.lease_owner as string, epoch: row.epoch as number }
-      : undefined;
-  });
-  process.kill(Number(owner.owner.split("-")[1]), "SIGKILL");
+  const owner = await workerRunning(sql, sessionId, { pastOffset: 500, metered: true });
+  process.kill(owner.pid, "SIGKILL");
   const snapshot = await ended(alice, sessionId);
   expect(snapshot.status).toBe("completed");
   expect(snapshot.seams).toHaveLength(1);
