@@ -3,11 +3,11 @@ import { z } from "zod";
 import { acceptSimRequest } from "./accept-request.ts";
 import { AnthropicEncoder } from "./anthropic-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendAnthropicError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
-import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
+import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
 const messagesRequestSchema = z.looseObject({
   model: z.string(),
@@ -16,6 +16,12 @@ const messagesRequestSchema = z.looseObject({
   system: z.union([z.string(), z.array(z.looseObject({ text: z.string() }))]).optional(),
   stream: z.boolean().optional(),
 });
+
+const ANTHROPIC: AnswerProtocol<AnthropicEncoder> = {
+  sendError: sendAnthropicError,
+  requestIdHeader: "request-id",
+  whole: (encoder) => encoder.message(),
+};
 
 /** `POST /anthropic/v1/messages`: the Anthropic Messages API (`x-api-key`, `anthropic-version`). */
 export async function handleAnthropicMessages(
@@ -44,20 +50,5 @@ export async function handleAnthropicMessages(
   if (body.system) texts.push(contentText(body.system));
   const plan = planGeneration(settings, body.max_tokens);
   const encoder = new AnthropicEncoder(body.model, countInputTokens(texts));
-  if (body.stream) {
-    await streamToClient(response, encoder, plan, {
-      splitUtf8: settings.fault?.kind === "splitutf8",
-      activity,
-      headers: { "request-id": providerId("req") },
-    });
-    return;
-  }
-  const abort = new AbortController();
-  response.once("close", () => abort.abort());
-  const end = await playWhole(encoder, plan, abort.signal);
-  if (end === "drop") return void response.socket?.resetAndDestroy();
-  if (end === "failed") return sendAnthropicError(response, "server_error", failureMessage(plan));
-  if (end === "aborted") return;
-  encoder.finish(plan.truncated);
-  sendJson(response, 200, encoder.message());
+  await answerPlan(response, encoder, plan, { stream: body.stream === true, settings, activity }, ANTHROPIC);
 }

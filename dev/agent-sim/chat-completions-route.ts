@@ -3,11 +3,11 @@ import { z } from "zod";
 import { acceptSimRequest } from "./accept-request.ts";
 import { ChatCompletionsEncoder } from "./chat-completions-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendOpenAiError } from "./protocol-errors.ts";
 import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
-import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
+import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
 const chatRequestSchema = z.looseObject({
   model: z.string(),
@@ -17,6 +17,12 @@ const chatRequestSchema = z.looseObject({
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
 });
+
+const CHAT_COMPLETIONS: AnswerProtocol<ChatCompletionsEncoder> = {
+  sendError: sendOpenAiError,
+  requestIdHeader: "x-request-id",
+  whole: (encoder) => encoder.completion(),
+};
 
 /** `POST /openai/v1/chat/completions`: OpenAI-compatible chat completions, streamed or whole. */
 export async function handleChatCompletions(
@@ -42,20 +48,11 @@ export async function handleChatCompletions(
   const plan = planGeneration(settings, maxTokens);
   const includeUsage = body.stream_options?.include_usage === true;
   const encoder = new ChatCompletionsEncoder(body.model, inputTokens, includeUsage);
-  if (body.stream) {
-    await streamToClient(response, encoder, plan, {
-      splitUtf8: settings.fault?.kind === "splitutf8",
-      activity,
-      headers: { "x-request-id": providerId("req") },
-    });
-    return;
-  }
-  const abort = new AbortController();
-  response.once("close", () => abort.abort());
-  const end = await playWhole(encoder, plan, abort.signal);
-  if (end === "drop") return void response.socket?.resetAndDestroy();
-  if (end === "failed") return sendOpenAiError(response, "server_error", failureMessage(plan));
-  if (end === "aborted") return;
-  encoder.finish(plan.truncated);
-  sendJson(response, 200, encoder.completion());
+  await answerPlan(
+    response,
+    encoder,
+    plan,
+    { stream: body.stream === true, settings, activity },
+    CHAT_COMPLETIONS,
+  );
 }
