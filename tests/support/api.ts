@@ -33,10 +33,21 @@ export interface SseEvent {
 
 /** The SSE events of a response, as they arrive; the body is cancelled when the reading stops. */
 export async function* sseEvents(response: Response): AsyncGenerator<EventSourceMessage> {
-  const reader = response
-    .body!.pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
+  yield* readStream(
+    response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()),
+    "cancel",
+  );
+}
+
+/**
+ * A stream's chunks as they arrive. When the reading stops (the end, a `break`, a throw), `"cancel"`
+ * cancels the stream (the response body is let go of); `"release"` only releases the reader's lock.
+ */
+export async function* readStream<T>(
+  stream: ReadableStream<T>,
+  whenStopped: "cancel" | "release",
+): AsyncGenerator<T> {
+  const reader = stream.getReader();
   try {
     while (true) {
       const { done, value } = await reader.read();
@@ -44,7 +55,8 @@ export async function* sseEvents(response: Response): AsyncGenerator<EventSource
       yield value;
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    if (whenStopped === "cancel") await reader.cancel().catch(() => {});
+    else reader.releaseLock();
   }
 }
 
