@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { acceptSimRequest } from "./accept-request.ts";
+import { acceptMessagesRequest } from "./accept-request.ts";
 import { AnthropicEncoder } from "./anthropic-encoder.ts";
 import { planGeneration } from "./generation.ts";
 import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendAnthropicError } from "./protocol-errors.ts";
-import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
 import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
@@ -17,12 +16,6 @@ const messagesRequestSchema = z.looseObject({
   stream: z.boolean().optional(),
 });
 
-const ANTHROPIC: AnswerProtocol<AnthropicEncoder> = {
-  sendError: sendAnthropicError,
-  requestIdHeader: "request-id",
-  whole: (encoder) => encoder.message(),
-};
-
 /** `POST /anthropic/v1/messages`: the Anthropic Messages API (`x-api-key`, `anthropic-version`). */
 export async function handleAnthropicMessages(
   request: IncomingMessage,
@@ -33,15 +26,10 @@ export async function handleAnthropicMessages(
   if (apiKey === SIMULATOR_TOKEN && !request.headers["anthropic-version"]) {
     return sendAnthropicError(response, "invalid_request", "anthropic-version: header is required");
   }
-  const accepted = await acceptSimRequest(request, response, {
+  const accepted = await acceptMessagesRequest(request, response, {
     authorized: apiKey === SIMULATOR_TOKEN,
     sendError: sendAnthropicError,
-    parse: (raw) => {
-      const result = messagesRequestSchema.safeParse(raw);
-      return result.success ? result.data : describeSchemaError(result.error);
-    },
-    lastUserText: (parsed) =>
-      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+    schema: messagesRequestSchema,
   });
   if (!accepted) return;
   const { parsed: body, settings } = accepted;
@@ -52,3 +40,10 @@ export async function handleAnthropicMessages(
   const encoder = new AnthropicEncoder(body.model, countInputTokens(texts));
   await answerPlan(response, encoder, plan, { stream: body.stream === true, settings, activity }, ANTHROPIC);
 }
+
+/** How this protocol answers: its error body, its request-id header, its non-streamed body. */
+const ANTHROPIC: AnswerProtocol<AnthropicEncoder> = {
+  sendError: sendAnthropicError,
+  requestIdHeader: "request-id",
+  whole: (encoder) => encoder.message(),
+};

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { acceptSimRequest } from "./accept-request.ts";
+import { acceptMessagesRequest } from "./accept-request.ts";
 import { ChatCompletionsEncoder } from "./chat-completions-encoder.ts";
 import { planGeneration } from "./generation.ts";
 import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendOpenAiError } from "./protocol-errors.ts";
-import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
 import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
@@ -18,27 +17,16 @@ const chatRequestSchema = z.looseObject({
   max_completion_tokens: z.number().int().positive().nullish(),
 });
 
-const CHAT_COMPLETIONS: AnswerProtocol<ChatCompletionsEncoder> = {
-  sendError: sendOpenAiError,
-  requestIdHeader: "x-request-id",
-  whole: (encoder) => encoder.completion(),
-};
-
 /** `POST /openai/v1/chat/completions`: OpenAI-compatible chat completions, streamed or whole. */
 export async function handleChatCompletions(
   request: IncomingMessage,
   response: ServerResponse,
   activity: SimActivity,
 ): Promise<void> {
-  const accepted = await acceptSimRequest(request, response, {
+  const accepted = await acceptMessagesRequest(request, response, {
     authorized: bearerToken(request) === SIMULATOR_TOKEN,
     sendError: sendOpenAiError,
-    parse: (raw) => {
-      const result = chatRequestSchema.safeParse(raw);
-      return result.success ? result.data : describeSchemaError(result.error);
-    },
-    lastUserText: (parsed) =>
-      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+    schema: chatRequestSchema,
   });
   if (!accepted) return;
   const { parsed: body, settings } = accepted;
@@ -56,3 +44,10 @@ export async function handleChatCompletions(
     CHAT_COMPLETIONS,
   );
 }
+
+/** How this protocol answers: its error body, its request-id header, its non-streamed body. */
+const CHAT_COMPLETIONS: AnswerProtocol<ChatCompletionsEncoder> = {
+  sendError: sendOpenAiError,
+  requestIdHeader: "x-request-id",
+  whole: (encoder) => encoder.completion(),
+};
