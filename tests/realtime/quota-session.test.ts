@@ -4,8 +4,7 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { type Env, getEnv, LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
-import { runBackgroundSession } from "../../lib/session/background.ts";
-import { testRuntime } from "../support/runtime.ts";
+import { runAsWorker } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import { closeClient, follow, newBackgroundSession, realtimeClient, signedIn, waitFor } from "./fixture.ts";
 
@@ -50,12 +49,7 @@ test("a session completes with its exact text while the project is over its Real
   await waitFor(() => watcher.statuses.includes("CLOSED"), "the watcher's channel to close");
   const logged = stack.realtimeLog.length;
 
-  const outcome = await runBackgroundSession({
-    sessionId,
-    runner: "worker",
-    owner: "test",
-    runtime: testRuntime(sql, env),
-  });
+  const outcome = await runAsWorker(sql, env, sessionId);
 
   expect(outcome.kind).toBe("completed");
   expect(await readLogText(sql, sessionId)).toBe(simulatedText(seed, 800));

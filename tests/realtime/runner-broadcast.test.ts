@@ -4,8 +4,7 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { type Env, getEnv } from "../../lib/env.ts";
-import { runBackgroundSession } from "../../lib/session/background.ts";
-import { testRuntime } from "../support/runtime.ts";
+import { runAsWorker } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import { closeClient, type Followed, follow, newBackgroundSession, signedIn, waitFor } from "./fixture.ts";
 
@@ -36,12 +35,7 @@ const newSession = (seed: string, message = MESSAGE(seed)) => newBackgroundSessi
 /** Runs the session to its end in this process, as the local worker does; returns appends and seconds. */
 async function produce(sessionId: string): Promise<{ appends: number; seconds: number }> {
   const startedAt = Date.now();
-  const outcome = await runBackgroundSession({
-    sessionId,
-    runner: "worker",
-    owner: "test",
-    runtime: testRuntime(sql, env),
-  });
+  const outcome = await runAsWorker(sql, env, sessionId);
   expect(outcome.kind).toBe("completed");
   const [row] = await sql<{ appends: number }[]>`
     select count(*)::int as appends from session_chunks where session_id = ${sessionId}`;

@@ -4,6 +4,7 @@ import type { Env } from "../../lib/env.ts";
 import { localWorkerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { postgresRunPorts } from "../../lib/runtime/run-ports.ts";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../lib/runtime/runtime.ts";
+import { runBackgroundSession } from "../../lib/session/background.ts";
 import { systemClock } from "../../lib/session/clock.ts";
 import type { RunPorts } from "../../lib/session/ports.ts";
 
@@ -26,4 +27,9 @@ export function testRuntime(sql: Sql, env: Env, options?: Partial<RuntimeOptions
 export function storePorts(sql: Sql, overrides: Partial<RunPorts> = {}): RunPorts {
   const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 30 });
   return postgresRunPorts({ sql, transitions, clock: systemClock, observers: [] }, overrides);
+}
+
+/** Runs a background session to its end in this process, as a local worker does (lease owner `test`). */
+export function runAsWorker(sql: Sql, env: Env, sessionId: string): ReturnType<typeof runBackgroundSession> {
+  return runBackgroundSession({ sessionId, runner: "worker", owner: "test", runtime: testRuntime(sql, env) });
 }
