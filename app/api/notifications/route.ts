@@ -1,8 +1,7 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { listNotifications } from "@/lib/db/notification-outbox.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { notificationListSchema } from "@/lib/session/wire.ts";
 
@@ -12,7 +11,6 @@ export const dynamic = "force-dynamic";
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 /** The caller's last 50 notifications with their delivery status, newest first. */
-export const GET = route(async (request) => {
-  const user = await requireUser(request);
+export const GET = userRoute(async (_request, user) => {
   return wireJson(notificationListSchema, await listNotifications(getSql(), user.id));
 });

@@ -1,8 +1,7 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { listSessionsForUser } from "@/lib/db/sessions.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { sessionListSchema } from "@/lib/session/wire.ts";
 
@@ -11,7 +10,6 @@ export const dynamic = "force-dynamic";
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
-export const GET = route(async (request) => {
-  const user = await requireUser(request);
+export const GET = userRoute(async (_request, user) => {
   return wireJson(sessionListSchema, await listSessionsForUser(getSql(), user.id));
 });

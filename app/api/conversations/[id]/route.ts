@@ -1,9 +1,8 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { getConversationOwnedBy } from "@/lib/db/conversations.ts";
 import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { conversationSchema } from "@/lib/session/wire.ts";
 
@@ -12,9 +11,7 @@ export const dynamic = "force-dynamic";
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
-  const { id } = await context.params;
+export const GET = userIdRoute(async (_request, user, id) => {
   const conversation = await getConversationOwnedBy(getSql(), id, user.id);
   if (!conversation) throw new AppError("not_found:conversation", "Conversation not found.");
   return wireJson(conversationSchema, conversation);

@@ -1,7 +1,6 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { getSql } from "@/lib/db/client.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { getSessionSnapshot } from "@/lib/session/snapshot.ts";
 import { sessionSnapshotSchema } from "@/lib/session/wire.ts";
@@ -11,8 +10,6 @@ export const dynamic = "force-dynamic";
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
-  const { id } = await context.params;
+export const GET = userIdRoute(async (_request, user, id) => {
   return wireJson(sessionSnapshotSchema, await getSessionSnapshot(getSql(), id, user.id));
 });

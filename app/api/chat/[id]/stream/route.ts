@@ -1,6 +1,5 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { requireSessionLog } from "@/lib/session/log-retention.ts";
@@ -17,9 +16,8 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
 /** The chat's active assistant message (or a session's, by id) as a UI message stream; 204: none. */
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
-  const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
+export const GET = userIdRoute(async (request, user, rawId) => {
+  const id = parseWith(chatIdSchema, rawId, "bad_request:id", "id");
   const params = new URL(request.url).searchParams;
   const raw = params.get("startIndex") ?? undefined;
   const startIndex = parseWith(startIndexSchema, raw, "bad_request:startIndex", "startIndex") ?? 0;

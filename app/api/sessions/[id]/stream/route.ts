@@ -1,7 +1,6 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { openSessionStream } from "@/lib/session/session-stream.ts";
 import { parseStreamRequest } from "./schema.ts";
@@ -12,9 +11,7 @@ export const dynamic = "force-dynamic";
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
-  const { id } = await context.params;
+export const GET = userIdRoute(async (request, user, id) => {
   const { cursor, follow } = parseStreamRequest(request);
   const body = await openSessionStream(processRuntime(), {
     sessionId: id,
