@@ -96,28 +96,21 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
     const one = await turn({ agent: "alpha", message: "#sim tokens=6 rate=0 seed=one\nFirst" });
     const { conversationId } = one;
     expect(one.answer).toBe(simulatedText("one", 6));
-    const two = await turn({
-      agent: "beta",
-      conversationId,
-      message: "#sim tokens=6 rate=0 seed=two\nSecond",
-    });
-    expect(await transcript("beta", conversationId)).toEqual([
+    const second = "#sim tokens=6 rate=0 seed=two\nSecond";
+    const two = await turn({ agent: "beta", conversationId, message: second });
+    // The whole conversation after turn 2, as each agent should have seen it.
+    const afterTwo = [
       user("#sim tokens=6 rate=0 seed=one\nFirst"),
       assistant(one.answer),
-      user("#sim tokens=6 rate=0 seed=two\nSecond"),
+      user(second),
       assistant(two.answer),
-    ]);
-    const three = await turn({
-      agent: "alpha",
-      conversationId,
-      message: "#sim tokens=6 rate=0 seed=3\nThird",
-    });
+    ];
+    expect(await transcript("beta", conversationId)).toEqual(afterTwo);
+    const third = "#sim tokens=6 rate=0 seed=3\nThird";
+    const three = await turn({ agent: "alpha", conversationId, message: third });
     expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=6 rate=0 seed=one\nFirst"),
-      assistant(one.answer),
-      user("#sim tokens=6 rate=0 seed=two\nSecond"),
-      assistant(two.answer),
-      user("#sim tokens=6 rate=0 seed=3\nThird"),
+      ...afterTwo,
+      user(third),
       assistant(three.answer),
     ]);
     const recorded = await sql`
@@ -138,18 +131,14 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
     expect(cancelled.answer.length).toBeGreaterThan(0);
     const { conversationId } = cancelled;
     // The gateway aborted the run: its model never saw the partial answer.
+    const asked = user("#sim tokens=4000 rate=100 seed=long\nLong one");
+    expect(await transcript("alpha", conversationId)).toEqual([asked]);
+    const goOn = "#sim tokens=4 rate=0 seed=n\nGo on";
+    const next = await turn({ agent: "alpha", conversationId, message: goOn });
     expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=4000 rate=100 seed=long\nLong one"),
-    ]);
-    const next = await turn({
-      agent: "alpha",
-      conversationId,
-      message: "#sim tokens=4 rate=0 seed=n\nGo on",
-    });
-    expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=4000 rate=100 seed=long\nLong one"),
+      asked,
       assistant(`${cancelled.answer}\n\n[stopped by the user]`),
-      user("#sim tokens=4 rate=0 seed=n\nGo on"),
+      user(goOn),
       assistant(next.answer),
     ]);
   });

@@ -50,6 +50,16 @@ async function runLive(options: {
   return { events, sessionId: started.sessionId, last: events.at(-1) };
 }
 
+/** Steps in which another producer takes the session (fencing this runner out) just before `step`. */
+function takenOverBefore(step: "interrupt" | "handOff") {
+  return (postgres: SessionTransitions): Partial<SessionTransitions> => ({
+    [step]: async (sessionId: string, epoch: number) => {
+      await fenceOutRunner(sql, sessionId);
+      return postgres[step](sessionId, epoch);
+    },
+  });
+}
+
 describe("every path of a live runner ends its client's stream", () => {
   test("a session that does not exist: error not_found:session", async () => {
     const { last } = await runLive({
@@ -93,12 +103,7 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-chat",
       message: "#sim tokens=400 rate=40",
-      steps: (postgres) => ({
-        interrupt: async (sessionId, epoch) => {
-          await fenceOutRunner(sql, sessionId);
-          return postgres.interrupt(sessionId, epoch);
-        },
-      }),
+      steps: takenOverBefore("interrupt"),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
     expect((last as { offset: number }).offset).toBeGreaterThan(0);
@@ -108,12 +113,7 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-openai-bg",
       message: "#sim tokens=400 rate=40",
-      steps: (postgres) => ({
-        handOff: async (sessionId, epoch) => {
-          await fenceOutRunner(sql, sessionId);
-          return postgres.handOff(sessionId, epoch);
-        },
-      }),
+      steps: takenOverBefore("handOff"),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
   });
