@@ -101,14 +101,24 @@ export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
 
 export function api(appUrl: string, token: string) {
   const headers = { authorization: `Bearer ${token}` };
+  const chat = (body: unknown, init: RequestInit = {}) =>
+    fetch(`${appUrl}/api/chat`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    });
   return {
-    chat: (body: unknown, init: RequestInit = {}) =>
-      fetch(`${appUrl}/api/chat`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-        ...init,
-      }),
+    chat,
+    /** Starts a session in the background (`POST /api/chat`, mode background): its id, once answered 202. */
+    startBackground: async (body: Record<string, unknown>): Promise<string> => {
+      const response = await chat({ ...body, mode: "background" });
+      // Not vitest's expect: the benches use this client too.
+      if (response.status !== 202) {
+        throw new Error(`POST /api/chat answered ${response.status}, not 202: ${await response.text()}`);
+      }
+      return ((await response.json()) as { sessionId: string }).sessionId;
+    },
     snapshot: (id: string) => fetch(`${appUrl}/api/sessions/${id}`, { headers }),
     stream: (id: string, query = "", init: RequestInit = {}) =>
       fetch(`${appUrl}/api/sessions/${id}/stream${query}`, {
