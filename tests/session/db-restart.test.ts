@@ -13,9 +13,8 @@ import { createSql, type Sql } from "../../lib/db/client.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
 import { getEnv } from "../../lib/env.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
-import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
-import { storePorts } from "../support/runtime.ts";
+import { runFromStart, storePorts } from "../support/runtime.ts";
 import { startTestSession } from "../support/session-fixture.ts";
 
 // This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
@@ -60,7 +59,7 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
     held = event.offset;
     maxLead = Math.max(maxLead, held - durable);
   });
-  const run = runSession({
+  const run = runFromStart(started, {
     ports: storePorts(sql, {
       log: async (write) => {
         const result = await appendCheckpoint(sql, write);
@@ -69,12 +68,8 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
       },
     }),
     feed,
-    sessionId: started.sessionId,
-    epoch: started.epoch,
     agent: getAgent(env, "sim-chat"),
-    request: { messages: [{ role: "user", content: message }] },
-    startOffset: 0,
-    signal: new AbortController().signal,
+    content: message,
     checkpoint: { intervalMs: 100, maxBytes, leaseSeconds: 60 },
   });
   // Let some output become durable, then take the database away until a checkpoint write has

@@ -1,8 +1,7 @@
 import { expect, test } from "vitest";
 import { type AgentConfig, type AgentEvent, estimateRequestTokens } from "../../lib/agent/index.ts";
-import { runSession } from "../../lib/session/run-session.ts";
 import { insertUserWithCredits } from "../support/database.ts";
-import { storePorts } from "../support/runtime.ts";
+import { runFromStart, storePorts } from "../support/runtime.ts";
 import { sessionFixture, startTestSession, WORKER_RUN } from "../support/session-fixture.ts";
 
 // Issue 16 §4: every run is debited what it used, exact to the micro-credit, on real Postgres.
@@ -33,14 +32,10 @@ function run(
   stream: (signal: AbortSignal) => AsyncIterable<AgentEvent>,
   yieldSignal?: AbortSignal,
 ) {
-  return runSession({
+  return runFromStart(started, {
     ports: storePorts(sql, { streamAgent: (_agent, _request, { signal }) => stream(signal) }),
-    sessionId: started.sessionId,
-    epoch: started.epoch,
     agent,
-    request: { messages: [{ role: "user", content: "Summarise the offsets of the log, please." }] },
-    startOffset: 0,
-    signal: new AbortController().signal,
+    content: "Summarise the offsets of the log, please.",
     yieldSignal,
     checkpoint: { intervalMs: 250, maxBytes: 8192, leaseSeconds: 30 },
   });

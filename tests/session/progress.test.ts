@@ -3,8 +3,7 @@ import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { getEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
-import { runSession } from "../../lib/session/run-session.ts";
-import { storePorts } from "../support/runtime.ts";
+import { runFromStart, storePorts } from "../support/runtime.ts";
 import { sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
@@ -19,14 +18,10 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
       const feed = new SessionFeed();
       const events: SessionEvent[] = [];
       feed.subscribe((event) => events.push(event));
-      const outcome = await runSession({
+      const outcome = await runFromStart(started, {
         ports: storePorts(sql),
-        sessionId: started.sessionId,
-        epoch: started.epoch,
         agent: getAgent(env, agentName),
-        request: { messages: [{ role: "user", content: message }] },
-        startOffset: 0,
-        signal: new AbortController().signal,
+        content: message,
         feed,
         checkpoint: { intervalMs: 50, maxBytes: 8192, leaseSeconds: 30 },
       });
