@@ -1,22 +1,17 @@
 "use client";
 
+import { ChannelSwitch, TestSendButton } from "./channel-switch.tsx";
 import type { NotificationSettingsModel } from "./use-notification-settings.ts";
 
 /** The Telegram switch, then the linked account (unlink, test) or the way to link one. */
 export function TelegramChannel({ model }: { model: NotificationSettingsModel }) {
-  const { settings, toggle } = model;
+  const { settings } = model;
   if (!settings) return null;
   return (
     <>
-      <h2>Telegram</h2>
-      <label className="row">
-        <input
-          type="checkbox"
-          checked={settings.notifyTelegram}
-          onChange={(event) => void toggle({ notifyTelegram: event.target.checked })}
-        />
+      <ChannelSwitch model={model} setting="notifyTelegram" title="Telegram">
         Message me on Telegram
-      </label>
+      </ChannelSwitch>
       {settings.telegram.linked ? (
         <LinkedTelegram username={settings.telegram.username} model={model} />
       ) : (
@@ -33,13 +28,7 @@ function LinkedTelegram({ username, model }: { username: string | null; model: N
       <button type="button" onClick={() => void model.unlinkTelegram()}>
         Unlink
       </button>
-      <button
-        type="button"
-        aria-label="Send a test notification on Telegram"
-        onClick={() => void model.sendTest("telegram")}
-      >
-        Send a test notification
-      </button>
+      <TestSendButton model={model} channel="telegram" how="on Telegram" />
     </p>
   );
 }
