@@ -1,6 +1,7 @@
 import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
 import { ChannelListener } from "./listen.ts";
+import { ListenerRegistry } from "./listener-registry.ts";
 import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
 
@@ -20,9 +21,6 @@ export interface SessionWatch {
   close(): void;
 }
 
-/** How often the process re-checks the sessions it watches, in case a notification was lost. */
-const SAFETY_CHECK_MS = 5000;
-
 /**
  * One LISTEN connection per process for SESSION_LOG_CHANNEL, fanned out by session id, so every
  * reader tails whichever process produces without polling. postgres.js re-listens after reconnects
@@ -32,11 +30,8 @@ const SAFETY_CHECK_MS = 5000;
  */
 export class SessionNotifications {
   readonly #sql: Sql;
-  readonly #listeners = new Map<string, Set<Listener>>();
-  /** The newest `updated_at` a reader has seen, per watched session. */
-  readonly #seen = new Map<string, number>();
+  readonly #listeners = new ListenerRegistry<string, Listener, number>(() => void this.#safetyCheck());
   readonly #listener: ChannelListener;
-  #safetyTimer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
   #listening = false;
 
@@ -53,23 +48,7 @@ export class SessionNotifications {
   /** Resolves once the LISTEN is active, so a reader that subscribes first misses nothing after. */
   async subscribe(sessionId: string, listener: Listener): Promise<() => void> {
     await this.#listener.ready();
-    let set = this.#listeners.get(sessionId);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(sessionId, set);
-    }
-    set.add(listener);
-    this.#safetyTimer ??= setInterval(() => void this.#safetyCheck(), SAFETY_CHECK_MS).unref();
-    return () => {
-      set.delete(listener);
-      if (set.size > 0) return;
-      this.#listeners.delete(sessionId);
-      this.#seen.delete(sessionId);
-      if (this.#listeners.size === 0) {
-        clearInterval(this.#safetyTimer);
-        this.#safetyTimer = undefined;
-      }
-    };
+    return this.#listeners.add(sessionId, listener);
   }
 
   /**
@@ -106,7 +85,7 @@ export class SessionNotifications {
   /** A reader read the session row as of `updatedAt`; the safety check wakes it only for newer ones. */
   observe(sessionId: string, updatedAt: Date): void {
     if (!this.#listeners.has(sessionId)) return;
-    this.#seen.set(sessionId, Math.max(this.#seen.get(sessionId) ?? 0, updatedAt.getTime()));
+    this.#listeners.see(sessionId, Math.max(this.#listeners.seen(sessionId) ?? 0, updatedAt.getTime()));
   }
 
   #onListen(): void {
@@ -117,24 +96,24 @@ export class SessionNotifications {
   }
 
   #wakeAll(): void {
-    for (const [sessionId, listeners] of this.#listeners) {
-      for (const listener of listeners) listener({ sessionId, offset: 0 });
+    for (const sessionId of this.#listeners.keys()) {
+      for (const listener of this.#listeners.of(sessionId)) listener({ sessionId, offset: 0 });
     }
   }
 
   async #safetyCheck(): Promise<void> {
-    const ids = [...this.#listeners.keys()];
+    const ids = this.#listeners.keys();
     if (this.#checking || ids.length === 0) return;
     this.#checking = true;
     try {
       const rows = await this.#sql<{ id: string; updated_at: Date; durable_offset: number }[]>`
         select id, updated_at, durable_offset from sessions where id = any(${this.#sql.array(ids)}::uuid[])`;
       for (const row of rows) {
-        const seen = this.#seen.get(row.id);
+        const seen = this.#listeners.seen(row.id);
         if (seen !== undefined && row.updated_at.getTime() <= seen) continue;
-        this.#seen.set(row.id, row.updated_at.getTime());
+        this.#listeners.see(row.id, row.updated_at.getTime());
         if (seen === undefined) continue;
-        for (const listener of this.#listeners.get(row.id) ?? []) {
+        for (const listener of this.#listeners.of(row.id)) {
           listener({ sessionId: row.id, offset: row.durable_offset });
         }
       }
@@ -148,9 +127,8 @@ export class SessionNotifications {
   #dispatch(payload: string): void {
     const parsed = decodeNotify(SESSION_LOG_CHANNEL, payload);
     if (!parsed) return;
-    const listeners = this.#listeners.get(parsed.s);
-    if (!listeners) return;
+    if (!this.#listeners.has(parsed.s)) return;
     const change: SessionChange = { sessionId: parsed.s, offset: parsed.o, status: parsed.st };
-    for (const listener of listeners) listener(change);
+    for (const listener of this.#listeners.of(parsed.s)) listener(change);
   }
 }

@@ -1,11 +1,9 @@
 import type { Sql } from "../db/client.ts";
 import { DS_STREAM_CHANNEL } from "../db/ds-streams.ts";
+import { ListenerRegistry } from "../db/listener-registry.ts";
 import { logError } from "../log.ts";
 
 type Listener = () => void;
-
-/** How often the process re-checks the streams its readers wait on, in case a NOTIFY was lost. */
-const SAFETY_CHECK_MS = 5000;
 
 /**
  * One LISTEN on DS_STREAM_CHANNEL per process, fanned out by stream id, so a waiting long-poll or
@@ -15,12 +13,9 @@ const SAFETY_CHECK_MS = 5000;
  */
 export class StreamWakeups {
   readonly #sql: Sql;
-  readonly #listeners = new Map<number, Set<Listener>>();
-  /** Each watched stream's state at the last safety check. */
-  readonly #seen = new Map<number, string>();
+  readonly #listeners = new ListenerRegistry<number, Listener, string>(() => void this.#safetyCheck());
   #ready: Promise<unknown> | undefined;
   #listening = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
 
   constructor(sql: Sql) {
@@ -41,22 +36,7 @@ export class StreamWakeups {
         throw error;
       });
     await this.#ready;
-    let set = this.#listeners.get(streamId);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(streamId, set);
-    }
-    set.add(listener);
-    this.#timer ??= setInterval(() => void this.#safetyCheck(), SAFETY_CHECK_MS).unref();
-    return () => {
-      set.delete(listener);
-      if (set.size > 0) return;
-      this.#listeners.delete(streamId);
-      this.#seen.delete(streamId);
-      if (this.#listeners.size > 0) return;
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    };
+    return this.#listeners.add(streamId, listener);
   }
 
   #onListen(): void {
@@ -65,11 +45,11 @@ export class StreamWakeups {
   }
 
   #wake(streamId: number): void {
-    for (const listener of this.#listeners.get(streamId) ?? []) listener();
+    for (const listener of this.#listeners.of(streamId)) listener();
   }
 
   async #safetyCheck(): Promise<void> {
-    const ids = [...this.#listeners.keys()];
+    const ids = this.#listeners.keys();
     if (this.#checking || ids.length === 0) return;
     this.#checking = true;
     try {
@@ -77,8 +57,8 @@ export class StreamWakeups {
         select w.id::int8 as id, coalesce(s.next_offset::text || ':' || s.closed::text, 'gone') as state
         from unnest(${this.#sql.array(ids)}::int8[]) as w(id) left join ds_streams s on s.id = w.id`;
       for (const row of rows) {
-        const before = this.#seen.get(row.id);
-        this.#seen.set(row.id, row.state);
+        const before = this.#listeners.seen(row.id);
+        this.#listeners.see(row.id, row.state);
         if (before !== undefined && before !== row.state) this.#wake(row.id);
       }
     } catch (error) {
