@@ -2,7 +2,7 @@ import { createSql } from "../lib/db/client.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { idleSessionWithBaseline, sessionWithLog, transactionsPerSecond } from "./read-path.ts";
-import { fmt } from "./support.ts";
+import { fmt, timeRead } from "./support.ts";
 
 /** The whole 1 MiB through /api/ds (catch-up pages until Stream-Up-To-Date): first byte and total. */
 async function timeDsCatchUp(appUrl: string, token: string, sessionId: string, bytes: number) {
@@ -31,21 +31,8 @@ async function timeDsCatchUp(appUrl: string, token: string, sessionId: string, b
 }
 
 /** The same bytes through the stream endpoint's catch-up read (`?follow=0`). */
-async function timeStreamEndpoint(appUrl: string, token: string, sessionId: string) {
-  const begin = performance.now();
-  let first = 0;
-  const response = await fetch(`${appUrl}/api/sessions/${sessionId}/stream?offset=0&follow=0`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!first && decoder.decode(value, { stream: true }).includes("event: delta"))
-      first = performance.now() - begin;
-  }
-  return { first, total: performance.now() - begin };
+function timeStreamEndpoint(appUrl: string, token: string, sessionId: string) {
+  return timeRead(`${appUrl}/api/sessions/${sessionId}/stream?offset=0&follow=0`, token, "event: delta");
 }
 
 /** DESIGN §10: resume of 1 MiB through /api/ds within 1.2× of the stream endpoint. */

@@ -3,7 +3,15 @@ import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { statusList, TERMINAL_STATUSES } from "../lib/lifecycle.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { benchSession, fmt, postChat, printLatencyComparison, readSsePieces, treeRssKiB } from "./support.ts";
+import {
+  benchSession,
+  fmt,
+  postChat,
+  printLatencyComparison,
+  readRawPipe,
+  readSsePieces,
+  treeRssKiB,
+} from "./support.ts";
 import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
 
 export async function liveLatency(environment: BenchEnvironment): Promise<void> {
@@ -18,18 +26,9 @@ export async function liveLatency(environment: BenchEnvironment): Promise<void> 
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
     // Warm both paths once (JIT, connection pools), then measure.
     for (const measure of [false, false, true]) {
-      const raw = await readSsePieces(
-        await fetch(pipe.url, { method: "POST", body: JSON.stringify({ stream: true }) }),
-        (_event, data) =>
-          data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null),
-      );
-      const live = await readSsePieces(
-        await fetch(`${app.url}/api/chat`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ message: "bench", mode: "live" }),
-        }),
-        (event, data) => (event === "delta" ? (JSON.parse(data) as { text: string }).text : null),
+      const raw = await readRawPipe(pipe.url);
+      const live = await readSsePieces(await postChat(app.url, token, "bench"), (event, data) =>
+        event === "delta" ? (JSON.parse(data) as { text: string }).text : null,
       );
       if (!measure) continue;
       const rawLatency = latenciesOf(raw);

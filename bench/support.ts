@@ -143,3 +143,30 @@ export async function aliceClient(supabaseUrl: string): Promise<SupabaseClient> 
   if (error) throw error;
   return client;
 }
+
+/** First `data`/`delta` frame and whole body of one GET, in ms. */
+export async function timeRead(
+  url: string,
+  token: string,
+  marker: string,
+): Promise<{ first: number; total: number }> {
+  const begin = performance.now();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let first = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!first && decoder.decode(value, { stream: true }).includes(marker)) first = performance.now() - begin;
+  }
+  return { first, total: performance.now() - begin };
+}
+
+/** The text deltas of one streamed completion through the raw pipe (the baseline), stamped on arrival. */
+export async function readRawPipe(pipeUrl: string) {
+  return readSsePieces(
+    await fetch(pipeUrl, { method: "POST", body: JSON.stringify({ stream: true }) }),
+    (_event, data) => (data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null)),
+  );
+}

@@ -4,7 +4,7 @@ import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { benchSession, fmt, readSsePieces } from "./support.ts";
+import { benchSession, fmt, readRawPipe, readSsePieces, timeRead } from "./support.ts";
 import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
 
 const MIB = 1024 * 1024;
@@ -30,25 +30,6 @@ async function answerOfOneMiB(sql: Sql): Promise<string> {
   }
   await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
   return started.sessionId;
-}
-
-/** First `data`/`delta` frame and whole body of one GET, in ms. */
-async function timeRead(
-  url: string,
-  token: string,
-  marker: string,
-): Promise<{ first: number; total: number }> {
-  const begin = performance.now();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let first = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!first && decoder.decode(value, { stream: true }).includes(marker)) first = performance.now() - begin;
-  }
-  return { first, total: performance.now() - begin };
 }
 
 export async function uiResume(environment: BenchEnvironment): Promise<void> {
@@ -100,11 +81,7 @@ export async function uiLiveLatency(environment: BenchEnvironment): Promise<void
   try {
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
     for (const measure of [false, true]) {
-      const raw = await readSsePieces(
-        await fetch(pipe.url, { method: "POST", body: JSON.stringify({ stream: true }) }),
-        (_event, data) =>
-          data === "[DONE]" ? null : (JSON.parse(data).choices?.[0]?.delta?.content ?? null),
-      );
+      const raw = await readRawPipe(pipe.url);
       const ui = await readSsePieces(
         await fetch(`${app.url}/api/chat`, {
           method: "POST",

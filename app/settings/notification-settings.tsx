@@ -1,5 +1,6 @@
 "use client";
 
+import { ChannelSwitch, TestSendButton } from "./channel-switch.tsx";
 import { NotificationHistory } from "./notification-history.tsx";
 import { TelegramChannel } from "./telegram-channel.tsx";
 import { type NotificationSettingsModel, useNotificationSettings } from "./use-notification-settings.ts";
@@ -33,26 +34,12 @@ export function NotificationSettings() {
 
 /** The email switch and its test send. */
 function EmailChannel({ model }: { model: NotificationSettingsModel }) {
-  const { settings, toggle } = model;
-  if (!settings) return null;
   return (
     <>
-      <h2>Email</h2>
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          checked={settings.notifyEmail}
-          onChange={(event) => void toggle({ notifyEmail: event.target.checked })}
-        />
-        Email me at {settings.email ?? "my address"}
-      </label>
-      <button
-        type="button"
-        aria-label="Send a test notification by email"
-        onClick={() => void model.sendTest("email")}
-      >
-        Send a test notification
-      </button>
+      <ChannelSwitch model={model} setting="notifyEmail" title="Email">
+        Email me at {model.settings?.email ?? "my address"}
+      </ChannelSwitch>
+      {model.settings ? <TestSendButton model={model} channel="email" how="by email" /> : null}
     </>
   );
 }

@@ -1,26 +1,23 @@
 "use client";
 
+import { ChannelSwitch, TestSendButton } from "./channel-switch.tsx";
 import type { NotificationSettingsModel } from "./use-notification-settings.ts";
 
 /** The Telegram switch, then the linked account (unlink, test) or the way to link one. */
 export function TelegramChannel({ model }: { model: NotificationSettingsModel }) {
-  const { settings, toggle } = model;
+  const { settings } = model;
   if (!settings) return null;
   const { linked } = settings.telegram;
   return (
     <>
-      <h2>Telegram</h2>
-      <label className="checkbox">
-        {/* The stored switch means nothing until a chat is linked: shown off, and off limits. */}
-        <input
-          type="checkbox"
-          checked={linked && settings.notifyTelegram}
-          disabled={!linked}
-          onChange={(event) => void toggle({ notifyTelegram: event.target.checked })}
-        />
+      <ChannelSwitch
+        model={model}
+        setting="notifyTelegram"
+        title="Telegram"
+        unavailable={linked ? undefined : "link Telegram first"}
+      >
         Message me on Telegram
-        {linked ? null : <span className="muted">(link Telegram first)</span>}
-      </label>
+      </ChannelSwitch>
       {settings.telegram.linked ? (
         <LinkedTelegram username={settings.telegram.username} model={model} />
       ) : (
@@ -37,13 +34,7 @@ function LinkedTelegram({ username, model }: { username: string | null; model: N
       <button type="button" onClick={() => void model.unlinkTelegram()}>
         Unlink
       </button>
-      <button
-        type="button"
-        aria-label="Send a test notification on Telegram"
-        onClick={() => void model.sendTest("telegram")}
-      >
-        Send a test notification
-      </button>
+      <TestSendButton model={model} channel="telegram" how="on Telegram" />
     </p>
   );
 }

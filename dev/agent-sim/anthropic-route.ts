@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { acceptSimRequest } from "./accept-request.ts";
+import { acceptMessagesRequest } from "./accept-request.ts";
 import { AnthropicEncoder } from "./anthropic-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendAnthropicError } from "./protocol-errors.ts";
-import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
-import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
+import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
 const messagesRequestSchema = z.looseObject({
   model: z.string(),
@@ -27,15 +26,10 @@ export async function handleAnthropicMessages(
   if (apiKey === SIMULATOR_TOKEN && !request.headers["anthropic-version"]) {
     return sendAnthropicError(response, "invalid_request", "anthropic-version: header is required");
   }
-  const accepted = await acceptSimRequest(request, response, {
+  const accepted = await acceptMessagesRequest(request, response, {
     authorized: apiKey === SIMULATOR_TOKEN,
     sendError: sendAnthropicError,
-    parse: (raw) => {
-      const result = messagesRequestSchema.safeParse(raw);
-      return result.success ? result.data : describeSchemaError(result.error);
-    },
-    lastUserText: (parsed) =>
-      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+    schema: messagesRequestSchema,
   });
   if (!accepted) return;
   const { parsed: body, settings } = accepted;
@@ -44,20 +38,12 @@ export async function handleAnthropicMessages(
   if (body.system) texts.push(contentText(body.system));
   const plan = planGeneration(settings, body.max_tokens);
   const encoder = new AnthropicEncoder(body.model, countInputTokens(texts));
-  if (body.stream) {
-    await streamToClient(response, encoder, plan, {
-      splitUtf8: settings.fault?.kind === "splitutf8",
-      activity,
-      headers: { "request-id": providerId("req") },
-    });
-    return;
-  }
-  const abort = new AbortController();
-  response.once("close", () => abort.abort());
-  const end = await playWhole(encoder, plan, abort.signal);
-  if (end === "drop") return void response.socket?.resetAndDestroy();
-  if (end === "failed") return sendAnthropicError(response, "server_error", failureMessage(plan));
-  if (end === "aborted") return;
-  encoder.finish(plan.truncated);
-  sendJson(response, 200, encoder.message());
+  await answerPlan(response, encoder, plan, { stream: body.stream === true, settings, activity }, ANTHROPIC);
 }
+
+/** How this protocol answers: its error body, its request-id header, its non-streamed body. */
+const ANTHROPIC: AnswerProtocol<AnthropicEncoder> = {
+  sendError: sendAnthropicError,
+  requestIdHeader: "request-id",
+  whole: (encoder) => encoder.message(),
+};

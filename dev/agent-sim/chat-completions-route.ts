@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { acceptSimRequest } from "./accept-request.ts";
+import { acceptMessagesRequest } from "./accept-request.ts";
 import { ChatCompletionsEncoder } from "./chat-completions-encoder.ts";
 import { planGeneration } from "./generation.ts";
-import { bearerToken, contentText, providerId, SIMULATOR_TOKEN, sendJson } from "./http-io.ts";
+import { bearerToken, contentText, SIMULATOR_TOKEN } from "./http-io.ts";
 import { sendOpenAiError } from "./protocol-errors.ts";
-import { describeSchemaError } from "./responses-request.ts";
 import { countInputTokens } from "./sim-directives.ts";
-import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
+import { type AnswerProtocol, answerPlan, type SimActivity } from "./stream-play.ts";
 
 const chatRequestSchema = z.looseObject({
   model: z.string(),
@@ -24,15 +23,10 @@ export async function handleChatCompletions(
   response: ServerResponse,
   activity: SimActivity,
 ): Promise<void> {
-  const accepted = await acceptSimRequest(request, response, {
+  const accepted = await acceptMessagesRequest(request, response, {
     authorized: bearerToken(request) === SIMULATOR_TOKEN,
     sendError: sendOpenAiError,
-    parse: (raw) => {
-      const result = chatRequestSchema.safeParse(raw);
-      return result.success ? result.data : describeSchemaError(result.error);
-    },
-    lastUserText: (parsed) =>
-      contentText(parsed.messages.findLast((message) => message.role === "user")?.content),
+    schema: chatRequestSchema,
   });
   if (!accepted) return;
   const { parsed: body, settings } = accepted;
@@ -42,20 +36,18 @@ export async function handleChatCompletions(
   const plan = planGeneration(settings, maxTokens);
   const includeUsage = body.stream_options?.include_usage === true;
   const encoder = new ChatCompletionsEncoder(body.model, inputTokens, includeUsage);
-  if (body.stream) {
-    await streamToClient(response, encoder, plan, {
-      splitUtf8: settings.fault?.kind === "splitutf8",
-      activity,
-      headers: { "x-request-id": providerId("req") },
-    });
-    return;
-  }
-  const abort = new AbortController();
-  response.once("close", () => abort.abort());
-  const end = await playWhole(encoder, plan, abort.signal);
-  if (end === "drop") return void response.socket?.resetAndDestroy();
-  if (end === "failed") return sendOpenAiError(response, "server_error", failureMessage(plan));
-  if (end === "aborted") return;
-  encoder.finish(plan.truncated);
-  sendJson(response, 200, encoder.completion());
+  await answerPlan(
+    response,
+    encoder,
+    plan,
+    { stream: body.stream === true, settings, activity },
+    CHAT_COMPLETIONS,
+  );
 }
+
+/** How this protocol answers: its error body, its request-id header, its non-streamed body. */
+const CHAT_COMPLETIONS: AnswerProtocol<ChatCompletionsEncoder> = {
+  sendError: sendOpenAiError,
+  requestIdHeader: "x-request-id",
+  whole: (encoder) => encoder.completion(),
+};

@@ -15,7 +15,7 @@ import {
 } from "./responses-request.ts";
 import { countInputTokens, type SimSettings } from "./sim-directives.ts";
 import { SseWriter } from "./sse-writer.ts";
-import { failureMessage, playWhole, type SimActivity, streamToClient } from "./stream-play.ts";
+import { failureMessage, respondWhole, type SimActivity, streamToClient } from "./stream-play.ts";
 
 /** Auth, body and `#sim` checks shared by both Responses front doors; undefined = already answered. */
 function acceptRequest(
@@ -45,7 +45,7 @@ function newEncoder(parsed: ResponsesRequest, openClaw: boolean): ResponsesEncod
 }
 
 /** Answers a non-streamed, non-background request with the whole response object. */
-async function respondWhole(
+function respondWholeResponse(
   response: ServerResponse,
   encoder: ResponsesEncoder,
   settings: SimSettings,
@@ -53,14 +53,7 @@ async function respondWhole(
   sendError: SendError,
 ): Promise<void> {
   const plan = planGeneration(settings, parsed.maxOutputTokens);
-  const abort = new AbortController();
-  response.once("close", () => abort.abort());
-  const end = await playWhole(encoder, plan, abort.signal);
-  if (end === "drop") return void response.socket?.resetAndDestroy();
-  if (end === "failed") return sendError(response, "server_error", failureMessage(plan));
-  if (end === "aborted") return;
-  encoder.finish(plan.truncated);
-  sendJson(response, 200, encoder.snapshot());
+  return respondWhole(response, encoder, plan, sendError, () => encoder.snapshot());
 }
 
 /** How the gateway reads `model`: an agent to run, never a provider model (`src/gateway/http-utils.ts`). */
@@ -100,7 +93,7 @@ export async function handleOpenClawResponses(
   const key = typeof sessionKey === "string" ? sessionKey : undefined;
   sessions.begin(key, parsed.messages);
   const encoder = newEncoder(parsed, true);
-  if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenClawError);
+  if (!parsed.stream) return respondWholeResponse(response, encoder, settings, parsed, sendOpenClawError);
   const plan = planGeneration(settings, parsed.maxOutputTokens);
   const end = await streamToClient(response, encoder, plan, {
     splitUtf8: settings.fault?.kind === "splitutf8",
@@ -128,7 +121,7 @@ export async function handleOpenAiResponsesCreate(
   const encoder = newEncoder(parsed, false);
   const headers = { "x-request-id": providerId("req") };
   if (!parsed.background) {
-    if (!parsed.stream) return respondWhole(response, encoder, settings, parsed, sendOpenAiError);
+    if (!parsed.stream) return respondWholeResponse(response, encoder, settings, parsed, sendOpenAiError);
     await streamToClient(response, encoder, planGeneration(settings, parsed.maxOutputTokens), {
       splitUtf8: settings.fault?.kind === "splitutf8",
       activity,

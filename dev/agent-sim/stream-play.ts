@@ -1,5 +1,8 @@
 import type { ServerResponse } from "node:http";
+import type { SendError } from "./accept-request.ts";
 import { type GenerationEnd, type GenerationPlan, runGeneration } from "./generation.ts";
+import { providerId, sendJson } from "./http-io.ts";
+import type { SimSettings } from "./sim-directives.ts";
 import { type SimFrame, SseWriter } from "./sse-writer.ts";
 
 /** One protocol's way of saying what a run does; each call returns the frames to send. */
@@ -99,4 +102,50 @@ export function playWhole(
     },
     signal,
   );
+}
+
+/**
+ * Answers a non-streamed request: plays the plan whole (stopped if the client leaves), then sends the
+ * protocol's `whole` body of the finished encoder, its error for a failed run, or drops the socket.
+ */
+export async function respondWhole<E extends StreamEncoder>(
+  response: ServerResponse,
+  encoder: E,
+  plan: GenerationPlan,
+  sendError: SendError,
+  whole: (encoder: E) => unknown,
+): Promise<void> {
+  const abort = new AbortController();
+  response.once("close", () => abort.abort());
+  const end = await playWhole(encoder, plan, abort.signal);
+  if (end === "drop") return void response.socket?.resetAndDestroy();
+  if (end === "failed") return sendError(response, "server_error", failureMessage(plan));
+  if (end === "aborted") return;
+  encoder.finish(plan.truncated);
+  sendJson(response, 200, whole(encoder));
+}
+
+/** What a connection-bound protocol's answers differ in. */
+export interface AnswerProtocol<E extends StreamEncoder> {
+  sendError: SendError;
+  /** The response header naming the provider's request id (`req_…`). */
+  requestIdHeader: string;
+  /** The body of a non-streamed answer, from the finished encoder. */
+  whole(encoder: E): unknown;
+}
+
+/** Answers a connection-bound request the protocol's way: the plan streamed, or whole when not `stream`. */
+export async function answerPlan<E extends StreamEncoder>(
+  response: ServerResponse,
+  encoder: E,
+  plan: GenerationPlan,
+  request: { stream: boolean; settings: SimSettings; activity: SimActivity },
+  protocol: AnswerProtocol<E>,
+): Promise<void> {
+  if (!request.stream) return respondWhole(response, encoder, plan, protocol.sendError, protocol.whole);
+  await streamToClient(response, encoder, plan, {
+    splitUtf8: request.settings.fault?.kind === "splitutf8",
+    activity: request.activity,
+    headers: { [protocol.requestIdHeader]: providerId("req") },
+  });
 }

@@ -1,5 +1,5 @@
 import type { SseFrame } from "./sse-frames.ts";
-import type { AgentCursor, AgentEvent } from "./types.ts";
+import type { AgentCursor, AgentDoneReason, AgentEvent } from "./types.ts";
 
 /**
  * Maps one protocol's SSE frames to agent events. Stateful (one per stream): it remembers what a
@@ -11,6 +11,29 @@ export interface FrameMapper {
   readonly ended: boolean;
   /** The cursor to attach to transport-generated errors (detachable transports only). */
   readonly cursor: AgentCursor | undefined;
+}
+
+/**
+ * What the connection-bound mappers (Anthropic, chat completions) share: no cursor (such a run cannot
+ * be re-attached), and the two ways the stream ends, an error event or `done`.
+ */
+export abstract class ConnectionBoundMapper implements FrameMapper {
+  ended = false;
+  readonly cursor = undefined;
+
+  abstract map(frame: SseFrame): AgentEvent[];
+
+  /** Ends the stream with one (error) event. */
+  protected fail(event: AgentEvent): AgentEvent[] {
+    this.ended = true;
+    return [event];
+  }
+
+  /** Ends the stream with `done`: the protocol's stop reason by `reasons`, unknown ones "incomplete", none "completed". */
+  protected finish(stopReason: string | undefined, reasons: Record<string, AgentDoneReason>): AgentEvent[] {
+    this.ended = true;
+    return [{ type: "done", reason: stopReason ? (reasons[stopReason] ?? "incomplete") : "completed" }];
+  }
 }
 
 export type JsonObject = Record<string, unknown>;

@@ -120,32 +120,31 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
   const sessionUrl = facts.sessionId ? `${base}/sessions/${facts.sessionId}` : null;
   const settingsUrl = `${base}/settings`;
   const sessionFacts = sessionFactsOf(facts);
-  const common = { title: facts.title, excerpt: excerptOf(facts.output), sessionUrl, settingsUrl };
+  // What a session that simply finished shows; the other kinds say what differs.
+  const common = {
+    kind: facts.kind,
+    title: facts.title,
+    excerpt: excerptOf(facts.output),
+    sessionUrl,
+    settingsUrl,
+    facts: sessionFacts,
+    problem: null,
+    kept: null,
+  };
   switch (facts.kind) {
     case "completed":
-      return {
-        ...common,
-        kind: facts.kind,
-        subject: `Finished: ${facts.title}`,
-        headline: "Your session finished",
-        facts: sessionFacts,
-        problem: null,
-        kept: null,
-      };
+      return { ...common, subject: `Finished: ${facts.title}`, headline: "Your session finished" };
     case "failed":
       return {
         ...common,
-        kind: facts.kind,
         subject: `Failed: ${facts.title}`,
         headline: "Your session stopped with an error",
-        facts: sessionFacts,
         problem: describeError(facts.error),
         kept: keptOf(facts.output),
       };
     case "out_of_credits":
       return {
         ...common,
-        kind: facts.kind,
         subject: `Out of credits: ${facts.title}`,
         headline: "Your session stopped: you are out of credits",
         facts: [...sessionFacts, ["Balance", credits(facts.balanceCredits)]],
@@ -155,13 +154,10 @@ export function summarize(facts: NotificationFacts, appUrl: string): Notificatio
     case "test":
       return {
         ...common,
-        kind: facts.kind,
         subject: "Test notification from Overtime",
         headline: "Notifications work",
         title: "This is a test notification",
         facts: [],
-        problem: null,
-        kept: null,
         excerpt: "When a session you left running ends, you will hear about it here.",
       };
   }

@@ -17,15 +17,17 @@ afterAll(async () => {
   await fixture?.simulator.close();
 });
 
+/** Every event of one run of the OpenClaw agent asked `sim` (a `#sim` line's settings). */
+async function clawEvents(sim: string): Promise<AgentEvent[]> {
+  const events: AgentEvent[] = [];
+  for await (const event of streamAgent(fixture.agents.openclaw, simRequest(sim))) events.push(event);
+  return events;
+}
+
 describe("the simulator's /openclaw front door behaves as the gateway does", () => {
   it("holds trailing whitespace back: every delta ends in a non-space, and a completed run is still exact", async () => {
-    const texts: string[] = [];
-    for await (const event of streamAgent(
-      fixture.agents.openclaw,
-      simRequest("tokens=300 rate=0 seed=held"),
-    )) {
-      if (event.type === "text") texts.push(event.text);
-    }
+    const events = await clawEvents("tokens=300 rate=0 seed=held");
+    const texts = events.flatMap((event) => (event.type === "text" ? [event.text] : []));
     expect(texts.join("")).toBe(simulatedText("held", 300));
     // Only the message's last delta (the flush at its end) may carry whitespace at its end.
     for (const text of texts.slice(0, -1)) expect(text).toBe(text.trimEnd());
@@ -131,12 +133,7 @@ describe("the simulator's /openclaw keeps a transcript per session key, as the g
 
 describe("an upstream timeout is service_unavailable:agent_timeout, not bad_gateway", () => {
   it("the gateway's `upstream provider timeout` error event mid-stream", async () => {
-    const events: AgentEvent[] = [];
-    for await (const event of streamAgent(
-      fixture.agents.openclaw,
-      simRequest("tokens=40 rate=0 seed=slow fault=timeout@5"),
-    ))
-      events.push(event);
+    const events = await clawEvents("tokens=40 rate=0 seed=slow fault=timeout@5");
     const error = events.find((event) => event.type === "error");
     expect(error).toMatchObject({
       type: "error",

@@ -28,6 +28,26 @@ async function burst(fire: () => Promise<Response>, count: number) {
   return responses.map((response, index) => ({ status: response.status, body: bodies[index]! }));
 }
 
+/** A fresh user with `credits` firing `count` background chats at once: the results and the user. */
+async function backgroundBurst(credits: number, message: string, count: number) {
+  const { user, userId } = await freshUser(credits);
+  return { results: await burst(() => user.chat({ message, mode: "background" }), count), userId };
+}
+
+type BurstResult = Awaited<ReturnType<typeof burst>>[number];
+
+/** The error codes of the responses answered `status`. */
+const codesOf = (results: BurstResult[], status: number) =>
+  results.filter((result) => result.status === status).map((result) => result.body.code);
+
+/** How many sessions the user has. */
+async function sessionCount(userId: string): Promise<number> {
+  const [row] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from sessions where user_id = ${userId}`;
+  return row!.count;
+}
+
 test("30 concurrent live chats from one user: exactly MAX_LIVE_SESSIONS_PER_USER are accepted and live", async () => {
   const alice = api(stack.appUrl, await signIn(stack.supabaseUrl, "alice@example.com"));
   const results = await burst(
@@ -37,9 +57,7 @@ test("30 concurrent live chats from one user: exactly MAX_LIVE_SESSIONS_PER_USER
   );
   const accepted = results.filter((result) => result.status === 200);
   expect(accepted).toHaveLength(4);
-  expect(results.filter((result) => result.status === 429).map((result) => result.body.code)).toEqual(
-    Array(26).fill("rate_limit:live_sessions"),
-  );
+  expect(codesOf(results, 429)).toEqual(Array(26).fill("rate_limit:live_sessions"));
   const [live] = await sql<{ count: number }[]>`
     select count(*)::int as count from sessions s join auth.users u on u.id = s.user_id
     where u.email = 'alice@example.com' and s.status = 'live'`;
@@ -55,32 +73,15 @@ test("30 concurrent live chats from one user: exactly MAX_LIVE_SESSIONS_PER_USER
 });
 
 test("a fresh user with 2 credits firing 20 concurrent background chats starts exactly 2", async () => {
-  const { user, userId } = await freshUser(2);
-  const results = await burst(
-    () => user.chat({ message: "#sim tokens=20 rate=0\nBackground burst", mode: "background" }),
-    20,
-  );
+  const { results, userId } = await backgroundBurst(2, "#sim tokens=20 rate=0\nBackground burst", 20);
   expect(results.filter((result) => result.status === 202)).toHaveLength(2);
-  expect(results.filter((result) => result.status === 402).map((result) => result.body.code)).toEqual(
-    Array(18).fill("payment_required:credits"),
-  );
-  const [row] = await sql<
-    { count: number }[]
-  >`select count(*)::int as count from sessions where user_id = ${userId}`;
-  expect(row!.count).toBe(2);
+  expect(codesOf(results, 402)).toEqual(Array(18).fill("payment_required:credits"));
+  expect(await sessionCount(userId)).toBe(2);
 });
 
 test("40 concurrent chats against CHAT_REQUESTS_PER_MINUTE = 30: exactly 30 start", async () => {
-  const { user, userId } = await freshUser(1000);
-  const results = await burst(
-    () => user.chat({ message: "#sim tokens=5 rate=0\nRate burst", mode: "background" }),
-    40,
-  );
+  const { results, userId } = await backgroundBurst(1000, "#sim tokens=5 rate=0\nRate burst", 40);
   expect(results.filter((result) => result.status === 202)).toHaveLength(30);
-  const limited = results.filter((result) => result.status === 429);
-  expect(limited.map((result) => result.body.code)).toEqual(Array(10).fill("rate_limit:requests"));
-  const [row] = await sql<
-    { count: number }[]
-  >`select count(*)::int as count from sessions where user_id = ${userId}`;
-  expect(row!.count).toBe(30);
+  expect(codesOf(results, 429)).toEqual(Array(10).fill("rate_limit:requests"));
+  expect(await sessionCount(userId)).toBe(30);
 });

@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import { simulatedPieces, simulatedText } from "../../dev/agent-sim/text.ts";
 import { type api, readSse, waitFor } from "../support/api.ts";
 import { userWithCredits, withStack } from "../support/fixtures.ts";
+import { workerRunning } from "../support/workers.ts";
 
 // Every run is billed (estimated when the agent reports no usage), and spending stops at the balance.
 const {
@@ -40,13 +41,10 @@ async function ended(user: ReturnType<typeof api>, sessionId: string) {
 test("a background session stops when its cost reaches the balance: output kept, failed payment_required:credits, out_of_credits notification", async () => {
   const { user, userId } = await freshUser(3);
   const seed = "broke";
-  const response = await user.chat({
+  const sessionId = await user.startBackground({
     message: `#sim tokens=20000 rate=2000 seed=${seed}\nSpend it all`,
     agent: "sim-anthropic",
-    mode: "background",
   });
-  expect(response.status).toBe(202);
-  const { sessionId } = (await response.json()) as { sessionId: string };
   const snapshot = await ended(user, sessionId);
   expect(snapshot.status).toBe("failed");
   expect(snapshot.error.code).toBe("payment_required:credits");
@@ -103,14 +101,11 @@ test("maxCredits stops a session at its cap, with the user's balance untouched b
   const [aliceRow] = await sql<{ id: string }[]>`select id from auth.users where email = 'alice@example.com'`;
   const aliceId = aliceRow!.id;
   const before = await balanceOf(aliceId);
-  const response = await alice.chat({
+  const sessionId = await alice.startBackground({
     message: "#sim tokens=20000 rate=2000 seed=capped\nCapped",
     agent: "sim-anthropic",
-    mode: "background",
     maxCredits: 2,
   });
-  expect(response.status).toBe(202);
-  const { sessionId } = (await response.json()) as { sessionId: string };
   const snapshot = await ended(alice, sessionId);
   expect(snapshot.status).toBe("failed");
   expect(snapshot.error.code).toBe("payment_required:credits");
@@ -130,12 +125,10 @@ test("maxCredits must be a positive whole number of credits", async () => {
 
 test("a cancelled session is billed from an estimate, marked estimated", async () => {
   // In the background (no live budget here), so the one run is cut by the cancel alone.
-  const response = await alice.chat({
+  const sessionId = await alice.startBackground({
     message: "#sim tokens=3000 rate=100 seed=cancel\nStop me",
     agent: "sim-openclaw",
-    mode: "background",
   });
-  const { sessionId } = (await response.json()) as { sessionId: string };
   await readSse(await alice.stream(sessionId), {
     until: (event) => event.event === "delta" && Number(event.id?.split(":").at(-1)) > 200,
   });
@@ -175,22 +168,12 @@ test("a continued session bills each run: the interrupted live run (estimated) a
 
 test("a connection-bound run whose worker is killed is billed from its last metering step, then the continuation", async () => {
   await stack.startWorker();
-  const response = await alice.chat({
+  const sessionId = await alice.startBackground({
     message: "#sim tokens=3000 rate=600 seed=killed\nDie halfway",
     agent: "sim-anthropic",
-    mode: "background",
   });
-  const { sessionId } = (await response.json()) as { sessionId: string };
-  const owner = await waitFor(async () => {
-    const [row] =
-      await sql`select lease_owner, durable_offset, metered_credits, epoch from sessions where id = ${sessionId}`;
-    return row?.lease_owner?.startsWith("worker-") &&
-      Number(row.durable_offset) > 500 &&
-      Number(row.metered_credits) > 0
-      ? { owner: row.lease_owner as string, epoch: row.epoch as number }
-      : undefined;
-  });
-  process.kill(Number(owner.owner.split("-")[1]), "SIGKILL");
+  const owner = await workerRunning(sql, sessionId, { pastOffset: 500, metered: true });
+  process.kill(owner.pid, "SIGKILL");
   const snapshot = await ended(alice, sessionId);
   expect(snapshot.status).toBe("completed");
   expect(snapshot.seams).toHaveLength(1);

@@ -8,12 +8,9 @@ const { sql, user: alice } = withStack({ worker: "stack", sql: 2, signIn: "alice
 describe("GET /api/sessions/:id/stream?follow=0 (a catch-up read)", () => {
   test("on a running session it replays to the durable end and closes without waiting for more", async () => {
     const seed = "follow-0";
-    const response = await alice.chat({
+    const sessionId = await alice.startBackground({
       message: `#sim tokens=3000 rate=100 seed=${seed}`,
-      mode: "background",
     });
-    expect(response.status).toBe(202);
-    const { sessionId } = (await response.json()) as { sessionId: string };
     await waitFor(async () => {
       const [row] = await sql`select durable_offset from sessions where id = ${sessionId}`;
       return Number(row?.durable_offset) > 0 ? true : undefined;

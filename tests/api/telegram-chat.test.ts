@@ -51,6 +51,10 @@ async function linkedUser(agent?: string): Promise<{ user: TelegramUser; token: 
 const isStatus = (message: BotMessage) =>
   message.replyMarkup?.inline_keyboard.flat().some((b) => b.text === "Open");
 
+/** The bot's status message of a request (the one with the Open button that replies to it). */
+const statusOf = (user: TelegramUser, request: { messageId: number }) =>
+  user.waitFor((messages) => messages.find((m) => isStatus(m) && m.replyTo === request.messageId));
+
 async function snapshot(token: string, sessionId: string) {
   const response = await fetch(`${stack.appUrl}/api/sessions/${sessionId}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -72,9 +76,7 @@ describe.each(["sim-openai-bg", "sim-openclaw"])("a session started from Telegra
   test("one status message, edited at most every 5 s while it runs, then the answer equals the final text", async () => {
     const { user, token } = await linkedUser(agent);
     const request = await user.send("#sim tokens=260 rate=30 stages=2\nExplain durable offsets");
-    const status = await user.waitFor((messages) =>
-      messages.find((m) => isStatus(m) && m.replyTo === request.messageId),
-    );
+    const status = await statusOf(user, request);
     const sessionId = sessionOfStatus(status);
     expect(status.text).toMatch(new RegExp(`^(Working…|Done) · ${agent} · \\d+:\\d\\d · [\\d,]+ tokens`));
     const done = await user.waitFor((messages) =>
@@ -105,9 +107,7 @@ describe.each(["sim-openai-bg", "sim-openclaw"])("a session started from Telegra
   test("the Stop button cancels the running session: answered, status says Stopped, partial output kept", async () => {
     const { user, token } = await linkedUser(agent);
     const request = await user.send("#sim tokens=3000 rate=20\nA very long report");
-    const status = await user.waitFor((messages) =>
-      messages.find((m) => isStatus(m) && m.replyTo === request.messageId),
-    );
+    const status = await statusOf(user, request);
     const sessionId = sessionOfStatus(status);
     const pressed = await user.press(status.messageId, `stop:${sessionId}`);
     expect(pressed.answer).toEqual({ text: "Stopping…", showAlert: false });
@@ -129,7 +129,7 @@ describe("conversations, commands and limits", () => {
     const { user, token } = await linkedUser("sim-openai-bg");
     const ask = async (text: string, replyTo?: number) => {
       const request = await user.send(`#sim tokens=8 rate=0\n${text}`, { replyTo });
-      const status = await user.waitFor((m) => m.find((x) => isStatus(x) && x.replyTo === request.messageId));
+      const status = await statusOf(user, request);
       const answer = await answerOf(user, request.messageId, status);
       return { session: await snapshot(token, sessionOfStatus(status)), answer };
     };
@@ -153,7 +153,7 @@ describe("conversations, commands and limits", () => {
     for (const command of ["/new", "/agent", "/stop", "/help", "/unlink"])
       expect(help.text).toContain(command);
     const request = await user.send("#sim tokens=120 rate=0 fault=failed@60\nThis will break");
-    const status = await user.waitFor((m) => m.find((x) => isStatus(x) && x.replyTo === request.messageId));
+    const status = await statusOf(user, request);
     const answer = await answerOf(user, request.messageId, status);
     const session = await snapshot(token, sessionOfStatus(status));
     expect(session.status).toBe("failed");
@@ -205,7 +205,7 @@ describe("conversations, commands and limits", () => {
   test("an answer longer than three messages arrives as a .md document with its first paragraph", async () => {
     const { user, token } = await linkedUser("sim-openai-bg");
     const request = await user.send("#sim tokens=4000 rate=0\nThe long one");
-    const status = await user.waitFor((m) => m.find((x) => isStatus(x) && x.replyTo === request.messageId));
+    const status = await statusOf(user, request);
     const [document] = await answerOf(user, request.messageId, status);
     expect(document?.document?.fileName).toBe("answer.md");
     const file = await fetch(
@@ -236,7 +236,7 @@ describe("conversations, commands and limits", () => {
   test("a linked user's Telegram session is in the web app's session list", async () => {
     const { user, token } = await linkedUser("sim-openai-bg");
     const request = await user.send("#sim tokens=5 rate=0\nVisible on the web");
-    const status = await user.waitFor((m) => m.find((x) => isStatus(x) && x.replyTo === request.messageId));
+    const status = await statusOf(user, request);
     const list = await fetch(`${stack.appUrl}/api/sessions`, {
       headers: { authorization: `Bearer ${token}` },
     });

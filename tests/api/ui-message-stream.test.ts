@@ -1,5 +1,5 @@
 import { WorkflowChatTransport } from "@workflow/ai";
-import { DefaultChatTransport, type UIMessage } from "ai";
+import { DefaultChatTransport } from "ai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
@@ -14,6 +14,7 @@ import {
   iterate,
   newChatId,
   readChunks,
+  newTurn as send,
   startUiStack,
   textOf,
   type UiStack,
@@ -34,18 +35,6 @@ beforeAll(async () => {
 afterAll(() => ui?.close());
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
-
-/** What a transport's sendMessages takes for a new user turn. */
-function send(chatId: string, messages: UIMessage[], extra: Record<string, unknown> = {}) {
-  return {
-    chatId,
-    messages,
-    trigger: "submit-message" as const,
-    messageId: undefined,
-    abortSignal: undefined,
-    ...extra,
-  };
-}
 
 async function sessionOutput(sessionId: string): Promise<{ status: string; output: string }> {
   return waitFor(async () => {

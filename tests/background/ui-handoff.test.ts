@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OvertimeChatTransport } from "../../lib/ui-stream/overtime-chat-transport.ts";
 import { signIn } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { assemble, authedFetch, iterate, newChatId, textOf, userMessage } from "../support/ui-stream.ts";
+import {
+  assemble,
+  authedFetch,
+  iterate,
+  newChatId,
+  newTurn,
+  textOf,
+  userMessage,
+} from "../support/ui-stream.ts";
 
 let stack: TestStack;
 let token: string;
@@ -39,16 +47,9 @@ async function finalText(sessionId: string): Promise<string> {
   }
 }
 
-function send(chatId: string, messages: UIMessage[], agent: string) {
-  return {
-    chatId,
-    messages,
-    trigger: "submit-message" as const,
-    messageId: undefined,
-    abortSignal: undefined,
-    body: { agent, mode: "live" },
-  };
-}
+/** A new user turn, answered live by `agent`. */
+const liveTurn = (chatId: string, messages: UIMessage[], agent: string) =>
+  newTurn(chatId, messages, { body: { agent, mode: "live" } });
 
 describe.each(agents)("a live answer of %s that hands off at a 2 s budget", (agent) => {
   const question = (seed: string) => userMessage(`#sim tokens=400 rate=100 seed=${seed}\nLong one`);
@@ -60,7 +61,9 @@ describe.each(agents)("a live answer of %s that hands off at a 2 s budget", (age
       fetch: authedFetch(token),
       prepareSendMessagesRequest: ({ messages }) => ({ body: { messages, agent, mode: "live" } }),
     });
-    const message = await assemble(await transport.sendMessages(send(newChatId(), [question(seed)], agent)));
+    const message = await assemble(
+      await transport.sendMessages(liveTurn(newChatId(), [question(seed)], agent)),
+    );
     expect(textOf(message)).toBe(await finalText(message!.id));
   });
 
@@ -74,7 +77,9 @@ describe.each(agents)("a live answer of %s that hands off at a 2 s budget", (age
       return answer;
     };
     const transport = new OvertimeChatTransport({ api, fetch: fetchAndRecord });
-    const message = await assemble(await transport.sendMessages(send(newChatId(), [question(seed)], agent)));
+    const message = await assemble(
+      await transport.sendMessages(liveTurn(newChatId(), [question(seed)], agent)),
+    );
     expect(textOf(message)).toBe(await finalText(message!.id));
     // At once, then every 30 s while it follows (this one lasts a few seconds).
     const answers = new Set(await Promise.all(watches));
@@ -86,7 +91,9 @@ describe.each(agents)("a live answer of %s that hands off at a 2 s budget", (age
     const chatId = newChatId();
     const transport = new DefaultChatTransport({ api, fetch: authedFetch(token) });
     const types: string[] = [];
-    for await (const chunk of iterate(await transport.sendMessages(send(chatId, [question(seed)], agent))))
+    for await (const chunk of iterate(
+      await transport.sendMessages(liveTurn(chatId, [question(seed)], agent)),
+    ))
       types.push(chunk.type);
     expect(types).not.toContain("finish");
     const resumed = await assemble((await transport.reconnectToStream({ chatId }))!);

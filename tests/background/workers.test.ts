@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { api, readSse, signIn, textOfDeltas, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
+import { killWorker, workerRunning } from "../support/workers.ts";
 
 const ALICE = "a11ce000-0000-4000-8000-000000000001";
 
@@ -36,15 +37,6 @@ async function startBackground(message: string, agent: string): Promise<string> 
   return body.sessionId as string;
 }
 
-async function leaseOwner(sessionId: string): Promise<string> {
-  return waitFor(async () => {
-    const [row] = await sql`select lease_owner, durable_offset from sessions where id = ${sessionId}`;
-    return row?.lease_owner?.startsWith("worker-") && Number(row.durable_offset) > 0
-      ? (row.lease_owner as string)
-      : undefined;
-  });
-}
-
 describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
   "mode background with %s",
   (agent) => {
@@ -63,13 +55,7 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
 test("kill -9 of the worker running a detachable session: another worker re-attaches and the text is exact", async () => {
   const seed = "crash-bg";
   const sessionId = await startBackground(`#sim tokens=2000 rate=200 seed=${seed}`, "sim-openai-bg");
-  const owner = await leaseOwner(sessionId);
-  const pid = Number(owner.split("-")[1]);
-  process.kill(pid, "SIGKILL");
-  workers.splice(
-    workers.findIndex((child) => child.pid === pid),
-    1,
-  );
+  killWorker(workers, (await workerRunning(sql, sessionId)).pid);
   const events = await readSse(await alice.stream(sessionId));
   expect(events.at(-1)?.event).toBe("done");
   expect(textOfDeltas(events)).toBe(simulatedText(seed, 2000));
@@ -83,14 +69,9 @@ test("kill -9 of the worker running a detachable session: another worker re-atta
 test("kill -9 during a connection-bound session: the partial output survives and continues after a seam", async () => {
   const seed = "crash-chat";
   const sessionId = await startBackground(`#sim tokens=2000 rate=200 seed=${seed}`, "sim-chat");
-  const owner = await leaseOwner(sessionId);
+  const { pid } = await workerRunning(sql, sessionId);
   const [before] = await sql`select durable_offset from sessions where id = ${sessionId}`;
-  const pid = Number(owner.split("-")[1]);
-  process.kill(pid, "SIGKILL");
-  workers.splice(
-    workers.findIndex((child) => child.pid === pid),
-    1,
-  );
+  killWorker(workers, pid);
   const snapshot = await waitFor(async () => {
     const body = await (await alice.snapshot(sessionId)).json();
     return body.status === "completed" ? body : undefined;
@@ -106,7 +87,7 @@ test("kill -9 during a connection-bound session: the partial output survives and
 
 test("cancel stops a session a worker is running; partial output kept; the worker lives on", async () => {
   const sessionId = await startBackground("#sim tokens=3000 rate=100 seed=cancel-bg", "sim-openai-bg");
-  await leaseOwner(sessionId);
+  await workerRunning(sql, sessionId);
   const aliveBefore = liveWorkers().length;
   const started = Date.now();
   const response = await alice.cancel(sessionId);

@@ -4,28 +4,15 @@ import { ChannelListener } from "../../lib/db/listen.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import type { SessionChange } from "../../lib/db/session-notifications.ts";
 import { SessionNotifications } from "../../lib/db/session-notifications.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { waitFor } from "../support/api.ts";
 import { withTestDatabase } from "../support/database.ts";
 import { appendTestDsStream, insertTestDsStream } from "../support/ds-stream.ts";
-import { ALICE } from "../support/session-fixture.ts";
+import { startTestSession } from "../support/session-fixture.ts";
 
 const { sql } = await withTestDatabase(3);
 
 async function newSession(): Promise<string> {
-  const started = await startSession(sql, {
-    userId: ALICE,
-    message: "listen",
-    agent: "sim-chat",
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "listen",
-    leaseSeconds: 30,
-  });
-  if (started === "not_found") throw new Error("unexpected");
-  return started.sessionId;
+  return (await startTestSession(sql, { title: "listen" })).sessionId;
 }
 
 test("a killed LISTEN connection comes back: its readers are woken to re-read, then hear new appends", async () => {

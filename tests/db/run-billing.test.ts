@@ -1,19 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
 import { billAbandonedRun, billRun, billRunAlone, meterRun } from "../../lib/db/run-billing.ts";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
-import { withTestDatabase } from "../support/database.ts";
+import { insertUserWithCredits, withTestDatabase } from "../support/database.ts";
 
 const { sql } = await withTestDatabase(8);
-
-async function newUser(credits: number): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into auth.users (id, email) values (${id}, ${`${id}@example.com`})`;
-  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
-            values (${id}, ${credits}, 'grant', ${`test:${id}`})`;
-  return id;
-}
 
 async function newSession(userId: string, maxCredits: number | null = null): Promise<string> {
   const [conversation] = await sql`insert into conversations (user_id) values (${userId}) returning id`;
@@ -50,7 +41,7 @@ const step = (sessionId: string, epoch: number, credits: number) => ({
 });
 
 test("a retried completion (ten at once) debits its run once, keyed by session, epoch and run", async () => {
-  const userId = await newUser(100);
+  const userId = await insertUserWithCredits(sql, 100);
   const sessionId = await newSession(userId);
   await appendCheckpoint(sql, { sessionId, epoch: 1, startOffset: 0, text: "answer", leaseSeconds: 30 });
   const finish = () =>
@@ -76,7 +67,7 @@ test("a retried completion (ten at once) debits its run once, keyed by session, 
 });
 
 test("a continued session bills each run: the interrupted one (estimated) and the continuation", async () => {
-  const userId = await newUser(100);
+  const userId = await insertUserWithCredits(sql, 100);
   const sessionId = await newSession(userId);
   await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(100, 5000, true), costUsd: 0.0753 });
   await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(100, 5000, true), costUsd: 0.0753 });
@@ -104,7 +95,7 @@ test("a continued session bills each run: the interrupted one (estimated) and th
 });
 
 test("running sessions share the balance: the step that reaches it stops its session", async () => {
-  const userId = await newUser(5);
+  const userId = await insertUserWithCredits(sql, 5);
   const [a, b] = [await newSession(userId), await newSession(userId)];
   expect(await meterRun(sql, step(a, 1, 2))).toEqual({ verdict: "ok", headroom: 3 });
   expect(await meterRun(sql, step(b, 1, 2))).toEqual({ verdict: "ok", headroom: 1 });
@@ -122,7 +113,7 @@ test("running sessions share the balance: the step that reaches it stops its ses
 });
 
 test("a session's maxCredits caps it, counting the runs it was already billed for", async () => {
-  const userId = await newUser(1000);
+  const userId = await insertUserWithCredits(sql, 1000);
   const sessionId = await newSession(userId, 5);
   await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(1, 1, true), costUsd: 0.03 });
   expect(await meterRun(sql, step(sessionId, 1, 1))).toEqual({ verdict: "ok", headroom: 1 });
@@ -130,7 +121,7 @@ test("a session's maxCredits caps it, counting the runs it was already billed fo
 });
 
 test("a session stopped out of credits enqueues out_of_credits notifications, also when it ran live", async () => {
-  const userId = await newUser(1);
+  const userId = await insertUserWithCredits(sql, 1);
   const sessionId = await newSession(userId);
   await finishSession(sql, {
     sessionId,
@@ -145,7 +136,7 @@ test("a session stopped out of credits enqueues out_of_credits notifications, al
 });
 
 test("a run whose producer died is billed once from its last metering step, also if its producer billed it", async () => {
-  const userId = await newUser(100);
+  const userId = await insertUserWithCredits(sql, 100);
   const sessionId = await newSession(userId);
   expect(await verdictOf(meterRun(sql, step(sessionId, 1, 3)))).toBe("ok");
   await billAbandonedRun(sql, sessionId);
@@ -170,7 +161,7 @@ test("a run whose producer died is billed once from its last metering step, also
 });
 
 test("runs are debited exactly: two runs of 1.02 credits cost 2.04, a 7-byte run its micro-credits", async () => {
-  const userId = await newUser(100);
+  const userId = await insertUserWithCredits(sql, 100);
   for (const _ of [1, 2]) {
     const sessionId = await newSession(userId);
     await billRunAlone(sql, { sessionId, epoch: 1, run: 1, usage: usage(100, 600), costUsd: 0.0102 });
@@ -186,7 +177,7 @@ test("runs are debited exactly: two runs of 1.02 credits cost 2.04, a 7-byte run
 });
 
 test("the cap and the balance compare exact amounts, and a step reports the headroom left", async () => {
-  const userId = await newUser(1000);
+  const userId = await insertUserWithCredits(sql, 1000);
   const capped = await newSession(userId, 2);
   await billRunAlone(sql, { sessionId: capped, epoch: 1, run: 1, usage: usage(1, 1), costUsd: 0.0102 });
   await sql`update sessions set epoch = 2 where id = ${capped}`;
@@ -194,7 +185,7 @@ test("the cap and the balance compare exact amounts, and a step reports the head
   expect(await meterRun(sql, step(capped, 2, 0.97))).toEqual({ verdict: "ok", headroom: 0.01 });
   expect(await verdictOf(meterRun(sql, step(capped, 2, 0.98)))).toBe("over_cap");
 
-  const poor = await newUser(2.5);
+  const poor = await insertUserWithCredits(sql, 2.5);
   const session = await newSession(poor);
   expect(await meterRun(sql, step(session, 1, 1))).toEqual({ verdict: "ok", headroom: 1.5 });
   expect(await verdictOf(meterRun(sql, step(session, 1, 2.49)))).toBe("ok");

@@ -3,8 +3,9 @@ import { type LiveMode, stream } from "@durable-streams/client";
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { api, readSse, signIn, waitFor } from "../support/api.ts";
+import { api, readSse, signIn } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
+import { killWorker, workerRunning } from "../support/workers.ts";
 
 let stack: TestStack;
 let sql: postgres.Sql;
@@ -66,16 +67,6 @@ async function follow(sessionId: string, live: LiveMode, offset: string): Promis
   return followed;
 }
 
-/** The worker holding the session's lease once it has written, as `worker-<pid>`. */
-async function workerOwner(sessionId: string): Promise<string> {
-  return waitFor(async () => {
-    const [row] = await sql`select lease_owner, durable_offset from sessions where id = ${sessionId}`;
-    return row?.lease_owner?.startsWith("worker-") && Number(row.durable_offset) > 0
-      ? (row.lease_owner as string)
-      : undefined;
-  });
-}
-
 test.each<LiveMode>(["long-poll", "sse"])(
   "@durable-streams/client follows a session in %s mode from -1 across a handoff and a worker kill, to Stream-Closed",
   async (live) => {
@@ -89,13 +80,7 @@ test.each<LiveMode>(["long-poll", "sse"])(
     const sessionId = JSON.parse(first!.data).sessionId as string;
 
     const following = follow(sessionId, live, "-1");
-    const owner = await workerOwner(sessionId);
-    const pid = Number(owner.split("-")[1]);
-    process.kill(pid, "SIGKILL");
-    workers.splice(
-      workers.findIndex((child) => child.pid === pid),
-      1,
-    );
+    killWorker(workers, (await workerRunning(sql, sessionId)).pid);
     const followed = await following;
     workers.push(await stack.startWorker());
 

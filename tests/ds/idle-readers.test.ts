@@ -2,14 +2,13 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { SessionNotifications } from "../../lib/db/session-notifications.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { getSession } from "../../lib/db/sessions.ts";
 import { formatOffset } from "../../lib/ds/protocol.ts";
 import { readResponse } from "../../lib/ds/reads.ts";
 import { sessionStreamSource } from "../../lib/ds/session-stream.ts";
 import { sseResponse } from "../../lib/ds/sse.ts";
 import { createTestDatabase } from "../support/database.ts";
-import { ALICE } from "../support/session-fixture.ts";
+import { startTestSession, WORKER_RUN } from "../support/session-fixture.ts";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let sql: Sql;
@@ -42,18 +41,7 @@ async function settled(quietMs = 1000): Promise<number> {
 }
 
 test("50 long-poll and 50 SSE readers waiting at a session's tail cost no query each; one append wakes them all", async () => {
-  const started = await startSession(sql, {
-    userId: ALICE,
-    message: "idle readers",
-    agent: "sim-chat",
-    mode: "background",
-    status: "background",
-    runner: "worker",
-    leaseOwner: "test",
-    title: "idle readers",
-    leaseSeconds: 60,
-  });
-  if (started === "not_found") throw new Error("no user");
+  const started = await startTestSession(sql, { title: "idle readers", ...WORKER_RUN, leaseSeconds: 60 });
   const write = { sessionId: started.sessionId, epoch: started.epoch, leaseSeconds: 60 };
   expect(await appendCheckpoint(sql, { ...write, startOffset: 0, text: "first " })).toBe("ok");
   const session = (await getSession(sql, started.sessionId))!;

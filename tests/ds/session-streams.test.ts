@@ -110,12 +110,10 @@ describe("session streams", () => {
 
   test("a running session: long-poll carries Stream-Cursor; SSE closes after DS_SSE_SECONDS without streamClosed", async () => {
     await stack.startWorker();
-    const started = await alice.chat({
+    const sessionId = await alice.startBackground({
       message: "#sim tokens=4000 rate=40 seed=ds-running",
       agent: "sim-openai-bg",
-      mode: "background",
     });
-    const { sessionId } = (await started.json()) as { sessionId: string };
     const truth = Buffer.from(simulatedText("ds-running", 4000));
     try {
       const head = await waitFor(async () => {

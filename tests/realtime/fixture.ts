@@ -5,8 +5,15 @@ import {
   type RealtimeChannel,
   type SupabaseClient,
 } from "@supabase/supabase-js";
-import type postgres from "postgres";
-import { startSession } from "../../lib/db/session-start.ts";
+import postgres from "postgres";
+import { afterAll, beforeAll } from "vitest";
+import {
+  type SupabaseStandIn,
+  type SupabaseStandInOptions,
+  startSupabaseStandIn,
+} from "../../dev/auth/server.ts";
+import { createTestDatabase } from "../support/database.ts";
+import { AWAITING_RUNNER, startTestSession } from "../support/session-fixture.ts";
 
 export const ALICE_ID = "a11ce000-0000-4000-8000-000000000001";
 export const PASSWORD = "overtime-dev";
@@ -43,18 +50,14 @@ export async function newBackgroundSession(
   message: string,
   title: string,
 ): Promise<string> {
-  const started = await startSession(sql, {
+  const started = await startTestSession(sql, {
     userId: ALICE_ID,
+    title,
     message,
     agent: "sim-openclaw",
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title,
+    ...AWAITING_RUNNER,
     leaseSeconds: 10,
   });
-  if (started === "not_found") throw new Error("no conversation");
   return started.sessionId;
 }
 
@@ -97,4 +100,55 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 20
 export async function closeClient(client: SupabaseClient): Promise<void> {
   await client.removeAllChannels();
   client.realtime.disconnect();
+}
+
+/** What a file that tests the Supabase stand-in's Realtime on its own works with. */
+export interface StandInFixture {
+  databaseUrl(): string;
+  /** A session of Alice's (`session:<id>` is hers to join). */
+  aliceSession(): string;
+  /** Keeps a client to close after the file's tests. */
+  track<T extends SupabaseClient>(client: T): T;
+  /** A stand-in on the file's database, closed after the file's tests (after the clients). */
+  startStandIn(options?: Omit<SupabaseStandInOptions, "port" | "databaseUrl">): Promise<SupabaseStandIn>;
+}
+
+/**
+ * A database of the file's own with a session of Alice's, created before the file's tests; after them
+ * the tracked clients, then the stand-ins, then the database are closed.
+ */
+export function withStandInDatabase(): StandInFixture {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let sql: postgres.Sql | undefined;
+  let aliceSession: string | undefined;
+  const clients: SupabaseClient[] = [];
+  const standIns: SupabaseStandIn[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    sql = postgres(database.url, { max: 2, onnotice: () => {} });
+    aliceSession = await insertSession(sql, ALICE_ID);
+  });
+  afterAll(async () => {
+    for (const client of clients) await closeClient(client).catch(() => {});
+    for (const started of standIns) await started.close();
+    await sql?.end();
+    await database?.drop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the stand-in database is created in beforeAll");
+    return value;
+  };
+  return {
+    databaseUrl: () => ready(database).url,
+    aliceSession: () => ready(aliceSession),
+    track: (client) => {
+      clients.push(client);
+      return client;
+    },
+    startStandIn: async (options = {}) => {
+      const started = await startSupabaseStandIn({ ...options, port: 0, databaseUrl: ready(database).url });
+      standIns.push(started);
+      return started;
+    },
+  };
 }

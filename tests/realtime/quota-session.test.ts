@@ -5,8 +5,7 @@ import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { watchSession } from "../../lib/db/session-watches.ts";
 import { type Env, LOCAL_SUPABASE_SECRET_KEY, parseEnv } from "../../lib/env.ts";
-import { runBackgroundSession } from "../../lib/session/background.ts";
-import { testRuntime } from "../support/runtime.ts";
+import { runAsWorker } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import {
   ALICE_ID,
@@ -61,12 +60,7 @@ test("a session completes with its exact text while the project is over its Real
   await waitFor(() => watcher.statuses.includes("CLOSED"), "the watcher's channel to close");
   const logged = stack.realtimeLog.length;
 
-  const outcome = await runBackgroundSession({
-    sessionId,
-    runner: "worker",
-    owner: "test",
-    runtime: testRuntime(sql, env),
-  });
+  const outcome = await runAsWorker(sql, env, sessionId);
 
   expect(outcome.kind).toBe("completed");
   expect(await readLogText(sql, sessionId)).toBe(simulatedText(seed, 800));

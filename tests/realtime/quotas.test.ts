@@ -1,49 +1,18 @@
-import type { SupabaseClient } from "@supabase/supabase-js";
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type SupabaseStandIn, startSupabaseStandIn } from "../../dev/auth/server.ts";
+import { beforeAll, describe, expect, test } from "vitest";
+import type { SupabaseStandIn } from "../../dev/auth/server.ts";
 import { realtimeQuotasFromEnv } from "../../dev/realtime/project-quota.ts";
 import { LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
-import { createTestDatabase } from "../support/database.ts";
 import {
   ALICE_ID,
   closeClient,
   follow,
-  insertSession,
   realtimeClient,
   signedIn,
   waitFor,
+  withStandInDatabase,
 } from "./fixture.ts";
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let sql: postgres.Sql;
-let aliceSession: string;
-const clients: SupabaseClient[] = [];
-const standIns: SupabaseStandIn[] = [];
-
-function track<T extends SupabaseClient>(client: T): T {
-  clients.push(client);
-  return client;
-}
-
-async function standIn(realtime: Parameters<typeof startSupabaseStandIn>[0]["realtime"]) {
-  const started = await startSupabaseStandIn({ port: 0, databaseUrl: database.url, realtime });
-  standIns.push(started);
-  return started;
-}
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  sql = postgres(database.url, { max: 2, onnotice: () => {} });
-  aliceSession = await insertSession(sql, ALICE_ID);
-});
-
-afterAll(async () => {
-  for (const client of clients) await closeClient(client).catch(() => {});
-  for (const started of standIns) await started.close();
-  await sql?.end();
-  await database?.drop();
-});
+const { aliceSession, startStandIn, track } = withStandInDatabase();
 
 test("the quotas default to Supabase Pro's and are read from REALTIME_* settings", () => {
   expect(realtimeQuotasFromEnv({})).toEqual({ messagesPerSecond: 500, maxConnections: 500 });
@@ -58,16 +27,16 @@ test("the quotas default to Supabase Pro's and are read from REALTIME_* settings
 describe("the connection quota", () => {
   test("a socket past the quota is refused its join with Realtime's reason, logged; a freed place lets it in", async () => {
     const log: string[] = [];
-    const project = await standIn({ maxConnections: 2, log: (line) => log.push(line) });
+    const project = await startStandIn({ realtime: { maxConnections: 2, log: (line) => log.push(line) } });
     const first = track(await signedIn(project.url, "alice@example.com"));
     const second = track(await signedIn(project.url, "alice@example.com"));
-    expect((await follow(first, `session:${aliceSession}`).joined).status).toBe("SUBSCRIBED");
-    expect((await follow(second, `session:${aliceSession}`).joined).status).toBe("SUBSCRIBED");
+    expect((await follow(first, `session:${aliceSession()}`).joined).status).toBe("SUBSCRIBED");
+    expect((await follow(second, `session:${aliceSession()}`).joined).status).toBe("SUBSCRIBED");
     // A counted socket may join more channels.
     expect((await follow(second, `user:${ALICE_ID}`).joined).status).toBe("SUBSCRIBED");
 
     const third = track(await signedIn(project.url, "alice@example.com"));
-    const refused = follow(third, `session:${aliceSession}`);
+    const refused = follow(third, `session:${aliceSession()}`);
     const outcome = await refused.joined;
     expect(outcome.status).toBe("CHANNEL_ERROR");
     expect(outcome.error?.message).toBe("ConnectionRateLimitReached: Too many connected users");
@@ -86,19 +55,21 @@ describe("the message quota", () => {
   const log: string[] = [];
   beforeAll(async () => {
     // Realtime's counter averaged over 1 s ticks instead of 5 s, so the test does not wait long.
-    project = await standIn({ maxEventsPerSecond: 20, rateTickMs: 1000, log: (line) => log.push(line) });
+    project = await startStandIn({
+      realtime: { maxEventsPerSecond: 20, rateTickMs: 1000, log: (line) => log.push(line) },
+    });
   });
 
   test("over it, every channel of the project gets the system error and phx_close, REST gets 429, and it is logged", async () => {
     const subscriber = track(await signedIn(project.url, "alice@example.com"));
     const other = track(await signedIn(project.url, "alice@example.com"));
-    const session = follow(subscriber, `session:${aliceSession}`);
+    const session = follow(subscriber, `session:${aliceSession()}`);
     const list = follow(other, `user:${ALICE_ID}`);
     expect((await session.joined).status).toBe("SUBSCRIBED");
     expect((await list.joined).status).toBe("SUBSCRIBED");
 
     const server = track(realtimeClient(project.url, LOCAL_SUPABASE_SECRET_KEY));
-    const channel = server.channel(`session:${aliceSession}`, { config: { private: true } });
+    const channel = server.channel(`session:${aliceSession()}`, { config: { private: true } });
     // 150 sends, each delivered once: 300 messages, far over 20 a second on average.
     for (let i = 0; i < 150; i++) await channel.httpSend("log", { i }).catch(() => {});
 
@@ -126,7 +97,7 @@ describe("the message quota", () => {
     await waitFor(() => !project.realtime.overMessageQuota, "the average to fall", 30_000);
     const server = track(realtimeClient(project.url, LOCAL_SUPABASE_SECRET_KEY));
     await expect(
-      server.channel(`session:${aliceSession}`, { config: { private: true } }).httpSend("log", { back: 1 }),
+      server.channel(`session:${aliceSession()}`, { config: { private: true } }).httpSend("log", { back: 1 }),
     ).resolves.toEqual({ success: true });
     expect(log.some((line) => line.startsWith("messages per second back under the quota"))).toBe(true);
   });

@@ -5,10 +5,9 @@ import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { watchSession } from "../../lib/db/session-watches.ts";
 import { type Env, parseEnv } from "../../lib/env.ts";
-import { runBackgroundSession } from "../../lib/session/background.ts";
 import { openSessionStream } from "../../lib/session/session-stream.ts";
 import { readSse, textOfDeltas, waitFor as waitUntil } from "../support/api.ts";
-import { testRuntime } from "../support/runtime.ts";
+import { runAsWorker, testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 import {
   ALICE_ID,
@@ -54,12 +53,7 @@ async function newWatchedSession(seed: string, message = MESSAGE(seed)): Promise
 /** Runs the session to its end in this process, as the local worker does; returns appends and seconds. */
 async function produce(sessionId: string): Promise<{ appends: number; seconds: number }> {
   const startedAt = Date.now();
-  const outcome = await runBackgroundSession({
-    sessionId,
-    runner: "worker",
-    owner: "test",
-    runtime: testRuntime(sql, env),
-  });
+  const outcome = await runAsWorker(sql, env, sessionId);
   expect(outcome.kind).toBe("completed");
   const [row] = await sql<{ appends: number }[]>`
     select count(*)::int as appends from session_chunks where session_id = ${sessionId}`;

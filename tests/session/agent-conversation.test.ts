@@ -6,7 +6,6 @@ import { anthropicTransport } from "../../lib/agent/transports/anthropic.ts";
 import { chatCompletionsTransport } from "../../lib/agent/transports/chat-completions.ts";
 import { openAiBackgroundTransport } from "../../lib/agent/transports/openai-background.ts";
 import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { getSession } from "../../lib/db/sessions.ts";
 import { parseEnv } from "../../lib/env.ts";
 import { agentSessionKey, buildAgentRequest } from "../../lib/session/agent-request.ts";
@@ -15,7 +14,7 @@ import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runLiveSession } from "../../lib/session/live.ts";
 import { waitFor } from "../support/api.ts";
 import { testRuntime } from "../support/runtime.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { ALICE, sessionFixture, startTestSession, WORKER_RUN } from "../support/session-fixture.ts";
 
 // Issue 16 §5: every OpenClaw agent session sees the whole conversation, once, cut answers marked.
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
@@ -47,19 +46,12 @@ async function turn(options: {
   during?: (sessionId: string) => Promise<void>;
 }) {
   const env = environment();
-  const started = await startSession(sql, {
-    userId: ALICE,
+  const started = await startTestSession(sql, {
+    title: "turns",
     conversationId: options.conversationId,
     message: options.message,
     agent: options.agent,
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "turns",
-    leaseSeconds: 30,
   });
-  if (started === "not_found") throw new Error("unexpected");
   const feed = new SessionFeed();
   const events: SessionEvent[] = [];
   let firstDelta: () => void = () => {};
@@ -104,28 +96,21 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
     const one = await turn({ agent: "alpha", message: "#sim tokens=6 rate=0 seed=one\nFirst" });
     const { conversationId } = one;
     expect(one.answer).toBe(simulatedText("one", 6));
-    const two = await turn({
-      agent: "beta",
-      conversationId,
-      message: "#sim tokens=6 rate=0 seed=two\nSecond",
-    });
-    expect(await transcript("beta", conversationId)).toEqual([
+    const second = "#sim tokens=6 rate=0 seed=two\nSecond";
+    const two = await turn({ agent: "beta", conversationId, message: second });
+    // The whole conversation after turn 2, as each agent should have seen it.
+    const afterTwo = [
       user("#sim tokens=6 rate=0 seed=one\nFirst"),
       assistant(one.answer),
-      user("#sim tokens=6 rate=0 seed=two\nSecond"),
+      user(second),
       assistant(two.answer),
-    ]);
-    const three = await turn({
-      agent: "alpha",
-      conversationId,
-      message: "#sim tokens=6 rate=0 seed=3\nThird",
-    });
+    ];
+    expect(await transcript("beta", conversationId)).toEqual(afterTwo);
+    const third = "#sim tokens=6 rate=0 seed=3\nThird";
+    const three = await turn({ agent: "alpha", conversationId, message: third });
     expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=6 rate=0 seed=one\nFirst"),
-      assistant(one.answer),
-      user("#sim tokens=6 rate=0 seed=two\nSecond"),
-      assistant(two.answer),
-      user("#sim tokens=6 rate=0 seed=3\nThird"),
+      ...afterTwo,
+      user(third),
       assistant(three.answer),
     ]);
     const recorded = await sql`
@@ -146,18 +131,14 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
     expect(cancelled.answer.length).toBeGreaterThan(0);
     const { conversationId } = cancelled;
     // The gateway aborted the run: its model never saw the partial answer.
+    const asked = user("#sim tokens=4000 rate=100 seed=long\nLong one");
+    expect(await transcript("alpha", conversationId)).toEqual([asked]);
+    const goOn = "#sim tokens=4 rate=0 seed=n\nGo on";
+    const next = await turn({ agent: "alpha", conversationId, message: goOn });
     expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=4000 rate=100 seed=long\nLong one"),
-    ]);
-    const next = await turn({
-      agent: "alpha",
-      conversationId,
-      message: "#sim tokens=4 rate=0 seed=n\nGo on",
-    });
-    expect(await transcript("alpha", conversationId)).toEqual([
-      user("#sim tokens=4000 rate=100 seed=long\nLong one"),
+      asked,
       assistant(`${cancelled.answer}\n\n[stopped by the user]`),
-      user("#sim tokens=4 rate=0 seed=n\nGo on"),
+      user(goOn),
       assistant(next.answer),
     ]);
   });
@@ -168,19 +149,13 @@ describe("an OpenClaw agent session sees every turn of its conversation exactly 
       message: "#sim tokens=40 rate=0 seed=f fault=failed@10\nBreaks",
     });
     expect(failed.answer.length).toBeGreaterThan(0);
-    const next = await startSession(sql, {
-      userId: ALICE,
+    const next = await startTestSession(sql, {
+      title: "next",
       conversationId: failed.conversationId,
       message: "And now?",
       agent: "sim-anthropic",
-      mode: "background",
-      status: "background",
-      runner: "worker",
-      leaseOwner: "test",
-      title: "next",
-      leaseSeconds: 30,
+      ...WORKER_RUN,
     });
-    if (next === "not_found") throw new Error("unexpected");
     const session = await getSession(sql, next.sessionId);
     const { request } = await buildAgentRequest(sql, session!, { continuation: false });
     const marked = `${failed.answer}\n\n[interrupted]`;

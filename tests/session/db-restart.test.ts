@@ -11,12 +11,11 @@ import { freePort } from "../../dev/net.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { parseEnv } from "../../lib/env.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
-import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
-import { storePorts } from "../support/runtime.ts";
+import { runFromStart, storePorts } from "../support/runtime.ts";
+import { startTestSession } from "../support/session-fixture.ts";
 
 // This file restarts Postgres mid-stream, so it runs its own cluster, never the suite's shared one.
 let root: string;
@@ -46,18 +45,7 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
   const env = parseEnv(simulatorAgentsEnv(simulator.url));
   const seed = "restart";
   const message = `#sim tokens=600 rate=150 seed=${seed}`;
-  const started = await startSession(sql, {
-    userId: "a11ce000-0000-4000-8000-000000000001",
-    message,
-    agent: "sim-chat",
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "restart",
-    leaseSeconds: 60,
-  });
-  if (started === "not_found") throw new Error("unexpected");
+  const started = await startTestSession(sql, { title: "restart", message, leaseSeconds: 60 });
   // The live client's lead: what it holds past what Postgres acknowledged as durable.
   const maxBytes = 256;
   let durable = 0;
@@ -71,7 +59,7 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
     held = event.offset;
     maxLead = Math.max(maxLead, held - durable);
   });
-  const run = runSession({
+  const run = runFromStart(started, {
     ports: storePorts(sql, {
       log: async (write) => {
         const result = await appendCheckpoint(sql, write);
@@ -80,12 +68,8 @@ test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte o
       },
     }),
     feed,
-    sessionId: started.sessionId,
-    epoch: started.epoch,
     agent: getAgent(env, "sim-chat"),
-    request: { messages: [{ role: "user", content: message }] },
-    startOffset: 0,
-    signal: new AbortController().signal,
+    content: message,
     checkpoint: { intervalMs: 100, maxBytes, leaseSeconds: 60 },
   });
   // Let some output become durable, then take the database away until a checkpoint write has

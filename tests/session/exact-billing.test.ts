@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
 import { type AgentConfig, type AgentEvent, estimateRequestTokens } from "../../lib/agent/index.ts";
-import { startSession } from "../../lib/db/session-start.ts";
-import { runSession } from "../../lib/session/run-session.ts";
-import { storePorts } from "../support/runtime.ts";
-import { sessionFixture } from "../support/session-fixture.ts";
+import { insertUserWithCredits } from "../support/database.ts";
+import { runFromStart, storePorts } from "../support/runtime.ts";
+import { sessionFixture, startTestSession, WORKER_RUN } from "../support/session-fixture.ts";
 
 // Issue 16 §4: every run is debited what it used, exact to the micro-credit, on real Postgres.
 const { sql } = await sessionFixture();
@@ -19,29 +17,8 @@ const agent: AgentConfig = {
   price: { input: 3, output: 10 },
 };
 
-async function userWith(credits: number): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into auth.users (id, email) values (${id}, ${`${id}@example.com`})`;
-  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
-            values (${id}, ${credits}, 'grant', ${`test:${id}`})`;
-  return id;
-}
-
 async function session(userId: string, maxCredits?: number) {
-  const started = await startSession(sql, {
-    userId,
-    message: "scripted",
-    agent: "sim-chat",
-    mode: "background",
-    status: "background",
-    runner: "worker",
-    leaseOwner: "test",
-    title: "scripted",
-    leaseSeconds: 30,
-    maxCredits,
-  });
-  if (started === "not_found") throw new Error("unexpected");
-  return started;
+  return startTestSession(sql, { title: "scripted", userId, ...WORKER_RUN, maxCredits });
 }
 
 const debitsOf = async (sessionId: string) =>
@@ -55,21 +32,17 @@ function run(
   stream: (signal: AbortSignal) => AsyncIterable<AgentEvent>,
   yieldSignal?: AbortSignal,
 ) {
-  return runSession({
+  return runFromStart(started, {
     ports: storePorts(sql, { streamAgent: (_agent, _request, { signal }) => stream(signal) }),
-    sessionId: started.sessionId,
-    epoch: started.epoch,
     agent,
-    request: { messages: [{ role: "user", content: "Summarise the offsets of the log, please." }] },
-    startOffset: 0,
-    signal: new AbortController().signal,
+    content: "Summarise the offsets of the log, please.",
     yieldSignal,
     checkpoint: { intervalMs: 250, maxBytes: 8192, leaseSeconds: 30 },
   });
 }
 
 test("a run cut before its first token (then re-run) is debited its input by estimate", async () => {
-  const started = await session(await userWith(10));
+  const started = await session(await insertUserWithCredits(sql, 10));
   const yieldNow = new AbortController();
   const outcome = run(
     started,
@@ -89,7 +62,7 @@ test("a run cut before its first token (then re-run) is debited its input by est
 });
 
 test("a run stops at the step that reaches a fractional balance, not at the next whole credit, and is debited exactly", async () => {
-  const userId = await userWith(1.3);
+  const userId = await insertUserWithCredits(sql, 1.3);
   const started = await session(userId);
   const outcome = run(started, async function* (signal) {
     // Reported running totals, 400 output tokens (0.4 credits) more each time, until stopped.

@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { Sql } from "../../lib/db/client.ts";
 import { decodeNotify, encodeNotify } from "../../lib/db/notify-payloads.ts";
-import { finishSession, markInterrupted } from "../../lib/db/session-finish.ts";
-import {
-  bumpExpiredEpoch,
-  claimNextSession,
-  claimSession,
-  fenceOutRunner,
-  handOffToBackground,
-  releaseLease,
-  requestCancel,
-} from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
+import { createPostgresTransitions } from "../../lib/db/session-transitions.ts";
 import { parseEnv } from "../../lib/env.ts";
 import {
   allows,
@@ -24,7 +13,7 @@ import {
 } from "../../lib/lifecycle.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { testRuntime } from "../support/runtime.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { ALICE, sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl } = await sessionFixture();
 
@@ -44,22 +33,22 @@ const claim = {
   knownAgents: ["sim-chat"],
 };
 
-/** Each transition's SQL, called as its runner would (holding the session's current epoch). */
-const perform: Record<
-  Exclude<TransitionName, "start">,
-  (db: Sql, id: string, epoch: number) => Promise<unknown>
-> = {
-  handOff: (db, id, epoch) => handOffToBackground(db, id, epoch, 30),
-  claim: (db, id, epoch) => claimSession(db, id, { ...claim, expectedEpoch: epoch }),
-  renew: (db, id, epoch) =>
-    appendCheckpoint(db, { sessionId: id, epoch, startOffset: 0, text: "", leaseSeconds: 30 }),
-  release: (db, id, epoch) => releaseLease(db, id, epoch, 30),
-  expire: (db, id, epoch) => bumpExpiredEpoch(db, id, epoch, 30),
-  requestCancel: (db, id) => requestCancel(db, id),
-  fenceOut: (db, id) => fenceOutRunner(db, id),
-  interrupt: (db, id, epoch) => markInterrupted(db, id, epoch),
-  finish: (db, id, epoch) =>
-    finishSession(db, { sessionId: id, epoch, status: "completed", run: null, error: null }),
+/** The lifecycle over Postgres, announcing to nobody: the port every runner takes its transitions from. */
+const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 30 });
+
+/** Each transition, called as its runner would (holding the session's current epoch). */
+const perform: Record<Exclude<TransitionName, "start">, (id: string, epoch: number) => Promise<unknown>> = {
+  handOff: (id, epoch) => transitions.handOff(id, epoch),
+  claim: (id, epoch) => transitions.claim(id, { ...claim, expectedEpoch: epoch }),
+  renew: (id, epoch) =>
+    appendCheckpoint(sql, { sessionId: id, epoch, startOffset: 0, text: "", leaseSeconds: 30 }),
+  release: (id, epoch) => transitions.release(id, epoch),
+  expire: (id, epoch) => transitions.expire(id, epoch),
+  requestCancel: (id) => transitions.requestCancel(id),
+  fenceOut: (id) => transitions.fenceOut(id),
+  interrupt: (id, epoch) => transitions.interrupt(id, epoch),
+  finish: (id, epoch) =>
+    transitions.finish({ sessionId: id, epoch, status: "completed", run: null, error: null }),
 };
 
 /** A session in `status`, held by someone at epoch 5 whose lease expired a minute ago. */
@@ -86,7 +75,7 @@ describe("every named transition from every state", () => {
   test.each(cases)("%s from %s: allowed exactly as the lifecycle table says", async (name, status) => {
     const id = await sessionIn(status);
     const before = await read(id);
-    await perform[name](sql, id, before.epoch);
+    await perform[name](id, before.epoch);
     const after = await read(id);
     const transition = TRANSITIONS[name];
     if (!allows(name, status)) {
@@ -102,18 +91,14 @@ describe("every named transition from every state", () => {
 
   test("start creates a session at epoch 1 in the status it is given", async () => {
     for (const status of ["queued", "live", "background"] as const) {
-      const started = await startSession(sql, {
-        userId: ALICE,
+      const started = await startTestSession(sql, {
+        title: "t",
         message: "hi",
-        agent: "sim-chat",
         mode: "auto",
         status,
         runner: null,
         leaseOwner: null,
-        title: "t",
-        leaseSeconds: 30,
       });
-      if (started === "not_found") throw new Error("unexpected");
       expect(await read(started.sessionId)).toMatchObject({ status, epoch: 1 });
     }
   });
@@ -123,10 +108,10 @@ describe("one recovery path", () => {
   test("a producer whose lease expired is claimed only after recovery re-dispatches it at a new epoch", async () => {
     await sql`update sessions set status = 'completed' where status <> 'completed'`;
     const id = await sessionIn("live");
-    expect(await claimNextSession(sql, claim)).toBeNull();
+    expect(await transitions.claimNext(claim)).toBeNull();
     const env = parseEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
     expect(await recoverExpiredSessions(testRuntime(sql, env))).toEqual([id]);
-    const claimed = await claimNextSession(sql, claim);
+    const claimed = await transitions.claimNext(claim);
     expect(claimed).toMatchObject({ id, epoch: 7, status: "background" });
   });
 });

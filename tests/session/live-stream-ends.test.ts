@@ -3,7 +3,6 @@ import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { parseEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runLiveSession } from "../../lib/session/live.ts";
@@ -11,7 +10,7 @@ import { streamLiveChat } from "../../lib/session/live-response.ts";
 import type { SessionTransitions } from "../../lib/session/ports.ts";
 import { readSse } from "../support/api.ts";
 import { testRuntime } from "../support/runtime.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { ALICE, sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql, databaseUrl, simulatorUrl } = await sessionFixture();
 
@@ -29,18 +28,11 @@ async function runLive(options: {
     ...simulatorAgentsEnv(simulatorUrl()),
     LIVE_BUDGET_SECONDS: "1",
   });
-  const started = await startSession(sql, {
-    userId: ALICE,
+  const started = await startTestSession(sql, {
+    title: "ends",
     message: options.message,
     agent: options.agent,
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "ends",
-    leaseSeconds: 30,
   });
-  if (started === "not_found") throw new Error("unexpected");
   if (options.fence) await fenceOutRunner(sql, started.sessionId);
   const feed = new SessionFeed();
   const events: SessionEvent[] = [];
@@ -56,6 +48,16 @@ async function runLive(options: {
     feed,
   });
   return { events, sessionId: started.sessionId, last: events.at(-1) };
+}
+
+/** Steps in which another producer takes the session (fencing this runner out) just before `step`. */
+function takenOverBefore(step: "interrupt" | "handOff") {
+  return (postgres: SessionTransitions): Partial<SessionTransitions> => ({
+    [step]: async (sessionId: string, epoch: number) => {
+      await fenceOutRunner(sql, sessionId);
+      return postgres[step](sessionId, epoch);
+    },
+  });
 }
 
 describe("every path of a live runner ends its client's stream", () => {
@@ -101,12 +103,7 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-chat",
       message: "#sim tokens=400 rate=40",
-      steps: (postgres) => ({
-        interrupt: async (sessionId, epoch) => {
-          await fenceOutRunner(sql, sessionId);
-          return postgres.interrupt(sessionId, epoch);
-        },
-      }),
+      steps: takenOverBefore("interrupt"),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
     expect((last as { offset: number }).offset).toBeGreaterThan(0);
@@ -116,12 +113,7 @@ describe("every path of a live runner ends its client's stream", () => {
     const { last } = await runLive({
       agent: "sim-openai-bg",
       message: "#sim tokens=400 rate=40",
-      steps: (postgres) => ({
-        handOff: async (sessionId, epoch) => {
-          await fenceOutRunner(sql, sessionId);
-          return postgres.handOff(sessionId, epoch);
-        },
-      }),
+      steps: takenOverBefore("handOff"),
     });
     expect(last).toMatchObject({ type: "handoff", status: "background" });
   });

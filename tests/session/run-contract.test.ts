@@ -2,7 +2,6 @@ import { describe, expect, test } from "vitest";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import type { CheckpointStore } from "../../lib/session/checkpointer.ts";
 import { sleep } from "../../lib/session/clock.ts";
 import type { SessionObserver } from "../../lib/session/ports.ts";
@@ -11,7 +10,7 @@ import { FakeClock } from "../support/fake-clock.ts";
 import { MemoryLog } from "../support/memory-log.ts";
 import { storePorts } from "../support/runtime.ts";
 import { DONE, ScriptedAgent, scriptedAgentConfig, text } from "../support/scripted-agent.ts";
-import { ALICE, sessionFixture } from "../support/session-fixture.ts";
+import { sessionFixture, startTestSession } from "../support/session-fixture.ts";
 
 const { sql } = await sessionFixture();
 
@@ -36,18 +35,7 @@ const logs: Record<string, () => Promise<LogUnderTest>> = {
     };
   },
   postgres: async () => {
-    const started = await startSession(sql, {
-      userId: ALICE,
-      message: "contract",
-      agent: "sim-chat",
-      mode: "live",
-      status: "live",
-      runner: "live",
-      leaseOwner: "test",
-      title: "contract",
-      leaseSeconds: 30,
-    });
-    if (started === "not_found") throw new Error("unexpected");
+    const started = await startTestSession(sql, { title: "contract" });
     const { sessionId, epoch } = started;
     return {
       store: (write) => appendCheckpoint(sql, write),
@@ -102,19 +90,7 @@ const agent = scriptedAgentConfig({ input: 0, output: 0 });
 
 /** A real session row: billing (metering, the final totals) still reads and writes Postgres. */
 async function billedSession(): Promise<string> {
-  const started = await startSession(sql, {
-    userId: ALICE,
-    message: "scripted",
-    agent: "sim-chat",
-    mode: "live",
-    status: "live",
-    runner: "live",
-    leaseOwner: "test",
-    title: "scripted",
-    leaseSeconds: 30,
-  });
-  if (started === "not_found") throw new Error("unexpected");
-  return started.sessionId;
+  return (await startTestSession(sql, { title: "scripted" })).sessionId;
 }
 
 async function scriptedRun(options: { writeMs?: number; budgetMs?: number } = {}) {

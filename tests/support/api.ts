@@ -33,10 +33,21 @@ export interface SseEvent {
 
 /** The SSE events of a response, as they arrive; the body is cancelled when the reading stops. */
 export async function* sseEvents(response: Response): AsyncGenerator<EventSourceMessage> {
-  const reader = response
-    .body!.pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
+  yield* readStream(
+    response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()),
+    "cancel",
+  );
+}
+
+/**
+ * A stream's chunks as they arrive. When the reading stops (the end, a `break`, a throw), `"cancel"`
+ * cancels the stream (the response body is let go of); `"release"` only releases the reader's lock.
+ */
+export async function* readStream<T>(
+  stream: ReadableStream<T>,
+  whenStopped: "cancel" | "release",
+): AsyncGenerator<T> {
+  const reader = stream.getReader();
   try {
     while (true) {
       const { done, value } = await reader.read();
@@ -44,7 +55,8 @@ export async function* sseEvents(response: Response): AsyncGenerator<EventSource
       yield value;
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    if (whenStopped === "cancel") await reader.cancel().catch(() => {});
+    else reader.releaseLock();
   }
 }
 
@@ -89,14 +101,24 @@ export function textOfDeltas(events: SseEvent[], startOffset = 0): string {
 
 export function api(appUrl: string, token: string) {
   const headers = { authorization: `Bearer ${token}` };
+  const chat = (body: unknown, init: RequestInit = {}) =>
+    fetch(`${appUrl}/api/chat`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    });
   return {
-    chat: (body: unknown, init: RequestInit = {}) =>
-      fetch(`${appUrl}/api/chat`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-        ...init,
-      }),
+    chat,
+    /** Starts a session in the background (`POST /api/chat`, mode background): its id, once answered 202. */
+    startBackground: async (body: Record<string, unknown>): Promise<string> => {
+      const response = await chat({ ...body, mode: "background" });
+      // Not vitest's expect: the benches use this client too.
+      if (response.status !== 202) {
+        throw new Error(`POST /api/chat answered ${response.status}, not 202: ${await response.text()}`);
+      }
+      return ((await response.json()) as { sessionId: string }).sessionId;
+    },
     snapshot: (id: string) => fetch(`${appUrl}/api/sessions/${id}`, { headers }),
     stream: (id: string, query = "", init: RequestInit = {}) =>
       fetch(`${appUrl}/api/sessions/${id}/stream${query}`, {

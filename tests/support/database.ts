@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, inject } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
@@ -41,4 +41,13 @@ export async function withTestDatabase(connections: number): Promise<{ url: stri
     await database.drop();
   });
   return { url: database.url, sql };
+}
+
+/** A new auth user (no profile sign-up flow: straight into `auth.users`) granted `credits`: its id. */
+export async function insertUserWithCredits(sql: Sql, credits: number): Promise<string> {
+  const id = randomUUID();
+  await sql`insert into auth.users (id, email) values (${id}, ${`${id}@example.com`})`;
+  await sql`insert into credit_ledger (user_id, amount, kind, idempotency_key)
+            values (${id}, ${credits}, 'grant', ${`test:${id}`})`;
+  return id;
 }

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "../../dev/net.ts";
 import { waitFor } from "./api.ts";
@@ -102,4 +103,58 @@ export function devEnv(ports: DevPorts, stateDir: string): NodeJS.ProcessEnv {
   };
   for (const name of ["AGENTS", "DEFAULT_AGENT", "DATABASE_URL", "APP_URL"]) delete env[name];
   return env;
+}
+
+/** What `npm run dev` is started with in a test: a fresh state directory, free ports, their environment. */
+export async function newDevSetup(): Promise<{ stateDir: string; ports: DevPorts; env: NodeJS.ProcessEnv }> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), "overtime-dev-test-"));
+  const ports = await devPorts();
+  return { stateDir, ports, env: devEnv(ports, stateDir) };
+}
+
+/** Waits (up to 3 minutes) until `npm run dev`'s output says the stack is running. */
+export function devRunning(output: () => string): Promise<true> {
+  return waitFor(
+    async () => (output().includes("Overtime is running locally") ? true : undefined),
+    180_000,
+    200,
+  );
+}
+
+/** Waits (up to 2 minutes) until the web app on `port` answers its health check. */
+export function webHealthy(port: number): Promise<true> {
+  return waitFor(
+    async () => {
+      const health = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
+      return health?.ok ? true : undefined;
+    },
+    120_000,
+    500,
+  );
+}
+
+/** A running `npm run dev` of a test: its ports, its environment and the process. */
+export interface RunningDev {
+  ports: DevPorts;
+  env: NodeJS.ProcessEnv;
+  dev: ReturnType<typeof runNpm>;
+}
+
+/**
+ * Starts `npm run dev` on fresh ports and state (its environment plus `extraEnv`), runs `body` once it
+ * says it is running, then stops it and expects nothing it started to be left.
+ */
+export async function withDevRunning(
+  extraEnv: Record<string, string>,
+  body: (running: RunningDev) => Promise<void>,
+): Promise<void> {
+  const { stateDir, ports, env } = await newDevSetup();
+  const dev = runNpm(["run", "dev"], { ...env, ...extraEnv });
+  try {
+    await devRunning(dev.output);
+    await body({ ports, env, dev });
+  } finally {
+    // Everything it started goes away: the ports close and no process carries its state dir.
+    await stopDevAndExpectNothingLeft(dev.process, ports, stateDir);
+  }
 }

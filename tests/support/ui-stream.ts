@@ -6,7 +6,7 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import postgres from "postgres";
-import { signIn } from "./api.ts";
+import { readStream, signIn } from "./api.ts";
 import { startTestStack, type TestStack } from "./stack.ts";
 
 /** A `fetch` that authenticates as a user (what the browser's cookie does). */
@@ -103,17 +103,20 @@ export function newChatId(): string {
 }
 
 /** A ReadableStream as an async iterable (the DOM typings lack it). */
-export async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
-  const reader = stream.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+export function iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  return readStream(stream, "release");
+}
+
+/** What a transport's `sendMessages` takes for a new user turn; `extra` adds to it (e.g. a `body`). */
+export function newTurn(chatId: string, messages: UIMessage[], extra: Record<string, unknown> = {}) {
+  return {
+    chatId,
+    messages,
+    trigger: "submit-message" as const,
+    messageId: undefined,
+    abortSignal: undefined,
+    ...extra,
+  };
 }
 
 /** What the UI message stream tests share: the app, a pool on its database, Alice's and Bob's tokens. */

@@ -7,12 +7,11 @@ import { type AgentSimulator, startAgentSimulator } from "../../dev/agent-sim/se
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { startSession } from "../../lib/db/session-start.ts";
 import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
+import { AWAITING_RUNNER, startTestSession } from "../support/session-fixture.ts";
 import { type LoadedTask, loadTriggerTask } from "../support/trigger-task.ts";
 
-const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const database = await createTestDatabase();
 let simulator: AgentSimulator;
 let sql: Sql;
@@ -37,19 +36,7 @@ afterAll(async () => {
 });
 
 async function backgroundSession(message: string, agent: string) {
-  const started = await startSession(sql, {
-    userId: ALICE,
-    message,
-    agent,
-    mode: "background",
-    status: "background",
-    runner: null,
-    leaseOwner: null,
-    title: "task",
-    leaseSeconds: 30,
-  });
-  if (started === "not_found") throw new Error("unexpected");
-  return started;
+  return startTestSession(sql, { title: "task", message, agent, ...AWAITING_RUNNER });
 }
 
 test("the agent-session task resumes the session through lib/session and mirrors progress to run metadata", async () => {

@@ -2,7 +2,8 @@ import type { Sql } from "@/lib/db/client.ts";
 import { readNotificationSettings, updateNotificationSettings } from "@/lib/db/notification-settings.ts";
 import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { readJsonBody, route } from "@/lib/http/route.ts";
+import { readJsonBody } from "@/lib/http/route.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { settingsSchema } from "@/lib/session/wire.ts";
@@ -21,16 +22,12 @@ async function settingsOf(sql: Sql, userId: string) {
 }
 
 /** `{ email, notifyEmail, notifyTelegram, telegram: { linked, username } }` */
-export const GET = route(async (request) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
+export const GET = userRoute(processRuntime, async (_request, user, runtime) => {
   return settingsOf(runtime.sql, user.id);
 });
 
 /** `{ notifyEmail?, notifyTelegram? }` → the settings after the change. */
-export const PATCH = route(async (request) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
+export const PATCH = userRoute(processRuntime, async (request, user, runtime) => {
   const change = parseWith(
     settingsPatchSchema,
     await readJsonBody(request, "settings", 4096),

@@ -2,7 +2,7 @@ import {
   asNumber,
   asObject,
   asString,
-  type FrameMapper,
+  ConnectionBoundMapper,
   type JsonObject,
   malformedFrame,
   parseFrameObject,
@@ -27,9 +27,7 @@ const doneReasonByStopReason: Record<string, AgentDoneReason> = {
  * client does not know are skipped, as Anthropic's versioning policy asks of clients (new event
  * types may be added to the stream at any time).
  */
-export class AnthropicFrameMapper implements FrameMapper {
-  ended = false;
-  readonly cursor = undefined;
+export class AnthropicFrameMapper extends ConnectionBoundMapper {
   #inputTokens = 0;
   #outputTokens = 0;
   #stopReason: string | undefined;
@@ -38,7 +36,7 @@ export class AnthropicFrameMapper implements FrameMapper {
     const json = parseFrameObject(frame);
     const type = typeof json === "string" ? undefined : asString(json.type);
     if (typeof json === "string" || !type) {
-      return this.#fail(malformedFrame(typeof json === "string" ? json : "Event without a type."));
+      return this.fail(malformedFrame(typeof json === "string" ? json : "Event without a type."));
     }
     switch (type) {
       case "ping":
@@ -55,7 +53,7 @@ export class AnthropicFrameMapper implements FrameMapper {
         const delta = asObject(json.delta);
         if (asString(delta?.type) !== "text_delta") return [];
         const text = asString(delta?.text);
-        if (text === undefined) return this.#fail(malformedFrame("text_delta without a string `text`."));
+        if (text === undefined) return this.fail(malformedFrame("text_delta without a string `text`."));
         return text === "" ? [] : [{ type: "text", text }];
       }
       case "message_delta": {
@@ -64,17 +62,12 @@ export class AnthropicFrameMapper implements FrameMapper {
         this.#readUsage(asObject(json.usage));
         return [{ type: "usage", inputTokens: this.#inputTokens, outputTokens: this.#outputTokens }];
       }
-      case "message_stop": {
-        this.ended = true;
-        const reason = this.#stopReason
-          ? (doneReasonByStopReason[this.#stopReason] ?? "incomplete")
-          : "completed";
-        return [{ type: "done", reason }];
-      }
+      case "message_stop":
+        return this.finish(this.#stopReason, doneReasonByStopReason);
       case "error": {
         const error = asObject(json.error);
         const code = asString(error?.type) ?? "api_error";
-        return this.#fail(providerError(code, asString(error?.message) ?? "The agent reported an error."));
+        return this.fail(providerError(code, asString(error?.message) ?? "The agent reported an error."));
       }
       default:
         return [];
@@ -99,10 +92,5 @@ export class AnthropicFrameMapper implements FrameMapper {
     if (input !== undefined) this.#inputTokens = input + cacheCreation + cacheRead;
     const output = asNumber(usage.output_tokens);
     if (output !== undefined) this.#outputTokens = output;
-  }
-
-  #fail(event: AgentEvent): AgentEvent[] {
-    this.ended = true;
-    return [event];
   }
 }

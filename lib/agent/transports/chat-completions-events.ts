@@ -2,7 +2,7 @@ import {
   asNumber,
   asObject,
   asString,
-  type FrameMapper,
+  ConnectionBoundMapper,
   malformedFrame,
   parseFrameObject,
   providerError,
@@ -24,30 +24,24 @@ const doneReasonByFinishReason: Record<string, AgentDoneReason> = {
  * on one chunk, the usage on a later one (`stream_options.include_usage`), and only `[DONE]`
  * ends the stream, so that is where `done` is emitted.
  */
-export class ChatCompletionsFrameMapper implements FrameMapper {
-  ended = false;
-  readonly cursor = undefined;
+export class ChatCompletionsFrameMapper extends ConnectionBoundMapper {
   #finishReason: string | undefined;
 
   map(frame: SseFrame): AgentEvent[] {
     if (frame.data === "[DONE]") {
-      this.ended = true;
-      const reason = this.#finishReason
-        ? (doneReasonByFinishReason[this.#finishReason] ?? "incomplete")
-        : "completed";
-      return [{ type: "done", reason }];
+      return this.finish(this.#finishReason, doneReasonByFinishReason);
     }
     if (frame.event !== undefined && frame.event !== "error" && frame.event !== "message") {
-      return this.#fail(unknownEvent(frame.event));
+      return this.fail(unknownEvent(frame.event));
     }
     const json = parseFrameObject(frame);
-    if (typeof json === "string") return this.#fail(malformedFrame(json));
+    if (typeof json === "string") return this.fail(malformedFrame(json));
     const error = asObject(json.error);
     if (error || frame.event === "error") {
       const code = asString(error?.code) ?? asString(error?.type) ?? "server_error";
-      return this.#fail(providerError(code, asString(error?.message) ?? "The agent reported an error."));
+      return this.fail(providerError(code, asString(error?.message) ?? "The agent reported an error."));
     }
-    if (!Array.isArray(json.choices)) return this.#fail(malformedFrame("Chunk without a `choices` array."));
+    if (!Array.isArray(json.choices)) return this.fail(malformedFrame("Chunk without a `choices` array."));
     const events: AgentEvent[] = [];
     for (const rawChoice of json.choices) {
       const choice = asObject(rawChoice);
@@ -72,10 +66,5 @@ export class ChatCompletionsFrameMapper implements FrameMapper {
       events.push({ type: "usage", inputTokens, outputTokens });
     }
     return events;
-  }
-
-  #fail(event: AgentEvent): AgentEvent[] {
-    this.ended = true;
-    return [event];
   }
 }

@@ -1,8 +1,8 @@
 import { writeDiagnosticStream } from "@/lib/doctor/diagnostic-stream.ts";
 import { createDoctorRateLimit } from "@/lib/doctor/rate-limit.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
 import { createSseStream, sseResponse } from "@/lib/http/sse.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { processRuntime } from "@/process-runtime.ts";
 import { doctorStreamQuerySchema } from "./schema.ts";
@@ -17,9 +17,7 @@ const DOCTOR_STREAMS_PER_MINUTE = 10;
 const rateLimit = createDoctorRateLimit(DOCTOR_STREAMS_PER_MINUTE);
 
 /** The stream doctor's diagnostic stream: the session stream's headers and pings, timed ticks, no agent. */
-export const GET = route(async (request) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
+export const GET = userRoute(processRuntime, async (request, user) => {
   const query = Object.fromEntries(new URL(request.url).searchParams);
   const plan = parseWith(doctorStreamQuerySchema, query, "bad_request:doctor");
   rateLimit.admit(user.id);

@@ -1,5 +1,6 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { readJsonBody, route } from "@/lib/http/route.ts";
+import { readJsonBody } from "@/lib/http/route.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { sendTestNotification } from "@/lib/notify/test-notification.ts";
@@ -13,9 +14,7 @@ export const dynamic = "force-dynamic";
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** `{ channel }` → 202 `{ id, channel, status: "pending" }`: queued for the sender like any other. */
-export const POST = route(async (request) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
+export const POST = userRoute(processRuntime, async (request, user, runtime) => {
   const { channel } = parseWith(
     testNotificationSchema,
     await readJsonBody(request, "notification_test", 4096),

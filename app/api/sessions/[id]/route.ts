@@ -1,5 +1,5 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { getSessionSnapshot } from "@/lib/session/snapshot.ts";
 import { sessionSnapshotSchema } from "@/lib/session/wire.ts";
@@ -10,9 +10,6 @@ export const dynamic = "force-dynamic";
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
-  const { id } = await context.params;
+export const GET = userIdRoute(processRuntime, async (_request, user, id, runtime) => {
   return wireJson(sessionSnapshotSchema, await getSessionSnapshot(runtime.sql, id, user.id));
 });

@@ -1,5 +1,5 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userRoute } from "@/lib/http/user-route.ts";
 import { watchOwnSessionList } from "@/lib/session/watch.ts";
 import { processRuntime } from "@/process-runtime.ts";
 
@@ -9,9 +9,7 @@ export const dynamic = "force-dynamic";
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** A tab shows the caller's sessions list (`user:<id>`): 204. */
-export const POST = route(async (request) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
+export const POST = userRoute(processRuntime, async (_request, user, runtime) => {
   await watchOwnSessionList(runtime.sql, user.id);
   return new Response(null, { status: 204 });
 });

@@ -1,5 +1,5 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
@@ -16,10 +16,8 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
 /** The chat's active assistant message (or a session's, by id) as a UI message stream; 204: none. */
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
-  const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
+export const GET = userIdRoute(processRuntime, async (request, user, rawId, runtime) => {
+  const id = parseWith(chatIdSchema, rawId, "bad_request:id", "id");
   const params = new URL(request.url).searchParams;
   const raw = params.get("startIndex") ?? undefined;
   const startIndex = parseWith(startIndexSchema, raw, "bad_request:startIndex", "startIndex") ?? 0;

@@ -1,5 +1,5 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
 import { cancelResultSchema } from "@/lib/session/wire.ts";
@@ -10,10 +10,7 @@ export const dynamic = "force-dynamic";
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
-export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
-  const { id } = await context.params;
+export const POST = userIdRoute(processRuntime, async (_request, user, id, runtime) => {
   const result = await cancelSession({
     runtime,
     sessionId: id,

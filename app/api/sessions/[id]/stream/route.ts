@@ -1,6 +1,6 @@
 import { otherMethods } from "@/lib/http/methods.ts";
-import { route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
+import { userIdRoute } from "@/lib/http/user-route.ts";
 import { openSessionStream } from "@/lib/session/session-stream.ts";
 import { processRuntime } from "@/process-runtime.ts";
 import { parseStreamRequest } from "./schema.ts";
@@ -11,10 +11,7 @@ export const dynamic = "force-dynamic";
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
-export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const runtime = processRuntime();
-  const user = await runtime.requireUser(request);
-  const { id } = await context.params;
+export const GET = userIdRoute(processRuntime, async (request, user, id, runtime) => {
   const { cursor, follow } = parseStreamRequest(request);
   const body = await openSessionStream(runtime, {
     sessionId: id,
