@@ -9,6 +9,7 @@ import { postgresRunPorts } from "../runtime/run-ports.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import type { ObservedProgress, SessionObserver, SessionRow } from "./ports.ts";
+import { checkpointSettings } from "./run-input.ts";
 import { type RunOutcome, runSession } from "./run-session.ts";
 
 export interface BackgroundRunInput {
@@ -135,12 +136,7 @@ export async function produceClaimedSession(
       cursor,
       signal: cancel,
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
-      checkpoint: {
-        intervalMs: env.CHECKPOINT_MS,
-        idleIntervalMs: env.CHECKPOINT_IDLE_MS,
-        maxBytes: env.CHECKPOINT_BYTES,
-        leaseSeconds: env.LEASE_SECONDS,
-      },
+      checkpoint: checkpointSettings(env),
       startedAt: session.startedAt?.getTime(),
       runner: session.runner,
     });

@@ -6,6 +6,7 @@ import { postgresRunPorts } from "../runtime/run-ports.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { buildAgentRequest } from "./agent-request.ts";
 import type { SessionFeed } from "./events.ts";
+import { checkpointSettings } from "./run-input.ts";
 import { runSession } from "./run-session.ts";
 
 export interface LiveRunInput {
@@ -69,12 +70,7 @@ async function produceLive(input: LiveRunInput) {
       yieldSignal: control.yieldSignal,
       budgetMs: env.LIVE_BUDGET_SECONDS * 1000,
       feed: input.feed,
-      checkpoint: {
-        intervalMs: env.CHECKPOINT_MS,
-        idleIntervalMs: env.CHECKPOINT_IDLE_MS,
-        maxBytes: env.CHECKPOINT_BYTES,
-        leaseSeconds: env.LEASE_SECONDS,
-      },
+      checkpoint: checkpointSettings(env),
       startedAt: session.startedAt?.getTime(),
     });
   } finally {

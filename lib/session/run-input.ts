@@ -33,6 +33,21 @@ export interface RunSessionInput {
   runner?: RunnerKind | null;
 }
 
+/** A run's checkpoint settings, from the process's settings. */
+export function checkpointSettings(env: {
+  CHECKPOINT_MS: number;
+  CHECKPOINT_IDLE_MS: number;
+  CHECKPOINT_BYTES: number;
+  LEASE_SECONDS: number;
+}): RunSessionInput["checkpoint"] {
+  return {
+    intervalMs: env.CHECKPOINT_MS,
+    idleIntervalMs: env.CHECKPOINT_IDLE_MS,
+    maxBytes: env.CHECKPOINT_BYTES,
+    leaseSeconds: env.LEASE_SECONDS,
+  };
+}
+
 export type RunOutcome =
   | { kind: "completed" | "failed" | "cancelled"; offset: number }
   | { kind: "fenced"; offset: number }
