@@ -148,7 +148,8 @@ export function createSseStream(start: SseStart, options: SseStreamOptions = {})
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
-      write(`retry: ${options.retryMs ?? 2000}\n\n`);
+      // The retry field goes out at once, on its own: the response's first bytes.
+      c.enqueue(encode(`retry: ${options.retryMs ?? 2000}\n\n`));
       heartbeat = setInterval(() => writer.comment("ping"), options.heartbeatMs ?? 15_000);
       if (options.signal?.aborted) finish();
       options.signal?.addEventListener("abort", finish, { once: true });
