@@ -3,6 +3,7 @@ import type { Sql } from "./client.ts";
 import { ChannelListener } from "./listen.ts";
 import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
+import { renewSessionWatch } from "./session-watches.ts";
 
 /** A change to a session's log: the new durable offset and, on status changes, the status. */
 export interface SessionChange {
@@ -22,6 +23,8 @@ export interface SessionWatch {
 
 /** How often the process re-checks the sessions it watches, in case a notification was lost. */
 const SAFETY_CHECK_MS = 5000;
+/** How often a held tail renews its session's watch (a watch lasts WATCH_SECONDS, 60 s). */
+const WATCH_RENEW_MS = 30_000;
 /** How long a session stays marked as listened to (`listened_until`); the safety check renews it. */
 const LISTENED_SECONDS = 30;
 
@@ -97,13 +100,18 @@ export class SessionNotifications {
    * A reader's watch on one session (a tailing loop): `reading()` before each read, `next()` after it
    * to wait for a change (at once if one came during the read, or once `signal` aborts).
    */
-  async watch(sessionId: string, signal: AbortSignal): Promise<SessionWatch> {
+  async watch(
+    sessionId: string,
+    signal: AbortSignal,
+    options: { watching?: boolean } = {},
+  ): Promise<SessionWatch> {
     let pending = true;
     let wake: (() => void) | undefined;
     const unsubscribe = await this.subscribe(sessionId, () => {
       pending = true;
       wake?.();
     });
+    const stopWatching = options.watching ? this.#holdWatch(sessionId) : () => {};
     const onAbort = () => wake?.();
     signal.addEventListener("abort", onAbort);
     return {
@@ -118,10 +126,25 @@ export class SessionNotifications {
         wake = undefined;
       },
       close: () => {
+        stopWatching();
         unsubscribe();
         signal.removeEventListener("abort", onAbort);
       },
     };
+  }
+
+  /**
+   * A held tail is someone watching (issue 19): it renews the session's watch now and every
+   * WATCH_RENEW_MS while it stays open, as a visible tab does. A failed renewal is only logged.
+   */
+  #holdWatch(sessionId: string): () => void {
+    const renew = () =>
+      void renewSessionWatch(this.#sql, sessionId).catch((error: unknown) =>
+        logError("could not renew a tail's watch", { sessionId, error }),
+      );
+    renew();
+    const timer = setInterval(renew, WATCH_RENEW_MS).unref();
+    return () => clearInterval(timer);
   }
 
   /** A reader read the session row as of `updatedAt`; the safety check wakes it only for newer ones. */

@@ -17,6 +17,17 @@ export async function watchSession(sql: Sql, sessionId: string, userId: string):
   return rows.length === 1;
 }
 
+/**
+ * `watchSession` for a reader already authorised (a held tail, GET …/stream with follow): no owner
+ * check, nothing answered.
+ */
+export async function renewSessionWatch(sql: Sql, sessionId: string): Promise<void> {
+  await sql`
+    update sessions
+    set watched_until = greatest(watched_until, now() + make_interval(secs => ${WATCH_SECONDS}))
+    where id = ${sessionId}`;
+}
+
 /** Records that the user is looking at her sessions list (`user:<id>`) for the next WATCH_SECONDS. */
 export async function watchSessionList(sql: Sql, userId: string): Promise<void> {
   await sql`

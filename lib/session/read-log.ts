@@ -90,7 +90,7 @@ export async function replayAndTail(
 ): Promise<void> {
   const { sql, notifications: hub } = readers;
   const { session, emit, signal } = options;
-  const watch = await hub.watch(session.id, signal);
+  const watch = await hub.watch(session.id, signal, { watching: options.follow !== false });
   const position: ReaderPosition = {
     sent: options.from,
     epoch: options.epoch,

@@ -136,7 +136,7 @@ export interface UiReplayOptions {
 export async function replayUiMessage(readers: UiReaders, options: UiReplayOptions): Promise<void> {
   const { session, emit, signal } = options;
   const { sql, notifications: hub } = readers;
-  const watch = await hub.watch(session.id, signal);
+  const watch = await hub.watch(session.id, signal, { watching: options.follow !== false });
   const assembler = new LogChunkAssembler(uiMessageMeta(session));
   let pageRows = FIRST_PAGE_ROWS;
   try {
