@@ -15,15 +15,16 @@ type LiveChat = Extract<StartedChat, { kind: "live" }>;
 export function streamLiveUiChat(
   started: LiveChat,
   meta: UiMessageMeta,
-  signal: AbortSignal,
-  onClientLeft: () => void = () => {},
+  options: { signal: AbortSignal; withState?: boolean; onClientLeft?: () => void },
 ): { body: ReadableStream<Uint8Array>; run: Promise<void> } {
+  const { signal, onClientLeft = () => {} } = options;
   let run!: Promise<void>;
   let unsubscribe = () => {};
   const sequencer = new UiChunkSequencer(meta);
   const body = createUiMessageStream(
     (writer) => {
       for (const chunk of sequencer.start()) writer.write(chunk);
+      writer.state({ status: "live", runner: "live", seams: [] });
       unsubscribe = started.feed.subscribe((event) => relay(writer, sequencer, event, started.epoch));
       run = started
         .run()
@@ -35,6 +36,7 @@ export function streamLiveUiChat(
     },
     {
       signal,
+      withState: options.withState,
       context: { sessionId: started.sessionId },
       onClose: () => {
         unsubscribe();
@@ -53,7 +55,12 @@ function relay(writer: UiChunkWriter, sequencer: UiChunkSequencer, event: Sessio
       for (const chunk of sequencer.delta(event.text, epoch, event.offset)) writer.write(chunk);
       return;
     case "done":
-      for (const chunk of sequencer.finish({ status: "completed" })) writer.write(chunk);
+      for (const chunk of sequencer.finish({
+        status: "completed",
+        usage: event.usage,
+        costUsd: event.costUsd,
+      }))
+        writer.write(chunk);
       writer.done();
       return;
     case "error": {

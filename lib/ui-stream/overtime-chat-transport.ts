@@ -65,7 +65,11 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     };
     const response = await this.#fetch(this.#api, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(await this.#headers(options.headers)) },
+      headers: {
+        "content-type": "application/json",
+        [SESSION_STATE_HEADER]: "1",
+        ...(await this.#headers(options.headers)),
+      },
       body: JSON.stringify(body),
       signal: options.abortSignal,
     });
@@ -76,8 +80,10 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   }
 
   async reconnectToStream(options: ReconnectOptions): Promise<ReadableStream<UIMessageChunk> | null> {
-    const response = await this.#fetch(`${this.#api}/${encodeURIComponent(options.chatId)}/stream`, {
-      headers: await this.#headers(options.headers),
+    // Following: a catch-up read (the follow subscription says when to read on), not a held tail.
+    const follow = this.#options.follow ? "?follow=0" : "";
+    const response = await this.#fetch(`${this.#api}/${encodeURIComponent(options.chatId)}/stream${follow}`, {
+      headers: { [SESSION_STATE_HEADER]: "1", ...(await this.#headers(options.headers)) },
       signal: options.abortSignal,
     });
     if (response.status === 204) return null;
@@ -102,7 +108,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
         try {
           response ??= await transport.#resume(sessionId, index, signal);
           for await (const chunk of readChunks(response)) {
-            index += 1;
+            // Transient parts (`data-session`, progress) are not in the numbered sequence.
+            if (!isTransient(chunk)) index += 1;
             failures = 0;
             if (chunk.type === "finish") finished = true;
             yield chunk;
@@ -122,7 +129,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   async #resume(sessionId: string, startIndex: number, signal: AbortSignal | undefined): Promise<Response> {
     const follow = this.#options.follow ? "&follow=0" : "";
     const url = `${this.#api}/${encodeURIComponent(sessionId)}/stream?startIndex=${startIndex}${follow}`;
-    const response = await this.#fetch(url, { headers: await this.#headers(), signal });
+    const headers = { [SESSION_STATE_HEADER]: "1", ...(await this.#headers()) };
+    const response = await this.#fetch(url, { headers, signal });
     if (response.status === 204) throw new Error("The session is gone.");
     await failUnlessOk(response);
     return response;
@@ -161,6 +169,13 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     const more = extra instanceof Headers ? Object.fromEntries(extra.entries()) : (extra ?? {});
     return { ...base, ...more };
   }
+}
+
+/** Asks the server for `data-session` parts (status, runner, seams; transient, not numbered). */
+export const SESSION_STATE_HEADER = "x-overtime-session-state";
+
+function isTransient(chunk: UIMessageChunk): boolean {
+  return chunk.type.startsWith("data-") && (chunk as { transient?: boolean }).transient === true;
 }
 
 /** The UI chunks of one response body (a chunk the schema refuses is an error). */

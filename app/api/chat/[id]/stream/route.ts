@@ -7,7 +7,7 @@ import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
 import { replayBody } from "@/lib/ui-stream/post-chat.ts";
 import { countUiChunks } from "@/lib/ui-stream/replay.ts";
-import { uiMessageStreamResponse } from "@/lib/ui-stream/response.ts";
+import { uiMessageStreamResponse, wantsSessionState } from "@/lib/ui-stream/response.ts";
 import { chatIdSchema, followSchema, startIndexSchema } from "../schema.ts";
 
 export const runtime = "nodejs";
@@ -37,7 +37,11 @@ export const GET = route(async (request, context: { params: Promise<{ id: string
     from = Math.max(0, count + startIndex);
   }
   return uiMessageStreamResponse(
-    replayBody(runtime, session, request.signal, { startIndex: from, follow }),
+    replayBody(runtime, session, request.signal, {
+      startIndex: from,
+      follow,
+      withState: wantsSessionState(request),
+    }),
     headers,
   );
 });
