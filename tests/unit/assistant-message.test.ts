@@ -1,7 +1,7 @@
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { describe, expect, test } from "vitest";
 import { assistantView } from "../../app/session-stream/assistant-message.ts";
-import { noFacts, sessionView } from "../../app/session-stream/session-view.ts";
+import { noFacts, sessionView, withSessionState } from "../../app/session-stream/session-view.ts";
 
 const META = { sessionId: "s-1", conversationId: "c-1", agent: "sim-chat", mode: "auto" };
 
@@ -73,10 +73,11 @@ describe("the page's view of the AI SDK's assistant message", () => {
     expect(view).toMatchObject({ phase: "finished", status: "completed", usage, costUsd: 0.01, seams: [11] });
   });
 
-  test("before `finish`, a terminal status from the server waits: the page holds the text it names only then", () => {
+  test("before `finish`, a terminal status from the server waits: the page shows it only with the whole text", () => {
     const assistant = { metadata: { ...META, mode: "auto" as const }, text: "partial", steps: [] };
     const chat = { status: "streaming" as const, error: null, prompt: "hi", assistant, opened: null };
-    const view = sessionView(chat, { ...noFacts, status: "live" });
-    expect(view).toMatchObject({ phase: "running", status: "live" });
+    const live = withSessionState(noFacts, { status: "live", runner: "live", seams: [] });
+    const ended = withSessionState(live, { status: "completed", runner: "live", seams: [] });
+    expect(sessionView(chat, ended)).toMatchObject({ phase: "running", status: "live", runner: "live" });
   });
 });
