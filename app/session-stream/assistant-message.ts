@@ -46,28 +46,35 @@ export interface AgentStep {
   failed: boolean;
 }
 
+const runnerPartSchema = z.object({ runner: runnerKindSchema.nullable() });
+
 export interface AssistantView {
   metadata: MessageMetadata | null;
+  /** The runner of the latest step (`data-runner`), when the server names it. */
+  runner: z.infer<typeof runnerKindSchema> | null;
   /** The whole answer: the text parts of every step, in order. */
   text: string;
   steps: AgentStep[];
 }
 
-export const emptyAssistantView: AssistantView = { metadata: null, text: "", steps: [] };
+export const emptyAssistantView: AssistantView = { metadata: null, runner: null, text: "", steps: [] };
 
 /** What the page shows of an assistant message. */
 export function assistantView(message: UIMessage | undefined): AssistantView {
   if (message?.role !== "assistant") return emptyAssistantView;
   const parsed = messageMetadataSchema.safeParse(message.metadata);
   let text = "";
+  let runner: AssistantView["runner"] = null;
   const steps: AgentStep[] = [];
   for (const part of message.parts) {
     if (part.type === "text") text += part.text;
+    else if (part.type === "data-runner")
+      runner = runnerPartSchema.safeParse(part.data).data?.runner ?? runner;
     else if (isToolUIPart(part)) {
       const failed = part.state === "output-error" || part.state === "output-denied";
       const done = failed || part.state === "output-available";
       steps.push({ id: part.toolCallId, name: part.title ?? getToolName(part), done, failed });
     }
   }
-  return { metadata: parsed.success ? parsed.data : null, text, steps };
+  return { metadata: parsed.success ? parsed.data : null, runner, text, steps };
 }

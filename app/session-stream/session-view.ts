@@ -126,7 +126,7 @@ export function sessionView(chat: ChatSide, facts: SessionFacts): SessionView {
     agent: metadata?.agent ?? facts.agent,
     prompt: chat.prompt ?? facts.prompt,
     status,
-    runner: facts.runner,
+    runner: facts.runner ?? chat.assistant.runner,
     text,
     steps,
     seams: facts.seams,

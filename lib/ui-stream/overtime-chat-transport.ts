@@ -108,8 +108,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
         try {
           response ??= await transport.#resume(sessionId, index, signal);
           for await (const chunk of readChunks(response)) {
-            // Transient parts (`data-session`, progress) are not in the numbered sequence.
-            if (!isTransient(chunk)) index += 1;
+            // `data-session` parts are not in the numbered sequence (see SESSION_STATE_HEADER).
+            if (!isSessionState(chunk)) index += 1;
             failures = 0;
             if (chunk.type === "finish") finished = true;
             yield chunk;
@@ -174,8 +174,9 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
 /** Asks the server for `data-session` parts (status, runner, seams; transient, not numbered). */
 export const SESSION_STATE_HEADER = "x-overtime-session-state";
 
-function isTransient(chunk: UIMessageChunk): boolean {
-  return chunk.type.startsWith("data-") && (chunk as { transient?: boolean }).transient === true;
+/** A `data-session` part: sent outside the numbered sequence, so not counted. */
+function isSessionState(chunk: UIMessageChunk): boolean {
+  return chunk.type === "data-session";
 }
 
 /** The UI chunks of one response body (a chunk the schema refuses is an error). */

@@ -28,6 +28,7 @@ describe("the page's view of the AI SDK's assistant message", () => {
     const messages = await assembled([
       { type: "start", messageId: "s-1", messageMetadata: META },
       { type: "start-step" },
+      { type: "data-runner", id: "runner", data: { runner: "worker", epoch: 2 } },
       ...stage("stage-1", "searching"),
       { type: "text-start", id: "text-1" },
       { type: "text-delta", id: "text-1", delta: "Hello " },
@@ -42,6 +43,7 @@ describe("the page's view of the AI SDK's assistant message", () => {
       { id: "stage-2", name: "writing", done: false, failed: false },
     ]);
     expect(view.metadata).toMatchObject(META);
+    expect(view.runner).toBe("worker");
   });
 
   test("the text of every step, in order, is the answer; `finish` says how it ended, with usage", async () => {
@@ -74,7 +76,12 @@ describe("the page's view of the AI SDK's assistant message", () => {
   });
 
   test("before `finish`, a terminal status from the server waits: the page shows it only with the whole text", () => {
-    const assistant = { metadata: { ...META, mode: "auto" as const }, text: "partial", steps: [] };
+    const assistant = {
+      metadata: { ...META, mode: "auto" as const },
+      runner: null,
+      text: "partial",
+      steps: [],
+    };
     const chat = { status: "streaming" as const, error: null, prompt: "hi", assistant, opened: null };
     const live = withSessionState(noFacts, { status: "live", runner: "live", seams: [] });
     const ended = withSessionState(live, { status: "completed", runner: "live", seams: [] });
