@@ -1,13 +1,6 @@
 import { getToolName, isToolUIPart, type UIMessage } from "ai";
 import { z } from "zod";
-import {
-  progressSchema,
-  runnerKindSchema,
-  sessionErrorSchema,
-  sessionModeSchema,
-  sessionStatusSchema,
-  usageSchema,
-} from "@/lib/session/wire.ts";
+import * as wire from "@/lib/session/wire.ts";
 
 /**
  * The assistant message of a session as the AI SDK assembles it from Overtime's UI message stream
@@ -19,24 +12,24 @@ export const messageMetadataSchema = z.looseObject({
   sessionId: z.string().min(1),
   conversationId: z.string().min(1),
   agent: z.string(),
-  mode: sessionModeSchema,
+  mode: wire.sessionModeSchema,
   /** From `finish`: the terminal status, usage and cost (completed), the error (failed). */
-  status: sessionStatusSchema.optional(),
-  usage: usageSchema.nullable().optional(),
+  status: wire.sessionStatusSchema.optional(),
+  usage: wire.usageSchema.nullable().optional(),
   costUsd: z.number().nullable().optional(),
-  error: sessionErrorSchema.optional(),
+  error: wire.sessionErrorSchema.optional(),
 });
 export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
 
 /** `data-session` (transient): the session's status, runner and seams as the server read them. */
 export const sessionStatePartSchema = z.object({
-  status: sessionStatusSchema,
-  runner: runnerKindSchema.nullable(),
+  status: wire.sessionStatusSchema,
+  runner: wire.runnerKindSchema.nullable(),
   seams: z.array(z.number().int().min(0)),
 });
 export type SessionStatePart = z.infer<typeof sessionStatePartSchema>;
 
-export { progressSchema };
+export const progressSchema = wire.progressSchema;
 
 /** A tool call or an agent stage, shown as a step. */
 export interface AgentStep {
@@ -46,12 +39,12 @@ export interface AgentStep {
   failed: boolean;
 }
 
-const runnerPartSchema = z.object({ runner: runnerKindSchema.nullable() });
+const runnerPartSchema = z.object({ runner: wire.runnerKindSchema.nullable() });
 
 export interface AssistantView {
   metadata: MessageMetadata | null;
   /** The runner of the latest step (`data-runner`), when the server names it. */
-  runner: z.infer<typeof runnerKindSchema> | null;
+  runner: z.infer<typeof wire.runnerKindSchema> | null;
   /** The whole answer: the text parts of every step, in order. */
   text: string;
   steps: AgentStep[];
