@@ -87,6 +87,50 @@ describe("the web app on the AI SDK's useChat", () => {
     }
   });
 
+  test("a second message on the session page is the conversation's next turn, and a reload shows both turns", async () => {
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
+      const completed = page.locator('[data-testid="session-status"][data-status="completed"]');
+      await page.goto(`${stack.appUrl}/chat`);
+      await page.getByTestId("composer-input").fill("#sim tokens=20 rate=0 seed=turn-one\nFirst");
+      await page.getByTestId("send-button").click();
+      await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+      const firstSession = new URL(page.url()).pathname.split("/").pop()!;
+      await completed.waitFor({ timeout: 30_000 });
+      const firstAnswer = await page.getByTestId("assistant-raw").textContent();
+
+      await page.getByTestId("composer-input").fill("#sim tokens=20 rate=0 seed=turn-two\nSecond");
+      await page.getByTestId("send-button").click();
+      await page.waitForURL(
+        (url) => url.pathname.startsWith("/sessions/") && !url.pathname.endsWith(firstSession),
+      );
+      await completed.waitFor({ timeout: 30_000 });
+      const secondSession = new URL(page.url()).pathname.split("/").pop()!;
+      const conversations = await page.evaluate(
+        async (ids) =>
+          Promise.all(
+            ids.map(
+              async (id) =>
+                ((await (await fetch(`/api/sessions/${id}`)).json()) as { conversationId: string })
+                  .conversationId,
+            ),
+          ),
+        [firstSession, secondSession],
+      );
+      expect(conversations[0]).toBe(conversations[1]);
+      const turns = page.getByTestId("transcript-turn");
+      // The first turn stays on the page (its answer as Markdown: the same words).
+      const shown = await turns.allTextContents();
+      expect(shown[0]).toContain("First");
+      expect(shown[1]?.replace(/\s+/g, "")).toBe(firstAnswer?.replace(/\s+/g, ""));
+
+      await page.reload();
+      await completed.waitFor({ timeout: 30_000 });
+      await expect.poll(() => turns.count()).toBe(2);
+      expect(await page.getByTestId("user-message").textContent()).toContain("Second");
+      expect(pageErrors).toEqual([]);
+    });
+  });
+
   async function signInBoth(...pages: Page[]): Promise<void> {
     for (const page of pages) await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
   }
