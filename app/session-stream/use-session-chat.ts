@@ -1,37 +1,18 @@
 "use client";
 
-import { useChat } from "@ai-sdk/react";
-import { generateId, type UIMessage, UIMessageStreamError } from "ai";
+import type { UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { chatStopResultSchema, type RealtimeMessage } from "@/lib/session/wire.ts";
-import { OvertimeChatTransport } from "@/lib/ui-stream/overtime-chat-transport.ts";
 import { useAuth } from "../components/supabase-provider.tsx";
 import { ApiError, fetchWire } from "./api-client.ts";
-import { assistantView, progressSchema, sessionStatePartSchema } from "./assistant-message.ts";
-import { meteredFetch } from "./metered-fetch.ts";
+import { assistantView } from "./assistant-message.ts";
 import { supabaseTopicSubscriber } from "./realtime-topic.ts";
 import { fetchSessionSnapshot } from "./session-api.ts";
 import { SessionChannel } from "./session-channel.ts";
 import { describe } from "./session-errors.ts";
 import type { ChatRequest } from "./session-types.ts";
 import { noFacts, type SessionFacts, sessionView, withSessionState, withSnapshot } from "./session-view.ts";
-
-/** Reconnects in a row the transport may fail before the page shows an error (a server restart). */
-const MAX_RECONNECTS = 30;
-/** Whole re-reads of a session after its stream broke before the end, before the page gives up. */
-const MAX_REREADS = 3;
-
-/**
- * `OvertimeChatTransport` whose resume names the followed session (a chat id names only a running
- * one): a page that re-reads a session from its start finds it even once it has finished.
- */
-class PageChatTransport extends OvertimeChatTransport<UIMessage> {
-  sessionId: string | null = null;
-
-  override reconnectToStream(options: Parameters<OvertimeChatTransport<UIMessage>["reconnectToStream"]>[0]) {
-    return super.reconnectToStream({ ...options, chatId: this.sessionId ?? options.chatId });
-  }
-}
+import { usePageChat } from "./use-page-chat.ts";
 
 export interface SessionChatHooks {
   /** The server created the session: the page URL should name it so a reload resumes it. */
@@ -95,44 +76,13 @@ export function useSessionChat(initialSessionId: string | undefined, hooks: Sess
       setFacts((current) => ({ ...current, progress }));
     }
   });
-  const [chatId] = useState(() => initialSessionId ?? generateId());
-  const transport = useMemo(
-    () =>
-      new PageChatTransport({
-        fetch: meteredFetch,
-        maxReconnects: MAX_RECONNECTS,
-        follow: (sessionId, onChange) => channelFor(sessionId).wait(onChange),
-      }),
-    [channelFor],
-  );
-  const chat = useChat({
-    id: chatId,
-    transport,
-    resume: initialSessionId !== undefined,
-    throttle: 50,
-    onData: (part) => {
-      const state = part.type === "data-session" ? sessionStatePartSchema.safeParse(part.data) : null;
-      if (state?.success) setFacts((current) => withSessionState(current, state.data));
-      const progress = part.type === "data-progress" ? progressSchema.safeParse(part.data) : null;
-      if (progress?.success) setFacts((current) => ({ ...current, progress: progress.data }));
-    },
-    onError: (error) => {
-      if (error instanceof ApiError && error.status === 401) hooksRef.current.onUnauthorized();
-    },
+  const { chat, transport } = usePageChat(initialSessionId, channelFor, {
+    onSessionState: (state) => setFacts((current) => withSessionState(current, state)),
+    onProgress: (progress) => setFacts((current) => ({ ...current, progress })),
+    onUnauthorized: () => hooksRef.current.onUnauthorized(),
   });
 
-  const lastUser = chat.messages.findLast((message) => message.role === "user");
-  const assistant = assistantView(chat.messages.findLast((message) => message.role === "assistant"));
-  const view = sessionView(
-    {
-      status: chat.status,
-      error: chat.error ? describe(chat.error) : null,
-      prompt: lastUser ? textOf(lastUser) : null,
-      assistant,
-      opened,
-    },
-    facts,
-  );
+  const view = viewOf(chat, facts, opened);
   useOpenedSnapshot(opened, setFacts, hooksRef);
   useSessionTimes(view.sessionId, view.phase, setFacts);
 
@@ -145,13 +95,7 @@ export function useSessionChat(initialSessionId: string | undefined, hooks: Sess
     else channelFor(sessionId);
   }, [sessionId, phase, channelFor, close]);
   transport.sessionId = sessionId;
-  useRereadAfterBreak(chat, view);
-  const createdRef = useRef<string | null>(null);
-  useEffect(() => {
-    if (opened !== null || sessionId === null || createdRef.current === sessionId) return;
-    createdRef.current = sessionId;
-    hooksRef.current.onSessionCreated(sessionId);
-  }, [opened, sessionId]);
+  useSessionCreated(opened, sessionId, hooksRef);
 
   const send = useCallback(
     (request: ChatRequest) => {
@@ -166,58 +110,60 @@ export function useSessionChat(initialSessionId: string | undefined, hooks: Sess
     [chat],
   );
 
-  const stop = useCallback(async () => {
+  const stop = useStopSession(sessionId, stopping, setStopping, setFacts, hooksRef);
+
+  return { view: { ...view, stopping: stopping && view.phase !== "finished" }, send, stop };
+}
+
+/** A session started here: the page's URL should name it (once). */
+function useSessionCreated(
+  opened: string | null,
+  sessionId: string | null,
+  hooks: { current: SessionChatHooks },
+) {
+  const created = useRef<string | null>(null);
+  useEffect(() => {
+    if (opened !== null || sessionId === null || created.current === sessionId) return;
+    created.current = sessionId;
+    hooks.current.onSessionCreated(sessionId);
+  }, [opened, sessionId, hooks]);
+}
+
+/** Stop: Overtime's stop endpoint; the stream then ends by itself with `abort` + `finish`. */
+function useStopSession(
+  sessionId: string | null,
+  stopping: boolean,
+  setStopping: (stopping: boolean) => void,
+  setFacts: (update: (facts: SessionFacts) => SessionFacts) => void,
+  hooks: { current: SessionChatHooks },
+) {
+  return useCallback(async () => {
     if (sessionId === null || stopping) return;
     setStopping(true);
     try {
-      // The stream then ends by itself with `abort` + `finish`, after the runner's last bytes.
       await fetchWire(`/api/chat/${encodeURIComponent(sessionId)}/stop`, chatStopResultSchema, {
         method: "POST",
       });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) return;
-      if (error instanceof ApiError && error.status === 401) hooksRef.current.onUnauthorized();
+      if (error instanceof ApiError && error.status === 401) hooks.current.onUnauthorized();
       setStopping(false);
       setFacts((current) => ({ ...current, error: describe(error) }));
     }
-  }, [sessionId, stopping]);
-
-  return { view: { ...view, stopping: stopping && view.phase !== "finished" }, send, stop };
+  }, [sessionId, stopping, setStopping, setFacts, hooks]);
 }
 
-/**
- * A stream that broke before its end without a refusal (chunks that no longer fit what the tab holds,
- * e.g. after a producer died ahead of the log and another continued past a seam; or no server for
- * too long): the message is read again from its start, which the log always answers exactly.
- */
-function useRereadAfterBreak(
-  chat: ReturnType<typeof useChat<UIMessage>>,
-  view: { sessionId: string | null },
+/** What the page shows: the AI SDK's messages and request state with the facts. */
+function viewOf(
+  chat: Pick<ReturnType<typeof usePageChat>["chat"], "messages" | "status" | "error">,
+  facts: SessionFacts,
+  opened: string | null,
 ) {
-  const rereads = useRef(0);
-  const handled = useRef<Error | undefined>(undefined);
-  const broke =
-    chat.status === "error" &&
-    view.sessionId !== null &&
-    isBrokenStream(chat.error) &&
-    chat.messages.some((message) => message.role === "assistant");
-  useEffect(() => {
-    if (!broke || rereads.current >= MAX_REREADS || handled.current === chat.error) return;
-    handled.current = chat.error;
-    rereads.current += 1;
-    console.warn("The session's stream broke before its end; reading it again from the log.", chat.error);
-    chat.setMessages((messages) => messages.filter((message) => message.role !== "assistant"));
-    void chat.resumeStream();
-  }, [broke, chat]);
-}
-
-/**
- * Chunks that do not fit the message held, a connection that stayed down, a server error: the stream
- * broke. Not a refusal, and not the session's own `error` chunk (a plain Error with its sentence).
- */
-function isBrokenStream(error: Error | undefined): boolean {
-  if (error instanceof ApiError) return error.status >= 500;
-  return UIMessageStreamError.isInstance(error) || error instanceof TypeError;
+  const lastUser = chat.messages.findLast((message) => message.role === "user");
+  const assistant = assistantView(chat.messages.findLast((message) => message.role === "assistant"));
+  const prompt = lastUser ? textOf(lastUser) : null;
+  const error = chat.error ? describe(chat.error) : null;
+  return sessionView({ status: chat.status, error, prompt, assistant, opened }, facts);
 }
 
 function textOf(message: UIMessage): string {
