@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
-import { getEnv } from "@/lib/env.ts";
+import { processRuntime } from "@/process-runtime.ts";
 import { Header } from "./components/header.tsx";
 import { SupabaseProvider } from "./components/supabase-provider.tsx";
 import "./globals.css";
@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   // Only public values reach the browser: the Supabase URL and its publishable key.
-  const env = getEnv();
+  const { env } = processRuntime();
   return (
     <html lang="en">
       <body>

@@ -1,45 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { signIn } from "../tests/support/api.ts";
 import type { BenchEnvironment } from "./environment.ts";
-import { fmt, printLatencyComparison, readSsePieces } from "./support.ts";
+import { fmt, printLatencyComparison, readSsePieces, spawnUrlPrinter, treeCpuSeconds } from "./support.ts";
 import { latenciesOf, startRawPipe, timestampAgentEnv } from "./timestamp-agent.ts";
-
-const root = path.resolve(import.meta.dirname, "..");
-const TICKS_PER_SECOND = 100;
-
-/** The timestamp agent in its own process (so its timers do not share the bench's event loop). */
-async function spawnAgent(deltas: number, perSecond: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    path.join(root, "node_modules", ".bin", "tsx"),
-    [path.join(root, "bench", "timestamp-agent-main.ts"), String(deltas), String(perSecond)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split("\n")[0]!));
-    child.once("exit", (code) => reject(new Error(`timestamp agent exited with ${code}`)));
-  });
-  return { url, child };
-}
-
-/** CPU seconds (user + system) used so far by a process and its descendants. */
-function treeCpuSeconds(pid: number): number {
-  let ticks = 0;
-  const visit = (current: number) => {
-    try {
-      const stat = readFileSync(`/proc/${current}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-      const children = readFileSync(`/proc/${current}/task/${current}/children`, "utf8").trim();
-      for (const child of children ? children.split(" ") : []) visit(Number(child));
-    } catch {
-      // The process ended while we looked.
-    }
-  };
-  visit(pid);
-  return ticks / TICKS_PER_SECOND;
-}
 
 type Read = { pieces: { text: string; at: number }[]; done: boolean };
 
@@ -78,7 +40,7 @@ export async function activeLiveStreams(environment: BenchEnvironment): Promise<
   const streams = Number(process.env.BENCH_ACTIVE_STREAMS ?? 1000);
   const deltas = 200;
   const perSecond = 20;
-  const agent = await spawnAgent(deltas, perSecond);
+  const agent = await spawnUrlPrinter("timestamp-agent-main.ts", [String(deltas), String(perSecond)]);
   const pipe = await startRawPipe(agent.url);
   const app = await environment.startApp({
     ...timestampAgentEnv(agent.url),

@@ -11,8 +11,9 @@ import { exitOnLocalPostgresError, startLocalPostgres } from "../dev/db/embedded
 import { migrateLocalDatabase, seedLocalDatabase } from "../dev/db/migrate.ts";
 import { type Inbox, inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { freePort } from "../dev/net.ts";
+import type { RealtimeStandIn } from "../dev/realtime/server.ts";
 import { spawnService, stopService } from "../dev/stack.ts";
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -20,6 +21,8 @@ export interface BenchEnvironment {
   databaseUrl: string;
   supabaseUrl: string;
   agentSimUrl: string;
+  /** The Realtime stand-in (its message counts). */
+  realtime: RealtimeStandIn;
   /** The Resend and Telegram stand-ins the workers send notifications to. */
   inbox: Inbox;
   /** Starts the built app (`next start`) with extra settings; stopped by `close()`. */
@@ -51,7 +54,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   closers.push(() => supabase.close());
   const simulator = await startAgentSimulator({ host: "127.0.0.1", port: await freePort() });
   closers.push(() => simulator.close());
-  const inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
+  const inbox = await startInbox({ port: 0, ...inboxCredentials(parseEnv({})) });
   closers.push(() => inbox.close());
   const baseEnv: Record<string, string> = {
     RESEND_BASE_URL: inbox.resendBaseUrl,
@@ -69,6 +72,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     databaseUrl: pg.url,
     supabaseUrl: supabase.url,
     agentSimUrl: simulator.url,
+    realtime: supabase.realtime,
     inbox,
     baseEnv,
     async startApp(env = {}) {

@@ -1,7 +1,7 @@
 import { Resend } from "resend";
 import { createSql } from "../lib/db/client.ts";
 import { sendNotify } from "../lib/db/notify-payloads.ts";
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { benchSession, fmt } from "./support.ts";
 
@@ -46,7 +46,7 @@ export async function notificationDelay(environment: BenchEnvironment): Promise<
         (message.channel === "email" ? emailDelays : telegramDelays).push(delay);
       }
     }
-    const env = getEnv({ ...environment.baseEnv });
+    const env = parseEnv({ ...environment.baseEnv });
     const resend = new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL });
     const direct: number[] = [];
     for (let i = 0; i < 5; i++) {

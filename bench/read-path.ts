@@ -3,6 +3,7 @@ import { appendCheckpoint } from "../lib/db/session-log.ts";
 import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
+import { startRawReplay } from "./raw-replay.ts";
 import { benchSession, fmt } from "./support.ts";
 
 const MIB = 1024 * 1024;
@@ -37,61 +38,81 @@ export async function sessionWithLog(
   return { sessionId: started.sessionId, bytes: offset };
 }
 
-/** First delta and whole replay of `?offset=0`, five runs after a warm-up; plus the snapshot's time. */
-async function timeReplays(appUrl: string, token: string, sessionId: string, bytes: number) {
-  const firstBytes: number[] = [];
-  const totals: number[] = [];
-  const snapshots: number[] = [];
+/** First delta and whole replay of one read of `url`, and the time of the snapshot read after it. */
+async function timeReplay(url: string, appUrl: string, token: string, sessionId: string, bytes: number) {
+  const begin = performance.now();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let first = 0;
+  let received = 0;
   let events = 0;
-  for (let i = 0; i < 6; i++) {
-    const begin = performance.now();
-    const response = await fetch(`${appUrl}/api/sessions/${sessionId}/stream?offset=0`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let first = 0;
-    let received = 0;
-    let deltas = 0;
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      const count = decoder.decode(value, { stream: true }).split("event: delta").length - 1;
-      if (!first && count > 0) first = performance.now() - begin;
-      deltas += count;
-    }
-    const total = performance.now() - begin;
-    const snapshotBegin = performance.now();
-    await (
-      await fetch(`${appUrl}/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json();
-    if (received < bytes) throw new Error("short replay");
-    if (i === 0) continue;
-    firstBytes.push(first);
-    totals.push(total);
-    snapshots.push(performance.now() - snapshotBegin);
-    events = deltas;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    const count = decoder.decode(value, { stream: true }).split("event: delta").length - 1;
+    if (!first && count > 0) first = performance.now() - begin;
+    events += count;
   }
-  return { firstBytes, totals, snapshots, events };
+  const total = performance.now() - begin;
+  const snapshotBegin = performance.now();
+  await (
+    await fetch(`${appUrl}/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } })
+  ).json();
+  if (received < bytes) throw new Error("short replay");
+  return { first, total, snapshot: performance.now() - snapshotBegin, events };
+}
+
+/** RUNS reads of each of `urls`, taken in turns (a busy machine slows both alike), after a warm-up. */
+const RUNS = 10;
+async function timeReplays(urls: string[], appUrl: string, token: string, sessionId: string, bytes: number) {
+  const timings = urls.map(() => ({
+    firstBytes: [] as number[],
+    totals: [] as number[],
+    snapshots: [] as number[],
+    events: 0,
+  }));
+  for (let i = 0; i <= RUNS; i++) {
+    for (const [index, url] of urls.entries()) {
+      const read = await timeReplay(url, appUrl, token, sessionId, bytes);
+      if (i === 0) continue;
+      const timing = timings[index]!;
+      timing.firstBytes.push(read.first);
+      timing.totals.push(read.total);
+      timing.snapshots.push(read.snapshot);
+      timing.events = read.events;
+    }
+  }
+  return timings;
 }
 
 export async function resumeFirstByte(environment: BenchEnvironment): Promise<void> {
   const sql = createSql(environment.databaseUrl, 2);
   const app = await environment.startApp();
+  const raw = await startRawReplay(environment.databaseUrl);
   try {
     const token = await signIn(environment.supabaseUrl, "alice@example.com");
-    console.log("\nResume of 1 MiB of partial output (stream endpoint, offset 0, 5 runs)");
+    console.log(
+      `\nResume of 1 MiB of partial output (stream endpoint, offset 0, ${RUNS} runs, in turns with the baseline)`,
+    );
     for (const rowBytes of [8192, 64]) {
       const { sessionId, bytes } = await sessionWithLog(sql, rowBytes);
       const [rows] = await sql<{ count: number }[]>`
         select count(*)::int as count from session_chunks where session_id = ${sessionId}`;
-      const timing = await timeReplays(app.url, token, sessionId, bytes);
+      const urls = [`${app.url}/api/sessions/${sessionId}/stream?offset=0`, `${raw.url}/${sessionId}`];
+      const [timing, baseline] = await timeReplays(urls, app.url, token, sessionId, bytes);
+      if (!timing || !baseline) throw new Error("no timings");
+      const [whole, rawWhole] = [percentile(timing.totals, 50), percentile(baseline.totals, 50)];
       console.log(
-        `  ${String(rows!.count).padStart(5)} rows of ${rowBytes} B: first delta p50 ${fmt(percentile(timing.firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(percentile(timing.totals, 50))} ms in ${timing.events} delta events; baseline snapshot JSON p50 ${fmt(percentile(timing.snapshots, 50))} ms`,
+        `  ${String(rows!.count).padStart(5)} rows of ${rowBytes} B: first delta p50 ${fmt(percentile(timing.firstBytes, 50))} ms (budget < 50 ms); whole replay p50 ${fmt(whole)} ms in ${timing.events} delta events; baseline snapshot JSON p50 ${fmt(percentile(timing.snapshots, 50))} ms`,
+      );
+      console.log(
+        `  ${" ".repeat(5)} raw-Node baseline (node:http, one query, same events): first delta p50 ${fmt(percentile(baseline.firstBytes, 50))} ms, whole p50 ${fmt(rawWhole)} ms; the endpoint is ${fmt(whole / rawWhole)}× (budget ≤ 1.5×)`,
       );
     }
   } finally {
+    await raw.close();
     await app.stop();
     await sql.end();
   }

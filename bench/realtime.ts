@@ -1,4 +1,3 @@
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { createSql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
 import { LOCAL_SUPABASE_SECRET_KEY } from "../lib/env.ts";
@@ -6,21 +5,9 @@ import { createRealtimePublisher, loadSessionState, RealtimeBroadcaster } from "
 import { Checkpointer } from "../lib/session/checkpointer.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, nowMs, percentile } from "./environment.ts";
-import { benchSession, fmt, sseEvents } from "./support.ts";
+import { aliceClient, benchSession, fmt, sseEvents } from "./support.ts";
 
 const SECONDS = 20;
-
-async function aliceClient(supabaseUrl: string): Promise<SupabaseClient> {
-  const client = createClient(supabaseUrl, "sb_publishable_bench", {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-  });
-  const { error } = await client.auth.signInWithPassword({
-    email: "alice@example.com",
-    password: "overtime-dev",
-  });
-  if (error) throw error;
-  return client;
-}
 
 /**
  * Realtime (DESIGN §10): messages per session-minute at 1,000 and 10,000 tokens/s through the real

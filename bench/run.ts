@@ -7,6 +7,7 @@ import { liveLatency, liveScale } from "./live-path.ts";
 import { notificationDelay } from "./notifications.ts";
 import { idleReaders, resumeFirstByte } from "./read-path.ts";
 import { realtimeFollowCost, realtimeMessages } from "./realtime.ts";
+import { scaleBench } from "./scale-report.ts";
 import { checkpointRate } from "./session-log.ts";
 import { storageCost } from "./storage.ts";
 import { telegramLoop } from "./telegram.ts";
@@ -14,7 +15,8 @@ import { uiLiveLatency, uiResume } from "./ui-stream.ts";
 
 const benches: Record<string, (environment: BenchEnvironment) => Promise<void>> = {
   live: liveLatency,
-  scale: liveScale,
+  "live-scale": liveScale,
+  scale: scaleBench,
   active: activeLiveStreams,
   checkpoint: checkpointRate,
   resume: resumeFirstByte,

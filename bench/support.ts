@@ -1,4 +1,7 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { Sql } from "../lib/db/client.ts";
 import { type StartSessionInput, startSession } from "../lib/db/session-start.ts";
 import { sseEvents } from "../tests/support/api.ts";
@@ -86,4 +89,57 @@ export function postChat(
     body: JSON.stringify({ message, mode: "live", ...(agent ? { agent } : {}) }),
     signal,
   });
+}
+
+const root = path.resolve(import.meta.dirname, "..");
+const TICKS_PER_SECOND = 100;
+
+/** A bench script (`bench/<script>`) in its own process, which prints its URL on its first line. */
+export async function spawnUrlPrinter(
+  script: string,
+  args: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    path.join(root, "node_modules", ".bin", "tsx"),
+    [path.join(root, "bench", script), ...args],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split("\n")[0]!));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+/** CPU seconds (user + system) used so far by a process and its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const visit = (current: number) => {
+    try {
+      const stat = readFileSync(`/proc/${current}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+      const children = readFileSync(`/proc/${current}/task/${current}/children`, "utf8").trim();
+      for (const child of children ? children.split(" ") : []) visit(Number(child));
+    } catch {
+      // The process ended while we looked.
+    }
+  };
+  visit(pid);
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** A supabase-js client signed in as Alice (a browser tab of hers). */
+export async function aliceClient(supabaseUrl: string): Promise<SupabaseClient> {
+  const client = createClient(supabaseUrl, "sb_publishable_bench", {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  const { error } = await client.auth.signInWithPassword({
+    email: "alice@example.com",
+    password: "overtime-dev",
+  });
+  if (error) throw error;
+  return client;
 }

@@ -1,5 +1,5 @@
 import { createSql } from "../lib/db/client.ts";
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 import { registerTelegramWebhook } from "../lib/notify/telegram-linking.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { fmt } from "./support.ts";
@@ -20,7 +20,7 @@ export async function telegramLoop(environment: BenchEnvironment): Promise<void>
   const { inbox } = environment;
   const app = await environment.startApp();
   await environment.startWorker();
-  await registerTelegramWebhook(getEnv({ ...environment.baseEnv, APP_URL: app.url }));
+  await registerTelegramWebhook(parseEnv({ ...environment.baseEnv, APP_URL: app.url }));
   inbox.telegram.chats.set(CHAT_ID, { id: CHAT_ID, username: "bench_tg", blocked: false });
   await sql`insert into telegram_links (user_id, chat_id, username) values (${ALICE}, ${CHAT_ID}, 'bench_tg')
             on conflict (user_id) do update set chat_id = excluded.chat_id`;

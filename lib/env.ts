@@ -60,7 +60,11 @@ const envSchema = z.object({
   DEFAULT_AGENT: optionalString,
 
   LIVE_BUDGET_SECONDS: int(740, 1),
-  CHECKPOINT_MS: int(250, 1),
+  /** Between checkpoint writes while someone watches the session (issue 19). */
+  CHECKPOINT_MS: int(100, 1),
+  /** Between checkpoint writes while nobody watches it (never shorter than CHECKPOINT_MS). */
+  CHECKPOINT_IDLE_MS: int(1000, 1),
+  /** Largest log row; an unwatched session with this much unwritten is written at CHECKPOINT_MS. */
   CHECKPOINT_BYTES: int(8192, 1),
   LEASE_SECONDS: int(30, 2),
   /**
@@ -156,11 +160,11 @@ function crossCheck(env: Env): string[] {
   return problems;
 }
 
-let cached: Env | undefined;
-
-/** Parses `process.env` once; a bad value fails with a sentence naming the variable. */
-export function getEnv(source: Record<string, string | undefined> = process.env): Env {
-  if (source === process.env && cached) return cached;
+/**
+ * Parses the settings (`process.env` unless given); a bad value fails with a sentence naming the
+ * variable. Pure: a process parses once, when it builds its runtime, and passes `runtime.env` on.
+ */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = resolvedEnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
@@ -168,13 +172,7 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
   }
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) throw new Error(`Invalid environment. ${problems.join(". ")}.`);
-  if (source === process.env) cached = parsed.data;
   return parsed.data;
-}
-
-/** For tests that change settings between cases. */
-export function resetEnvCache(): void {
-  cached = undefined;
 }
 
 /** The issuer access tokens must carry. */

@@ -40,7 +40,20 @@ const statusByKind: Record<ErrorKind, number> = {
   service_unavailable: 503,
 };
 
+/**
+ * Marks an AppError whichever copy of this module made it: Next.js bundles instrumentation.ts (which
+ * builds the runtime) and each route separately, so an error a runtime member throws (its
+ * `requireUser`, its lifecycle) is an instance of another copy of the class than the route's.
+ */
+const APP_ERROR: unique symbol = Symbol.for("overtime.AppError");
+
 export class AppError extends Error {
+  /** `instanceof AppError` by the mark, so every bundle's copy of the class answers alike. */
+  static [Symbol.hasInstance](value: unknown): value is AppError {
+    return typeof value === "object" && value !== null && APP_ERROR in value;
+  }
+
+  readonly [APP_ERROR] = true;
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly status: number;

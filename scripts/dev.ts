@@ -10,7 +10,7 @@ import { inboxCredentials, startInbox } from "../dev/inbox/server.ts";
 import { devPostgresDir, isLocalUrl, portOf, watchAncestors } from "../dev/stack.ts";
 import { type SupervisedService, superviseService } from "../dev/supervise.ts";
 import { LOCAL_AGENT_SIM_URL } from "../lib/agent/local-agents.ts";
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 import { registerTelegramWebhook } from "../lib/notify/telegram-linking.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -70,9 +70,9 @@ async function main(): Promise<void> {
       stateDir,
       // Magic-link emails go where the product's emails go (the inbox, locally).
       mailer: createResendMailer({
-        apiKey: getEnv().RESEND_API_KEY,
+        apiKey: parseEnv().RESEND_API_KEY,
         baseUrl: resendBaseUrl,
-        from: getEnv().EMAIL_FROM,
+        from: parseEnv().EMAIL_FROM,
       }),
       siteUrl: appUrl,
       secretKey: process.env.SUPABASE_SECRET_KEY || undefined,
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   if (!process.env.RESEND_BASE_URL || !process.env.TELEGRAM_API_ROOT) {
     env.RESEND_BASE_URL ??= resendBaseUrl;
     env.TELEGRAM_API_ROOT ??= `${inboxUrl}/telegram`;
-    const notifyEnv = getEnv(env);
+    const notifyEnv = parseEnv(env);
     const inbox = await startInbox({
       host: "127.0.0.1",
       port: inboxPort,

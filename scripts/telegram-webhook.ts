@@ -1,9 +1,9 @@
 // `npm run telegram:webhook`: registers <APP_URL>/api/telegram/webhook and TELEGRAM_WEBHOOK_SECRET
 // with the bot (TELEGRAM_BOT_TOKEN at TELEGRAM_API_ROOT) through setWebhook.
-import { getEnv } from "../lib/env.ts";
+import { parseEnv } from "../lib/env.ts";
 import { registerTelegramWebhook } from "../lib/notify/telegram-linking.ts";
 
-const env = getEnv();
+const env = parseEnv();
 try {
   const url = await registerTelegramWebhook(env);
   console.log(`Telegram webhook set for @${env.TELEGRAM_BOT_USERNAME}: ${url}`);

@@ -12,6 +12,7 @@ import { Transcript } from "./transcript.tsx";
 import { useAgents } from "./use-agents.ts";
 import { useEarlierTurns } from "./use-earlier-turns.ts";
 import { useStickToBottom } from "./use-stick-to-bottom.ts";
+import { useWatch } from "./use-watch.ts";
 
 /** The session the page follows: opened from the URL, or started here (then the URL names it). */
 function useFollowedSession(initialSessionId: string | undefined, onSent: () => void) {
@@ -39,7 +40,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const { view: state, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
   const { earlierTurns, title, keepCurrentTurn } = useEarlierTurns(initialSessionId, state);
   useStickToBottom(state.text);
-  // WATCH (issue 19): `useWatch(state.sessionId)` from ./use-watch.ts goes on this line.
+  useWatch({ session: state.sessionId });
 
   const agent = chosenAgent ?? state.agent ?? defaultAgent;
   const conversationId = state.conversationId;

@@ -9,6 +9,7 @@ import { supabaseTopicSubscriber } from "../session-stream/realtime-topic.ts";
 import { ElapsedTime, formatDuration } from "./elapsed-time.tsx";
 import { useAuth } from "./supabase-provider.tsx";
 import { type SessionRow, useSessionRows } from "./use-session-rows.ts";
+import { useWatch } from "./use-watch.ts";
 
 /** The user's sessions: running ones first (stage, elapsed), then the rest (start, duration, cost). */
 export function SessionList() {
@@ -19,6 +20,7 @@ export function SessionList() {
   }, [ready, user, router]);
 
   const { sessions, error } = useSessionRows();
+  useWatch("list");
 
   if (!ready || !user) return null;
   const running = (sessions ?? []).filter((session) => ACTIVE_STATUS_SET.has(session.status));

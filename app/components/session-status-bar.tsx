@@ -3,6 +3,7 @@
 import type { RunnerKind, SessionProgress, SessionStatus } from "../session-stream/session-types.ts";
 import { ElapsedTime } from "./elapsed-time.tsx";
 import { NotifyNote } from "./notify-note.tsx";
+import { formatTokenFigure, tokenFigure } from "./token-figure.ts";
 
 const runnerLabels: Record<RunnerKind, string> = {
   live: "live connection",
@@ -26,6 +27,8 @@ interface SessionStatusBarProps {
   progress: SessionProgress | null;
   /** Byte offsets where a continuation joined the output. */
   seams?: number[];
+  /** UTF-8 bytes of the output the page holds: the token estimate moves with them. */
+  outputBytes: number;
   startedAt: number | null;
   finishedAt: number | null;
   running: boolean;
@@ -38,6 +41,9 @@ interface SessionStatusBarProps {
 export function SessionStatusBar(props: SessionStatusBarProps) {
   const { status, runner, progress, startedAt, finishedAt, running, canStop, stopping, onStop } = props;
   const seams = props.seams?.length ?? 0;
+  const tokens = running
+    ? tokenFigure(progress?.estimated ? null : (progress?.outputTokens ?? null), props.outputBytes)
+    : null;
   const background = running && runner !== null && runner !== "live";
   return (
     <div className="session-bar" data-testid="session-bar">
@@ -64,8 +70,10 @@ export function SessionStatusBar(props: SessionStatusBarProps) {
           {progress.stage}
         </span>
       ) : null}
-      {progress && progress.outputTokens > 0 && running ? (
-        <span className="muted">{progress.outputTokens.toLocaleString("en-US")} tokens</span>
+      {tokens ? (
+        <span className="muted" data-testid="session-tokens" data-estimated={tokens.estimated}>
+          {formatTokenFigure(tokens)}
+        </span>
       ) : null}
       {progress?.credits && running ? (
         <span className="muted" data-testid="session-cost">

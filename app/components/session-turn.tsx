@@ -1,11 +1,14 @@
 "use client";
 
+import { useMemo } from "react";
 import type { AgentStep } from "../session-stream/assistant-message.ts";
 import { isTerminal } from "../session-stream/session-types.ts";
 import type { SessionView } from "../session-stream/session-view.ts";
 import { AssistantOutput } from "./assistant-output.tsx";
 import { SessionStatusBar } from "./session-status-bar.tsx";
 import { UsageFooter } from "./usage-footer.tsx";
+
+const utf8Bytes = new TextEncoder();
 
 /** Whether the followed session is still being started, loaded or produced. */
 export function isRunning(view: SessionView): boolean {
@@ -40,6 +43,8 @@ export function SessionTurn({ view, onStop }: { view: SessionView & { stopping: 
   const running = isRunning(view);
   const canStop =
     view.phase === "running" && view.sessionId !== null && (view.status === null || !isTerminal(view.status));
+  // The status bar's token estimate moves with the output's UTF-8 bytes (it shows none once finished).
+  const outputBytes = useMemo(() => (running ? utf8Bytes.encode(view.text).byteLength : 0), [running, view.text]);
   return (
     <div className="turn">
       <SessionStatusBar
@@ -47,6 +52,7 @@ export function SessionTurn({ view, onStop }: { view: SessionView & { stopping: 
         runner={view.runner}
         progress={view.progress}
         seams={view.seams}
+        outputBytes={outputBytes}
         startedAt={view.startedAt}
         finishedAt={view.finishedAt}
         running={running}

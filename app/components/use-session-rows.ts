@@ -38,7 +38,9 @@ function merge(rows: SessionRow[], message: UserSessionMessage): SessionRow[] {
   // Messages may arrive out of order: an older state never replaces a newer one.
   if (current.updatedAt > message.updatedAt) return rows;
   const next = [...rows];
-  next[index] = { ...current, status: message.status, title: message.title, updatedAt: message.updatedAt };
+  const { status, title, updatedAt, progress } = message;
+  // A running session's progress comes every 15 s or so while the list is watched (issue 19).
+  next[index] = { ...current, status, title, updatedAt, stage: progress ? progress.stage : current.stage };
   return next;
 }
 
@@ -73,6 +75,8 @@ export function useSessionRows(): { sessions: SessionRow[] | null; error: string
   useUserSessionMessages({
     onSession: (message) => {
       setSessions((rows) => merge(rows ?? [], message));
+      // Progress alone changes no cost or duration: nothing to re-read.
+      if (message.progress) return;
       if (refreshTimer.current !== null) clearTimeout(refreshTimer.current);
       refreshTimer.current = setTimeout(load, REFRESH_AFTER_MS);
     },

@@ -5,7 +5,7 @@ import type { NotificationRow } from "@/lib/session/wire.ts";
 export function NotificationHistory({ notifications }: { notifications: NotificationRow[] }) {
   if (notifications.length === 0) return <p className="muted">None yet.</p>;
   return (
-    <table data-testid="notifications">
+    <table className="notification-history" data-testid="notifications">
       <thead>
         <tr>
           <th>When</th>

@@ -38,7 +38,7 @@ function EmailChannel({ model }: { model: NotificationSettingsModel }) {
   return (
     <>
       <h2>Email</h2>
-      <label className="row">
+      <label className="checkbox">
         <input
           type="checkbox"
           checked={settings.notifyEmail}

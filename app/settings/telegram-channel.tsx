@@ -6,16 +6,20 @@ import type { NotificationSettingsModel } from "./use-notification-settings.ts";
 export function TelegramChannel({ model }: { model: NotificationSettingsModel }) {
   const { settings, toggle } = model;
   if (!settings) return null;
+  const { linked } = settings.telegram;
   return (
     <>
       <h2>Telegram</h2>
-      <label className="row">
+      <label className="checkbox">
+        {/* The stored switch means nothing until a chat is linked: shown off, and off limits. */}
         <input
           type="checkbox"
-          checked={settings.notifyTelegram}
+          checked={linked && settings.notifyTelegram}
+          disabled={!linked}
           onChange={(event) => void toggle({ notifyTelegram: event.target.checked })}
         />
         Message me on Telegram
+        {linked ? null : <span className="muted">(link Telegram first)</span>}
       </label>
       {settings.telegram.linked ? (
         <LinkedTelegram username={settings.telegram.username} model={model} />

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { startSupabaseStandIn } from "./server.ts";
 
 /**
@@ -7,7 +7,7 @@ import { startSupabaseStandIn } from "./server.ts";
  * (default http://127.0.0.1:54321) against DATABASE_URL; the signing key is kept in .state/auth.
  */
 async function main(): Promise<void> {
-  const env = getEnv();
+  const env = parseEnv();
   const supabaseUrl = new URL(env.SUPABASE_URL);
   const standIn = await startSupabaseStandIn({
     host: supabaseUrl.hostname,

@@ -59,6 +59,7 @@ export class ProjectMessageRate {
   readonly #onCleared: () => void;
   readonly #timer: ReturnType<typeof setInterval>;
   #count = 0;
+  #total = 0;
   #buckets: number[] = [];
   #triggered = false;
 
@@ -81,7 +82,13 @@ export class ProjectMessageRate {
   take(messages = 1): boolean {
     if (this.#triggered) return false;
     this.#count += messages;
+    this.#total += messages;
     return true;
+  }
+
+  /** Every message counted since start (what the quota counts, for benchmarks). */
+  get total(): number {
+    return this.#total;
   }
 
   close(): void {

@@ -44,7 +44,18 @@ export interface RealtimeStandIn {
   readonly connections: number;
   /** Whether the project is over its message quota now. */
   readonly overMessageQuota: boolean;
+  /** Messages since start: as the quota counts them, and broadcasts and deliveries by event name. */
+  messageCounts(): RealtimeMessageCounts;
   close(): void;
+}
+
+export interface RealtimeMessageCounts {
+  /** Every message sent by or delivered to a client (what Supabase bills and limits). */
+  quota: number;
+  published: Record<string, number>;
+  delivered: Record<string, number>;
+  /** Whether `event` was ever published on `topic` (e.g. "log" on "private:session:<id>"). */
+  publishedOn(event: string, topic: string): boolean;
 }
 
 const WEBSOCKET_PATH = "/realtime/v1/websocket";
@@ -152,6 +163,12 @@ export function attachRealtimeStandIn(options: RealtimeStandInOptions): Realtime
     get overMessageQuota() {
       return rate.triggered;
     },
+    messageCounts: () => ({
+      quota: rate.total,
+      published: Object.fromEntries(topics.published),
+      delivered: Object.fromEntries(topics.delivered),
+      publishedOn: (event, topic) => topics.topicsByEvent.get(event)?.has(topic) ?? false,
+    }),
     close() {
       rate.close();
       options.server.off("upgrade", onUpgrade);

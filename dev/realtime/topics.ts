@@ -20,6 +20,11 @@ export interface Subscriber {
  */
 export class Topics {
   #subscribers = new Map<string, Set<Subscriber>>();
+  /** Broadcasts published and deliveries made since start, by event name (for benchmarks). */
+  readonly published = new Map<string, number>();
+  readonly delivered = new Map<string, number>();
+  /** The topics (`private:session:<id>`) each event was published on. */
+  readonly topicsByEvent = new Map<string, Set<string>>();
 
   static key(subTopic: string, isPrivate: boolean): string {
     return `${isPrivate ? "private" : "public"}:${subTopic}`;
@@ -43,9 +48,14 @@ export class Topics {
 
   /** Delivers in subscription order; `sender` is skipped unless it subscribed with `self`. */
   publish(key: string, delivery: Delivery, sender?: Subscriber): void {
+    const event = delivery.kind === "user" ? delivery.broadcast.event : delivery.event;
+    this.published.set(event, (this.published.get(event) ?? 0) + 1);
+    const topics = this.topicsByEvent.get(event) ?? new Set();
+    this.topicsByEvent.set(event, topics.add(key));
     for (const subscriber of this.#subscribers.get(key) ?? []) {
       if (subscriber === sender && !subscriber.self) continue;
       subscriber.deliver(delivery);
+      this.delivered.set(event, (this.delivered.get(event) ?? 0) + 1);
     }
   }
 }

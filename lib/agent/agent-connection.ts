@@ -1,20 +1,13 @@
-import { Agent, request } from "undici";
+import { request } from "undici";
 import type { AgentHttpRequest } from "./transports/transport.ts";
-
-let dispatcher: Agent | undefined;
 
 /**
  * Agents may be silent for many minutes during a tool call, so neither headers nor body ever time
  * out (undici's defaults would cut a silent stream after 300 s); the caller's AbortSignal and the
- * session budget bound every request instead.
+ * session budget bound every request instead. Set per request, so agent traffic needs no pool of
+ * its own (undici's per-process dispatcher keeps the connections).
  */
 export const AGENT_CONNECTION_TIMEOUTS = { bodyTimeout: 0, headersTimeout: 0 } as const;
-
-/** The connection pool for agent traffic; created on first use, never at import time. */
-function agentDispatcher(): Agent {
-  dispatcher ??= new Agent(AGENT_CONNECTION_TIMEOUTS);
-  return dispatcher;
-}
 
 /** The parts of an HTTP response the transports read. */
 export interface AgentResponse {
@@ -41,7 +34,7 @@ export async function sendAgentRequest(
     headers: agentRequest.headers,
     ...(agentRequest.body !== undefined ? { body: agentRequest.body } : {}),
     ...(signal ? { signal } : {}),
-    dispatcher: agentDispatcher(),
+    ...AGENT_CONNECTION_TIMEOUTS,
   });
   const body = response.body;
   // Errors reach readers through iteration (or text/json); this listener only keeps an error on a

@@ -77,7 +77,7 @@ export function resolveAgents(list: unknown, ctx: z.RefinementCtx): AgentConfig[
 /** The part of `Env` the agent look-ups read (declared here so that `env.ts` can import this file). */
 export type AgentsEnv = { AGENTS: AgentConfig[]; DEFAULT_AGENT?: string | undefined };
 
-/** All configured agents (`AGENTS`, parsed once by `getEnv`). */
+/** All configured agents (`AGENTS`, parsed once by `parseEnv`). */
 export function listAgents(env: AgentsEnv): AgentConfig[] {
   return env.AGENTS;
 }

@@ -1,4 +1,9 @@
-export { type AuthUser, createRequireUser, type RequireUserOptions, requireUser } from "./require-user.ts";
+export {
+  type AuthUser,
+  createRequireUser,
+  type RequireUser,
+  type RequireUserOptions,
+} from "./require-user.ts";
 export { readSessionCookieToken, sessionCookieName } from "./session-cookie.ts";
 export {
   type AccessTokenPayload,

@@ -1,5 +1,5 @@
 import type { JWTVerifyGetKey } from "jose";
-import { type Env, getEnv, jwtIssuer } from "../env.ts";
+import { type Env, jwtIssuer } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { readSessionCookieToken, sessionCookieName } from "./session-cookie.ts";
 import { createAccessTokenVerifier, remoteJwks } from "./verify-access-token.ts";
@@ -15,15 +15,22 @@ export interface AuthUser {
 
 export interface RequireUserOptions {
   env: Env;
-  /** Key lookup for asymmetric tokens; defaults to the project's remote JWKS (cached per process). */
+  /** Key lookup for asymmetric tokens; defaults to the project's remote JWKS (cached by this verifier). */
   jwks?: JWTVerifyGetKey;
 }
 
 /**
- * Builds a `requireUser` for explicit settings (tests, other projects). The token comes from
- * `Authorization: Bearer` or, failing that, the @supabase/ssr session cookie.
+ * The signed-in user of a request, verified against the project's JWKS (or the legacy HS256 secret
+ * when SUPABASE_JWT_SECRET is set), checking `exp`, `aud = authenticated` and the issuer. Throws
+ * AppError 401 `unauthorized:missing_token` | `unauthorized:invalid_token` | `unauthorized:expired_token`.
  */
-export function createRequireUser(options: RequireUserOptions): (request: Request) => Promise<AuthUser> {
+export type RequireUser = (request: Request) => Promise<AuthUser>;
+
+/**
+ * Builds a `requireUser` for `env` (a process's runtime builds one, so its JWKS is fetched once per
+ * process). The token comes from `Authorization: Bearer` or, failing that, the @supabase/ssr session cookie.
+ */
+export function createRequireUser(options: RequireUserOptions): RequireUser {
   const { env } = options;
   const verify = createAccessTokenVerifier({
     issuer: jwtIssuer(env),
@@ -63,16 +70,4 @@ async function extractAccessToken(request: Request, cookieName: string): Promise
   }
   if (!fromCookie) throw new AppError("unauthorized:missing_token", "Sign in to continue.");
   return fromCookie;
-}
-
-let fromProcessEnv: ((request: Request) => Promise<AuthUser>) | undefined;
-
-/**
- * The signed-in user of a request, verified against the project's JWKS (or the legacy HS256 secret
- * when SUPABASE_JWT_SECRET is set), checking `exp`, `aud = authenticated` and the issuer. Throws
- * AppError 401 `unauthorized:missing_token` | `unauthorized:invalid_token` | `unauthorized:expired_token`.
- */
-export function requireUser(request: Request): Promise<AuthUser> {
-  fromProcessEnv ??= createRequireUser({ env: getEnv() });
-  return fromProcessEnv(request);
 }

@@ -20,19 +20,13 @@ export interface AccessTokenVerifierOptions {
   jwks?: JWTVerifyGetKey;
 }
 
-const remoteJwksByUrl = new Map<string, JWTVerifyGetKey>();
-
 /**
- * The project's JWKS (`<SUPABASE_URL>/auth/v1/.well-known/jwks.json`), one cached key set per URL per
- * process; jose refetches on an unknown `kid` (at most every 30 s) and after 10 minutes.
+ * The project's JWKS (`<SUPABASE_URL>/auth/v1/.well-known/jwks.json`), a key set that caches what it
+ * fetched (keep one per process: the runtime's `requireUser` holds it); jose refetches on an unknown
+ * `kid` (at most every 30 s) and after 10 minutes.
  */
 export function remoteJwks(url: string): JWTVerifyGetKey {
-  let jwks = remoteJwksByUrl.get(url);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
-    remoteJwksByUrl.set(url, jwks);
-  }
-  return jwks;
+  return createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
 }
 
 /**

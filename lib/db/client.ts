@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { getEnv, isTransactionPoolerUrl, listenUrl } from "../env.ts";
+import { type Env, isTransactionPoolerUrl, listenUrl, parseEnv } from "../env.ts";
 
 export type Sql = postgres.Sql;
 
@@ -7,16 +7,17 @@ const globalForDb = globalThis as unknown as { overtimeSql?: Sql };
 
 /**
  * The process-wide postgres.js pool (service role: the server is the only writer; users read their
- * own rows through RLS elsewhere). Kept on globalThis so Next's dev reloads do not leak pools.
+ * own rows through RLS elsewhere), built from the first call's settings (`process.env` when none are
+ * given). Kept on globalThis so Next's dev reloads do not leak pools: the only process state in lib/.
  */
-export function getSql(): Sql {
+export function getSql(settings?: Env): Sql {
   if (!globalForDb.overtimeSql) {
-    const env = getEnv();
+    const env = settings ?? parseEnv();
     const sql = createSql(env.DATABASE_URL, env.DATABASE_POOL_MAX);
     if (listenUrl(env) !== env.DATABASE_URL) {
       // postgres.js opens a dedicated connection for LISTEN from the pool's own options; when the
       // pool goes through a transaction pooler, that connection must come from the LISTEN URL instead.
-      // (getEnv has already refused a LISTEN URL that is itself a transaction pooler.)
+      // (parseEnv has already refused a LISTEN URL that is itself a transaction pooler.)
       sql.listen = createSql(listenUrl(env), 1).listen;
     }
     globalForDb.overtimeSql = sql;

@@ -1,5 +1,6 @@
 import type { TransactionSql } from "postgres";
 import { DS_STREAM_CHANNEL, type ProducerTuple } from "./ds-streams.ts";
+import { sendNotify } from "./notify-payloads.ts";
 
 /** A producer's last accepted (epoch, seq) on a stream. */
 export interface ProducerState {
@@ -60,6 +61,6 @@ export async function writeDsStream(tx: TransactionSql, write: DsWrite): Promise
       on conflict (stream_id, producer_id)
       do update set epoch = excluded.epoch, last_seq = excluded.last_seq, updated_at = now()`;
   }
-  await tx`select pg_notify(${DS_STREAM_CHANNEL}, ${String(write.streamId)})`;
+  await sendNotify(tx, DS_STREAM_CHANNEL, { id: write.streamId });
   return endOffset;
 }

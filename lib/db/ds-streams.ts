@@ -1,8 +1,9 @@
 import type { TransactionSql } from "postgres";
 import type { Sql } from "./client.ts";
+import { type NotifyChannel, sendNotify } from "./notify-payloads.ts";
 
 /** The NOTIFY channel every append, close and delete of an other stream is announced on (payload: id). */
-export const DS_STREAM_CHANNEL = "ds_stream";
+export const DS_STREAM_CHANNEL = "ds_stream" satisfies NotifyChannel;
 
 /** An other stream's row (`ds_streams`). */
 export interface DsStreamRow {
@@ -103,11 +104,14 @@ export async function insertDsStream(tx: TransactionSql, stream: NewDsStream): P
 
 /** Deletes the live stream at `path` (its chunks and producers with it): false when there was none. */
 export async function deleteDsStream(sql: Sql, path: string): Promise<boolean> {
-  const rows = await sql<{ id: number }[]>`
-    with gone as (delete from ds_streams where path = ${path} and ${expired(sql)} returning id),
-    deleted as (delete from ds_streams where path = ${path} and not ${expired(sql)} returning id)
-    select id::int8 as id, pg_notify(${DS_STREAM_CHANNEL}, id::text) from deleted`;
-  return rows.length > 0;
+  return sql.begin(async (tx) => {
+    const rows = await tx<{ id: number }[]>`
+      with gone as (delete from ds_streams where path = ${path} and ${expired(tx)} returning id),
+      deleted as (delete from ds_streams where path = ${path} and not ${expired(tx)} returning id)
+      select id::int8 as id from deleted`;
+    for (const { id } of rows) await sendNotify(tx, DS_STREAM_CHANNEL, { id });
+    return rows.length > 0;
+  });
 }
 
 /**

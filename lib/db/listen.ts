@@ -17,6 +17,7 @@ export class ChannelListener {
   readonly #onNotify: (payload: string) => void;
   readonly #onListen: (() => void) | undefined;
   #ready: Promise<void> | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
 
   constructor(sql: Sql, channel: string, onNotify: (payload: string) => void, onListen?: () => void) {
     this.#sql = sql;
@@ -37,7 +38,8 @@ export class ChannelListener {
   async #listen(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#sql.listen(this.#channel, this.#onNotify, this.#onListen);
+        const { unlisten } = await this.#sql.listen(this.#channel, this.#onNotify, this.#onListen);
+        this.#unlisten = unlisten;
         return;
       } catch (error) {
         this.#forgetFailedListen();
@@ -47,6 +49,14 @@ export class ChannelListener {
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
     }
+  }
+
+  /** Stops listening (after `ready()` resolved; otherwise nothing is listening). */
+  async unlisten(): Promise<void> {
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    this.#ready = undefined;
+    await unlisten?.();
   }
 
   /**

@@ -4,8 +4,9 @@ import { SESSION_STATUSES } from "../lifecycle.ts";
 import { logError } from "../log.ts";
 
 /**
- * The NOTIFY payloads, one typed codec per channel. The SQL builds the same shapes with
- * `json_build_object`; a payload that does not decode is logged (never dropped silently).
+ * The NOTIFY payloads, one typed codec per channel: every `pg_notify` in the repo sends the text of
+ * `encodeNotify` (tests/db/notify-payloads.test.ts checks the sources), and every listener that reads
+ * a payload decodes it with `decodeNotify`; one that does not decode is logged (never dropped silently).
  */
 export const notifyPayloads = {
   /** SESSION_LOG_CHANNEL: a session's durable offset moved, or its status changed. */
@@ -18,6 +19,10 @@ export const notifyPayloads = {
   session_control: z.object({ s: z.string(), a: z.literal("cancel") }),
   /** DISPATCH_CHANNEL: session `s` waits for a background runner at epoch `e`. */
   session_dispatch: z.object({ s: z.string(), e: z.number().int() }),
+  /** DS_STREAM_CHANNEL: other stream `id` was appended to, closed or deleted. */
+  ds_stream: z.object({ id: z.number().int().nonnegative() }),
+  /** NOTIFICATIONS_CHANNEL: notification `n` is pending; a local sender sends what is due. */
+  overtime_notifications: z.object({ n: z.string() }),
 };
 
 export type NotifyChannel = keyof typeof notifyPayloads;

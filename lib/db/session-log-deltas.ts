@@ -1,3 +1,4 @@
+import type { LogMarkKind } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 
 /** One log row with the offsets where its producer's deltas ended (see `session_chunks.delta_ends`). */
@@ -10,25 +11,79 @@ export interface LogRowWithDeltas {
   deltaEnds: number[] | null;
 }
 
-/** Log rows starting at or after `fromOffset` (a row boundary), in order, at most `limit` of them. */
-export async function readLogRowsWithDeltas(
+/** A producer's mark as readers get it (see `session_marks`), ordered by (at, epoch, seq). */
+export interface StoredMark {
+  at: number;
+  epoch: number;
+  seq: number;
+  kind: LogMarkKind;
+  data: Record<string, unknown>;
+}
+
+/** Where a reader stands in the marks: the last one it consumed (null: none yet). */
+export type MarkCursor = Pick<StoredMark, "at" | "epoch" | "seq"> | null;
+
+/**
+ * One page for the AI SDK replay, in one round trip: log rows starting at or after `fromOffset` (a
+ * row boundary), in order, at most `limit` of them; and the marks after `after` up to the page's end
+ * (the last row's end, or `fromOffset` when there is no row), in order.
+ */
+export async function readLogPageWithMarks(
   sql: Sql,
   sessionId: string,
   fromOffset: number,
   limit: number,
-): Promise<LogRowWithDeltas[]> {
+  after: MarkCursor,
+): Promise<{ rows: LogRowWithDeltas[]; marks: StoredMark[] }> {
+  const [at, epoch, seq] = after ? [after.at, after.epoch, after.seq] : [-1, 0, 0];
   const rows = await sql<
-    { start_offset: number; end_offset: number; text: string; epoch: number; delta_ends: string[] | null }[]
+    {
+      start_offset: string;
+      end_offset: string;
+      text: string | null;
+      epoch: number;
+      delta_ends: string[] | null;
+      seq: number | null;
+      kind: LogMarkKind | null;
+      data: Record<string, unknown> | null;
+    }[]
   >`
-    select start_offset, end_offset, text, epoch, delta_ends from session_chunks
-    where session_id = ${sessionId} and start_offset >= ${fromOffset}
-    order by start_offset
-    limit ${limit}`;
-  return rows.map((row) => ({
-    startOffset: Number(row.start_offset),
-    endOffset: Number(row.end_offset),
-    text: row.text,
-    epoch: row.epoch,
-    deltaEnds: row.delta_ends === null ? null : row.delta_ends.map(Number),
-  }));
+    with page as (
+      select start_offset, end_offset, text, epoch, delta_ends from session_chunks
+      where session_id = ${sessionId} and start_offset >= ${fromOffset}
+      order by start_offset
+      limit ${limit}
+    )
+    select start_offset, end_offset, text, epoch, delta_ends, null::integer as seq, null::text as kind,
+           null::jsonb as data
+    from page
+    union all
+    (select m.at, m.at, null, m.epoch, null, m.seq, m.kind, m.data from session_marks m
+     where m.session_id = ${sessionId} and (m.at, m.epoch, m.seq) > (${at}::bigint, ${epoch}::integer, ${seq}::integer)
+       and m.at <= coalesce((select max(end_offset) from page), ${fromOffset}::bigint)
+     order by m.at, m.epoch, m.seq)`;
+  const page: { rows: LogRowWithDeltas[]; marks: StoredMark[] } = { rows: [], marks: [] };
+  for (const row of rows) {
+    if (row.kind === null) {
+      page.rows.push({
+        startOffset: Number(row.start_offset),
+        endOffset: Number(row.end_offset),
+        text: row.text ?? "",
+        epoch: row.epoch,
+        deltaEnds: row.delta_ends === null ? null : row.delta_ends.map(Number),
+      });
+    } else {
+      page.marks.push({
+        at: Number(row.start_offset),
+        epoch: row.epoch,
+        seq: row.seq ?? 0,
+        kind: row.kind,
+        data: row.data ?? {},
+      });
+    }
+  }
+  // A union's order is not guaranteed: both lists sort back in place (they come almost sorted).
+  page.rows.sort((a, b) => a.startOffset - b.startOffset);
+  page.marks.sort((a, b) => a.at - b.at || a.epoch - b.epoch || a.seq - b.seq);
+  return page;
 }

@@ -70,6 +70,8 @@ export async function deleteExpiredSessionLogs(
     ), deleted as (
       -- Runs to completion although nothing reads it, as every data-modifying WITH does.
       delete from session_chunks c using marked m where c.session_id = m.id
+    ), deleted_marks as (
+      delete from session_marks k using marked m where k.session_id = m.id
     )
     select id from marked`;
   return rows.map((row) => row.id);

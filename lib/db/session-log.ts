@@ -1,5 +1,5 @@
 import { isTerminal, statusList, TERMINAL_STATUSES } from "../lifecycle.ts";
-import type { AppendCheckpoint } from "../session/ports.ts";
+import type { AppendCheckpoint, CheckpointOutcome, Watchers } from "../session/ports.ts";
 import type { Sql } from "./client.ts";
 import { encodeNotify, type NotifyChannel } from "./notify-payloads.ts";
 
@@ -15,24 +15,39 @@ export interface LogChunk {
 
 export type { AppendCheckpoint } from "../session/ports.ts";
 
+/** `writeCheckpoint`'s outcome alone. */
+export async function appendCheckpoint(sql: Sql, write: AppendCheckpoint): Promise<CheckpointOutcome> {
+  const answer = await writeCheckpoint(sql, write);
+  return typeof answer === "string" ? answer : answer.outcome;
+}
+
 /**
  * Appends text and advances the durable offset in one round trip, only if the writer still holds the
  * session's epoch and the offset is where the log ends. Text over `maxChunkBytes` becomes several
  * rows (split on character boundaries) in the same statement. An empty `text` only updates the
- * cursor, progress and lease. Announces the new offset on SESSION_LOG_CHANNEL.
+ * cursor, progress and lease. A landed write also answers who watches the session and its owner's
+ * list (issue 19), read in the same statement. Announces the new offset on SESSION_LOG_CHANNEL only
+ * while a process listens for this session (`listened_until`): a NOTIFY serialises commits
+ * database-wide.
+ *
+ * No wake-up is lost: a reader's process sets `listened_until` on the session row (and commits) before
+ * the reader's first read. This UPDATE takes the same row lock, so it either commits before that
+ * registration (then the reader's read sees its text) or runs after it and, under READ COMMITTED,
+ * re-reads the newest row version, whose `listened_until` is set (then it notifies).
  *
  * "duplicate" means this exact write already landed (a retry of a write whose reply was lost).
  */
-export async function appendCheckpoint(
+export async function writeCheckpoint(
   sql: Sql,
   write: AppendCheckpoint,
-): Promise<"ok" | "duplicate" | "fenced"> {
+): Promise<CheckpointOutcome | { outcome: "ok"; watchers: Watchers }> {
   const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
   const { starts, ends, endOffset } = pieceOffsets(write.startOffset, pieces);
-  const marks = rowDeltaEnds(starts, ends, write.deltaEnds);
+  const rowMarks = rowDeltaEnds(starts, ends, write.deltaEnds);
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
-  const rows = await sql<{ end_offset: number }[]>`
+  const marks = sql.json((write.marks ?? []) as never);
+  const rows = await sql<{ end_offset: number; session_ms: number; list_ms: number }[]>`
     with advanced as (
       update sessions
       set durable_offset = ${endOffset},
@@ -44,21 +59,33 @@ export async function appendCheckpoint(
         and epoch = ${write.epoch}
         and durable_offset = ${write.startOffset}
         and status not in (${sql.unsafe(statusList(TERMINAL_STATUSES))})
-      returning id
+      returning id, user_id, watched_until, listened_until > now() as listened
     ), appended as (
       insert into session_chunks (session_id, start_offset, end_offset, text, epoch, delta_ends)
       select ${write.sessionId}, piece.start_offset, piece.end_offset, piece.text, ${write.epoch},
              string_to_array(piece.marks, ',')::bigint[]
       from advanced,
            unnest(${sql.array(starts)}::bigint[], ${sql.array(ends)}::bigint[], ${sql.array(pieces)}::text[],
-                  ${sql.array(marks as string[])}::text[])
+                  ${sql.array(rowMarks as string[])}::text[])
              as piece(start_offset, end_offset, text, marks)
       returning end_offset
+    ), marked as (
+      insert into session_marks (session_id, epoch, seq, at, kind, data)
+      select ${write.sessionId}, ${write.epoch}, mark.seq, mark.at, mark.kind, mark.data
+      from advanced, jsonb_to_recordset(${marks}::jsonb) as mark(seq integer, at bigint, kind text, data jsonb)
+      on conflict do nothing
+      returning seq
     )
     select ${endOffset}::bigint as end_offset,
-           pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})
-    from advanced`;
-  if (rows.length === 1) return "ok";
+           -- Who watches (milliseconds left, 0 for nobody): the runner paces itself by it.
+           greatest(0, extract(epoch from coalesce(advanced.watched_until, now()) - now()) * 1000)::float8 as session_ms,
+           greatest(0, extract(epoch from coalesce(list.watched_until, now()) - now()) * 1000)::float8 as list_ms,
+           case when advanced.listened
+             then pg_notify(${SESSION_LOG_CHANNEL}, ${encodeNotify(SESSION_LOG_CHANNEL, { s: write.sessionId, o: endOffset })})
+           end
+    from advanced left join session_list_watches list on list.user_id = advanced.user_id`;
+  const [row] = rows;
+  if (row) return { outcome: "ok", watchers: { sessionMs: row.session_ms, listMs: row.list_ms } };
   // Nothing advanced: either we were fenced, or this write already landed and only its reply was lost.
   const [state] = await sql<{ epoch: number; durable_offset: number; status: string; mine: boolean }[]>`
     select s.epoch, s.durable_offset, s.status,

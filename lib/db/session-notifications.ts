@@ -22,6 +22,8 @@ export interface SessionWatch {
 
 /** How often the process re-checks the sessions it watches, in case a notification was lost. */
 const SAFETY_CHECK_MS = 5000;
+/** How long a session stays marked as listened to (`listened_until`); the safety check renews it. */
+const LISTENED_SECONDS = 30;
 
 /**
  * One LISTEN connection per process for SESSION_LOG_CHANNEL, fanned out by session id, so every
@@ -29,12 +31,18 @@ const SAFETY_CHECK_MS = 5000;
  * (and then every listener is woken, as notifications may have been missed meanwhile). A change that
  * sends no notification (a claim) or one that was lost is caught by a safety check: one query per
  * process every SAFETY_CHECK_MS for all watched sessions, never one per reader.
+ *
+ * Checkpoint writes notify only sessions marked `listened_until` (lib/db/session-log.ts): the first
+ * subscriber of a session in this process marks it before `subscribe` resolves, so before the
+ * reader's first read, and the safety check's query renews the mark for every watched session.
  */
 export class SessionNotifications {
   readonly #sql: Sql;
   readonly #listeners = new Map<string, Set<Listener>>();
   /** The newest `updated_at` a reader has seen, per watched session. */
   readonly #seen = new Map<string, number>();
+  /** Each watched session's first `listened_until` mark (every subscriber waits for it). */
+  readonly #marked = new Map<string, Promise<void>>();
   readonly #listener: ChannelListener;
   #safetyTimer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
@@ -57,13 +65,26 @@ export class SessionNotifications {
     if (!set) {
       set = new Set();
       this.#listeners.set(sessionId, set);
+      // A failed mark is logged; the safety check still wakes the reader within SAFETY_CHECK_MS
+      // and retries the mark.
+      this.#marked.set(
+        sessionId,
+        this.#markListened([sessionId]).then(
+          () => undefined,
+          (error: unknown) => logError("could not mark a session as listened to", { sessionId, error }),
+        ),
+      );
     }
     set.add(listener);
     this.#safetyTimer ??= setInterval(() => void this.#safetyCheck(), SAFETY_CHECK_MS).unref();
+    // Invariant: the mark is committed before the reader's first read, or a checkpoint committing in
+    // between would neither be seen by that read nor notify.
+    await this.#marked.get(sessionId);
     return () => {
       set.delete(listener);
       if (set.size > 0) return;
       this.#listeners.delete(sessionId);
+      this.#marked.delete(sessionId);
       this.#seen.delete(sessionId);
       if (this.#listeners.size === 0) {
         clearInterval(this.#safetyTimer);
@@ -127,8 +148,7 @@ export class SessionNotifications {
     if (this.#checking || ids.length === 0) return;
     this.#checking = true;
     try {
-      const rows = await this.#sql<{ id: string; updated_at: Date; durable_offset: number }[]>`
-        select id, updated_at, durable_offset from sessions where id = any(${this.#sql.array(ids)}::uuid[])`;
+      const rows = await this.#markListened(ids);
       for (const row of rows) {
         const seen = this.#seen.get(row.id);
         if (seen !== undefined && row.updated_at.getTime() <= seen) continue;
@@ -143,6 +163,14 @@ export class SessionNotifications {
     } finally {
       this.#checking = false;
     }
+  }
+
+  /** Marks the sessions as listened to for LISTENED_SECONDS; returns their current state. */
+  #markListened(ids: string[]) {
+    return this.#sql<{ id: string; updated_at: Date; durable_offset: number }[]>`
+      update sessions set listened_until = now() + make_interval(secs => ${LISTENED_SECONDS})
+      where id = any(${this.#sql.array(ids)}::uuid[])
+      returning id, updated_at, durable_offset`;
   }
 
   #dispatch(payload: string): void {

@@ -1,12 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { requireUser } from "../auth/index.ts";
-import { getSql, type Sql } from "../db/client.ts";
 import { deleteDsStream, getDsStream } from "../db/ds-streams.ts";
-import { getEnv } from "../env.ts";
+import type { Env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { route } from "../http/route.ts";
 import { parseWith } from "../http/validate.ts";
-import { processRuntime } from "../runtime/process-runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { requireOwnedSession } from "../session/snapshot.ts";
 import { otherStreamSource } from "./other-stream-source.ts";
 import { appendOtherStream, createOtherStream } from "./other-stream-writes.ts";
@@ -23,13 +21,14 @@ export type DsMethod = "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
 const SSE_KEEP_ALIVE_MS = 15_000;
 
 /**
- * A route handler for `/api/ds/v1/stream/<path>`: errors become their status like every API error,
- * and every answer, errors included, carries the protocol's CORS and security headers.
+ * A route handler for `/api/ds/v1/stream/<path>` on the process's runtime (read per request: routes
+ * are loaded before it exists at build time): errors become their status like every API error, and
+ * every answer, errors included, carries the protocol's CORS and security headers.
  */
-export function dsRoute(method: DsMethod) {
+export function dsRoute(method: DsMethod, runtime: () => Runtime) {
   const handler = route(async (request: Request, context: { params: Promise<{ path: string[] }> }) => {
     const { path } = await context.params;
-    return handleDsRequest(method, request, path);
+    return handleDsRequest(runtime(), method, request, path);
   });
   return async (request: Request, context: { params: Promise<{ path: string[] }> }) =>
     withCommonHeaders(await handler(request, context));
@@ -45,13 +44,14 @@ export function dsPreflight(): Response {
  * path is an other stream, for holders of the service key.
  */
 export async function handleDsRequest(
+  runtime: Runtime,
   method: DsMethod,
   request: Request,
   segments: string[],
 ): Promise<Response> {
-  const sql = getSql();
-  if (segments[0] === "sessions") return sessionStreamRequest(sql, method, request, segments);
-  requireServiceKey(request);
+  const { sql, env } = runtime;
+  if (segments[0] === "sessions") return sessionStreamRequest(runtime, method, request, segments);
+  requireServiceKey(env, request);
   const path = segments.join("/");
   if (method === "PUT") return createOtherStream(sql, path, request);
   if (method === "POST") return appendOtherStream(sql, path, request);
@@ -61,18 +61,18 @@ export async function handleDsRequest(
   }
   const row = await getDsStream(sql, path, method === "GET");
   if (!row) throw new AppError("not_found:stream", "Stream not found.");
-  const source = otherStreamSource(sql, row);
+  const source = otherStreamSource(runtime, row);
   if (method === "HEAD") {
     const extra: Record<string, string> = {};
     if (row.ttlSeconds !== null) extra[DS.ttl] = String(row.ttlSeconds);
     if (row.expiresAtText !== null) extra[DS.expiresAt] = row.expiresAtText;
     return headResponse(source, extra);
   }
-  return readStream(source, request, { path });
+  return readStream(env, source, request, { path });
 }
 
 async function sessionStreamRequest(
-  sql: Sql,
+  runtime: Runtime,
   method: DsMethod,
   request: Request,
   segments: string[],
@@ -83,16 +83,17 @@ async function sessionStreamRequest(
       headers: { allow: "GET, HEAD, OPTIONS" },
     });
   }
-  const user = await requireUser(request);
+  const user = await runtime.requireUser(request);
   const sessionId = segments.length === 2 ? (segments[1] ?? "") : "";
-  const session = await requireOwnedSession(sql, sessionId, user.id);
+  const session = await requireOwnedSession(runtime.sql, sessionId, user.id);
   // The process's one LISTEN hub wakes its readers (lib/runtime).
-  const source = sessionStreamSource({ sql, notifications: processRuntime().notifications }, session);
+  const source = sessionStreamSource(runtime, session);
   if (method === "HEAD") return headResponse(source);
-  return readStream(source, request, { sessionId: session.id, userId: user.id });
+  return readStream(runtime.env, source, request, { sessionId: session.id, userId: user.id });
 }
 
 function readStream(
+  env: Env,
   source: StreamSource,
   request: Request,
   logContext: Record<string, unknown>,
@@ -103,7 +104,6 @@ function readStream(
   if (live !== null && from === null) {
     throw new AppError("bad_request:offset", "offset: live reads start at an offset (-1 for the start).");
   }
-  const env = getEnv();
   const longPollMs = env.DS_LONG_POLL_SECONDS * 1000;
   if (live === "sse" && from !== null) {
     return sseResponse(source, {
@@ -129,12 +129,12 @@ function readStream(
  * Other streams are for the server side: the caller presents the service key (SUPABASE_SECRET_KEY)
  * as `Authorization: Bearer <key>` or `apikey: <key>`; anything else is 401.
  */
-function requireServiceKey(request: Request): void {
+function requireServiceKey(env: Env, request: Request): void {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
   const presented = bearer ?? request.headers.get("apikey");
   if (!presented) throw new AppError("unauthorized:service_key", "Other streams need the service key.");
   const digest = (value: string) => createHash("sha256").update(value).digest();
-  if (!timingSafeEqual(digest(presented), digest(getEnv().SUPABASE_SECRET_KEY))) {
+  if (!timingSafeEqual(digest(presented), digest(env.SUPABASE_SECRET_KEY))) {
     throw new AppError("unauthorized:service_key", "Other streams need the service key.");
   }
 }

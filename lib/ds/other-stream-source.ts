@@ -1,12 +1,18 @@
 import type { Sql } from "../db/client.ts";
+import type { StreamWakeups } from "../db/ds-stream-wakeups.ts";
 import { type DsStreamRow, dsChunkEndAfter, getDsStreamById, readDsChunks } from "../db/ds-streams.ts";
 import { AppError } from "../errors.ts";
 import { isJsonType } from "./protocol.ts";
 import type { StreamPage, StreamSource, StreamState } from "./read-source.ts";
-import { streamWakeups } from "./stream-wakeups.ts";
 
-/** An other stream (PUT by a service-key holder) as the read encoder sees it. */
-export function otherStreamSource(sql: Sql, row: DsStreamRow): StreamSource {
+/**
+ * An other stream (PUT by a service-key holder) as the read encoder sees it; its readers wake from
+ * the process's one LISTEN (`streamWakeups`, a runtime member).
+ */
+export function otherStreamSource(
+  { sql, streamWakeups }: { sql: Sql; streamWakeups: StreamWakeups },
+  row: DsStreamRow,
+): StreamSource {
   return {
     contentType: row.contentType,
     // The row id, not the path: a stream recreated at the same path never matches an old ETag.
@@ -20,7 +26,7 @@ export function otherStreamSource(sql: Sql, row: DsStreamRow): StreamSource {
       const current = await getDsStreamById(sql, row.id);
       return current ? otherStreamState(current) : null;
     },
-    subscribe: (onChange) => streamWakeups(sql).subscribe(row.id, onChange),
+    subscribe: (onChange) => streamWakeups.subscribe(row.id, onChange),
   };
 }
 

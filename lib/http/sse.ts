@@ -16,6 +16,8 @@ export interface SseWriter {
   send(event: string, data: unknown, id?: string | number): void;
   /** An unnamed event: `data: <text>` (the AI SDK's UI message stream sends only these). */
   sendData(text: string): void;
+  /** Events already formatted by the caller (`data: …\n\n` each, JSON without raw newlines). */
+  sendFrames(frames: string): void;
   comment(text: string): void;
   /** Ends the stream early; the stream also ends by itself when `start` settles. */
   close(): void;
@@ -37,6 +39,9 @@ export interface SseStreamOptions {
 export type SseStart = (writer: SseWriter) => void | Promise<void>;
 
 const encoder = new TextEncoder();
+/** UTF-8 bytes of a frame: Node's Buffer where there is one (faster on large pages), else TextEncoder. */
+const encode: (text: string) => Uint8Array =
+  typeof Buffer === "undefined" ? (text) => encoder.encode(text) : (text) => Buffer.from(text, "utf8");
 
 function assertSingleLine(field: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`SSE ${field} must not contain a newline`);
@@ -62,6 +67,9 @@ function sseWriter(write: (text: string) => void, close: () => void, ended: Abor
     sendData(text) {
       assertSingleLine("data", text);
       write(`data: ${text}\n\n`);
+    },
+    sendFrames(frames) {
+      write(frames);
     },
     comment(text) {
       assertSingleLine("comment", text);
@@ -106,17 +114,27 @@ export function createSseStream(start: SseStart, options: SseStreamOptions = {})
     options.onClose?.();
   };
 
-  const write = (text: string) => {
-    if (ended.signal.aborted) return;
+  // Writes made in one turn of the event loop go out as one piece (a replay page of thousands of
+  // events costs one enqueue, not one each); a live event still leaves in the turn it was written.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0 || ended.signal.aborted) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join("");
+    pending = [];
     try {
-      controller.enqueue(encoder.encode(text));
+      controller.enqueue(encode(text));
     } catch {
       finish();
     }
   };
+  const write = (text: string) => {
+    if (ended.signal.aborted) return;
+    if (pending.push(text) === 1) queueMicrotask(flush);
+  };
 
   const close = () => {
     if (ended.signal.aborted) return;
+    flush();
     finish();
     try {
       controller.close();

@@ -2,11 +2,12 @@ import { configure, idempotencyKeys, tasks } from "@trigger.dev/sdk";
 import type { sendNotificationTask } from "../../trigger/send-notification.ts";
 import type { Sql } from "../db/client.ts";
 import { pendingNotificationIds } from "../db/notification-outbox.ts";
+import { type NotifyChannel, sendNotify } from "../db/notify-payloads.ts";
 import type { Env } from "../env.ts";
 import { logError } from "../log.ts";
 
 /** Local senders (the worker process) LISTEN here to send right away instead of at the next sweep. */
-export const NOTIFICATIONS_CHANNEL = "overtime_notifications";
+export const NOTIFICATIONS_CHANNEL = "overtime_notifications" satisfies NotifyChannel;
 
 /** A runner waits at most this long for the dispatch after its finish. */
 const DISPATCH_TIMEOUT_MS = 5000;
@@ -64,5 +65,5 @@ export async function dispatchNotifications(sql: Sql, env: Env, ids: string[]): 
     );
     return;
   }
-  for (const id of ids) await sql`select pg_notify(${NOTIFICATIONS_CHANNEL}, ${id})`;
+  for (const id of ids) await sendNotify(sql, NOTIFICATIONS_CHANNEL, { n: id });
 }

@@ -1,4 +1,5 @@
 import type { Sql } from "../db/client.ts";
+import { ChannelListener } from "../db/listen.ts";
 import type { Env } from "../env.ts";
 import { logError } from "../log.ts";
 import { NOTIFICATIONS_CHANNEL } from "./dispatch.ts";
@@ -46,7 +47,9 @@ export async function startNotificationSender(options: {
     return running;
   };
 
-  const listener = await sql.listen(NOTIFICATIONS_CHANNEL, () => void sendDue());
+  // A LISTEN that fails at start-up is retried with backoff before the sender gives up.
+  const listener = new ChannelListener(sql, NOTIFICATIONS_CHANNEL, () => void sendDue());
+  await listener.ready();
   const sweep = setInterval(() => void sendDue(), options.sweepMs ?? 1000);
   void sendDue();
   return {

@@ -1,5 +1,5 @@
 import { isTerminal } from "../lifecycle.ts";
-import type { SessionObserver } from "../session/ports.ts";
+import type { SessionObserver, WatchState } from "../session/ports.ts";
 import type { SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
@@ -34,14 +34,21 @@ const IDLE_FORGET_MS = 5000;
 const STATUS_RETRIES = 3;
 const BUSY_RETRY_MS = 25;
 const RATE_LIMIT_PAUSE_MS = 1000;
+/** A running session's progress on a watched sessions list (`user:<id>` `session`) at most this often. */
+const LIST_PROGRESS_EVERY_MS = 15_000;
 
 /**
  * Realtime broadcasting for every runner (DESIGN §4): `log` after each durable append, `progress`,
- * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most `maxPerSecond` (4)
+ * and `status` on `session:<id>`; `session` on `user:<id>`. Per session at most `maxPerSecond` (10)
  * messages in any second, at any token rate: pending `log` ranges are merged, progress and status
  * keep only their latest value, so the last state is always sent. Fire-and-forget: nothing here
  * awaits on the runner's path, and memory is bounded (one pending range of at most `maxLogTextBytes`
  * of text, one progress, one status per session).
+ *
+ * Costs follow watchers (issue 19): a session nobody watches (as its runner's last checkpoint write
+ * found) sends no `log` and no `progress`, only `status` at transitions and the `user:<id>` events
+ * (with its progress at most every 15 s while someone watches the list). A watcher that arrives
+ * catches up with one read of the log; the next append is broadcast again.
  */
 export class RealtimeBroadcaster implements SessionObserver {
   readonly #options: Required<Omit<BroadcasterOptions, "forgetTopic">> &
@@ -51,10 +58,11 @@ export class RealtimeBroadcaster implements SessionObserver {
   /** After a 429 (the project's messages-per-second limit) the whole process pauses briefly. */
   #pausedUntil = 0;
   #lastErrorLogAt = new Map<string, number>();
+  #listProgressAt = new Map<string, number>();
 
   constructor(options: BroadcasterOptions) {
     this.#options = {
-      maxPerSecond: 4,
+      maxPerSecond: 10,
       maxInFlight: 16,
       maxLogTextBytes: 32 * 1024,
       now: Date.now,
@@ -62,14 +70,23 @@ export class RealtimeBroadcaster implements SessionObserver {
     };
   }
 
-  appended(append: { sessionId: string; from: number; to: number; text: string; epoch?: number }): void {
-    if (append.to <= append.from) return;
+  appended(append: {
+    sessionId: string;
+    from: number;
+    to: number;
+    text: string;
+    epoch?: number;
+    watch?: WatchState;
+  }): void {
+    if (append.to <= append.from || append.watch?.session === false) return;
     const slot = this.#slot(append.sessionId);
     mergeAppend(slot, append, this.#options.maxLogTextBytes);
     this.#schedule(append.sessionId, slot);
   }
 
-  progress(sessionId: string, progress: SessionProgress): void {
+  progress(sessionId: string, progress: SessionProgress, watch?: WatchState): void {
+    if (watch?.list) this.#listProgress(sessionId, progress);
+    if (watch?.session === false) return;
     const slot = this.#slot(sessionId);
     // One progress shape everywhere: the Realtime encoder (wire-realtime.ts) writes a missing stage as null.
     slot.progress = progress;
@@ -84,16 +101,27 @@ export class RealtimeBroadcaster implements SessionObserver {
         slot.status = { state, attempts: 0 };
         this.#schedule(sessionId, slot);
         // The sessions list hears of it at once; one message per status change.
-        this.#send(sessionId, `user:${state.userId}`, "session", {
-          id: state.id,
-          status: state.status,
-          title: state.title,
-          agent: state.agent,
-          updatedAt: state.updatedAt,
-        });
+        this.#send(sessionId, `user:${state.userId}`, "session", sessionEvent(state));
+        if (isTerminal(state.status)) this.#listProgressAt.delete(sessionId);
       },
       (error: unknown) =>
         this.#logError(sessionId, "could not read the session for a status broadcast", error),
+    );
+  }
+
+  /** A running session's progress on its owner's watched list: at most one every 15 s. */
+  #listProgress(sessionId: string, progress: SessionProgress): void {
+    const now = this.#options.now();
+    if (now - (this.#listProgressAt.get(sessionId) ?? Number.NEGATIVE_INFINITY) < LIST_PROGRESS_EVERY_MS)
+      return;
+    if (this.#listProgressAt.size > 10_000) this.#listProgressAt.clear();
+    this.#listProgressAt.set(sessionId, now);
+    this.#options.loadSession(sessionId).then(
+      (state) => {
+        if (!state || isTerminal(state.status)) return;
+        this.#send(sessionId, `user:${state.userId}`, "session", { ...sessionEvent(state), progress });
+      },
+      (error: unknown) => this.#logError(sessionId, "could not read the session for list progress", error),
     );
   }
 
@@ -257,4 +285,10 @@ export class RealtimeBroadcaster implements SessionObserver {
     if (this.#lastErrorLogAt.size > 10_000) this.#lastErrorLogAt.clear();
     this.#options.onError(message, { sessionId, error });
   }
+}
+
+/** The `user:<id>` `session` message of a session. */
+function sessionEvent(state: SessionState): Record<string, unknown> {
+  const { id, status, title, agent, updatedAt } = state;
+  return { id, status, title, agent, updatedAt };
 }

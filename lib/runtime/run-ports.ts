@@ -2,7 +2,7 @@ import { cancelAgentRun, streamAgent } from "../agent/index.ts";
 import type { Sql } from "../db/client.ts";
 import { billRunAlone, meterRun, readSessionUsage } from "../db/run-billing.ts";
 import { recordSeamJoiner } from "../db/seam-joiners.ts";
-import { appendCheckpoint } from "../db/session-log.ts";
+import { writeCheckpoint } from "../db/session-log.ts";
 import type { RunPorts } from "../session/ports.ts";
 
 /**
@@ -20,7 +20,7 @@ export function postgresRunPorts(
 ): RunPorts {
   const { sql } = runtime;
   return {
-    log: (write) => appendCheckpoint(sql, write),
+    log: (write) => writeCheckpoint(sql, write),
     streamAgent: (agent, request, options) => streamAgent(agent, request, options),
     cancelAgentRun,
     finish: (input) => runtime.transitions.finish(input),

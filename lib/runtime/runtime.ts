@@ -1,4 +1,6 @@
+import { createRequireUser, type RequireUser } from "../auth/index.ts";
 import type { Sql } from "../db/client.ts";
+import { StreamWakeups } from "../db/ds-stream-wakeups.ts";
 import { SessionNotifications } from "../db/session-notifications.ts";
 import { createPostgresTransitions } from "../db/session-transitions.ts";
 import type { Env } from "../env.ts";
@@ -12,8 +14,9 @@ import type { SessionObserver, SessionTransitions } from "../session/ports.ts";
  * What one process shares between its runners and readers, built once at start-up and passed in:
  * the pool and settings, the background dispatcher, the observers every transition and append is
  * told (the Realtime broadcaster), the lifecycle (`transitions`, announcing to those observers), the
- * clock, the registry of this process's runners (cancel, shutdown) and the one LISTEN hub readers
- * wake from. Nothing in lib/ keeps another copy: entry points (instrumentation.ts, scripts/worker.ts,
+ * clock, the registry of this process's runners (cancel, shutdown), the LISTEN hubs readers wake
+ * from (session logs, other durable streams) and the request authoriser (its JWKS cache). Nothing in
+ * lib/ keeps another copy: entry points (instrumentation.ts with process-runtime.ts, scripts/worker.ts,
  * each Trigger.dev task) build it, and tests build their own.
  */
 export interface Runtime {
@@ -25,6 +28,9 @@ export interface Runtime {
   readonly clock: Clock;
   readonly runners: RunnerRegistry;
   readonly notifications: SessionNotifications;
+  readonly streamWakeups: StreamWakeups;
+  /** The signed-in user of a request (401 `unauthorized:…` otherwise), verified with `env`'s keys. */
+  readonly requireUser: RequireUser;
 }
 
 export interface RuntimeOptions {
@@ -37,6 +43,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Replaces transitions (a test scripting a race wraps the Postgres ones it is given). */
   transitions?: (postgres: SessionTransitions) => SessionTransitions;
+  /** Default: verifies with `env`'s Supabase keys. */
+  requireUser?: RequireUser;
 }
 
 /** Builds a process's runtime (no I/O until something is used). */
@@ -53,5 +61,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock: options.clock ?? systemClock,
     runners: new RunnerRegistry(sql),
     notifications: new SessionNotifications(sql),
+    streamWakeups: new StreamWakeups(sql),
+    requireUser: options.requireUser ?? createRequireUser({ env }),
   };
 }

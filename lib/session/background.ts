@@ -137,10 +137,12 @@ export async function produceClaimedSession(
       yieldSignal: anySignal([control.yieldSignal, input.yieldSignal]),
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
+        idleIntervalMs: env.CHECKPOINT_IDLE_MS,
         maxBytes: env.CHECKPOINT_BYTES,
         leaseSeconds: env.LEASE_SECONDS,
       },
       startedAt: session.startedAt?.getTime(),
+      runner: session.runner,
     });
     // Stopped without finishing (shutdown): hand the session to another runner right away.
     if (outcome.kind === "budget") await runtime.transitions.release(session.id, session.epoch);

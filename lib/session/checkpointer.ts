@@ -1,7 +1,7 @@
+import { CheckpointPace } from "./checkpoint-pace.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
-import type { CheckpointStore } from "./ports.ts";
+import type { CheckpointStore, LogMark, LogMarkKind, WatchState } from "./ports.ts";
 
-/** Where checkpoints go: `appendCheckpoint` bound to a pool, or the in-memory log in tests. */
 export type { CheckpointStore } from "./ports.ts";
 
 export interface CheckpointerOptions {
@@ -10,7 +10,10 @@ export interface CheckpointerOptions {
   epoch: number;
   /** The durable offset the log ends at when this writer starts. */
   startOffset: number;
+  /** Between writes while the session is watched (CHECKPOINT_MS). */
   intervalMs: number;
+  /** Between writes while nobody watches it (CHECKPOINT_IDLE_MS); default `intervalMs`. */
+  idleIntervalMs?: number;
   maxBytes: number;
   leaseSeconds: number;
   /** Unflushed bytes above which `push` callers should wait for `drained()` (backpressure). */
@@ -23,20 +26,19 @@ export interface CheckpointerOptions {
   onFenced?: () => void;
 }
 
-/** One append: taken from the buffer once, then sent (and re-sent after a failure) exactly as is. */
 interface Batch {
   startOffset: number;
   text: string;
   bytes: number;
-  /** Where each pushed text ended (absolute offsets): the AI SDK reader's chunk boundaries. */
+  /** Where each pushed text ended (absolute offsets) and the marks made: the AI SDK reader's chunks. */
   deltaEnds: number[];
+  marks: LogMark[];
   cursor: unknown;
   progress: unknown;
   /** The metadata generation the batch carries (see `#metaSeq`). */
   metaSeq: number;
 }
 
-/** A `flush()` caller: done once everything pushed before the call is durable. */
 interface FlushWaiter {
   offset: number;
   metaSeq: number;
@@ -44,10 +46,12 @@ interface FlushWaiter {
 }
 
 const MAX_BACKOFF_MS = 5000;
+type Optional = "idleIntervalMs" | "onRetry" | "onDurable" | "onFenced";
 
 /**
- * Batches a runner's output into log appends: at most one write every `intervalMs`, whatever the
- * token rate, each holding everything pushed since (in rows of at most `maxBytes`). A failed write is
+ * Batches a runner's output into log appends: at most one write every `intervalMs` (or the idle
+ * interval while nobody watches: `CheckpointPace`), whatever the token rate, each holding everything
+ * pushed since (in rows of at most `maxBytes`). A failed write is
  * retried with backoff while output keeps arriving; once another writer took the session (epoch moved
  * on) every later call reports "fenced".
  *
@@ -62,11 +66,13 @@ const MAX_BACKOFF_MS = 5000;
  *   re-attaching an agent at the stored cursor continues exactly after the stored bytes.
  */
 export class Checkpointer {
-  readonly #options: Required<Omit<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">> &
-    Pick<CheckpointerOptions, "onRetry" | "onDurable" | "onFenced">;
+  readonly #options: Required<Omit<CheckpointerOptions, Optional>> & Pick<CheckpointerOptions, Optional>;
+  readonly #pace: CheckpointPace;
   #buffer: string[] = [];
   #bufferedBytes = 0;
   #bufferedEnds: number[] = [];
+  #bufferedMarks: LogMark[] = [];
+  #markSeq = 0;
   #batch: Batch | undefined;
   #durableOffset: number;
   #cursor: unknown;
@@ -87,7 +93,13 @@ export class Checkpointer {
 
   constructor(options: CheckpointerOptions) {
     this.#options = { maxBufferedBytes: 4 * 1024 * 1024, clock: systemClock, ...options };
+    this.#pace = new CheckpointPace(this.#options.clock, options);
     this.#durableOffset = options.startOffset;
+  }
+
+  /** Who watches the session and its owner's list, as the last write found (undefined: not known). */
+  get watch(): WatchState | undefined {
+    return this.#pace.watch();
   }
 
   /** Bytes durably in the log (as far as this writer knows). */
@@ -136,6 +148,16 @@ export class Checkpointer {
     this.#schedule();
   }
 
+  /** Records a mark at the current offset, written with the next append (null once fenced or closed). */
+  mark(kind: LogMarkKind, data: Record<string, unknown>): LogMark | null {
+    if (this.#fenced || this.#closed) return null;
+    const mark = { seq: this.#markSeq++, at: this.offset, kind, data };
+    this.#bufferedMarks.push(mark);
+    this.#touchMeta();
+    this.#schedule();
+    return mark;
+  }
+
   /** Resolves once unflushed output is back under the memory bound (or the writer is fenced). */
   drained(): Promise<void> {
     if (!this.overLimit || this.#fenced) return Promise.resolve();
@@ -180,7 +202,7 @@ export class Checkpointer {
     // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
     // log see it at once after a quiet spell, and a busy stream still costs one write per interval.
     // A flush skips the interval but never the backoff of a failed write.
-    const paced = urgent ? now : this.#lastWriteAt + this.#options.intervalMs;
+    const paced = urgent ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
     const due = Math.max(now, paced, this.#retryAt);
     this.#clearTimer();
     this.#timer = this.#options.clock.setTimeout(() => {
@@ -212,6 +234,7 @@ export class Checkpointer {
       text: this.#buffer.join(""),
       bytes: this.#bufferedBytes,
       deltaEnds: this.#bufferedEnds,
+      marks: this.#bufferedMarks,
       cursor: this.#cursor,
       progress: this.#progress,
       metaSeq: this.#metaSeq,
@@ -219,6 +242,7 @@ export class Checkpointer {
     this.#buffer = [];
     this.#bufferedBytes = 0;
     this.#bufferedEnds = [];
+    this.#bufferedMarks = [];
     this.#metaDirty = false;
     return batch;
   }
@@ -226,17 +250,20 @@ export class Checkpointer {
   async #send(batch: Batch): Promise<void> {
     const { store, sessionId, epoch, leaseSeconds, maxBytes, clock } = this.#options;
     try {
-      const result = await store({
+      const answer = await store({
         sessionId,
         epoch,
         startOffset: batch.startOffset,
         text: batch.text,
         deltaEnds: batch.deltaEnds,
+        ...(batch.marks.length > 0 ? { marks: batch.marks } : {}),
         agentCursor: batch.cursor,
         progress: batch.progress,
         leaseSeconds,
         maxChunkBytes: maxBytes,
       });
+      const result = typeof answer === "string" ? answer : answer.outcome;
+      if (typeof answer !== "string") this.#pace.learn(answer.watchers);
       if (result === "fenced") return this.#fence();
       // "ok" or "duplicate": this very batch is in the log; text pushed during the write stays buffered.
       this.#batch = undefined;
@@ -245,9 +272,8 @@ export class Checkpointer {
       this.#attempt = 0;
       this.#retryAt = Number.NEGATIVE_INFINITY;
       this.#settleFlushWaiters();
-      if (batch.bytes > 0) {
-        this.#options.onDurable?.({ from: batch.startOffset, to: this.#durableOffset, text: batch.text });
-      }
+      const durable = { from: batch.startOffset, to: this.#durableOffset, text: batch.text };
+      if (batch.bytes > 0) this.#options.onDurable?.(durable);
     } catch (error) {
       this.#attempt += 1;
       this.#options.onRetry?.(error, this.#attempt);

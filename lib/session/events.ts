@@ -1,12 +1,16 @@
+import type { LogMark } from "./ports.ts";
 import type { SessionStreamEvent } from "./wire.ts";
 
 /**
  * What a running session's live subscribers see, in the order it happened (the SSE events of
- * DESIGN §5, `wire.ts`). A delta carries the offset after it; the writer adds its epoch.
+ * DESIGN §5, `wire.ts`). A delta carries the offset after it (and, joining several held deltas, where
+ * each ended); the writer adds its epoch.
  */
 export type SessionEvent =
   | Exclude<SessionStreamEvent, { type: "delta" | "rewind" | "session" | "status" }>
-  | { type: "delta"; text: string; offset: number };
+  | { type: "delta"; text: string; offset: number; ends?: number[] }
+  /** A tool call, runner or progress mark at its place among the deltas (the AI SDK stream's chunks). */
+  | { type: "mark"; mark: LogMark };
 
 export type SessionListener = (event: SessionEvent) => void;
 

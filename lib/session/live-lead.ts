@@ -1,10 +1,8 @@
 import type { SessionFeed } from "./events.ts";
+import type { LogMark } from "./ports.ts";
 
-interface HeldDelta {
-  text: string;
-  /** The byte offset after `text`. */
-  offset: number;
-}
+/** A delta (`text`, the byte offset after it) or a mark (at its offset) waiting for the lead. */
+type Held = { text: string; offset: number; mark?: undefined } | { mark: LogMark; offset: number };
 
 /**
  * The live client's lead over the durable log (DESIGN §4): a live runner's deltas reach its client
@@ -13,13 +11,14 @@ interface HeldDelta {
  * that window, a reader loses (and is rewound past) at most that many bytes.
  *
  * Invariants: every delta sent carries the offset right after the bytes the client then holds (held
- * deltas go out joined, with the offset of the last one); nothing goes out once the runner is fenced.
+ * deltas go out joined, with the offset of the last one and where each ended); marks go out in their
+ * place among the deltas; nothing goes out once the runner is fenced.
  */
 export class LiveLead {
   readonly #feed: SessionFeed | undefined;
   readonly #maxAheadBytes: number;
   #durable: number;
-  #held: HeldDelta[] = [];
+  #held: Held[] = [];
   #head = 0;
   #fenced = false;
 
@@ -33,6 +32,13 @@ export class LiveLead {
   push(text: string, offset: number): void {
     if (!this.#feed || this.#fenced || text === "") return;
     this.#held.push({ text, offset });
+    this.#release();
+  }
+
+  /** A mark the checkpointer took: it goes out after the deltas before it. */
+  mark(mark: LogMark | null): void {
+    if (!this.#feed || this.#fenced || mark === null) return;
+    this.#held.push({ mark, offset: mark.at });
     this.#release();
   }
 
@@ -61,7 +67,26 @@ export class LiveLead {
       this.#held = this.#held.slice(this.#head);
       this.#head = 0;
     }
-    const text = released.length === 1 ? released[0]!.text : released.map((delta) => delta.text).join("");
-    this.#feed?.emit({ type: "delta", text, offset: released.at(-1)!.offset });
+    let deltas: { text: string; offset: number }[] = [];
+    for (const item of released) {
+      if (item.mark === undefined) {
+        deltas.push(item);
+        continue;
+      }
+      this.#emitDeltas(deltas);
+      deltas = [];
+      this.#feed?.emit({ type: "mark", mark: item.mark });
+    }
+    this.#emitDeltas(deltas);
+  }
+
+  #emitDeltas(deltas: { text: string; offset: number }[]): void {
+    if (deltas.length === 0) return;
+    const offset = deltas.at(-1)!.offset;
+    if (deltas.length === 1) this.#feed?.emit({ type: "delta", text: deltas[0]!.text, offset });
+    else {
+      const text = deltas.map((delta) => delta.text).join("");
+      this.#feed?.emit({ type: "delta", text, offset, ends: deltas.map((delta) => delta.offset) });
+    }
   }
 }

@@ -71,6 +71,7 @@ async function produceLive(input: LiveRunInput) {
       feed: input.feed,
       checkpoint: {
         intervalMs: env.CHECKPOINT_MS,
+        idleIntervalMs: env.CHECKPOINT_IDLE_MS,
         maxBytes: env.CHECKPOINT_BYTES,
         leaseSeconds: env.LEASE_SECONDS,
       },

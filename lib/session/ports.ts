@@ -161,14 +161,36 @@ export interface ObservedProgress {
  * drops to a bounded state).
  */
 export interface SessionObserver {
-  /** `epoch`: the writer's (a reader resumes from `<epoch>:<offset>` as with SSE). */
-  appended(append: { sessionId: string; from: number; to: number; text: string; epoch: number }): void;
-  progress(sessionId: string, progress: ObservedProgress): void;
+  /**
+   * `epoch`: the writer's (a reader resumes from `<epoch>:<offset>` as with SSE). `watch`: who watches
+   * as the write found it (absent when the runner's store does not say: treat as watched).
+   */
+  appended(append: {
+    sessionId: string;
+    from: number;
+    to: number;
+    text: string;
+    epoch: number;
+    watch?: WatchState;
+  }): void;
+  progress(sessionId: string, progress: ObservedProgress, watch?: WatchState): void;
   /** The row changed status or producer (created, live, background, interrupted, ended): re-read it. */
   statusChanged(sessionId: string): void;
 }
 
 // ── The runner's stores ───────────────────────────────────────────────────────────────────────
+
+/** What a producer records beside its text, at a byte of the log (see `session_marks`). */
+export type LogMarkKind = "tool" | "runner" | "progress";
+
+export interface LogMark {
+  /** The producer's count of its marks (per epoch): the write's idempotency key. */
+  seq: number;
+  /** The byte offset it happened at: after every delta ending at or before it. */
+  at: number;
+  kind: LogMarkKind;
+  data: Record<string, unknown>;
+}
 
 export interface AppendCheckpoint {
   sessionId: string;
@@ -181,6 +203,8 @@ export interface AppendCheckpoint {
    * replay splits text where the live response did (lib/ui-stream numbering). Omitted: not recorded.
    */
   deltaEnds?: number[];
+  /** The producer's marks (tool calls, runner, progress) made since the last write (`session_marks`). */
+  marks?: LogMark[];
   agentCursor?: unknown;
   progress?: unknown;
   /** Extends the writer's lease while it is alive. */
@@ -189,8 +213,31 @@ export interface AppendCheckpoint {
   maxChunkBytes?: number;
 }
 
-/** Appends to the session log; "duplicate": this exact write already landed (a lost reply). */
-export type CheckpointStore = (write: AppendCheckpoint) => Promise<"ok" | "duplicate" | "fenced">;
+/** "duplicate": this exact write already landed (a lost reply). */
+export type CheckpointOutcome = "ok" | "duplicate" | "fenced";
+
+/**
+ * Who is watching, as a checkpoint write found it (issue 19): how many more milliseconds the
+ * session's watch (`sessions.watched_until`) and its owner's sessions-list watch last; 0 for none.
+ */
+export interface Watchers {
+  sessionMs: number;
+  listMs: number;
+}
+
+/** Whether anyone watches the session and its owner's sessions list, now. */
+export interface WatchState {
+  session: boolean;
+  list: boolean;
+}
+
+/**
+ * Appends to the session log. A store that reads the watchers with the write answers them too (the
+ * Postgres store does, by RETURNING); one that does not leaves the writer's pace as it was.
+ */
+export type CheckpointStore = (
+  write: AppendCheckpoint,
+) => Promise<CheckpointOutcome | { outcome: CheckpointOutcome; watchers: Watchers }>;
 
 export interface RunBill {
   sessionId: string;

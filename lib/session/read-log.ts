@@ -11,7 +11,7 @@ import type { SessionState, SessionStreamEvent, StreamCursor } from "./wire.ts";
 export const REPLAY_RUN_BYTES = LOG_RUN_BYTES;
 /** Log bytes read per query; the first page is small so the first delta goes out at once. */
 const FIRST_PAGE_BYTES = 32 * 1024;
-const PAGE_BYTES = 256 * 1024;
+const PAGE_BYTES = 1024 * 1024;
 
 /**
  * Where a stream reader holding bytes up to `offset` from producers up to `epoch` stands against
@@ -105,12 +105,14 @@ export async function replayAndTail(
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
       await followSession(sql, current, position, emit);
-      const page = await replayPage(sql, current.id, position, pageBytes, emit);
-      if (page === "unreadable") return;
-      if (page === "more") {
+      // Full pages are read back to back: the row is read again only once the log is caught up
+      // (log bytes are never replaced, so nothing a page holds needs the row's news).
+      let page: Awaited<ReturnType<typeof replayPage>>;
+      do {
+        page = await replayPage(sql, current.id, position, pageBytes, emit);
         pageBytes = PAGE_BYTES;
-        continue;
-      }
+      } while (page === "more" && !signal.aborted);
+      if (page === "unreadable") return;
       if (TERMINAL_STATUSES.includes(current.status) && position.sent >= current.durableOffset) {
         emit(terminalEvent(current));
         return;

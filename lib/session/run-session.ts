@@ -1,60 +1,27 @@
 import type { RawAgentFailure } from "../agent/agent-failure.ts";
-import {
-  type AgentConfig,
-  type AgentCursor,
-  type AgentEvent,
-  type AgentRequest,
-  isDetachable,
-} from "../agent/index.ts";
+import { type AgentCursor, type AgentEvent, isDetachable } from "../agent/index.ts";
 import { logError } from "../log.ts";
 import { notifyObservers } from "../observers.ts";
 import { readAgentEvent } from "./agent-read.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep } from "./clock.ts";
 import { retryingStreamPorts } from "./database-retry.ts";
-import type { SessionFeed } from "./events.ts";
 import { LiveLead } from "./live-lead.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
-import type { FinishSessionInput, ObservedProgress, RunPorts } from "./ports.ts";
+import type { FinishSessionInput, LogMarkKind, ObservedProgress } from "./ports.ts";
 import { blameAgent, outOfCredits } from "./run-failure.ts";
+import type { RunOutcome, RunSessionInput } from "./run-input.ts";
 import { armRunStops } from "./run-stops.ts";
 import { continuationSeam } from "./seam-joiner.ts";
 
-export interface RunSessionInput {
-  /** The log store, agent stream, finisher, billing, seam joiner, clock and observers (lib/session/ports.ts). */
-  ports: RunPorts;
-  sessionId: string;
-  epoch: number;
-  agent: AgentConfig;
-  request: AgentRequest;
-  /** Where the log ends now; output is appended from here. */
-  startOffset: number;
-  /** Re-attach a detachable agent run here instead of starting one. */
-  cursor?: AgentCursor;
-  /** Aborting it cancels the session (partial output kept). */
-  signal: AbortSignal;
-  /** Live runners stop producing after this long and return "budget". */
-  budgetMs?: number;
-  /** Aborting it stops producing without ending the session (returns "budget"): a worker shutting down. */
-  yieldSignal?: AbortSignal;
-  /** The event feed of the live SSE (live runners only); deltas reach it at most `checkpoint.maxBytes` ahead of the log. */
-  feed?: SessionFeed;
-  checkpoint: { intervalMs: number; maxBytes: number; leaseSeconds: number };
-  /** The durable text this run continues after a seam (a connection-bound agent's continuation). */
-  continuesAfter?: string;
-  /** When the session started, for `elapsedMs` in progress. */
-  startedAt?: number;
-}
-
-export type RunOutcome =
-  | { kind: "completed" | "failed" | "cancelled"; offset: number }
-  | { kind: "fenced"; offset: number }
-  | { kind: "budget"; offset: number; cursor: AgentCursor | undefined };
+export type { RunOutcome, RunSessionInput } from "./run-input.ts";
 
 type Terminal = { kind: "completed" } | ({ kind: "failed" } & RawAgentFailure);
 type StopReason = "cancel" | "budget" | "fenced" | MeterStop;
 
 const MAX_REATTACH = 5;
+/** Progress is recorded in the log (a `data-progress` chunk) at most this often. */
+const PROGRESS_MARK_MS = 1000;
 const unknownError = { code: "unknown", message: "The session stopped for an unknown reason." };
 
 /**
@@ -82,6 +49,9 @@ class SessionRun {
   readonly startedAt: number;
   cursor: AgentCursor | undefined;
   stage: string | null = null;
+  lastProgressMarkAt = Number.NEGATIVE_INFINITY;
+  /** Set by `settle`: a mark made after the last flush would reach the live client but never the log. */
+  sealed = false;
   terminal: Terminal | undefined;
   readonly seam: ReturnType<typeof continuationSeam>;
   readonly metering: ReturnType<typeof startRunMetering>;
@@ -102,8 +72,9 @@ class SessionRun {
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
       onDurable: (append) => {
         this.live.durable(append.to);
+        const watch = this.checkpointer.watch;
         notifyObservers(ports.observers, sessionId, (o) =>
-          o.appended({ sessionId, ...append, epoch: input.epoch }),
+          o.appended({ sessionId, ...append, epoch: input.epoch, ...(watch ? { watch } : {}) }),
         );
       },
       onFenced: () => this.fenced(),
@@ -123,6 +94,13 @@ class SessionRun {
       stop: (reason) => (reason === "fenced" ? this.fenced() : this.stopWith(reason)),
       onStep: () => this.reportProgress(undefined),
     });
+    this.mark("runner", { runner: input.runner ?? (input.feed ? "live" : null) });
+  }
+
+  /** Records a tool call, the runner or progress in the log and sends it to the live client in its place. */
+  mark(kind: LogMarkKind, data: Record<string, unknown>): void {
+    if (this.sealed) return;
+    this.live.mark(this.checkpointer.mark(kind, data));
   }
 
   stopWith(reason: StopReason): void {
@@ -207,7 +185,9 @@ class SessionRun {
       this.live.push(text, this.checkpointer.offset);
       if (this.checkpointer.overLimit) await this.checkpointer.drained();
     } else if (event.type === "progress") {
+      // Each stage the agent names is one tool call (a step of the AI SDK message).
       this.stage = event.stage;
+      this.mark("tool", { name: event.stage });
       this.reportProgress(event.cursor);
     } else if (event.type === "usage") {
       // The agent's own count replaces the estimate as soon as it gives one.
@@ -231,13 +211,21 @@ class SessionRun {
       credits: this.metering.credits,
     };
     this.checkpointer.push("", { cursor: agentCursor, progress });
+    const now = ports.clock.now();
+    if (now - this.lastProgressMarkAt >= PROGRESS_MARK_MS) {
+      this.lastProgressMarkAt = now;
+      this.mark("progress", { ...progress });
+    }
     feed?.emit({ type: "progress", ...progress });
-    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress));
+    // Until the first write answers, nobody is known to watch: Realtime waits for it (a few ms).
+    const watch = this.checkpointer.watch ?? { session: false, list: false };
+    notifyObservers(ports.observers, sessionId, (o) => o.progress(sessionId, progress, watch));
   }
 
   /** Flushes, then ends the session as the stream and the stop reason say. */
   async settle(): Promise<RunOutcome> {
     const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
+    this.sealed = true;
     const flushed = await this.checkpointer.flush();
     this.checkpointer.close();
     const offset = this.checkpointer.durableOffset;

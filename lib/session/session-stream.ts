@@ -1,5 +1,6 @@
 import type { Sql } from "../db/client.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
+import { watchSession } from "../db/session-watches.ts";
 import { AppError } from "../errors.ts";
 import { createSseStream } from "../http/sse.ts";
 import { requireSessionLog } from "./log-retention.ts";
@@ -34,6 +35,9 @@ export async function openSessionStream(
   const { cursor } = request;
   const session = await requireOwnedSession(sql, request.sessionId, request.userId);
   requireSessionLog(session);
+  // A catch-up read is a tab following over Realtime: it counts as one watch (issue 19), recorded
+  // before the read so a runner that learns of it broadcasts every append the read may miss.
+  if (!request.follow) await watchSession(sql, session.id, request.userId);
   const settled = await settleCursor(sql, session, cursor);
   const check = await checkReplayOffset(sql, session, settled.offset);
   if (check === "past_end") throw new AppError("bad_request:offset", "offset: past the end of the output");

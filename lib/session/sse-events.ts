@@ -11,7 +11,12 @@ export function writeWireEvent(writer: SseWriter, event: SessionStreamEvent): vo
 
 /** Writes one runner event; a delta carries `epoch`, the epoch of the producer that made its bytes. */
 export function writeSessionEvent(writer: SseWriter, event: SessionEvent, epoch: number): void {
-  writeWireEvent(writer, event.type === "delta" ? { ...event, epoch } : event);
+  // Marks and delta ends are the AI SDK stream's (lib/ui-stream); the session stream has no such events.
+  if (event.type === "mark") return;
+  if (event.type === "delta") {
+    const { ends: _ends, ...delta } = event;
+    writeWireEvent(writer, { ...delta, epoch });
+  } else writeWireEvent(writer, event);
 }
 
 /**

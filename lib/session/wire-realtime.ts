@@ -33,6 +33,8 @@ export const realtimePayloadSchemas = {
     title: z.string(),
     agent: z.string(),
     updatedAt: z.string(),
+    /** A running session's progress, at most every 15 s while the list is watched (issue 19). */
+    progress: progressSchema.optional(),
   }),
 } as const;
 
@@ -73,11 +75,17 @@ function decodePayload<Name extends RealtimeEventName>(name: Name, payload: unkn
   return parsed.data as RealtimePayload<Name>;
 }
 
-/** Validates a Realtime payload before it is broadcast; progress goes out in its one shape. */
+/** Validates a Realtime payload before it is broadcast; progress (alone or listed) goes out in its one shape. */
 export function encodeRealtimeMessage<Name extends RealtimeEventName>(
   event: Name,
   payload: RealtimePayload<Name>,
 ): { event: Name; payload: RealtimePayload<Name> } {
-  const body = event === "progress" ? encodeProgress(payload as SessionProgress) : payload;
+  const listed = event === "session" ? (payload as RealtimePayload<"session">) : undefined;
+  const body =
+    event === "progress"
+      ? encodeProgress(payload as SessionProgress)
+      : listed?.progress
+        ? { ...listed, progress: encodeProgress(listed.progress) }
+        : payload;
   return { event, payload: realtimePayloadSchemas[event].parse(body) as RealtimePayload<Name> };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ChannelListener } from "../db/listen.ts";
 import { DISPATCH_CHANNEL } from "../db/session-lease.ts";
 import { localWorkerDispatcher } from "../jobs/dispatch.ts";
 import { logError, logInfo } from "../log.ts";
@@ -45,7 +46,9 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     { runner: "worker", owner: id, yieldSignal: yieldAll.signal, runtime },
     concurrency,
   );
-  const listener = await sql.listen(DISPATCH_CHANNEL, () => void loop.claim());
+  // A LISTEN that fails at start-up is retried with backoff before the worker gives up.
+  const listener = new ChannelListener(sql, DISPATCH_CHANNEL, () => void loop.claim());
+  await listener.ready();
   const recover = async () => {
     // Recovery here wakes the local workers (NOTIFY), whatever dispatches the process's own sessions.
     await recoverExpiredSessions({ ...runtime, dispatcher: localWorkerDispatcher(sql) }).catch((error) =>

@@ -2,7 +2,7 @@ import { logError } from "../log.ts";
 import type { SessionEvent } from "../session/events.ts";
 import type { StartedChat } from "../session/start-chat.ts";
 import { createUiMessageStream, type UiChunkWriter } from "./response.ts";
-import { UiChunkSequencer, type UiMessageMeta } from "./sequence.ts";
+import { cutAtByteEnds, type UiChunk, UiChunkSequencer, type UiMessageMeta } from "./sequence.ts";
 
 type LiveChat = Extract<StartedChat, { kind: "live" }>;
 
@@ -47,33 +47,35 @@ export function streamLiveUiChat(
   return { body, run };
 }
 
-/** One runner event as chunks; progress is not in the numbered sequence (see `sequence.ts`). */
+/**
+ * One runner event as chunks. Progress events are not in the numbered sequence; the marks the runner
+ * recorded in the log are (see `sequence.ts`), and held deltas that went out joined are cut where
+ * each ended, as a replay cuts them.
+ */
 function relay(writer: UiChunkWriter, sequencer: UiChunkSequencer, event: SessionEvent, epoch: number): void {
   if (writer.closed) return;
+  for (const chunk of liveChunks(sequencer, event, epoch)) writer.write(chunk);
+  // `handoff` ends the response without `finish`: the rest comes from the log on the reconnect.
+  if (event.type === "done" || event.type === "error" || event.type === "handoff") writer.done();
+}
+
+/** The chunks of one live runner event of the producer of `epoch`. */
+export function liveChunks(sequencer: UiChunkSequencer, event: SessionEvent, epoch: number): UiChunk[] {
   switch (event.type) {
-    case "delta":
-      for (const chunk of sequencer.delta(event.text, epoch, event.offset)) writer.write(chunk);
-      return;
-    case "done":
-      for (const chunk of sequencer.finish({
-        status: "completed",
-        usage: event.usage,
-        costUsd: event.costUsd,
-      }))
-        writer.write(chunk);
-      writer.done();
-      return;
-    case "error": {
-      const status = event.code === "cancelled" ? "cancelled" : "failed";
-      for (const chunk of sequencer.finish({ status, error: event })) writer.write(chunk);
-      writer.done();
-      return;
+    case "delta": {
+      const chunks: UiChunk[] = [];
+      const ends = event.ends ?? [event.offset];
+      const pieces = cutAtByteEnds(event.text, event.offset - Buffer.byteLength(event.text), ends);
+      for (let i = 0; i < ends.length; i++) chunks.push(...sequencer.delta(pieces[i]!, epoch, ends[i]!));
+      return chunks;
     }
-    case "handoff":
-      // No `finish`: the rest (and the step's end) comes from the log on the reader's reconnect.
-      writer.done();
-      return;
+    case "mark":
+      return sequencer.mark(event.mark, epoch);
+    case "done":
+      return sequencer.finish({ status: "completed", usage: event.usage, costUsd: event.costUsd });
+    case "error":
+      return sequencer.finish({ status: event.code === "cancelled" ? "cancelled" : "failed", error: event });
     default:
-      return;
+      return [];
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `OvertimeChatTransport`: an AI SDK `ChatTransport` for Overtime's `/api/chat` that needs no app code
- * for the 800 s limit. Browser-safe: it imports only `ai` (no server modules).
+ * for the 800 s limit. Browser-safe: it imports only `ai` and the watch repeater (no server modules).
  *
  * - It counts the chunks it passed on; when a response ends without `finish` (a handoff at the live
  *   budget, a dropped connection, a deploy) it reconnects with `GET /api/chat/{sessionId}/stream?
@@ -10,6 +10,8 @@
  *   a subscription that says when the session's log grows (e.g. Supabase Realtime `session:<id>`);
  *   the transport then reads only the new chunks each time (`&follow=0`, a short catch-up read).
  * - When the tab becomes visible again it reconnects at once instead of waiting for its backoff.
+ * - While it follows a session it tells the server so (`POST /api/sessions/:id/watch`, every 30 s
+ *   while the tab is visible): a watched session is broadcast live and checkpointed often.
  */
 import {
   type ChatTransport,
@@ -18,6 +20,7 @@ import {
   type UIMessageChunk,
   uiMessageChunkSchema,
 } from "ai";
+import { repeatWatch, watchUrl } from "../realtime/watch-repeater.ts";
 
 export interface OvertimeChatTransportOptions {
   /** Default `/api/chat`. */
@@ -34,6 +37,55 @@ export interface OvertimeChatTransportOptions {
    * returns the unsubscribe. Without it, the transport holds one stream request (a tail) instead.
    */
   follow?: (sessionId: string, onChange: () => void) => () => void;
+  /** The app's API root for the session watch (default: `api` without its last segment, `/api`). */
+  sessionsApi?: string;
+}
+
+/** A missed change (Realtime is best effort) costs at most this long: a catch-up read then anyway. */
+const FOLLOW_FALLBACK_MS = 5000;
+
+/**
+ * The `follow` subscription of one followed session, held from before the first read to the end, so
+ * a change between a read and the wait is not missed: it counts as pending and the wait ends at once.
+ */
+class ChangeSignal {
+  #pending = false;
+  #waiter: (() => void) | null = null;
+  readonly #unsubscribe: (() => void) | null;
+
+  constructor(follow: OvertimeChatTransportOptions["follow"], sessionId: string) {
+    this.#unsubscribe = follow
+      ? follow(sessionId, () => {
+          this.#pending = true;
+          this.#waiter?.();
+        })
+      : null;
+  }
+
+  get active(): boolean {
+    return this.#unsubscribe !== null;
+  }
+
+  /** A read starts: what changed before it, it reads. */
+  reading(): void {
+    this.#pending = false;
+  }
+
+  /** Calls `wake` at the next change (at once if one came since the last read); returns the cancel. */
+  next(wake: () => void): () => void {
+    if (this.#pending) {
+      queueMicrotask(wake);
+      return () => {};
+    }
+    this.#waiter = wake;
+    return () => {
+      this.#waiter = null;
+    };
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+  }
 }
 
 type SendOptions = Parameters<ChatTransport<UIMessage>["sendMessages"]>[0];
@@ -99,31 +151,56 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     signal: AbortSignal | undefined,
   ): ReadableStream<UIMessageChunk> {
     const transport = this;
+    const changes = new ChangeSignal(this.#options.follow, sessionId);
     let index = 0;
     let finished = false;
     async function* chunks(): AsyncGenerator<UIMessageChunk> {
+      const stopWatching = transport.#watch(sessionId);
+      try {
+        yield* follow();
+      } finally {
+        stopWatching();
+      }
+    }
+    async function* follow(): AsyncGenerator<UIMessageChunk> {
       let response: Response | null = first;
       let failures = 0;
-      while (!finished && !signal?.aborted) {
-        try {
-          response ??= await transport.#resume(sessionId, index, signal);
-          for await (const chunk of readChunks(response)) {
-            // `data-session` parts are not in the numbered sequence (see SESSION_STATE_HEADER).
-            if (!isSessionState(chunk)) index += 1;
-            failures = 0;
-            if (chunk.type === "finish") finished = true;
-            yield chunk;
+      try {
+        while (!finished && !signal?.aborted) {
+          try {
+            changes.reading();
+            response ??= await transport.#resume(sessionId, index, signal);
+            for await (const chunk of readChunks(response)) {
+              // `data-session` parts are not in the numbered sequence (see SESSION_STATE_HEADER).
+              if (!isSessionState(chunk)) index += 1;
+              failures = 0;
+              if (chunk.type === "finish") finished = true;
+              yield chunk;
+            }
+          } catch (error) {
+            if (signal?.aborted) return;
+            failures += 1;
+            if (failures > (transport.#options.maxReconnects ?? 5)) throw error;
           }
-        } catch (error) {
-          if (signal?.aborted) return;
-          failures += 1;
-          if (failures > (transport.#options.maxReconnects ?? 5)) throw error;
+          response = null;
+          if (!finished) await transport.#waitBeforeReconnect(changes, failures, signal);
         }
-        response = null;
-        if (!finished) await transport.#waitBeforeReconnect(sessionId, failures, signal);
+      } finally {
+        changes.close();
       }
     }
     return iterableToStream(chunks());
+  }
+
+  /** Repeats the session's watch while the tab is visible; returns what stops it. */
+  #watch(sessionId: string): () => void {
+    const api = this.#options.sessionsApi ?? this.#api.replace(/\/[^/]*$/, "");
+    return repeatWatch({
+      url: watchUrl({ session: sessionId }, api),
+      fetch: this.#options.fetch,
+      headers: () => this.#headers(),
+      onError: (error) => console.warn("Could not tell the server this tab is watching.", error),
+    });
   }
 
   async #resume(sessionId: string, startIndex: number, signal: AbortSignal | undefined): Promise<Response> {
@@ -137,19 +214,26 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   }
 
   /** Backoff after a failure (cut short when the tab comes back), or the next change when following. */
-  #waitBeforeReconnect(sessionId: string, failures: number, signal: AbortSignal | undefined): Promise<void> {
+  #waitBeforeReconnect(
+    changes: ChangeSignal,
+    failures: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     return new Promise((resolve) => {
-      const delay = failures === 0 ? 0 : Math.min(5000, 250 * 2 ** (failures - 1));
+      const following = changes.active && failures === 0;
+      const delay = following
+        ? FOLLOW_FALLBACK_MS
+        : failures === 0
+          ? 0
+          : Math.min(5000, 250 * 2 ** (failures - 1));
       const cleanups: (() => void)[] = [];
       const done = () => {
         for (const cleanup of cleanups) cleanup();
         resolve();
       };
-      if (this.#options.follow && failures === 0) cleanups.push(this.#options.follow(sessionId, done));
-      else {
-        const timer = setTimeout(done, delay);
-        cleanups.push(() => clearTimeout(timer));
-      }
+      if (following) cleanups.push(changes.next(done));
+      const timer = setTimeout(done, delay);
+      cleanups.push(() => clearTimeout(timer));
       signal?.addEventListener("abort", done, { once: true });
       cleanups.push(() => signal?.removeEventListener("abort", done));
       const doc = (globalThis as { document?: EventTarget & { visibilityState?: string } }).document;

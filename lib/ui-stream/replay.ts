@@ -1,10 +1,21 @@
 import type { Sql } from "../db/client.ts";
-import { type LogRowWithDeltas, readLogRowsWithDeltas } from "../db/session-log-deltas.ts";
+import {
+  type LogRowWithDeltas,
+  type MarkCursor,
+  readLogPageWithMarks,
+  type StoredMark,
+} from "../db/session-log-deltas.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
 import { getSession } from "../db/sessions.ts";
 import { isTerminal } from "../lifecycle.ts";
 import type { SessionRow } from "../session/ports.ts";
-import { type UiChunk, UiChunkSequencer, type UiMessageMeta, type UiTerminal } from "./sequence.ts";
+import {
+  cutAtByteEnds,
+  type UiChunk,
+  UiChunkSequencer,
+  type UiMessageMeta,
+  type UiTerminal,
+} from "./sequence.ts";
 
 /** Log rows read per query; the first page is one row so the first chunks go out at once. */
 const ROWS_PER_PAGE = 512;
@@ -31,37 +42,79 @@ export function uiTerminal(session: SessionRow): UiTerminal | null {
   };
 }
 
+type UiEmit = (chunk: UiChunk) => void;
+/** `text-delta` chunks of one text part in bulk: exactly what emitting each would send. */
+export type UiEmitText = (id: string, deltas: string[]) => void;
+
 /**
- * Turns log rows into the session's chunk sequence, cutting the text at the recorded delta ends (see
- * `sequence.ts`): the same rows always give the same chunks. Rows are consumed whole, in order.
+ * Turns log rows and marks into the session's chunk sequence, cutting the text at the recorded delta
+ * ends and putting each mark after every delta ending at or before its offset (see `sequence.ts`): the
+ * same log always gives the same chunks. Rows are consumed whole, in order; marks in (at, epoch, seq).
  */
 export class LogChunkAssembler {
   readonly sequencer: UiChunkSequencer;
   /** Bytes of the log consumed so far (always a row boundary). */
   offset = 0;
-  #pending: Buffer[] = [];
+  /** The last mark consumed. */
+  markCursor: MarkCursor = null;
+  #pending = "";
+  #marks: StoredMark[] = [];
 
   constructor(meta: UiMessageMeta) {
     this.sequencer = new UiChunkSequencer(meta);
   }
 
-  row(row: LogRowWithDeltas): UiChunk[] {
+  /** One page: its rows, with its marks in their places; marks at the page's end come last. */
+  page(rows: LogRowWithDeltas[], marks: StoredMark[], emit: UiEmit, emitText?: UiEmitText): void {
+    this.#marks = marks;
+    for (const row of rows) this.row(row, emit, emitText);
+    this.#marksBefore(Number.POSITIVE_INFINITY, emit);
+  }
+
+  /** One row; runs of plain text deltas go to `emitText` in bulk when it is given (a replay's hot path). */
+  row(row: LogRowWithDeltas, emit: UiEmit, emitText?: UiEmitText): void {
     if (row.startOffset !== this.offset)
       throw new Error(`log gap at ${this.offset}: next row at ${row.startOffset}`);
-    const bytes = Buffer.from(row.text, "utf8");
-    const chunks: UiChunk[] = [];
-    let at = row.startOffset;
-    for (const end of row.deltaEnds ?? [row.endOffset]) {
-      this.#pending.push(bytes.subarray(at - row.startOffset, end - row.startOffset));
-      const text = Buffer.concat(this.#pending).toString("utf8");
-      this.#pending = [];
-      chunks.push(...this.sequencer.delta(text, row.epoch, end));
-      at = end;
+    const ends = row.deltaEnds ?? [row.endOffset];
+    const pieces = cutAtByteEnds(row.text, row.startOffset, ends);
+    let run = { id: "", deltas: [] as string[] };
+    const flush = () => {
+      if (run.deltas.length > 0) emitText?.(run.id, run.deltas);
+      run = { id: "", deltas: [] };
+    };
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      if (this.#marks.length > 0 && this.#marks[0]!.at < end) {
+        flush();
+        this.#marksBefore(end, emit);
+      }
+      const text = this.#pending + pieces[i]!;
+      this.#pending = "";
+      const id = emitText && text !== "" ? this.sequencer.appendText(row.epoch, end) : null;
+      if (id !== null) {
+        if (run.id !== id) flush();
+        run.id = id;
+        run.deltas.push(text);
+        continue;
+      }
+      flush();
+      for (const chunk of this.sequencer.delta(text, row.epoch, end)) emit(chunk);
     }
+    flush();
     // A delta cut by the row size limit goes on in the next row of the same write.
-    if (at < row.endOffset) this.#pending.push(bytes.subarray(at - row.startOffset));
+    if (pieces.length > ends.length) this.#pending += pieces[ends.length]!;
     this.offset = row.endOffset;
-    return chunks;
+  }
+
+  /** Emits the page's marks at offsets below `end` (a mark at X goes after the delta ending at X). */
+  #marksBefore(end: number, emit: UiEmit): void {
+    let taken = 0;
+    while (taken < this.#marks.length && this.#marks[taken]!.at < end) {
+      const mark = this.#marks[taken++]!;
+      for (const chunk of this.sequencer.mark(mark, mark.epoch)) emit(chunk);
+      this.markCursor = { at: mark.at, epoch: mark.epoch, seq: mark.seq };
+    }
+    if (taken > 0) this.#marks = this.#marks.slice(taken);
   }
 }
 
@@ -74,6 +127,8 @@ export interface UiReaders {
 export interface UiReplayOptions {
   session: SessionRow;
   emit: (chunk: UiChunk) => void;
+  /** Runs of plain text deltas in bulk (the chunks `emit` would get otherwise, in the same order). */
+  emitText?: UiEmitText;
   signal: AbortSignal;
   /** false: stop at the durable end (counting what a read would hold now) instead of tailing. */
   follow?: boolean;
@@ -99,8 +154,14 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
       options.onRow?.(current);
-      const rows = await readLogRowsWithDeltas(sql, current.id, assembler.offset, pageRows);
-      for (const row of rows) for (const chunk of assembler.row(row)) emit(chunk);
+      const { rows, marks } = await readLogPageWithMarks(
+        sql,
+        current.id,
+        assembler.offset,
+        pageRows,
+        assembler.markCursor,
+      );
+      assembler.page(rows, marks, emit, options.emitText);
       if (rows.length === pageRows) {
         pageRows = ROWS_PER_PAGE;
         continue;
@@ -125,6 +186,9 @@ export async function countUiChunks(readers: UiReaders, session: SessionRow): Pr
     session,
     emit: () => {
       count += 1;
+    },
+    emitText: (_id, deltas) => {
+      count += deltas.length;
     },
     signal: new AbortController().signal,
     follow: false,

@@ -32,6 +32,8 @@ export interface UiChunkWriter {
   write(chunk: UiChunk): void;
   /** A `data-session` part (transient, unnumbered), sent only to readers that asked for it. */
   state(state: UiSessionState): void;
+  /** `text-delta` chunks of the text part `id`, one per delta (what `write` would send, in bulk). */
+  writeTextDeltas(id: string, deltas: string[]): void;
   /** `data: [DONE]`, then the end of the response. */
   done(): void;
   /** A failure after the headers went out: an `error` chunk with a sentence, then the end. */
@@ -41,12 +43,19 @@ export interface UiChunkWriter {
   readonly closed: boolean;
 }
 
+/** A chunk's JSON; text deltas (nearly every chunk of a replay) skip the generic encoder. */
+function encodeChunk(chunk: UiChunk): string {
+  if (chunk.type === "text-delta" && chunk.providerMetadata === undefined)
+    return `{"type":"text-delta","id":${JSON.stringify(chunk.id)},"delta":${JSON.stringify(chunk.delta)}}`;
+  return JSON.stringify(chunk);
+}
+
 function uiChunkWriter(writer: SseWriter, startIndex: number, withState: boolean): UiChunkWriter {
   let index = 0;
   let lastState = "";
   return {
     write(chunk) {
-      if (index >= startIndex) writer.sendData(JSON.stringify(chunk));
+      if (index >= startIndex) writer.sendData(encodeChunk(chunk));
       index += 1;
     },
     state(state) {
@@ -54,6 +63,20 @@ function uiChunkWriter(writer: SseWriter, startIndex: number, withState: boolean
       if (!withState || data === lastState || writer.closed) return;
       lastState = data;
       writer.sendData(`{"type":"data-session","transient":true,"data":${data}}`);
+    },
+    writeTextDeltas(id, deltas) {
+      const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
+      // Text with nothing to escape (JSON adds only its quotes) is its own JSON in quotes: one
+      // escape check per run instead of one encoder call per delta.
+      const joined = deltas.join("");
+      const plain = JSON.stringify(joined).length === joined.length + 2;
+      const frames: string[] = [];
+      for (const delta of deltas) {
+        if (index >= startIndex)
+          frames.push(plain ? `${head}"${delta}"}\n\n` : `${head}${JSON.stringify(delta)}}\n\n`);
+        index += 1;
+      }
+      if (frames.length > 0) writer.sendFrames(frames.join(""));
     },
     done() {
       writer.sendData("[DONE]");

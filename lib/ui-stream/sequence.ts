@@ -13,13 +13,17 @@
  *   replay splits rows at exactly those offsets. A row without marks (written before they existed) is
  *   one delta. Coalescing replay never shifts the numbering because it coalesces nothing: it only
  *   re-cuts the log at recorded offsets, the very cuts the live path made.
- * - Everything else in the sequence is a function of the durable log alone: a step per run of rows
- *   of one producer epoch (opened just before its first delta, closed when the next epoch's first row
- *   or the end arrives), `data-handoff` between steps, and the terminal chunks from the final status.
+ * - Tool calls (stages), the runner and progress are recorded in the log too (`session_marks`), each
+ *   at the byte offset it happened at, in the statement of the checkpoint that carries it; both paths
+ *   put a mark after every delta ending at or before its offset. A tool call is a dynamic tool
+ *   (`tool-input-start`, `tool-input-available`; `tool-output-available` when the next text, tool or
+ *   the step's end comes), the runner a `data-runner` part at each step's start, progress a transient
+ *   `data-progress` (and `data-credits` when the credits moved).
+ * - Everything else is a function of the durable log alone: a step per run of rows of one producer
+ *   epoch (opened just before its first delta or tool call, closed when the next epoch's first one or
+ *   the end arrives), `data-handoff` between steps, and the terminal chunks from the final status.
  *   The live path therefore never sends what a replay could not rebuild: it opens no step before its
  *   first delta and closes none at a handoff (the next reader closes it when the next step begins).
- * - Progress (stage, tokens, credits) is not in the numbered sequence: the log keeps only its latest
- *   value, so a chunk carrying it could not be rebuilt at the same index by a later read.
  */
 import type { UIMessageChunk } from "ai";
 
@@ -55,20 +59,34 @@ function finishMetadata(terminal: UiTerminal): Record<string, unknown> {
 
 export type UiChunk = UIMessageChunk;
 
+/** A mark of the log as the sequencer takes it (`session_marks`). */
+export interface UiMark {
+  kind: "tool" | "runner" | "progress";
+  data: Record<string, unknown>;
+}
+
+/** The dynamic tool name of a stage: `tool: web_search` → `web_search`. */
+export function toolNameOf(stage: unknown): string {
+  const name = typeof stage === "string" ? stage.replace(/^tool:\s*/, "") : "";
+  return name || "tool";
+}
+
 /** Builds the chunk sequence incrementally; the same calls in the same order give the same chunks. */
 export class UiChunkSequencer {
   readonly #meta: UiMessageMeta;
   #stepEpoch: number | null = null;
   #steps = 0;
   #offset = 0;
+  /** The open text part's id, the open tool call's id (null: none), tool calls and text parts so far. */
+  #textId: string | null = null;
+  #toolId: string | null = null;
+  #tools = 0;
+  #texts = 0;
+  #runners = new Map<number, unknown>();
+  #credits: unknown;
 
   constructor(meta: UiMessageMeta) {
     this.#meta = meta;
-  }
-
-  /** The text id of the open step (one text part per step). */
-  get #textId(): string {
-    return `text-${this.#steps}`;
   }
 
   /** Chunk 0: `start`, its `messageId` the session id on every read. */
@@ -82,19 +100,82 @@ export class UiChunkSequencer {
   /** One delta of text from the producer of `epoch`, ending at byte `endOffset`. */
   delta(text: string, epoch: number, endOffset: number): UiChunk[] {
     if (text === "") return [];
-    const chunks: UiChunk[] = [];
-    if (this.#stepEpoch !== epoch) {
-      if (this.#stepEpoch !== null) {
-        chunks.push(...this.#closeStep());
-        chunks.push({ type: "data-handoff", data: { offset: this.#offset, epoch } });
-      }
-      this.#stepEpoch = epoch;
-      this.#steps += 1;
-      chunks.push({ type: "start-step" }, { type: "text-start", id: this.#textId });
+    const chunks = this.#enterStep(epoch);
+    chunks.push(...this.#closeTool());
+    if (this.#textId === null) {
+      this.#textId = `text-${this.#texts++}`;
+      chunks.push({ type: "text-start", id: this.#textId });
     }
     this.#offset = endOffset;
     chunks.push({ type: "text-delta", id: this.#textId, delta: text });
     return chunks;
+  }
+
+  /**
+   * The open text part's id when a delta of `epoch` ending at `endOffset` is nothing but one more
+   * `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
+   */
+  appendText(epoch: number, endOffset: number): string | null {
+    if (this.#stepEpoch !== epoch || this.#toolId !== null || this.#textId === null) return null;
+    this.#offset = endOffset;
+    return this.#textId;
+  }
+
+  /** One mark of the producer of `epoch`, in its place after the deltas before it. */
+  mark(mark: UiMark, epoch: number): UiChunk[] {
+    if (mark.kind === "runner") {
+      this.#runners.set(epoch, mark.data.runner ?? null);
+      return [];
+    }
+    if (mark.kind === "progress") return this.#progress(mark.data);
+    const chunks = this.#enterStep(epoch);
+    chunks.push(...this.#closeTool(), ...this.#closeText());
+    const toolCallId = `tool-${this.#tools++}`;
+    const toolName = toolNameOf(mark.data.name);
+    this.#toolId = toolCallId;
+    // Run by the agent, not the browser: `providerExecuted` keeps `useChat`'s `onToolCall` out of it.
+    const tool = { toolCallId, toolName, dynamic: true, providerExecuted: true } as const;
+    chunks.push({ type: "tool-input-start", ...tool }, { type: "tool-input-available", ...tool, input: {} });
+    return chunks;
+  }
+
+  #progress(data: Record<string, unknown>): UiChunk[] {
+    const chunks: UiChunk[] = [{ type: "data-progress", data, transient: true }];
+    const credits = data.credits ?? null;
+    if (credits !== this.#credits) {
+      this.#credits = credits;
+      chunks.push({ type: "data-credits", id: "credits", data: { credits } });
+    }
+    return chunks;
+  }
+
+  /** Opens the step of `epoch` (closing the previous one, with `data-handoff` between them). */
+  #enterStep(epoch: number): UiChunk[] {
+    if (this.#stepEpoch === epoch) return [];
+    const chunks: UiChunk[] = [];
+    if (this.#stepEpoch !== null) {
+      chunks.push(...this.#closeStep());
+      chunks.push({ type: "data-handoff", data: { offset: this.#offset, epoch } });
+    }
+    this.#stepEpoch = epoch;
+    this.#steps += 1;
+    const runner = this.#runners.get(epoch) ?? null;
+    chunks.push({ type: "start-step" }, { type: "data-runner", id: "runner", data: { runner, epoch } });
+    return chunks;
+  }
+
+  #closeTool(): UiChunk[] {
+    if (this.#toolId === null) return [];
+    const toolCallId = this.#toolId;
+    this.#toolId = null;
+    return [{ type: "tool-output-available", toolCallId, output: {}, dynamic: true, providerExecuted: true }];
+  }
+
+  #closeText(): UiChunk[] {
+    if (this.#textId === null) return [];
+    const id = this.#textId;
+    this.#textId = null;
+    return [{ type: "text-end", id }];
   }
 
   /** The end: the open step closed, then `finish` (or `abort` + `finish` for a cancel). */
@@ -125,11 +206,42 @@ export class UiChunkSequencer {
   #closeStep(): UiChunk[] {
     if (this.#stepEpoch === null) return [];
     this.#stepEpoch = null;
-    return [{ type: "text-end", id: this.#textId }, { type: "finish-step" }];
+    return [...this.#closeTool(), ...this.#closeText(), { type: "finish-step" }];
   }
 }
 
 /** Whether a chunk ends the message for readers that wait for `finish`. */
 export function isFinishChunk(chunk: UiChunk): boolean {
   return chunk.type === "finish";
+}
+
+/**
+ * `text` (starting at byte `start` of the log) cut at the byte offsets `ends` (ascending, on character
+ * boundaries): one piece per end, plus the rest after the last end when there is one. It walks the
+ * UTF-16 string counting UTF-8 bytes, so no buffer is made.
+ */
+export function cutAtByteEnds(text: string, start: number, ends: number[]): string[] {
+  const pieces: string[] = [];
+  let bytes = start;
+  let from = 0;
+  let next = 0;
+  for (let i = 0; i < text.length && next < ends.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+    while (next < ends.length && ends[next] === bytes) {
+      pieces.push(text.slice(from, i + 1));
+      from = i + 1;
+      next += 1;
+    }
+    if (next < ends.length && ends[next]! < bytes)
+      throw new Error(`delta end ${ends[next]} inside a character`);
+  }
+  while (next++ < ends.length) pieces.push("");
+  if (from < text.length) pieces.push(text.slice(from));
+  return pieces;
 }

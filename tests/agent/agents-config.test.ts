@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { costUsd, getAgent, listAgents } from "../../lib/agent/index.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
 
 const claw = {
@@ -20,9 +20,9 @@ const gpt = {
   model: "gpt-5",
 };
 
-describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
+describe("agent configuration (AGENTS, parsed once by parseEnv)", () => {
   it("reads the AGENTS JSON array; an entry's price wins, a well-known model gets the built-in one", () => {
-    const env = getEnv({ AGENTS: JSON.stringify([claw, gpt]), DEFAULT_AGENT: "gpt" });
+    const env = parseEnv({ AGENTS: JSON.stringify([claw, gpt]), DEFAULT_AGENT: "gpt" });
     expect(listAgents(env)).toEqual([
       { ...claw, url: "https://gw.example" },
       { ...gpt, price: { input: 1.25, output: 10 } },
@@ -32,14 +32,14 @@ describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
   });
 
   it("without DEFAULT_AGENT the first agent is the default", () => {
-    expect(getAgent(getEnv({ AGENTS: JSON.stringify([claw, gpt]) })).name).toBe("claw");
+    expect(getAgent(parseEnv({ AGENTS: JSON.stringify([claw, gpt]) })).name).toBe("claw");
   });
 
   it.each(["openclaw", "openclaw/main", "openclaw/default", "someone/unknown-model"])(
     "an agent with model %s and no price is a start-up error naming the agent and the setting",
     (model) => {
       const unpriced = { ...claw, name: "unpriced", model, price: undefined };
-      const parse = () => getEnv({ AGENTS: JSON.stringify([gpt, unpriced]) });
+      const parse = () => parseEnv({ AGENTS: JSON.stringify([gpt, unpriced]) });
       expect(parse).toThrow(/AGENTS/);
       expect(parse).toThrow(/agent "unpriced"/);
       expect(parse).toThrow(/AGENTS\[1\]\.price/);
@@ -49,19 +49,21 @@ describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
   it("names AGENTS (and not its content) when it is invalid", () => {
     const secret = "sk-very-secret";
     const bad = () =>
-      getEnv({
+      parseEnv({
         AGENTS: JSON.stringify([{ name: "x", transport: "smoke-signals", url: "u", token: secret }]),
       });
     expect(bad).toThrow(/AGENTS is invalid/);
     expect(bad).not.toThrow(new RegExp(secret));
-    expect(() => getEnv({ AGENTS: "[not json" })).toThrow(/AGENTS is not valid JSON/);
+    expect(() => parseEnv({ AGENTS: "[not json" })).toThrow(/AGENTS is not valid JSON/);
     const duplicate = { ...gpt, name: "x" };
-    expect(() => getEnv({ AGENTS: JSON.stringify([duplicate, duplicate]) })).toThrow(/unique/);
-    expect(() => getEnv({ AGENTS: JSON.stringify([gpt]), DEFAULT_AGENT: "nobody" })).toThrow(/DEFAULT_AGENT/);
+    expect(() => parseEnv({ AGENTS: JSON.stringify([duplicate, duplicate]) })).toThrow(/unique/);
+    expect(() => parseEnv({ AGENTS: JSON.stringify([gpt]), DEFAULT_AGENT: "nobody" })).toThrow(
+      /DEFAULT_AGENT/,
+    );
   });
 
   it("rejects an unknown agent name with AppError bad_request:agent", () => {
-    const env = getEnv(simulatorAgentsEnv("http://127.0.0.1:4555/"));
+    const env = parseEnv(simulatorAgentsEnv("http://127.0.0.1:4555/"));
     expect(getAgent(env).name).toBe("sim-openclaw");
     expect(getAgent(env, "sim-anthropic").url).toBe("http://127.0.0.1:4555/anthropic");
     expect(() => getAgent(env, "nobody")).toThrow(AppError);
@@ -74,20 +76,20 @@ describe("agent configuration (AGENTS, parsed once by getEnv)", () => {
   });
 
   it("an unset AGENTS means the local simulator's agents at AGENT_SIM_URL, in every process alike", () => {
-    const env = getEnv({ AGENT_SIM_URL: "http://127.0.0.1:4555" });
-    expect(listAgents(env)).toEqual(getEnv(simulatorAgentsEnv("http://127.0.0.1:4555")).AGENTS);
+    const env = parseEnv({ AGENT_SIM_URL: "http://127.0.0.1:4555" });
+    expect(listAgents(env)).toEqual(parseEnv(simulatorAgentsEnv("http://127.0.0.1:4555")).AGENTS);
     expect(getAgent(env).name).toBe("sim-openclaw");
-    expect(getAgent(getEnv({ AGENTS: "  " })).url).toBe("http://127.0.0.1:18789/openclaw");
+    expect(getAgent(parseEnv({ AGENTS: "  " })).url).toBe("http://127.0.0.1:18789/openclaw");
   });
 
   it("an AGENTS that lists no agent refuses to start, naming AGENTS", () => {
-    expect(() => getEnv({ AGENTS: "[]" })).toThrow(/AGENTS is invalid: \(root\): lists no agent/);
+    expect(() => parseEnv({ AGENTS: "[]" })).toThrow(/AGENTS is invalid: \(root\): lists no agent/);
   });
 });
 
 describe("costUsd", () => {
   it("prices usage per million tokens at the agent's price", () => {
-    const agents = getEnv({
+    const agents = parseEnv({
       AGENTS: JSON.stringify([
         { ...gpt, name: "mini", model: "gpt-5-mini" },
         { ...gpt, name: "sonnet", transport: "anthropic", model: "claude-sonnet-4-5-20250929" },

@@ -2,7 +2,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql } from "../../lib/db/client.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { api, readSse, signIn, textOfDeltas } from "../support/api.ts";
 import { testRuntime } from "../support/runtime.ts";
@@ -40,7 +40,7 @@ test("past SESSION_RETENTION_DAYS the reconciler deletes a finished log; its rep
   await sql`update sessions set finished_at = now() - interval '8 days' where id = ${expired}`;
   await sql`update sessions set finished_at = now() - interval '6 days' where id = ${kept}`;
 
-  const env = getEnv({ ...stack.env, SESSION_RETENTION_DAYS: "7" });
+  const env = parseEnv({ ...stack.env, SESSION_RETENTION_DAYS: "7" });
   await recoverExpiredSessions(testRuntime(sql, env));
 
   for (const response of [

@@ -1,12 +1,12 @@
 import { WorkflowChatTransport } from "@workflow/ai";
 import { DefaultChatTransport, type UIMessage } from "ai";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { deleteExpiredSessionLogs } from "../../lib/db/session-log-storage.ts";
 import { OvertimeChatTransport } from "../../lib/ui-stream/overtime-chat-transport.ts";
-import { signIn, signUp, waitFor } from "../support/api.ts";
-import { startTestStack, type TestStack } from "../support/stack.ts";
+import { signUp, waitFor } from "../support/api.ts";
+import type { TestStack } from "../support/stack.ts";
 import {
   assemble,
   authedFetch,
@@ -14,10 +14,13 @@ import {
   iterate,
   newChatId,
   readChunks,
+  startUiStack,
   textOf,
+  type UiStack,
   userMessage,
 } from "../support/ui-stream.ts";
 
+let ui: UiStack;
 let stack: TestStack;
 let sql: postgres.Sql;
 let aliceToken: string;
@@ -25,18 +28,10 @@ let bobToken: string;
 let api: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({
-    env: { CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" },
-  });
-  sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
-  aliceToken = await signIn(stack.supabaseUrl, "alice@example.com");
-  bobToken = await signIn(stack.supabaseUrl, "bob@example.com");
-  api = `${stack.appUrl}/api/chat`;
+  ui = await startUiStack({ CHAT_REQUESTS_PER_MINUTE: "1000", MAX_LIVE_SESSIONS_PER_USER: "50" });
+  ({ stack, sql, aliceToken, bobToken, api } = ui);
 });
-afterAll(async () => {
-  await sql?.end();
-  await stack?.close();
-});
+afterAll(() => ui?.close());
 
 const agents = ["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"] as const;
 
@@ -90,7 +85,13 @@ describe.each(agents)("useChat's transports against %s", (agent) => {
       messageId: sessionId,
       messageMetadata: { sessionId, agent },
     });
-    expect(chunks.map((chunk) => chunk.type).slice(1, 3)).toEqual(["start-step", "text-start"]);
+    // The first step opens with its runner; only progress (data parts, no step) may come before it.
+    const types = chunks.map((chunk) => chunk.type);
+    const step = types.indexOf("start-step");
+    expect(types.slice(step, step + 3)).toEqual(["start-step", "data-runner", "text-start"]);
+    expect(
+      types.slice(1, step).filter((type) => type !== "data-progress" && type !== "data-credits"),
+    ).toEqual([]);
     expect(chunks.slice(-3).map((chunk) => chunk.type)).toEqual(["text-end", "finish-step", "finish"]);
     expect(chunks.at(-1)).toMatchObject({ finishReason: "stop" });
     const truth = simulatedText(seed, 200);

@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signAccessToken } from "../../dev/auth/access-token.ts";
 import type { SupabaseStandIn } from "../../dev/auth/server.ts";
 import { freePort } from "../../dev/net.ts";
-import { createRequireUser, requireUser, sessionCookieName } from "../../lib/auth/index.ts";
-import { getEnv, resetEnvCache } from "../../lib/env.ts";
+import { createRequireUser, sessionCookieName } from "../../lib/auth/index.ts";
+import { createSql } from "../../lib/db/client.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
+import { createRuntime } from "../../lib/runtime/runtime.ts";
 import {
   ALICE_ID,
   ANON_KEY,
@@ -23,7 +25,7 @@ let aliceToken: string;
 
 beforeAll(async () => {
   standIn = await startTestStandIn();
-  verifyRequest = createRequireUser({ env: getEnv({ SUPABASE_URL: standIn.url }) });
+  verifyRequest = createRequireUser({ env: parseEnv({ SUPABASE_URL: standIn.url }) });
   const { data, error } = await nodeClient(standIn.url).auth.signInWithPassword({
     email: "alice@example.com",
     password: DEV_PASSWORD,
@@ -116,16 +118,22 @@ describe("requireUser accepts", () => {
     });
   });
 
-  test("requireUser itself reads its settings from the process environment", async () => {
-    const saved = process.env.SUPABASE_URL;
-    process.env.SUPABASE_URL = standIn.url;
-    resetEnvCache();
+  test("a runtime's requireUser verifies with the settings the runtime was built with", async () => {
+    const env = parseEnv({ SUPABASE_URL: standIn.url });
+    // The pool is never queried: requireUser needs only the settings.
+    const sql = createSql(env.DATABASE_URL, 1);
     try {
-      await expect(requireUser(bearer(aliceToken))).resolves.toMatchObject({ id: ALICE_ID });
+      const runtime = createRuntime({ sql, env, observers: [] });
+      await expect(runtime.requireUser(bearer(aliceToken))).resolves.toMatchObject({ id: ALICE_ID });
+      const elsewhere = createRuntime({
+        sql,
+        env: parseEnv({ SUPABASE_URL: "http://127.0.0.1:9" }),
+        observers: [],
+      });
+      // Another project's keys: this project's token is not accepted there.
+      await rejection(elsewhere.requireUser(bearer(aliceToken)));
     } finally {
-      if (saved === undefined) delete process.env.SUPABASE_URL;
-      else process.env.SUPABASE_URL = saved;
-      resetEnvCache();
+      await sql.end();
     }
   });
 });
@@ -196,7 +204,7 @@ describe("requireUser rejects with a 401 code", () => {
   test("an unreachable JWKS is our outage: unavailable:auth_keys (503), not a 401", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const verify = createRequireUser({
-      env: getEnv({ SUPABASE_URL: closed, SUPABASE_JWT_ISSUER: `${standIn.url}/auth/v1` }),
+      env: parseEnv({ SUPABASE_URL: closed, SUPABASE_JWT_ISSUER: `${standIn.url}/auth/v1` }),
     });
     const error = await rejection(verify(bearer(aliceToken)));
     expect(error.code).toBe("unavailable:auth_keys");
@@ -206,7 +214,7 @@ describe("requireUser rejects with a 401 code", () => {
 
 describe("legacy HS256 secret (SUPABASE_JWT_SECRET set)", () => {
   const secret = "super-secret-jwt-token-with-at-least-32-characters-long";
-  const secretEnv = () => getEnv({ SUPABASE_URL: standIn.url, SUPABASE_JWT_SECRET: secret });
+  const secretEnv = () => parseEnv({ SUPABASE_URL: standIn.url, SUPABASE_JWT_SECRET: secret });
   const hs256 = (claims: Record<string, unknown>, key = secret) =>
     new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(key));
 

@@ -64,11 +64,21 @@ describe.each(agents)("a live answer of %s that hands off at a 2 s budget", (age
     expect(textOf(message)).toBe(await finalText(message!.id));
   });
 
-  test("OvertimeChatTransport continues by itself", async () => {
+  test("OvertimeChatTransport continues by itself, and says it watches the session while it follows", async () => {
     const seed = `ui-handoff-ot-${agent}`;
-    const transport = new OvertimeChatTransport({ api, fetch: authedFetch(token) });
+    const watches: Promise<string>[] = [];
+    const fetchAndRecord: typeof fetch = (input, init) => {
+      const answer = authedFetch(token)(input, init);
+      if (init?.method === "POST" && String(input).endsWith("/watch"))
+        watches.push(answer.then((response) => `${response.status} ${String(input)}`));
+      return answer;
+    };
+    const transport = new OvertimeChatTransport({ api, fetch: fetchAndRecord });
     const message = await assemble(await transport.sendMessages(send(newChatId(), [question(seed)], agent)));
     expect(textOf(message)).toBe(await finalText(message!.id));
+    // At once, then every 30 s while it follows (this one lasts a few seconds).
+    const answers = new Set(await Promise.all(watches));
+    expect(answers).toEqual(new Set([`204 ${stack.appUrl}/api/sessions/${message!.id}/watch`]));
   });
 
   test("DefaultChatTransport: the response ends without finish at the cut; resumeStream's reconnect ends with the exact text", async () => {

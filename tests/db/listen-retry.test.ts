@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { StreamWakeups } from "../../lib/db/ds-stream-wakeups.ts";
 import { ChannelListener } from "../../lib/db/listen.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import type { SessionChange } from "../../lib/db/session-notifications.ts";
@@ -6,6 +7,7 @@ import { SessionNotifications } from "../../lib/db/session-notifications.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { waitFor } from "../support/api.ts";
 import { withTestDatabase } from "../support/database.ts";
+import { appendTestDsStream, insertTestDsStream } from "../support/ds-stream.ts";
 import { ALICE } from "../support/session-fixture.ts";
 
 const { sql } = await withTestDatabase(3);
@@ -76,4 +78,41 @@ test("a LISTEN that failed is retried: the failure is not remembered", async () 
   await listener.ready();
   await sql`select pg_notify('listen_retry_test', 'hello')`;
   await waitFor(async () => (heard.includes("hello") ? true : undefined), 10_000, 20);
+  // Stopping (a worker's, a sender's) unlistens the channel on the LISTEN connection.
+  await listener.unlisten();
+  const [last] = await sql<{ query: string }[]>`
+    select query from pg_stat_activity
+    where query ilike '%listen_retry_test%' and pid <> pg_backend_pid() and datname = current_database()`;
+  expect(last?.query).toMatch(/^unlisten/i);
+});
+
+/**
+ * The pid of this pool's LISTEN connection (postgres.js has one per pool for every channel; other
+ * files LISTEN on the same cluster, in their own databases).
+ */
+async function listenerPid(): Promise<number | undefined> {
+  const [row] = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where query ilike 'listen %' and pid <> pg_backend_pid() and datname = current_database()`;
+  return row?.pid;
+}
+
+test("a killed LISTEN connection comes back for durable-stream readers too: woken to re-read, then on appends", async () => {
+  const wakeups = new StreamWakeups(sql);
+  const streamId = await insertTestDsStream(sql, "listen-retry/ds");
+  let woken = 0;
+  const unsubscribe = await wakeups.subscribe(streamId, () => woken++);
+  try {
+    const pid = await listenerPid();
+    expect(pid).toBeDefined();
+    await sql`select pg_terminate_backend(${pid!})`;
+    // Once it listens again, every reader re-reads (notifications may have been lost meanwhile).
+    await waitFor(async () => (woken >= 1 ? true : undefined), 10_000, 20);
+    await waitFor(async () => listenerPid(), 10_000, 20);
+    const before = woken;
+    await appendTestDsStream(sql, streamId, 0, "after");
+    await waitFor(async () => (woken > before ? true : undefined), 10_000, 20);
+  } finally {
+    unsubscribe();
+  }
 });

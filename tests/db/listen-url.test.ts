@@ -1,7 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { getSql } from "../../lib/db/client.ts";
-import { resetEnvCache } from "../../lib/env.ts";
 import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 
@@ -19,7 +18,6 @@ test("with DATABASE_LISTEN_URL set, LISTEN goes over that connection and queries
   // Two URLs to the same database told apart by application_name, as a pooler and a direct URL would be.
   process.env.DATABASE_URL = `${database.url}?application_name=overtime_queries`;
   process.env.DATABASE_LISTEN_URL = `${database.url}?application_name=overtime_listen`;
-  resetEnvCache();
   const sql = getSql();
   const heard: string[] = [];
   await sql.listen("overtime_listen_url_test", (payload) => heard.push(payload));

@@ -7,7 +7,7 @@ import { LOG_RUN_BYTES } from "../../lib/db/session-log-read.ts";
 import { compactSessionLog, deleteExpiredSessionLogs } from "../../lib/db/session-log-storage.ts";
 import { SessionNotifications } from "../../lib/db/session-notifications.ts";
 import { getSession } from "../../lib/db/sessions.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { isSessionLogGone, sweepExpiredSessionLogs } from "../../lib/session/log-retention.ts";
 import { checkReplayOffset, replayAndTail, settleCursor } from "../../lib/session/read-log.ts";
 import { encodeSessionEvent } from "../../lib/session/wire.ts";
@@ -272,7 +272,7 @@ describe("retention (SESSION_RETENTION_DAYS)", () => {
 
   test("unset keeps every log", async () => {
     const old = await finishedDaysAgo(400, "kept forever");
-    expect(await sweepExpiredSessionLogs(sql, getEnv({ DATABASE_URL: database.url }))).toEqual([]);
+    expect(await sweepExpiredSessionLogs(sql, parseEnv({ DATABASE_URL: database.url }))).toEqual([]);
     expect(await readLogText(sql, old)).toBe("kept forever");
   });
 
@@ -289,7 +289,7 @@ describe("retention (SESSION_RETENTION_DAYS)", () => {
     });
     await sql`update sessions set started_at = now() - interval '90 days' where id = ${running}`;
 
-    const env = getEnv({ DATABASE_URL: database.url, SESSION_RETENTION_DAYS: "30" });
+    const env = parseEnv({ DATABASE_URL: database.url, SESSION_RETENTION_DAYS: "30" });
     const deleted = await sweepExpiredSessionLogs(sql, env);
     expect(deleted).toContain(old);
     expect(deleted).not.toContain(recent);

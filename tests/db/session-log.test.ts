@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { finishSession } from "../../lib/db/session-finish.ts";
 import { handOffToBackground } from "../../lib/db/session-lease.ts";
-import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
+import { appendCheckpoint, readLogText, writeCheckpoint } from "../../lib/db/session-log.ts";
+import { watchSession, watchSessionList } from "../../lib/db/session-watches.ts";
 import { waitFor } from "../support/api.ts";
 import { withTestDatabase } from "../support/database.ts";
 
@@ -38,6 +39,25 @@ describe("the session log", () => {
     expect(await readLogText(sql, sessionId)).toBe(expected);
     const [row] = await sql`select durable_offset from sessions where id = ${sessionId}`;
     expect(row!.durable_offset).toBe(offset);
+  });
+
+  test("a checkpoint write answers who watches the session and its owner's list (a watch of another user's session records nothing)", async () => {
+    const id = await newSession();
+    const checkpoint = (startOffset: number, text: string) =>
+      writeCheckpoint(sql, { sessionId: id, epoch: 1, startOffset, text, leaseSeconds: 30 });
+    await sql`delete from session_list_watches where user_id = ${ALICE}`;
+    expect(await checkpoint(0, "a")).toEqual({ outcome: "ok", watchers: { sessionMs: 0, listMs: 0 } });
+    expect(await watchSession(sql, id, "b0b00000-0000-4000-8000-000000000002")).toBe(false);
+    expect(await checkpoint(1, "b")).toEqual({ outcome: "ok", watchers: { sessionMs: 0, listMs: 0 } });
+    expect(await watchSession(sql, id, ALICE)).toBe(true);
+    await watchSessionList(sql, ALICE);
+    const answer = await checkpoint(2, "c");
+    if (typeof answer === "string") throw new Error(`expected watchers, got ${answer}`);
+    expect(answer.watchers.sessionMs).toBeGreaterThan(0);
+    expect(answer.watchers.sessionMs).toBeLessThanOrEqual(60_000);
+    expect(answer.watchers.listMs).toBeGreaterThan(0);
+    expect(answer.watchers.listMs).toBeLessThanOrEqual(60_000);
+    expect(await readLogText(sql, id)).toBe("abc");
   });
 
   test("a retried write whose reply was lost is recognised as a duplicate, not appended twice", async () => {
@@ -127,8 +147,10 @@ describe("the session log", () => {
     expect(debits.map((row) => row.amount)).toEqual(["-12.300000"]);
   });
 
-  test("appends announce the new offset on the session_log channel", async () => {
+  test("appends announce the new offset on the session_log channel while a process listens to the session", async () => {
     const id = await newSession();
+    // What a process's LISTEN hub does for its readers (lib/db/session-notifications.ts).
+    await sql`update sessions set listened_until = now() + interval '1 minute' where id = ${id}`;
     const heard: string[] = [];
     const listener = await sql.listen("session_log", (payload) => heard.push(payload));
     try {

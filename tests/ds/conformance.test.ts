@@ -1,6 +1,6 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll } from "vitest";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
 // The Durable Streams protocol's own conformance suite (0.3.6), unmodified, against `next start`
@@ -15,7 +15,7 @@ beforeAll(async () => {
   stack = await startTestStack({ env: { DS_LONG_POLL_SECONDS: "2" } });
   const appUrl = stack.appUrl;
   options.baseUrl = `${appUrl}/api/ds`;
-  const serviceKey = getEnv(stack.env).SUPABASE_SECRET_KEY;
+  const serviceKey = parseEnv(stack.env).SUPABASE_SECRET_KEY;
   globalThis.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!url.startsWith(appUrl)) return originalFetch(input, init);

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 /** Waits until no query has gone out for `quietMs` (every reader has settled into its wait). */
-async function settled(quietMs = 400): Promise<number> {
+async function settled(quietMs = 1000): Promise<number> {
   let seen = -1;
   while (seen !== queries) {
     seen = queries;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { api, readSse, signIn, waitFor } from "../support/api.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
   aliceToken = await signIn(stack.supabaseUrl, "alice@example.com");
   bobToken = await signIn(stack.supabaseUrl, "bob@example.com");
-  serviceKey = getEnv(stack.env).SUPABASE_SECRET_KEY;
+  serviceKey = parseEnv(stack.env).SUPABASE_SECRET_KEY;
   alice = api(stack.appUrl, aliceToken);
   const live = await readSse(
     await alice.chat({ message: "#sim tokens=300 rate=0 seed=ds-read", agent: "sim-chat" }),

@@ -3,13 +3,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let inbox: Inbox;
 
 beforeAll(async () => {
-  inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
+  inbox = await startInbox({ port: 0, ...inboxCredentials(parseEnv({})) });
 });
 afterAll(async () => {
   await inbox?.close();

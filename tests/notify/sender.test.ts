@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { type ClaimedNotification, claimDueNotifications } from "../../lib/db/notification-outbox.ts";
-import { type Env, getEnv } from "../../lib/env.ts";
+import { type Env, parseEnv } from "../../lib/env.ts";
 import { deliverDueNotifications } from "../../lib/notify/sender.ts";
 import { waitFor } from "../support/api.ts";
 import { deliverUntilInboxHas } from "../support/inbox.ts";
@@ -23,7 +23,7 @@ let nextChat = 700_000;
 beforeAll(async () => {
   stack = await startTestStack({ app: false, env: { NOTIFY_SENDING_TIMEOUT_SECONDS: "2" } });
   sql = createSql(stack.databaseUrl, 4);
-  env = getEnv(stack.env);
+  env = parseEnv(stack.env);
 });
 afterAll(async () => {
   await sql?.end();

@@ -77,7 +77,7 @@ afterEach(() => {
 
 describe("RealtimeBroadcaster", () => {
   test.each([1000, 10_000])(
-    "at %i tokens/s: at most 4 messages a second, every byte range covered, last state sent",
+    "at %i tokens/s: at most 10 messages a second, every byte range covered, last state sent",
     async (rate) => {
       const { broadcaster, sent, setState } = setup();
       const end = await run(broadcaster, rate, 60);
@@ -86,9 +86,9 @@ describe("RealtimeBroadcaster", () => {
       await vi.advanceTimersByTimeAsync(2000);
 
       const session = sent.filter((message) => message.topic === `session:${SESSION}`);
-      expect(session.length).toBeLessThanOrEqual(240 + 8);
-      for (let i = 4; i < session.length; i++) {
-        expect(session[i]!.at - session[i - 4]!.at).toBeGreaterThanOrEqual(1000);
+      expect(session.length).toBeLessThanOrEqual(600 + 8);
+      for (let i = 10; i < session.length; i++) {
+        expect(session[i]!.at - session[i - 10]!.at).toBeGreaterThanOrEqual(1000);
       }
       const logs = session.filter((message) => message.event === "log").map((message) => message.payload);
       let covered = 0;
@@ -118,6 +118,52 @@ describe("RealtimeBroadcaster", () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.length).toBeLessThanOrEqual(2);
     expect(errors[0]).toMatchObject({ sessionId: SESSION });
+  });
+});
+
+describe("RealtimeBroadcaster by watchers (issue 19)", () => {
+  const progress = (tick: number) => ({ stage: "writing", outputTokens: tick, elapsedMs: tick * 20 });
+
+  test("an unwatched session sends no log and no progress, only status and the list's session event; a watcher makes it live again", async () => {
+    const { broadcaster, sent } = setup();
+    const unwatched = { session: false, list: false };
+    for (let i = 0; i < 20; i++) {
+      broadcaster.progress(SESSION, progress(i), unwatched);
+      broadcaster.appended({ sessionId: SESSION, from: i, to: i + 1, text: "u", epoch: 1, watch: unwatched });
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    broadcaster.statusChanged(SESSION);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(sent.map((message) => `${message.topic} ${message.event}`).sort()).toEqual([
+      `session:${SESSION} status`,
+      `user:${USER} session`,
+    ]);
+    // A watcher arrived: the next append goes out (the tab reads what came before it).
+    const watched = { session: true, list: false };
+    broadcaster.appended({ sessionId: SESSION, from: 20, to: 21, text: "w", epoch: 1, watch: watched });
+    broadcaster.progress(SESSION, progress(21), watched);
+    await vi.advanceTimersByTimeAsync(2000);
+    const live = sent.slice(2).filter((message) => message.topic === `session:${SESSION}`);
+    expect(live.map((message) => message.event).sort()).toEqual(["log", "progress"]);
+    expect(live.find((message) => message.event === "log")!.payload).toMatchObject({
+      from: 20,
+      to: 21,
+      text: "w",
+    });
+  });
+
+  test("while the list is watched, an unwatched session's progress reaches user:<id> at most every 15 s", async () => {
+    const { broadcaster, sent } = setup();
+    const listOnly = { session: false, list: true };
+    for (let tick = 0; tick < 1500; tick++) {
+      broadcaster.progress(SESSION, progress(tick), listOnly);
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    // 30 s of progress every 20 ms: the first at once, then one per 15 s.
+    const listed = sent.filter((message) => message.topic === `user:${USER}`);
+    expect(listed.map((message) => message.payload.progress)).toEqual([progress(0), progress(750)]);
+    expect(listed[0]!.payload).toMatchObject({ id: SESSION, status: "background", title: "t" });
+    expect(sent.some((message) => message.topic === `session:${SESSION}`)).toBe(false);
   });
 });
 

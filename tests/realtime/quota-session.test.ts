@@ -3,11 +3,20 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
-import { type Env, getEnv, LOCAL_SUPABASE_SECRET_KEY } from "../../lib/env.ts";
+import { watchSession } from "../../lib/db/session-watches.ts";
+import { type Env, LOCAL_SUPABASE_SECRET_KEY, parseEnv } from "../../lib/env.ts";
 import { runBackgroundSession } from "../../lib/session/background.ts";
 import { testRuntime } from "../support/runtime.ts";
 import { startTestStack, type TestStack } from "../support/stack.ts";
-import { closeClient, follow, newBackgroundSession, realtimeClient, signedIn, waitFor } from "./fixture.ts";
+import {
+  ALICE_ID,
+  closeClient,
+  follow,
+  newBackgroundSession,
+  realtimeClient,
+  signedIn,
+  waitFor,
+} from "./fixture.ts";
 
 let stack: TestStack;
 let sql: Sql;
@@ -19,7 +28,7 @@ beforeAll(async () => {
   // The stand-in reads its quota from the environment, as `npm run dev` starts it.
   process.env.REALTIME_MESSAGES_PER_SECOND = "5";
   stack = await startTestStack({ app: false });
-  env = getEnv({ ...stack.env, CHECKPOINT_MS: "100", LEASE_SECONDS: "10" });
+  env = parseEnv({ ...stack.env, CHECKPOINT_MS: "100", LEASE_SECONDS: "10" });
   // The runner in this process broadcasts with the process-wide settings.
   Object.assign(process.env, stack.env);
   sql = createSql(stack.databaseUrl, 4);
@@ -35,6 +44,8 @@ afterAll(async () => {
 test("a session completes with its exact text while the project is over its Realtime message quota", async () => {
   const seed = "over-quota";
   const sessionId = await newBackgroundSession(sql, `#sim tokens=800 rate=400 seed=${seed} stages=2`, seed);
+  // Watched, so its runner broadcasts everything it may (an unwatched one sends only its status).
+  await watchSession(sql, sessionId, ALICE_ID);
   const alice = await signedIn(stack.supabaseUrl, "alice@example.com");
   clients.push(alice);
   const watcher = follow(alice, `session:${sessionId}`);

@@ -8,7 +8,7 @@ import { openAiBackgroundTransport } from "../../lib/agent/transports/openai-bac
 import { openResponsesTransport } from "../../lib/agent/transports/openresponses.ts";
 import { startSession } from "../../lib/db/session-start.ts";
 import { getSession } from "../../lib/db/sessions.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { agentSessionKey, buildAgentRequest } from "../../lib/session/agent-request.ts";
 import { cancelSession } from "../../lib/session/cancel.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
@@ -31,7 +31,7 @@ function environment() {
     price: { input: 3, output: 15 },
   });
   const agents = [...simulatorAgents(simulatorUrl()), claw("alpha"), claw("beta")];
-  return getEnv({
+  return parseEnv({
     DATABASE_URL: databaseUrl,
     AGENTS: JSON.stringify(agents),
     DEFAULT_AGENT: "alpha",

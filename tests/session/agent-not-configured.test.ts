@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, expect, test } from "vitest";
 import { createSql } from "../../lib/db/client.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { claimNextForBackground, runBackgroundSession } from "../../lib/session/background.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { createTestDatabase } from "../support/database.ts";
@@ -10,7 +10,7 @@ const ALICE = "a11ce000-0000-4000-8000-000000000001";
 const database = await createTestDatabase();
 const sql = createSql(database.url, 3);
 // AGENTS unset: this runner knows the simulator's agents only.
-const env = getEnv({ DATABASE_URL: database.url, LEASE_SECONDS: "30" });
+const env = parseEnv({ DATABASE_URL: database.url, LEASE_SECONDS: "30" });
 const sweep = () => recoverExpiredSessions(testRuntime(sql, env));
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ test("a runner does not claim a session of an agent it does not know, and does n
   );
   expect(await row(id)).toMatchObject({ status: "background", error: null, lease_owner: null });
 
-  const knowing = getEnv({
+  const knowing = parseEnv({
     DATABASE_URL: database.url,
     AGENTS: JSON.stringify([
       {
@@ -100,7 +100,7 @@ test("the reconciler fails a session waiting for an unknown agent only after AGE
 test("AGENT_MISSING_FAIL_SECONDS sets the wait", async () => {
   const id = await waitingSession("retired-agent", "61 seconds");
   await recoverExpiredSessions(
-    testRuntime(sql, getEnv({ DATABASE_URL: database.url, AGENT_MISSING_FAIL_SECONDS: "60" })),
+    testRuntime(sql, parseEnv({ DATABASE_URL: database.url, AGENT_MISSING_FAIL_SECONDS: "60" })),
   );
   expect(await row(id)).toMatchObject({
     status: "failed",

@@ -208,3 +208,64 @@ describe("Checkpointer", () => {
     expect(log.text()).toBe("first");
   });
 });
+
+describe("Checkpointer pace by watchers (issue 19)", () => {
+  /** A store over `log` that answers who watches: the session's watch lasts `watchMs()` more. */
+  function watchedStore(log: MemoryLog, clock: FakeClock, writeTimes: number[], watchMs: () => number) {
+    const store = log.store({ before: async () => void writeTimes.push(clock.now()) });
+    return async (write: Parameters<typeof store>[0]) => {
+      const outcome = await store(write);
+      const plain = typeof outcome === "string" ? outcome : outcome.outcome;
+      return { outcome: plain, watchers: { sessionMs: watchMs(), listMs: 0 } };
+    };
+  }
+
+  test("unwatched it writes every idle interval; once a write finds a watcher, every short interval", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writeTimes: number[] = [];
+    let watchUntil = Number.NEGATIVE_INFINITY;
+    const store = watchedStore(log, clock, writeTimes, () => Math.max(0, watchUntil - clock.now()));
+    const writer = checkpointer(clock, store, { intervalMs: 100, idleIntervalMs: 1000, maxBytes: 64 });
+    // 20 bytes a second: a row (64 bytes) never fills within the idle interval.
+    for (let ms = 0; ms < 3000; ms += 50) {
+      if (ms === 2500) watchUntil = clock.now() + 60_000; // a tab starts watching
+      writer.push("x");
+      await clock.advance(50);
+    }
+    // Unwatched: 0 (leading edge), 1000, 2000; the write at 3000 finds the watcher (it was known
+    // only once a write read it); then one every 100 ms.
+    expect(writeTimes.filter((at) => at <= 3000)).toEqual([0, 1000, 2000, 3000]);
+    expect(writer.watch).toEqual({ session: true, list: false });
+    for (let ms = 0; ms < 500; ms += 50) {
+      writer.push("y");
+      await clock.advance(50);
+    }
+    expect(writeTimes.filter((at) => at > 3000)).toEqual([3100, 3200, 3300, 3400, 3500]);
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe(`${"x".repeat(60)}${"y".repeat(10)}`);
+  });
+
+  test("unwatched, a row's worth of unwritten output is written at the short interval", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writeTimes: number[] = [];
+    const writer = checkpointer(
+      clock,
+      watchedStore(log, clock, writeTimes, () => 0),
+      {
+        intervalMs: 100,
+        idleIntervalMs: 1000,
+        maxBytes: 64,
+      },
+    );
+    writer.push("x");
+    await clock.advance(10);
+    expect(writer.watch).toEqual({ session: false, list: false });
+    writer.push("z".repeat(64));
+    await clock.advance(500);
+    expect(writeTimes).toEqual([0, 100]);
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe(`x${"z".repeat(64)}`);
+  });
+});

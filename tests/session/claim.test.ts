@@ -2,7 +2,7 @@ import { expect, test } from "vitest";
 import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { claimNextSession } from "../../lib/db/session-lease.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { type LocalWorker, startLocalWorker } from "../../lib/session/worker.ts";
 import { waitFor } from "../support/api.ts";
 import { testRuntime } from "../support/runtime.ts";
@@ -59,7 +59,7 @@ test("claims racing on separate connections each take a different session in one
 
 test("several workers over many waiting sessions: each runs every session it claims exactly once, with no sweep", async () => {
   const ids = await waitingSessions(40, "#sim tokens=3 rate=0 seed=race");
-  const env = getEnv({
+  const env = parseEnv({
     DATABASE_URL: databaseUrl,
     ...simulatorAgentsEnv(simulatorUrl()),
     LEASE_SECONDS: "30",

@@ -12,7 +12,7 @@ import { getAgent } from "../../lib/agent/index.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { appendCheckpoint, readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
 import { runSession } from "../../lib/session/run-session.ts";
 import { waitFor } from "../support/api.ts";
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 test("a checkpoint write failure (Postgres restarted mid-stream) loses no byte once the database is back, and the live client stays within CHECKPOINT_BYTES of the log", async () => {
-  const env = getEnv(simulatorAgentsEnv(simulator.url));
+  const env = parseEnv(simulatorAgentsEnv(simulator.url));
   const seed = "restart";
   const message = `#sim tokens=600 rate=150 seed=${seed}`;
   const started = await startSession(sql, {

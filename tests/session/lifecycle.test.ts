@@ -13,7 +13,7 @@ import {
 } from "../../lib/db/session-lease.ts";
 import { appendCheckpoint } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import {
   allows,
   isTerminal,
@@ -124,7 +124,7 @@ describe("one recovery path", () => {
     await sql`update sessions set status = 'completed' where status <> 'completed'`;
     const id = await sessionIn("live");
     expect(await claimNextSession(sql, claim)).toBeNull();
-    const env = getEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
+    const env = parseEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
     expect(await recoverExpiredSessions(testRuntime(sql, env))).toEqual([id]);
     const claimed = await claimNextSession(sql, claim);
     expect(claimed).toMatchObject({ id, epoch: 7, status: "background" });

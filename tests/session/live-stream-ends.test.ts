@@ -4,7 +4,7 @@ import { getAgent } from "../../lib/agent/index.ts";
 import { createSql } from "../../lib/db/client.ts";
 import { fenceOutRunner } from "../../lib/db/session-lease.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runLiveSession } from "../../lib/session/live.ts";
 import { streamLiveChat } from "../../lib/session/live-response.ts";
@@ -24,7 +24,7 @@ async function runLive(options: {
   sessionId?: string;
   fence?: boolean;
 }) {
-  const env = getEnv({
+  const env = parseEnv({
     DATABASE_URL: databaseUrl,
     ...simulatorAgentsEnv(simulatorUrl()),
     LIVE_BUDGET_SECONDS: "1",
@@ -139,7 +139,7 @@ describe("every path of a live runner ends its client's stream", () => {
 
   test("the database is unreachable from the start: error internal", async () => {
     const dead = createSql(databaseUrl.replace(/:(\d+)\//, ":1/"), 1);
-    const env = getEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
+    const env = parseEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
     const feed = new SessionFeed();
     const events: SessionEvent[] = [];
     feed.subscribe((event) => events.push(event));

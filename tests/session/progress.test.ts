@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { simulatorAgentsEnv } from "../../dev/agent-sim/agents.ts";
 import { getAgent } from "../../lib/agent/index.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import { runSession } from "../../lib/session/run-session.ts";
 import { storePorts } from "../support/runtime.ts";
@@ -14,7 +14,7 @@ describe.each(["sim-openclaw", "sim-openai-bg", "sim-chat", "sim-anthropic"])(
   "progress with %s",
   (agentName) => {
     test("is marked estimated until the agent reports usage, then carries the agent's output tokens", async () => {
-      const env = getEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
+      const env = parseEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()) });
       const message = "#sim tokens=60 rate=0 stages=1 seed=progress";
       const started = await startSession(sql, {
         userId: ALICE,

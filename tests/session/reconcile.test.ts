@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { DISPATCH_CHANNEL } from "../../lib/db/session-lease.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { recoverExpiredSessions } from "../../lib/session/reconcile.ts";
 import { chooseRunner } from "../../lib/session/routing.ts";
 import { waitFor } from "../support/api.ts";
@@ -24,7 +24,7 @@ test("the scheduled reconciler re-dispatches sessions whose lease expired, at a 
   const heard: { s: string; e: number }[] = [];
   const listener = await sql.listen(DISPATCH_CHANNEL, (payload) => heard.push(JSON.parse(payload)));
   try {
-    const env = getEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
+    const env = parseEnv({ DATABASE_URL: databaseUrl, LEASE_SECONDS: "30" });
     const redispatched = await recoverExpiredSessions(testRuntime(sql, env));
     expect(new Set(redispatched)).toEqual(new Set([expired!.id, expiredLive!.id]));
     const announced = (id: string) => heard.some((payload) => payload.s === id);

@@ -9,7 +9,7 @@ import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server
 import { freePort } from "../../dev/net.ts";
 import type { RealtimeStandIn } from "../../dev/realtime/server.ts";
 import { spawnService, stopService } from "../../dev/stack.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { registerTelegramWebhook } from "../../lib/notify/telegram-linking.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -62,7 +62,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     }
     const port = await freePort();
     const appUrl = `http://127.0.0.1:${port}`;
-    const defaults = getEnv({});
+    const defaults = parseEnv({});
     const inbox = await startInbox({ port: 0, ...inboxCredentials(defaults) });
     closers.push(() => inbox.close());
     const realtimeLog: string[] = [];
@@ -91,7 +91,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       TELEGRAM_API_ROOT: inbox.telegramApiRoot,
       ...options.env,
     };
-    await registerTelegramWebhook(getEnv(env));
+    await registerTelegramWebhook(parseEnv(env));
     let appProcess: ChildProcess | undefined;
     if (options.app !== false) {
       const child = await startNextServer(port, env);

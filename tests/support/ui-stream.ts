@@ -5,6 +5,9 @@ import {
   type UIMessageChunk,
   uiMessageChunkSchema,
 } from "ai";
+import postgres from "postgres";
+import { signIn } from "./api.ts";
+import { startTestStack, type TestStack } from "./stack.ts";
 
 /** A `fetch` that authenticates as a user (what the browser's cookie does). */
 export function authedFetch(token: string): typeof fetch {
@@ -111,4 +114,31 @@ export async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> 
   } finally {
     reader.releaseLock();
   }
+}
+
+/** What the UI message stream tests share: the app, a pool on its database, Alice's and Bob's tokens. */
+export interface UiStack {
+  stack: TestStack;
+  sql: postgres.Sql;
+  aliceToken: string;
+  bobToken: string;
+  /** `${appUrl}/api/chat` */
+  api: string;
+  close(): Promise<void>;
+}
+
+export async function startUiStack(env: Record<string, string>): Promise<UiStack> {
+  const stack = await startTestStack({ env });
+  const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+  return {
+    stack,
+    sql,
+    aliceToken: await signIn(stack.supabaseUrl, "alice@example.com"),
+    bobToken: await signIn(stack.supabaseUrl, "bob@example.com"),
+    api: `${stack.appUrl}/api/chat`,
+    close: async () => {
+      await sql.end();
+      await stack.close();
+    },
+  };
 }

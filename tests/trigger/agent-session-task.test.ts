@@ -8,7 +8,6 @@ import { simulatedText } from "../../dev/agent-sim/text.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
 import { readLogText } from "../../lib/db/session-log.ts";
 import { startSession } from "../../lib/db/session-start.ts";
-import { resetEnvCache } from "../../lib/env.ts";
 import { waitFor } from "../support/api.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { type LoadedTask, loadTriggerTask } from "../support/trigger-task.ts";
@@ -24,7 +23,6 @@ beforeAll(async () => {
   // The task reads its settings from the environment, as it would on Trigger.dev.
   process.env.DATABASE_URL = database.url;
   Object.assign(process.env, simulatorAgentsEnv(simulator.url));
-  resetEnvCache();
   sql = createSql(database.url, 2);
   task = await loadTriggerTask<{ outcome: string; offset: number }>(
     "trigger/agent-session.ts",

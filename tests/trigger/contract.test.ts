@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createSql, type Sql } from "../../lib/db/client.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { AGENT_SESSION_QUEUE, triggerDispatcher } from "../../lib/jobs/dispatch.ts";
 import { createTestDatabase } from "../support/database.ts";
 
@@ -56,7 +56,7 @@ test("dispatch triggers agent-session with the idempotency key, tags, concurrenc
   const [session] = await sql`insert into sessions (user_id, conversation_id, agent, status, epoch)
     values (${ALICE}, ${conversation!.id}, 'sim-openai-bg', 'background', 2) returning id`;
   const sessionId = session!.id as string;
-  const env = getEnv({ TRIGGER_SECRET_KEY: "tr_dev_contract", TRIGGER_API_URL: apiUrl });
+  const env = parseEnv({ TRIGGER_SECRET_KEY: "tr_dev_contract", TRIGGER_API_URL: apiUrl });
   const dispatcher = triggerDispatcher(env, sql);
   expect(dispatcher.kind).toBe("trigger");
 

@@ -5,7 +5,7 @@ import { runInMockTaskContext } from "@trigger.dev/core/v3/test";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Inbox, inboxCredentials, startInbox } from "../../dev/inbox/server.ts";
 import { createSql, type Sql } from "../../lib/db/client.ts";
-import { getEnv, resetEnvCache } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { dispatchSessionNotifications } from "../../lib/notify/dispatch.ts";
 import { createUser, endSession, inboxFor } from "../notify/fixture.ts";
 import { createTestDatabase } from "../support/database.ts";
@@ -17,12 +17,11 @@ let sql: Sql;
 let task: LoadedTask<{ sent: number }>;
 
 beforeAll(async () => {
-  inbox = await startInbox({ port: 0, ...inboxCredentials(getEnv({})) });
+  inbox = await startInbox({ port: 0, ...inboxCredentials(parseEnv({})) });
   // The task reads its settings from the environment, as it would on Trigger.dev.
   process.env.DATABASE_URL = database.url;
   process.env.RESEND_BASE_URL = inbox.resendBaseUrl;
   process.env.TELEGRAM_API_ROOT = inbox.telegramApiRoot;
-  resetEnvCache();
   sql = createSql(database.url, 2);
   task = await loadTriggerTask<{ sent: number }>("trigger/send-notification.ts", "send-notification");
 });
@@ -65,7 +64,7 @@ test("right after the finish, each pending notification triggers send-notificati
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
-    const env = getEnv({
+    const env = parseEnv({
       ...process.env,
       TRIGGER_SECRET_KEY: "tr_dev_notify",
       TRIGGER_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

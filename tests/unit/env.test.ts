@@ -2,21 +2,22 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import {
-  getEnv,
   jwtIssuer,
   LIVE_ROUTE_MAX_DURATION_SECONDS,
   listenUrl,
+  parseEnv,
   requireSetting,
 } from "../../lib/env.ts";
 
 test("no production variable set means the local defaults", () => {
-  const env = getEnv({});
+  const env = parseEnv({});
   expect(env).toMatchObject({
     APP_URL: "http://127.0.0.1:3000",
     DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
     SUPABASE_URL: "http://127.0.0.1:54321",
     LIVE_BUDGET_SECONDS: 740,
-    CHECKPOINT_MS: 250,
+    CHECKPOINT_MS: 100,
+    CHECKPOINT_IDLE_MS: 1000,
     CHECKPOINT_BYTES: 8192,
     SIGNUP_CREDITS: 0,
   });
@@ -32,37 +33,37 @@ test("no production variable set means the local defaults", () => {
 });
 
 test("a bad value fails with a sentence naming the variable", () => {
-  expect(() => getEnv({ LIVE_BUDGET_SECONDS: "soon" })).toThrow(/LIVE_BUDGET_SECONDS/);
-  expect(() => getEnv({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
+  expect(() => parseEnv({ LIVE_BUDGET_SECONDS: "soon" })).toThrow(/LIVE_BUDGET_SECONDS/);
+  expect(() => parseEnv({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
 });
 
 test("using an optional integration that is not configured names the variable to set", () => {
-  expect(() => requireSetting(getEnv({}), "TRIGGER_PROJECT_REF")).toThrow("TRIGGER_PROJECT_REF is not set");
-  expect(requireSetting(getEnv({ TRIGGER_SECRET_KEY: "tr_dev_x" }), "TRIGGER_SECRET_KEY")).toBe("tr_dev_x");
+  expect(() => requireSetting(parseEnv({}), "TRIGGER_PROJECT_REF")).toThrow("TRIGGER_PROJECT_REF is not set");
+  expect(requireSetting(parseEnv({ TRIGGER_SECRET_KEY: "tr_dev_x" }), "TRIGGER_SECRET_KEY")).toBe("tr_dev_x");
 });
 
 test("a LISTEN on a transaction-pooler URL is refused with a sentence", () => {
   const pooler = "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres";
   const session = "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres";
-  expect(() => getEnv({ DATABASE_URL: pooler })).toThrow(
+  expect(() => parseEnv({ DATABASE_URL: pooler })).toThrow(
     /DATABASE_URL \(used for LISTEN because DATABASE_LISTEN_URL is not set\) is a transaction-pooler URL.*set DATABASE_LISTEN_URL/,
   );
-  expect(() => getEnv({ DATABASE_URL: session, DATABASE_LISTEN_URL: pooler })).toThrow(
+  expect(() => parseEnv({ DATABASE_URL: session, DATABASE_LISTEN_URL: pooler })).toThrow(
     /DATABASE_LISTEN_URL is a transaction-pooler URL/,
   );
-  expect(() => getEnv({ DATABASE_URL: `${session}?pgbouncer=true` })).toThrow(/transaction-pooler/);
-  const env = getEnv({ DATABASE_URL: pooler, DATABASE_LISTEN_URL: session });
+  expect(() => parseEnv({ DATABASE_URL: `${session}?pgbouncer=true` })).toThrow(/transaction-pooler/);
+  const env = parseEnv({ DATABASE_URL: pooler, DATABASE_LISTEN_URL: session });
   expect(listenUrl(env)).toBe(session);
-  expect(listenUrl(getEnv({ DATABASE_URL: session }))).toBe(session);
-  expect(() => getEnv({ DATABASE_LISTEN_URL: "not a url" })).toThrow(/DATABASE_LISTEN_URL/);
+  expect(listenUrl(parseEnv({ DATABASE_URL: session }))).toBe(session);
+  expect(() => parseEnv({ DATABASE_LISTEN_URL: "not a url" })).toThrow(/DATABASE_LISTEN_URL/);
 });
 
 test("a live budget that does not fit the route's maxDuration is an error naming both", () => {
-  expect(() => getEnv({ LIVE_BUDGET_SECONDS: "790" })).toThrow(
+  expect(() => parseEnv({ LIVE_BUDGET_SECONDS: "790" })).toThrow(
     /LIVE_BUDGET_SECONDS \(790\) does not fit the live route's maxDuration \(800 s/,
   );
   expect(
-    getEnv({ LIVE_BUDGET_SECONDS: String(LIVE_ROUTE_MAX_DURATION_SECONDS - 30) }).LIVE_BUDGET_SECONDS,
+    parseEnv({ LIVE_BUDGET_SECONDS: String(LIVE_ROUTE_MAX_DURATION_SECONDS - 30) }).LIVE_BUDGET_SECONDS,
   ).toBe(770);
 });
 

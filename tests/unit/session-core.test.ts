@@ -22,6 +22,7 @@ const ENTRY_POINTS = new Set([
   "shutdown.ts",
   "snapshot.ts",
   "start-chat.ts",
+  "watch.ts",
   "worker.ts",
 ]);
 

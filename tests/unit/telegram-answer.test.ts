@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseTelegramHtml } from "../../dev/inbox/telegram-html.ts";
 import type { TelegramSessionFacts } from "../../lib/db/telegram-sessions.ts";
-import { getEnv } from "../../lib/env.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { markdownToBlocks } from "../../lib/notify/telegram-chat/markdown-runs.ts";
 import { composeAnswer, renderStatusMessage } from "../../lib/notify/telegram-chat/session-messages.ts";
@@ -175,7 +175,7 @@ describe("answers and status messages", () => {
 
 describe("refusals", () => {
   test("out of credits, the request rate and the live-session limit are one sentence each with the settings link", () => {
-    const env = getEnv({ APP_URL: "http://app.example" });
+    const env = parseEnv({ APP_URL: "http://app.example" });
     for (const code of [
       "payment_required:credits",
       "rate_limit:requests",

@@ -1,10 +1,9 @@
 import { isDetachable, listAgents } from "@/lib/agent/index.ts";
-import { requireUser } from "@/lib/auth/index.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { agentListSchema } from "@/lib/session/wire.ts";
+import { processRuntime } from "@/process-runtime.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -13,8 +12,8 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 
 /** The configured agents, without their URLs or tokens (those never leave the server). */
 export const GET = route(async (request) => {
+  const { env, requireUser } = processRuntime();
   await requireUser(request);
-  const env = getEnv();
   return wireJson(
     agentListSchema,
     listAgents(env).map((agent) => ({

@@ -1,8 +1,7 @@
-import { getSql } from "@/lib/db/client.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { healthReport } from "@/lib/session/health.ts";
+import { processRuntime } from "@/process-runtime.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -14,4 +13,7 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
  * does not answer), and the sessions waiting for a runner that knows their agent; used by deploy
  * checks and the test harness.
  */
-export const GET = route(async () => Response.json(await healthReport(getSql(), getEnv())));
+export const GET = route(async () => {
+  const { sql, env } = processRuntime();
+  return Response.json(await healthReport(sql, env));
+});

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { simulatorAgentsEnv } from "../../../dev/agent-sim/agents.ts";
 import { type AgentSimulator, startAgentSimulator } from "../../../dev/agent-sim/server.ts";
 import { type AgentConfig, type AgentRequest, listAgents } from "../../../lib/agent/index.ts";
-import { getEnv } from "../../../lib/env.ts";
+import { parseEnv } from "../../../lib/env.ts";
 
 export interface SimulatorFixture {
   simulator: AgentSimulator;
@@ -12,7 +12,7 @@ export interface SimulatorFixture {
 /** A fresh simulator on a free port and the four default agents pointing at it. */
 export async function startSimulatorWithAgents(): Promise<SimulatorFixture> {
   const simulator = await startAgentSimulator({ port: 0 });
-  const env = getEnv(simulatorAgentsEnv(simulator.url));
+  const env = parseEnv(simulatorAgentsEnv(simulator.url));
   const byName = new Map(listAgents(env).map((agent) => [agent.name, agent]));
   return {
     simulator,

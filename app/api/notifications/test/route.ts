@@ -1,12 +1,10 @@
-import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { readJsonBody, route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { sendTestNotification } from "@/lib/notify/test-notification.ts";
 import { testNotificationAcceptedSchema } from "@/lib/session/wire.ts";
+import { processRuntime } from "@/process-runtime.ts";
 import { testNotificationSchema } from "./schema.ts";
 
 export const runtime = "nodejs";
@@ -16,12 +14,13 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** `{ channel }` → 202 `{ id, channel, status: "pending" }`: queued for the sender like any other. */
 export const POST = route(async (request) => {
-  const user = await requireUser(request);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
   const { channel } = parseWith(
     testNotificationSchema,
     await readJsonBody(request, "notification_test", 4096),
     "bad_request:notification_test",
   );
-  const id = await sendTestNotification(getSql(), getEnv(), user.id, channel);
+  const id = await sendTestNotification(runtime.sql, runtime.env, user.id, channel);
   return wireJson(testNotificationAcceptedSchema, { id, channel, status: "pending" }, { status: 202 });
 });

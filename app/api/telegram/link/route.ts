@@ -1,12 +1,10 @@
-import { requireUser } from "@/lib/auth/index.ts";
-import { getSql } from "@/lib/db/client.ts";
 import { unlinkTelegramChat } from "@/lib/db/telegram-links.ts";
-import { getEnv } from "@/lib/env.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
 import { createTelegramLink } from "@/lib/notify/telegram-linking.ts";
 import { telegramLinkSchema } from "@/lib/session/wire.ts";
+import { processRuntime } from "@/process-runtime.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -15,13 +13,15 @@ export const { GET, HEAD, PUT, PATCH, OPTIONS } = otherMethods("POST", "DELETE")
 
 /** A one-time deep link `{ url, expiresAt }` (15 minutes) that links the chat it is opened in. */
 export const POST = route(async (request) => {
-  const user = await requireUser(request);
-  return wireJson(telegramLinkSchema, await createTelegramLink(getSql(), getEnv(), user.id));
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
+  return wireJson(telegramLinkSchema, await createTelegramLink(runtime.sql, runtime.env, user.id));
 });
 
 /** Unlinks the caller's Telegram chat. */
 export const DELETE = route(async (request) => {
-  const user = await requireUser(request);
-  await unlinkTelegramChat(getSql(), user.id);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
+  await unlinkTelegramChat(runtime.sql, user.id);
   return new Response(null, { status: 204 });
 });

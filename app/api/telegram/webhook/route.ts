@@ -1,12 +1,11 @@
 import { after } from "next/server";
-import { getEnv } from "@/lib/env.ts";
 import { AppError } from "@/lib/errors.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { logError } from "@/lib/log.ts";
 import { isWebhookSecretValid } from "@/lib/notify/telegram-linking.ts";
-import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { handleTelegramWebhook } from "@/lib/telegram/webhook.ts";
+import { processRuntime } from "@/process-runtime.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -17,12 +16,12 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** Telegram's updates for the bot: the secret header first (constant time), then the grammY bot. */
 export const POST = route(async (request) => {
-  const env = getEnv();
-  if (!isWebhookSecretValid(env, request.headers.get("x-telegram-bot-api-secret-token"))) {
+  const runtime = processRuntime();
+  if (!isWebhookSecretValid(runtime.env, request.headers.get("x-telegram-bot-api-secret-token"))) {
     throw new AppError("unauthorized:telegram_secret", "Wrong or missing X-Telegram-Bot-Api-Secret-Token.");
   }
   return handleTelegramWebhook(request, {
-    ...processRuntime(),
+    ...runtime,
     defer: (work) =>
       after(() => work().catch((error: unknown) => logError("deferred telegram work failed", { error }))),
   });

@@ -1,11 +1,10 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
-import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { chatStopResultSchema } from "@/lib/session/wire.ts";
 import { stopChat } from "@/lib/ui-stream/chat-session.ts";
+import { processRuntime } from "@/process-runtime.ts";
 import { chatIdSchema } from "../schema.ts";
 
 export const runtime = "nodejs";
@@ -15,8 +14,9 @@ export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 /** Stops the chat's running session (partial output kept): `200 {status}`, `409` when none runs. */
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
   const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
-  const result = await stopChat({ runtime: processRuntime(), userId: user.id, id });
+  const result = await stopChat({ runtime, userId: user.id, id });
   return wireJson(chatStopResultSchema, result);
 });

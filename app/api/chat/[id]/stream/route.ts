@@ -1,13 +1,12 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { parseWith } from "@/lib/http/validate.ts";
-import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
 import { replayBody } from "@/lib/ui-stream/post-chat.ts";
 import { countUiChunks } from "@/lib/ui-stream/replay.ts";
 import { uiMessageStreamResponse, wantsSessionState } from "@/lib/ui-stream/response.ts";
+import { processRuntime } from "@/process-runtime.ts";
 import { chatIdSchema, followSchema, startIndexSchema } from "../schema.ts";
 
 export const runtime = "nodejs";
@@ -18,14 +17,14 @@ export const maxDuration = 800;
 
 /** The chat's active assistant message (or a session's, by id) as a UI message stream; 204: none. */
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
   const id = parseWith(chatIdSchema, (await context.params).id, "bad_request:id", "id");
   const params = new URL(request.url).searchParams;
   const raw = params.get("startIndex") ?? undefined;
   const startIndex = parseWith(startIndexSchema, raw, "bad_request:startIndex", "startIndex") ?? 0;
   const follow =
     parseWith(followSchema, params.get("follow") ?? undefined, "bad_request:follow", "follow") === "1";
-  const runtime = processRuntime();
   const session = await findChatSession(runtime.sql, user.id, id);
   if (!session) return new Response(null, { status: 204 });
   requireSessionLog(session);

@@ -1,10 +1,9 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { wireJson } from "@/lib/http/wire-json.ts";
-import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { cancelSession } from "@/lib/session/cancel.ts";
 import { cancelResultSchema } from "@/lib/session/wire.ts";
+import { processRuntime } from "@/process-runtime.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -12,10 +11,11 @@ export const dynamic = "force-dynamic";
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
 
 export const POST = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
   const { id } = await context.params;
   const result = await cancelSession({
-    runtime: processRuntime(),
+    runtime,
     sessionId: id,
     userId: user.id,
   });

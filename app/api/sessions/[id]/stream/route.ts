@@ -1,9 +1,8 @@
-import { requireUser } from "@/lib/auth/index.ts";
 import { otherMethods } from "@/lib/http/methods.ts";
 import { route } from "@/lib/http/route.ts";
 import { sseResponse } from "@/lib/http/sse.ts";
-import { processRuntime } from "@/lib/runtime/process-runtime.ts";
 import { openSessionStream } from "@/lib/session/session-stream.ts";
+import { processRuntime } from "@/process-runtime.ts";
 import { parseStreamRequest } from "./schema.ts";
 
 export const runtime = "nodejs";
@@ -13,10 +12,11 @@ export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
 export const maxDuration = 800;
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
-  const user = await requireUser(request);
+  const runtime = processRuntime();
+  const user = await runtime.requireUser(request);
   const { id } = await context.params;
   const { cursor, follow } = parseStreamRequest(request);
-  const body = await openSessionStream(processRuntime(), {
+  const body = await openSessionStream(runtime, {
     sessionId: id,
     userId: user.id,
     cursor,

@@ -1,8 +1,8 @@
-import type { Runtime } from "./runtime.ts";
+import type { Runtime } from "./lib/runtime/runtime.ts";
 
-// The one holder of process state in lib/ besides the Postgres pool (`getSql`): on globalThis because
-// Next.js bundles instrumentation.ts and each route separately (module state is not shared between
-// them) and its dev server reloads modules.
+// The one process-wide holder of the runtime, outside lib/ (lib/ takes the runtime as a parameter).
+// On globalThis because Next.js bundles instrumentation.ts and each route separately (module state
+// is not shared between them) and its dev server reloads modules.
 const holder = globalThis as unknown as { overtimeRuntime?: Runtime };
 
 /** Makes `runtime` the process's, for route handlers (instrumentation.ts, once at start-up). */

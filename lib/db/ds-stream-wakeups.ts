@@ -1,6 +1,8 @@
-import type { Sql } from "../db/client.ts";
-import { DS_STREAM_CHANNEL } from "../db/ds-streams.ts";
 import { logError } from "../log.ts";
+import type { Sql } from "./client.ts";
+import { DS_STREAM_CHANNEL } from "./ds-streams.ts";
+import { ChannelListener } from "./listen.ts";
+import { decodeNotify } from "./notify-payloads.ts";
 
 type Listener = () => void;
 
@@ -8,39 +10,38 @@ type Listener = () => void;
 const SAFETY_CHECK_MS = 5000;
 
 /**
- * One LISTEN on DS_STREAM_CHANNEL per process, fanned out by stream id, so a waiting long-poll or
- * SSE reader costs the database nothing. postgres.js re-listens after a reconnect, and then every
- * reader re-reads once (notifications may have been lost meanwhile). A lost notification is caught
- * by one query per process every SAFETY_CHECK_MS for all watched streams, never one per reader.
+ * One LISTEN on DS_STREAM_CHANNEL per process (a runtime member), fanned out by stream id, so a
+ * waiting long-poll or SSE reader costs the database nothing. A failed LISTEN is retried with backoff
+ * (`ChannelListener`); postgres.js re-listens after a reconnect, and then every reader re-reads once
+ * (notifications may have been lost meanwhile). A lost notification is caught by one query per
+ * process every SAFETY_CHECK_MS for all watched streams, never one per reader.
  */
 export class StreamWakeups {
   readonly #sql: Sql;
   readonly #listeners = new Map<number, Set<Listener>>();
   /** Each watched stream's state at the last safety check. */
   readonly #seen = new Map<number, string>();
-  #ready: Promise<unknown> | undefined;
+  readonly #listener: ChannelListener;
   #listening = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
 
   constructor(sql: Sql) {
     this.#sql = sql;
+    this.#listener = new ChannelListener(
+      sql,
+      DS_STREAM_CHANNEL,
+      (payload) => {
+        const parsed = decodeNotify(DS_STREAM_CHANNEL, payload);
+        if (parsed) this.#wake(parsed.id);
+      },
+      () => this.#onListen(),
+    );
   }
 
   /** Resolves once the LISTEN is active; the result unsubscribes. */
   async subscribe(streamId: number, listener: Listener): Promise<() => void> {
-    // A failed LISTEN is not remembered: the next reader tries again.
-    this.#ready ??= this.#sql
-      .listen(
-        DS_STREAM_CHANNEL,
-        (payload) => this.#wake(Number(payload)),
-        () => this.#onListen(),
-      )
-      .catch((error: unknown) => {
-        this.#ready = undefined;
-        throw error;
-      });
-    await this.#ready;
+    await this.#listener.ready();
     let set = this.#listeners.get(streamId);
     if (!set) {
       set = new Set();
@@ -87,17 +88,4 @@ export class StreamWakeups {
       this.#checking = false;
     }
   }
-}
-
-const globalForWakeups = globalThis as unknown as { overtimeStreamWakeups?: WeakMap<Sql, StreamWakeups> };
-
-/** The wake-ups of `sql`'s process, created on first use (kept across Next's dev reloads). */
-export function streamWakeups(sql: Sql): StreamWakeups {
-  globalForWakeups.overtimeStreamWakeups ??= new WeakMap();
-  let wakeups = globalForWakeups.overtimeStreamWakeups.get(sql);
-  if (!wakeups) {
-    wakeups = new StreamWakeups(sql);
-    globalForWakeups.overtimeStreamWakeups.set(sql, wakeups);
-  }
-  return wakeups;
 }

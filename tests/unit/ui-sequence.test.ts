@@ -1,0 +1,148 @@
+// Issue 18: chunk N is the same chunk on every read, tool calls and data parts included. The live path
+// (LiveLead → feed → liveChunks) and the replay (rows and marks as the checkpointer writes them →
+// LogChunkAssembler, in pages of any size) must give the very same chunks.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { splitOnCharacters } from "../../lib/db/session-log.ts";
+import type { LogRowWithDeltas, StoredMark } from "../../lib/db/session-log-deltas.ts";
+import type { SessionEvent } from "../../lib/session/events.ts";
+import { SessionFeed } from "../../lib/session/events.ts";
+import { LiveLead } from "../../lib/session/live-lead.ts";
+import type { LogMark } from "../../lib/session/ports.ts";
+import { liveChunks } from "../../lib/ui-stream/live.ts";
+import { LogChunkAssembler } from "../../lib/ui-stream/replay.ts";
+import { cutAtByteEnds, type UiChunk, UiChunkSequencer } from "../../lib/ui-stream/sequence.ts";
+
+const meta = { sessionId: "s", conversationId: "c", agent: "sim-chat", mode: "auto" };
+
+type Step =
+  | { kind: "text"; text: string }
+  | { kind: "tool"; name: string }
+  | { kind: "progress"; credits: number }
+  | { kind: "checkpoint" };
+
+const step = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.stringMatching(/^[aé🚀 z]{1,6}$/u).map((text) => ({ kind: "text", text }) as Step),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom("tool: web_search", "tool: run_code")
+      .map((name) => ({ kind: "tool", name }) as Step),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 0, max: 3 }).map((credits) => ({ kind: "progress", credits }) as Step),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: "checkpoint" } as Step) },
+);
+
+/** What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. */
+function logOf(steps: Step[], maxBytes: number): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
+  const rows: LogRowWithDeltas[] = [];
+  const marks: StoredMark[] = [];
+  let offset = 0;
+  let batch = { start: 0, text: "", ends: [] as number[] };
+  const write = () => {
+    let start = batch.start;
+    for (const piece of splitOnCharacters(batch.text, maxBytes)) {
+      const end = start + Buffer.byteLength(piece);
+      const deltaEnds = batch.ends.filter((at) => at > start && at <= end);
+      rows.push({ startOffset: start, endOffset: end, text: piece, epoch: 1, deltaEnds });
+      start = end;
+    }
+    batch = { start: offset, text: "", ends: [] };
+  };
+  for (const s of steps) {
+    if (s.kind === "text") {
+      batch.text += s.text;
+      offset += Buffer.byteLength(s.text);
+      batch.ends.push(offset);
+    } else if (s.kind === "checkpoint") write();
+    else marks.push({ at: offset, epoch: 1, seq: marks.length, ...markOf(s) });
+  }
+  write();
+  return { rows, marks };
+}
+
+function markOf(s: Step): Pick<LogMark, "kind" | "data"> {
+  if (s.kind === "tool") return { kind: "tool", data: { name: s.name } };
+  if (s.kind === "progress") return { kind: "progress", data: { credits: s.credits } };
+  throw new Error("not a mark");
+}
+
+/** The live response: deltas through the live lead (held past `lead` bytes until a checkpoint lands). */
+function liveOf(steps: Step[], lead: number): UiChunk[] {
+  const feed = new SessionFeed();
+  const sequencer = new UiChunkSequencer(meta);
+  const chunks = sequencer.start();
+  feed.subscribe((event: SessionEvent) => chunks.push(...liveChunks(sequencer, event, 1)));
+  const liveLead = new LiveLead(feed, 0, lead);
+  let offset = 0;
+  let seq = 0;
+  for (const s of steps) {
+    if (s.kind === "text") {
+      offset += Buffer.byteLength(s.text);
+      liveLead.push(s.text, offset);
+    } else if (s.kind === "checkpoint") liveLead.durable(offset);
+    else liveLead.mark({ seq: seq++, at: offset, ...markOf(s) });
+  }
+  liveLead.durable(offset);
+  chunks.push(
+    ...liveChunks(sequencer, { type: "done", status: "completed", offset, usage: null, costUsd: null }, 1),
+  );
+  return chunks;
+}
+
+/** A replay of the log in pages of `pageRows` rows, each page with the marks up to its end. */
+function replayOf(
+  log: { rows: LogRowWithDeltas[]; marks: StoredMark[] },
+  pageRows: number,
+  bulk: boolean,
+): UiChunk[] {
+  const assembler = new LogChunkAssembler(meta);
+  const chunks = assembler.sequencer.start();
+  for (let i = 0; i <= log.rows.length; i += pageRows) {
+    const rows = log.rows.slice(i, i + pageRows);
+    const end = rows.at(-1)?.endOffset ?? assembler.offset;
+    const cursor = assembler.markCursor;
+    const marks = log.marks.filter((m) => (cursor === null || m.seq > cursor.seq) && m.at <= end);
+    // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
+    const emitText = (id: string, deltas: string[]) => {
+      for (const delta of deltas) chunks.push({ type: "text-delta", id, delta });
+    };
+    assembler.page(rows, marks, (chunk) => chunks.push(chunk), bulk ? emitText : undefined);
+  }
+  chunks.push(...assembler.sequencer.finish({ status: "completed" }));
+  return chunks;
+}
+
+describe("the AI SDK chunk sequence", () => {
+  test("cutAtByteEnds cuts UTF-8 text at byte offsets without splitting characters", () => {
+    expect(cutAtByteEnds("aé🚀z", 10, [11, 13, 17, 18])).toEqual(["a", "é", "🚀", "z"]);
+    expect(cutAtByteEnds("aé🚀z", 10, [13])).toEqual(["aé", "🚀z"]);
+    expect(() => cutAtByteEnds("é", 0, [1])).toThrow(/inside a character/);
+  });
+
+  test("property: the live response and every replay, in pages of any size, are the same chunks", () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 4, max: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        (steps, maxBytes, lead, pageRows, bulk) => {
+          const live = liveOf(steps, lead);
+          expect(replayOf(logOf(steps, maxBytes), pageRows, bulk)).toEqual(live);
+          const tools = steps.filter((s) => s.kind === "tool").length;
+          expect(live.filter((c) => c.type === "tool-input-start")).toHaveLength(tools);
+          expect(live.filter((c) => c.type === "tool-output-available")).toHaveLength(tools);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
