@@ -44,7 +44,10 @@ export function SessionTurn({ view, onStop }: { view: SessionView & { stopping: 
   const canStop =
     view.phase === "running" && view.sessionId !== null && (view.status === null || !isTerminal(view.status));
   // The status bar's token estimate moves with the output's UTF-8 bytes (it shows none once finished).
-  const outputBytes = useMemo(() => (running ? utf8Bytes.encode(view.text).byteLength : 0), [running, view.text]);
+  const outputBytes = useMemo(
+    () => (running ? utf8Bytes.encode(view.text).byteLength : 0),
+    [running, view.text],
+  );
   return (
     <div className="turn">
       <SessionStatusBar

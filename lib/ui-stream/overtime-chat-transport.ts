@@ -1,6 +1,6 @@
 /**
  * `OvertimeChatTransport`: an AI SDK `ChatTransport` for Overtime's `/api/chat` that needs no app code
- * for the 800 s limit. Browser-safe: it imports only `ai` and the watch repeater (no server modules).
+ * for the 800 s limit. Browser-safe: it imports only `ai`, the watch repeater and its change signal (no server modules).
  *
  * - It counts the chunks it passed on; when a response ends without `finish` (a handoff at the live
  *   budget, a dropped connection, a deploy) it reconnects with `GET /api/chat/{sessionId}/stream?
@@ -21,6 +21,7 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import { repeatWatch, watchUrl } from "../realtime/watch-repeater.ts";
+import { ChangeSignal, FOLLOW_FALLBACK_MS, type FollowSubscription } from "./change-signal.ts";
 
 export interface OvertimeChatTransportOptions {
   /** Default `/api/chat`. */
@@ -36,56 +37,9 @@ export interface OvertimeChatTransportOptions {
    * Follows a session without a request open: call `onChange` whenever its log or status changes;
    * returns the unsubscribe. Without it, the transport holds one stream request (a tail) instead.
    */
-  follow?: (sessionId: string, onChange: () => void) => () => void;
+  follow?: FollowSubscription;
   /** The app's API root for the session watch (default: `api` without its last segment, `/api`). */
   sessionsApi?: string;
-}
-
-/** A missed change (Realtime is best effort) costs at most this long: a catch-up read then anyway. */
-const FOLLOW_FALLBACK_MS = 5000;
-
-/**
- * The `follow` subscription of one followed session, held from before the first read to the end, so
- * a change between a read and the wait is not missed: it counts as pending and the wait ends at once.
- */
-class ChangeSignal {
-  #pending = false;
-  #waiter: (() => void) | null = null;
-  readonly #unsubscribe: (() => void) | null;
-
-  constructor(follow: OvertimeChatTransportOptions["follow"], sessionId: string) {
-    this.#unsubscribe = follow
-      ? follow(sessionId, () => {
-          this.#pending = true;
-          this.#waiter?.();
-        })
-      : null;
-  }
-
-  get active(): boolean {
-    return this.#unsubscribe !== null;
-  }
-
-  /** A read starts: what changed before it, it reads. */
-  reading(): void {
-    this.#pending = false;
-  }
-
-  /** Calls `wake` at the next change (at once if one came since the last read); returns the cancel. */
-  next(wake: () => void): () => void {
-    if (this.#pending) {
-      queueMicrotask(wake);
-      return () => {};
-    }
-    this.#waiter = wake;
-    return () => {
-      this.#waiter = null;
-    };
-  }
-
-  close(): void {
-    this.#unsubscribe?.();
-  }
 }
 
 type SendOptions = Parameters<ChatTransport<UIMessage>["sendMessages"]>[0];
