@@ -1,6 +1,7 @@
 /**
  * `OvertimeChatTransport`: an AI SDK `ChatTransport` for Overtime's `/api/chat` that needs no app code
- * for the 800 s limit. Browser-safe: it imports only `ai`, the watch repeater and its change signal (no server modules).
+ * for the 800 s limit. Browser-safe: it imports only `ai`, the watch repeater and its change signal
+ * (no server modules).
  *
  * - It counts the chunks it passed on; when a response ends without `finish` (a handoff at the live
  *   budget, a dropped connection, a deploy) it reconnects with `GET /api/chat/{sessionId}/stream?
