@@ -131,6 +131,40 @@ describe("the web app on the AI SDK's useChat", () => {
     });
   });
 
+  test("stages=3: the agent's tool calls show as steps while it runs, and the same steps after a reload", async () => {
+    const message = "#sim tokens=600 rate=60 seed=agent-steps stages=3";
+    const expected = await simulatorText(stack.agentSimUrl, message);
+    await signedInPage("alice@example.com", async ({ page, pageErrors }) => {
+      const steps = page.getByTestId("agent-step");
+      const completed = page.locator('[data-testid="session-status"][data-status="completed"]');
+      const shownSteps = () =>
+        steps.evaluateAll((items) =>
+          items.map((item) => `${item.querySelector(".agent-step-name")?.textContent}:${item.dataset.state}`),
+        );
+      await page.goto(`${stack.appUrl}/chat`);
+      await page.getByTestId("mode-select").selectOption("live");
+      await page.getByTestId("composer-input").fill(message);
+      await page.getByTestId("send-button").click();
+      await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+      // Live: the first tool call is a step before the answer is whole.
+      await steps.first().waitFor({ timeout: 30_000 });
+      expect(await shownLength(page, "assistant-raw")).toBeLessThan(expected.length);
+
+      await completed.waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("assistant-raw").textContent()).toBe(expected);
+      const live = await shownSteps();
+      expect(live).toHaveLength(3);
+      for (const step of live) expect(step).toMatch(/^.+:done$/);
+
+      // A reload reads the session from its log: the same three steps, done.
+      await page.reload();
+      await completed.waitFor({ timeout: 30_000 });
+      await expect.poll(shownSteps).toEqual(live);
+      expect(await page.getByTestId("assistant-raw").textContent()).toBe(expected);
+      expect(pageErrors).toEqual([]);
+    });
+  });
+
   async function signInBoth(...pages: Page[]): Promise<void> {
     for (const page of pages) await signIn(page, stack.appUrl, "alice@example.com", "overtime-dev");
   }
