@@ -9,9 +9,12 @@ import { streamMeter } from "./stream-meter.ts";
 export async function meteredFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const method = init?.method ?? "GET";
-  streamMeter.opened(`${method} ${url}`, true);
+  // Only the stream reads: the session's watch, which the transport posts too, would restart the meter.
+  const metered = isStreamRead(url);
+  if (metered) streamMeter.opened(`${method} ${url}`, true);
   const response = await fetch(input, { cache: "no-store", ...init });
   if (!response.ok) throw await readApiError(response);
+  if (!metered) return response;
   streamMeter.headers();
   if (!response.body || !response.headers.get("content-type")?.includes("text/event-stream")) return response;
   return new Response(response.body.pipeThrough(meterEvents()), {
@@ -19,6 +22,12 @@ export async function meteredFetch(input: RequestInfo | URL, init?: RequestInit)
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** `POST /api/chat` and `GET /api/chat/{id}/stream`: the requests that answer with the UI message stream. */
+function isStreamRead(url: string): boolean {
+  const path = new URL(url, "http://page.invalid").pathname;
+  return path === "/api/chat" || /^\/api\/chat\/[^/]+\/stream$/.test(path);
 }
 
 /** Passes the bytes on unchanged, telling the meter of every network read and every SSE event. */
