@@ -1,7 +1,7 @@
 "use client";
 
 import { Fragment, useMemo } from "react";
-import { splitAtByteOffsets } from "../session-stream/output-log.ts";
+import { splitAtByteOffsets } from "../session-stream/seam-split.ts";
 import { StreamingMarkdown } from "./streaming-markdown.tsx";
 
 interface AssistantOutputProps {

@@ -1,9 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { SessionMode } from "../session-stream/session-types.ts";
-import { useSessionFollower } from "../session-stream/use-session-follower.ts";
+import { useSessionChat } from "../session-stream/use-session-chat.ts";
 import { ChatError } from "./chat-error.tsx";
 import { Composer } from "./composer.tsx";
 import { isRunning, SessionTurn } from "./session-turn.tsx";
@@ -17,18 +17,13 @@ import { useWatch } from "./use-watch.ts";
 /** The session the page follows: opened from the URL, or started here (then the URL names it). */
 function useFollowedSession(initialSessionId: string | undefined, onSent: () => void) {
   const router = useRouter();
-  const run = useSessionFollower({
+  return useSessionChat(initialSessionId, {
     onSessionCreated: (sessionId) => {
       window.history.replaceState(null, "", `/sessions/${sessionId}`);
       onSent();
     },
     onUnauthorized: () => router.replace("/sign-in"),
   });
-  const { open } = run;
-  useEffect(() => {
-    if (initialSessionId) open(initialSessionId);
-  }, [initialSessionId, open]);
-  return run;
 }
 
 /**
@@ -42,9 +37,9 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
   const [maxCredits, setMaxCredits] = useState("");
-  const { state, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
+  const { view: state, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
   const { earlierTurns, title, keepCurrentTurn } = useEarlierTurns(initialSessionId, state);
-  useStickToBottom(state.log.text);
+  useStickToBottom(state.text);
   useWatch({ session: state.sessionId });
 
   const agent = chosenAgent ?? state.agent ?? defaultAgent;
@@ -73,7 +68,7 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
           </div>
         ) : null}
         {state.sessionId !== null || state.phase === "starting" ? (
-          <SessionTurn state={state} onStop={stop} />
+          <SessionTurn view={state} onStop={() => void stop()} />
         ) : null}
         {state.error ? <ChatError code={state.error.code} message={state.error.message} /> : null}
       </div>

@@ -2,14 +2,14 @@
 
 import { useEffect, useState } from "react";
 import { fetchConversation } from "../session-stream/session-api.ts";
-import type { FollowerState } from "../session-stream/session-follower.ts";
+import type { SessionView } from "../session-stream/session-view.ts";
 import { type TranscriptTurn, turnsBeforeSession } from "./transcript.tsx";
 
 /**
  * The turns before the session a page opened, from its conversation (up to the user message that
  * started it), and the conversation's title. Sessions started later on the page add their turns.
  */
-export function useEarlierTurns(initialSessionId: string | undefined, state: FollowerState) {
+export function useEarlierTurns(initialSessionId: string | undefined, state: SessionView) {
   const [earlierTurns, setEarlierTurns] = useState<TranscriptTurn[]>([]);
   const [title, setTitle] = useState<string | null>(null);
   const openedId =
@@ -33,12 +33,12 @@ export function useEarlierTurns(initialSessionId: string | undefined, state: Fol
 
   /** Keeps the finished turn on the page when the next message starts a new session. */
   function keepCurrentTurn(): void {
-    const { sessionId, prompt, log } = state;
+    const { sessionId, prompt, text } = state;
     if (sessionId === null || prompt === null) return;
     setEarlierTurns((turns) => [
       ...turns,
       { key: `${sessionId}:prompt`, role: "user", content: prompt },
-      { key: `${sessionId}:answer`, role: "assistant", content: log.text },
+      { key: `${sessionId}:answer`, role: "assistant", content: text },
     ]);
   }
 

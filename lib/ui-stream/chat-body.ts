@@ -26,6 +26,8 @@ export const aiSdkChatBodySchema = z.object({
   agent: z.string().min(1).max(100).optional(),
   mode: sessionModeSchema.default("auto"),
   maxCredits: z.number().int().positive().max(100_000_000).optional(),
+  /** A conversation of the user's that has no chat id (started by our own body): its next turn. */
+  conversationId: z.uuid().optional(),
 });
 export type AiSdkChatBody = z.infer<typeof aiSdkChatBodySchema>;
 

@@ -15,15 +15,16 @@ type LiveChat = Extract<StartedChat, { kind: "live" }>;
 export function streamLiveUiChat(
   started: LiveChat,
   meta: UiMessageMeta,
-  signal: AbortSignal,
-  onClientLeft: () => void = () => {},
+  options: { signal: AbortSignal; withState?: boolean; onClientLeft?: () => void },
 ): { body: ReadableStream<Uint8Array>; run: Promise<void> } {
+  const { signal, onClientLeft = () => {} } = options;
   let run!: Promise<void>;
   let unsubscribe = () => {};
   const sequencer = new UiChunkSequencer(meta);
   const body = createUiMessageStream(
     (writer) => {
       for (const chunk of sequencer.start()) writer.write(chunk);
+      writer.state({ status: "live", runner: "live", seams: [] });
       unsubscribe = started.feed.subscribe((event) => relay(writer, sequencer, event, started.epoch));
       run = started
         .run()
@@ -35,6 +36,7 @@ export function streamLiveUiChat(
     },
     {
       signal,
+      withState: options.withState,
       context: { sessionId: started.sessionId },
       onClose: () => {
         unsubscribe();
@@ -70,7 +72,7 @@ export function liveChunks(sequencer: UiChunkSequencer, event: SessionEvent, epo
     case "mark":
       return sequencer.mark(event.mark, epoch);
     case "done":
-      return sequencer.finish({ status: "completed" });
+      return sequencer.finish({ status: "completed", usage: event.usage, costUsd: event.costUsd });
     case "error":
       return sequencer.finish({ status: event.code === "cancelled" ? "cancelled" : "failed", error: event });
     default:

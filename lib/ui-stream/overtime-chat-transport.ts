@@ -1,6 +1,7 @@
 /**
  * `OvertimeChatTransport`: an AI SDK `ChatTransport` for Overtime's `/api/chat` that needs no app code
- * for the 800 s limit. Browser-safe: it imports only `ai` and the watch repeater (no server modules).
+ * for the 800 s limit. Browser-safe: it imports only `ai`, the watch repeater and its change signal
+ * (no server modules).
  *
  * - It counts the chunks it passed on; when a response ends without `finish` (a handoff at the live
  *   budget, a dropped connection, a deploy) it reconnects with `GET /api/chat/{sessionId}/stream?
@@ -21,6 +22,7 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import { repeatWatch, watchUrl } from "../realtime/watch-repeater.ts";
+import { ChangeSignal, FOLLOW_FALLBACK_MS, type FollowSubscription } from "./change-signal.ts";
 
 export interface OvertimeChatTransportOptions {
   /** Default `/api/chat`. */
@@ -36,56 +38,9 @@ export interface OvertimeChatTransportOptions {
    * Follows a session without a request open: call `onChange` whenever its log or status changes;
    * returns the unsubscribe. Without it, the transport holds one stream request (a tail) instead.
    */
-  follow?: (sessionId: string, onChange: () => void) => () => void;
+  follow?: FollowSubscription;
   /** The app's API root for the session watch (default: `api` without its last segment, `/api`). */
   sessionsApi?: string;
-}
-
-/** A missed change (Realtime is best effort) costs at most this long: a catch-up read then anyway. */
-const FOLLOW_FALLBACK_MS = 5000;
-
-/**
- * The `follow` subscription of one followed session, held from before the first read to the end, so
- * a change between a read and the wait is not missed: it counts as pending and the wait ends at once.
- */
-class ChangeSignal {
-  #pending = false;
-  #waiter: (() => void) | null = null;
-  readonly #unsubscribe: (() => void) | null;
-
-  constructor(follow: OvertimeChatTransportOptions["follow"], sessionId: string) {
-    this.#unsubscribe = follow
-      ? follow(sessionId, () => {
-          this.#pending = true;
-          this.#waiter?.();
-        })
-      : null;
-  }
-
-  get active(): boolean {
-    return this.#unsubscribe !== null;
-  }
-
-  /** A read starts: what changed before it, it reads. */
-  reading(): void {
-    this.#pending = false;
-  }
-
-  /** Calls `wake` at the next change (at once if one came since the last read); returns the cancel. */
-  next(wake: () => void): () => void {
-    if (this.#pending) {
-      queueMicrotask(wake);
-      return () => {};
-    }
-    this.#waiter = wake;
-    return () => {
-      this.#waiter = null;
-    };
-  }
-
-  close(): void {
-    this.#unsubscribe?.();
-  }
 }
 
 type SendOptions = Parameters<ChatTransport<UIMessage>["sendMessages"]>[0];
@@ -117,7 +72,11 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     };
     const response = await this.#fetch(this.#api, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(await this.#headers(options.headers)) },
+      headers: {
+        "content-type": "application/json",
+        [SESSION_STATE_HEADER]: "1",
+        ...(await this.#headers(options.headers)),
+      },
       body: JSON.stringify(body),
       signal: options.abortSignal,
     });
@@ -128,9 +87,10 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   }
 
   async reconnectToStream(options: ReconnectOptions): Promise<ReadableStream<UIMessageChunk> | null> {
+    // Following: a catch-up read (the follow subscription says when to read on), not a held tail.
     const follow = this.#options.follow ? "?follow=0" : "";
     const response = await this.#fetch(`${this.#api}/${encodeURIComponent(options.chatId)}/stream${follow}`, {
-      headers: await this.#headers(options.headers),
+      headers: { [SESSION_STATE_HEADER]: "1", ...(await this.#headers(options.headers)) },
       signal: options.abortSignal,
     });
     if (response.status === 204) return null;
@@ -166,7 +126,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
             changes.reading();
             response ??= await transport.#resume(sessionId, index, signal);
             for await (const chunk of readChunks(response)) {
-              index += 1;
+              // `data-session` parts are not in the numbered sequence (see SESSION_STATE_HEADER).
+              if (!isSessionState(chunk)) index += 1;
               failures = 0;
               if (chunk.type === "finish") finished = true;
               yield chunk;
@@ -200,7 +161,8 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
   async #resume(sessionId: string, startIndex: number, signal: AbortSignal | undefined): Promise<Response> {
     const follow = this.#options.follow ? "&follow=0" : "";
     const url = `${this.#api}/${encodeURIComponent(sessionId)}/stream?startIndex=${startIndex}${follow}`;
-    const response = await this.#fetch(url, { headers: await this.#headers(), signal });
+    const headers = { [SESSION_STATE_HEADER]: "1", ...(await this.#headers()) };
+    const response = await this.#fetch(url, { headers, signal });
     if (response.status === 204) throw new Error("The session is gone.");
     await failUnlessOk(response);
     return response;
@@ -246,6 +208,14 @@ export class OvertimeChatTransport<UI_MESSAGE extends UIMessage = UIMessage>
     const more = extra instanceof Headers ? Object.fromEntries(extra.entries()) : (extra ?? {});
     return { ...base, ...more };
   }
+}
+
+/** Asks the server for `data-session` parts (status, runner, seams; transient, not numbered). */
+export const SESSION_STATE_HEADER = "x-overtime-session-state";
+
+/** A `data-session` part: sent outside the numbered sequence, so not counted. */
+function isSessionState(chunk: UIMessageChunk): boolean {
+  return chunk.type === "data-session";
 }
 
 /** The UI chunks of one response body (a chunk the schema refuses is an error). */

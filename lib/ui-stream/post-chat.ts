@@ -33,6 +33,8 @@ export interface AiSdkChatDeps {
   user: AuthUser;
   body: AiSdkChatBody;
   signal: AbortSignal;
+  /** The reader asked for `data-session` parts (`SESSION_STATE_HEADER`). */
+  withState?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function startAiSdkChat(
     input: {
       message,
       chatId: body.id,
+      conversationId: body.conversationId,
       regenerate: body.trigger === "regenerate-message",
       agent: body.agent,
       mode: body.mode,
@@ -71,19 +74,21 @@ export async function startAiSdkChat(
   const session = await getSession(sql, started.sessionId);
   if (!session) throw new AppError("not_found:session", "Session not found.");
   if (started.kind === "background")
-    return uiMessageStreamResponse(replayBody(runtime, session, deps.signal), headers);
+    return uiMessageStreamResponse(
+      replayBody(runtime, session, deps.signal, { withState: deps.withState }),
+      headers,
+    );
   const meta = {
     sessionId: session.id,
     conversationId: session.conversationId,
     agent: session.agent,
     mode: session.mode,
   };
-  const live = streamLiveUiChat(
-    started,
-    meta,
-    deps.signal,
-    () => void markClientLeft(sql, started.sessionId),
-  );
+  const live = streamLiveUiChat(started, meta, {
+    signal: deps.signal,
+    withState: deps.withState,
+    onClientLeft: () => void markClientLeft(sql, started.sessionId),
+  });
   // The runner outlives the response: a client that goes away does not stop the session.
   after(live.run);
   return uiMessageStreamResponse(live.body, headers);
@@ -94,7 +99,11 @@ export function replayBody(
   readers: UiReaders,
   session: SessionRow,
   signal: AbortSignal,
-  { startIndex = 0, follow = true }: { startIndex?: number; follow?: boolean } = {},
+  {
+    startIndex = 0,
+    follow = true,
+    withState = false,
+  }: { startIndex?: number; follow?: boolean; withState?: boolean } = {},
 ) {
   const stop = new AbortController();
   return createUiMessageStream(
@@ -105,9 +114,10 @@ export function replayBody(
         emitText: (id, deltas) => writer.writeTextDeltas(id, deltas),
         signal: stop.signal,
         follow,
+        onRow: (row) => writer.state({ status: row.status, runner: row.runner, seams: row.seamOffsets }),
       });
       writer.done();
     },
-    { startIndex, signal, onClose: () => stop.abort(), context: { sessionId: session.id } },
+    { startIndex, withState, signal, onClose: () => stop.abort(), context: { sessionId: session.id } },
   );
 }

@@ -34,7 +34,12 @@ export function uiMessageMeta(session: SessionRow): UiMessageMeta {
 /** How a finished session ends its chunk sequence; null while it is not finished. */
 export function uiTerminal(session: SessionRow): UiTerminal | null {
   if (!isTerminal(session.status)) return null;
-  return { status: session.status as UiTerminal["status"], error: session.error };
+  return {
+    status: session.status as UiTerminal["status"],
+    error: session.error,
+    usage: session.usage,
+    costUsd: session.costUsd,
+  };
 }
 
 type UiEmit = (chunk: UiChunk) => void;
@@ -127,6 +132,8 @@ export interface UiReplayOptions {
   signal: AbortSignal;
   /** false: stop at the durable end (counting what a read would hold now) instead of tailing. */
   follow?: boolean;
+  /** The session row as each pass of the read saw it (for `data-session` parts). */
+  onRow?: (session: SessionRow) => void;
 }
 
 /**
@@ -146,6 +153,7 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
       const current = await getSession(sql, session.id);
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
+      options.onRow?.(current);
       const { rows, marks } = await readLogPageWithMarks(
         sql,
         current.id,

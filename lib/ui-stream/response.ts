@@ -1,5 +1,6 @@
 import { createSseStream, type SseWriter } from "../http/sse.ts";
 import { logError } from "../log.ts";
+import { SESSION_STATE_HEADER } from "./overtime-chat-transport.ts";
 import type { UiChunk } from "./sequence.ts";
 
 /** The AI SDK's UI message stream headers (protocol v1) plus what our proxies need (DESIGN §5). */
@@ -11,9 +12,26 @@ export const UI_MESSAGE_STREAM_HEADERS: Record<string, string> = {
   "x-accel-buffering": "no",
 };
 
+/** The session's state as a reader shows it (status bar): not in the numbered sequence. */
+export interface UiSessionState {
+  status: string;
+  runner: string | null;
+  seams: number[];
+}
+
+/**
+ * `SESSION_STATE_HEADER`: a reader sends it to receive `data-session` parts, transient, unnumbered
+ * chunks with the session's status, runner and seams at the start of a read and whenever they change.
+ * Opt-in, since a reader that counts every chunk (`WorkflowChatTransport`) would count them;
+ * `OvertimeChatTransport` sends it and does not count them.
+ */
+export { SESSION_STATE_HEADER };
+
 /** Writes the chunks of one read, numbering them from 0 and skipping those before `startIndex`. */
 export interface UiChunkWriter {
   write(chunk: UiChunk): void;
+  /** A `data-session` part (transient, unnumbered), sent only to readers that asked for it. */
+  state(state: UiSessionState): void;
   /** `text-delta` chunks of the text part `id`, one per delta (what `write` would send, in bulk). */
   writeTextDeltas(id: string, deltas: string[]): void;
   /** `data: [DONE]`, then the end of the response. */
@@ -32,12 +50,19 @@ function encodeChunk(chunk: UiChunk): string {
   return JSON.stringify(chunk);
 }
 
-function uiChunkWriter(writer: SseWriter, startIndex: number): UiChunkWriter {
+function uiChunkWriter(writer: SseWriter, startIndex: number, withState: boolean): UiChunkWriter {
   let index = 0;
+  let lastState = "";
   return {
     write(chunk) {
       if (index >= startIndex) writer.sendData(encodeChunk(chunk));
       index += 1;
+    },
+    state(state) {
+      const data = JSON.stringify(state);
+      if (!withState || data === lastState || writer.closed) return;
+      lastState = data;
+      writer.sendData(`{"type":"data-session","transient":true,"data":${data}}`);
     },
     writeTextDeltas(id, deltas) {
       const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
@@ -79,6 +104,8 @@ export function createUiMessageStream(
   start: (writer: UiChunkWriter) => void | Promise<void>,
   options: {
     startIndex?: number;
+    /** Send `data-session` parts (the reader asked with `SESSION_STATE_HEADER`). */
+    withState?: boolean;
     signal?: AbortSignal;
     onClose?: () => void;
     context?: Record<string, unknown>;
@@ -86,7 +113,7 @@ export function createUiMessageStream(
 ): ReadableStream<Uint8Array> {
   return createSseStream(
     async (sse) => {
-      const writer = uiChunkWriter(sse, options.startIndex ?? 0);
+      const writer = uiChunkWriter(sse, options.startIndex ?? 0, options.withState ?? false);
       try {
         await start(writer);
       } catch (error) {
@@ -102,6 +129,11 @@ export function createUiMessageStream(
     },
     { signal: options.signal, onClose: options.onClose },
   );
+}
+
+/** Whether the request asked for `data-session` parts. */
+export function wantsSessionState(request: Request): boolean {
+  return request.headers.get(SESSION_STATE_HEADER) === "1";
 }
 
 export function uiMessageStreamResponse(

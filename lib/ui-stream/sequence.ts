@@ -39,6 +39,22 @@ export interface UiMessageMeta {
 export interface UiTerminal {
   status: "completed" | "failed" | "cancelled";
   error?: { code: string; message: string } | null;
+  /** A completed session's usage and cost (the `done` event's, the row's once finished). */
+  usage?: { inputTokens: number; outputTokens: number; estimated?: boolean } | null;
+  costUsd?: number | null;
+}
+
+/**
+ * What `finish` adds to the message's metadata, so a page needs no snapshot read to show the end: the
+ * status, a completed session's usage and cost, a failed one's error (its code says why, e.g.
+ * `payment_required:credits` behind `finishReason: "length"`).
+ */
+function finishMetadata(terminal: UiTerminal): Record<string, unknown> {
+  if (terminal.status === "completed")
+    return { status: "completed", usage: terminal.usage ?? null, costUsd: terminal.costUsd ?? null };
+  if (terminal.status === "cancelled") return { status: "cancelled" };
+  const error = terminal.error ?? { code: "internal:session", message: "The session failed." };
+  return { status: "failed", error: { code: error.code, message: error.message } };
 }
 
 export type UiChunk = UIMessageChunk;
@@ -165,19 +181,24 @@ export class UiChunkSequencer {
   /** The end: the open step closed, then `finish` (or `abort` + `finish` for a cancel). */
   finish(terminal: UiTerminal): UiChunk[] {
     const chunks = this.#closeStep();
-    if (terminal.status === "completed") chunks.push({ type: "finish", finishReason: "stop" });
+    const messageMetadata = finishMetadata(terminal);
+    if (terminal.status === "completed")
+      chunks.push({ type: "finish", finishReason: "stop", messageMetadata });
     else if (terminal.status === "cancelled") {
       // `finish` after `abort`: readers that loop until `finish` (WorkflowChatTransport) stop here.
       chunks.push(
         { type: "abort", reason: "The session was stopped." },
-        { type: "finish", finishReason: "other" },
+        { type: "finish", finishReason: "other", messageMetadata },
       );
     } else if (terminal.error?.code.startsWith("payment_required:")) {
       // Stopped at the credit limit (balance or maxCredits): output kept, like a length cut.
-      chunks.push({ type: "finish", finishReason: "length" });
+      chunks.push({ type: "finish", finishReason: "length", messageMetadata });
     } else {
       const message = terminal.error?.message || "The session failed.";
-      chunks.push({ type: "error", errorText: message }, { type: "finish", finishReason: "error" });
+      chunks.push(
+        { type: "error", errorText: message },
+        { type: "finish", finishReason: "error", messageMetadata },
+      );
     }
     return chunks;
   }

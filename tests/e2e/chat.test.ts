@@ -150,7 +150,10 @@ describe("chatting in the browser", () => {
           new URL(response.url()).pathname === "/api/chat" && response.request().method() === "POST",
       );
       const sessionId = await sendMessage(page, stack.appUrl, message, "background");
-      expect((await chatAnswer).status()).toBe(202);
+      // The page speaks the AI SDK's protocol: a background session answers with its UI message stream.
+      const answer = await chatAnswer;
+      expect(answer.status()).toBe(200);
+      expect(await answer.headerValue("x-workflow-run-id")).toBe(sessionId);
 
       // Watch the status bar until the session ends: it runs in the background, never live.
       const statuses = new Set<string>();

@@ -8,11 +8,11 @@ const BOB_ID = "b0b00000-0000-4000-8000-000000000002";
 
 const { stack, newPage } = withBrowserStack({ worker: "process" });
 
-/** Every request the page makes to a session's stream endpoint. */
+/** Every request the page makes to a session's stream endpoint (the UI message stream's or Overtime's). */
 function streamRequests(page: Page): string[] {
   const urls: string[] = [];
   page.on("request", (request) => {
-    if (/\/api\/sessions\/[^/]+\/stream/.test(request.url())) urls.push(request.url());
+    if (/\/api\/(sessions|chat)\/[^/]+\/stream/.test(request.url())) urls.push(request.url());
   });
   return urls;
 }

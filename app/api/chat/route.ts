@@ -9,6 +9,7 @@ import { startChat } from "@/lib/session/start-chat.ts";
 import { backgroundAcceptanceSchema } from "@/lib/session/wire.ts";
 import { isAiSdkBody } from "@/lib/ui-stream/chat-body.ts";
 import { parseChatBody, startAiSdkChat } from "@/lib/ui-stream/post-chat.ts";
+import { wantsSessionState } from "@/lib/ui-stream/response.ts";
 import { processRuntime } from "@/process-runtime.ts";
 import { MAX_CHAT_BODY_BYTES } from "./schema.ts";
 
@@ -23,7 +24,10 @@ export const POST = route(async (request) => {
   const user = await runtime.requireUser(request);
   const body = parseChatBody(await readJsonBody(request, "chat", MAX_CHAT_BODY_BYTES));
   if (isAiSdkBody(body))
-    return startAiSdkChat({ runtime, user, body, signal: request.signal }, (run) => after(run));
+    return startAiSdkChat(
+      { runtime, user, body, signal: request.signal, withState: wantsSessionState(request) },
+      (run) => after(run),
+    );
   const started = await startChat({ runtime, user, input: body });
 
   if (started.kind === "background") {

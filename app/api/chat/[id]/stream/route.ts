@@ -5,7 +5,7 @@ import { requireSessionLog } from "@/lib/session/log-retention.ts";
 import { findChatSession } from "@/lib/ui-stream/chat-session.ts";
 import { replayBody } from "@/lib/ui-stream/post-chat.ts";
 import { countUiChunks } from "@/lib/ui-stream/replay.ts";
-import { uiMessageStreamResponse } from "@/lib/ui-stream/response.ts";
+import { uiMessageStreamResponse, wantsSessionState } from "@/lib/ui-stream/response.ts";
 import { processRuntime } from "@/process-runtime.ts";
 import { chatIdSchema, followSchema, startIndexSchema } from "../schema.ts";
 
@@ -34,7 +34,11 @@ export const GET = userIdRoute(processRuntime, async (request, user, rawId, runt
     from = Math.max(0, count + startIndex);
   }
   return uiMessageStreamResponse(
-    replayBody(runtime, session, request.signal, { startIndex: from, follow }),
+    replayBody(runtime, session, request.signal, {
+      startIndex: from,
+      follow,
+      withState: wantsSessionState(request),
+    }),
     headers,
   );
 });
