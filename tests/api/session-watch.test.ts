@@ -60,6 +60,27 @@ describe("POST /api/sessions/:id/watch and /api/sessions/watch (who is watching)
     expect(await watchLeft(sessionId)).toBeGreaterThan(50);
   });
 
+  test("a held tail (the stream following a running session, either format) is a watch while it stays open", async () => {
+    for (const path of ["/api/sessions/{id}/stream?offset=0", "/api/chat/{id}/stream"]) {
+      const sessionId = await insertSession(sql, ALICE_ID);
+      const reader = new AbortController();
+      const tail = await fetch(`${stack.appUrl}${path.replace("{id}", sessionId)}`, {
+        headers: { authorization: `Bearer ${token()}` },
+        signal: reader.signal,
+      });
+      expect(tail.status).toBe(200);
+      // The session is running and never ends here: the tail stays open while the watch is read.
+      let left: number | null = null;
+      for (let tries = 0; tries < 50 && left === null; tries++) {
+        left = await watchLeft(sessionId);
+        if (left === null) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(left, path).toBeGreaterThan(50);
+      reader.abort();
+      await tail.body?.cancel().catch(() => {});
+    }
+  });
+
   test("the sessions list's watch is 204, recorded per user", async () => {
     await sql`delete from session_list_watches where user_id = ${ALICE_ID}`;
     const response = await post("/api/sessions/watch", token());
