@@ -3,7 +3,7 @@ import type { Sql } from "./client.ts";
 import { ChannelListener } from "./listen.ts";
 import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import { renewSessionWatch } from "./session-watches.ts";
+import { renewSessionWatches } from "./session-watches.ts";
 
 /** A change to a session's log: the new durable offset and, on status changes, the status. */
 export interface SessionChange {
@@ -48,6 +48,9 @@ export class SessionNotifications {
   readonly #marked = new Map<string, Promise<void>>();
   readonly #listener: ChannelListener;
   #safetyTimer: ReturnType<typeof setInterval> | undefined;
+  /** Sessions with a held tail in this process, and how many. */
+  readonly #held = new Map<string, number>();
+  #renewTimer: ReturnType<typeof setInterval> | undefined;
   #checking = false;
   #listening = false;
 
@@ -134,17 +137,32 @@ export class SessionNotifications {
   }
 
   /**
-   * A held tail is someone watching (issue 19): it renews the session's watch now and every
-   * WATCH_RENEW_MS while it stays open, as a visible tab does. A failed renewal is only logged.
+   * A held tail is someone watching (issue 19): it renews the session's watch at once, and one
+   * statement every WATCH_RENEW_MS renews the watch of every session this process holds a tail of
+   * (a watch lasts WATCH_SECONDS, as a visible tab's). A failed renewal is only logged.
    */
   #holdWatch(sessionId: string): () => void {
-    const renew = () =>
-      void renewSessionWatch(this.#sql, sessionId).catch((error: unknown) =>
-        logError("could not renew a tail's watch", { sessionId, error }),
-      );
-    renew();
-    const timer = setInterval(renew, WATCH_RENEW_MS).unref();
-    return () => clearInterval(timer);
+    this.#held.set(sessionId, (this.#held.get(sessionId) ?? 0) + 1);
+    this.#renewWatches([sessionId]);
+    this.#renewTimer ??= setInterval(
+      () => this.#renewWatches([...this.#held.keys()]),
+      WATCH_RENEW_MS,
+    ).unref();
+    return () => {
+      const left = (this.#held.get(sessionId) ?? 1) - 1;
+      if (left > 0) this.#held.set(sessionId, left);
+      else this.#held.delete(sessionId);
+      if (this.#held.size > 0) return;
+      clearInterval(this.#renewTimer);
+      this.#renewTimer = undefined;
+    };
+  }
+
+  #renewWatches(sessionIds: string[]): void {
+    if (sessionIds.length === 0) return;
+    void renewSessionWatches(this.#sql, sessionIds).catch((error: unknown) =>
+      logError("could not renew the watch of held tails", { sessions: sessionIds.length, error }),
+    );
   }
 
   /** A reader read the session row as of `updatedAt`; the safety check wakes it only for newer ones. */

@@ -18,14 +18,14 @@ export async function watchSession(sql: Sql, sessionId: string, userId: string):
 }
 
 /**
- * `watchSession` for a reader already authorised (a held tail, GET …/stream with follow): no owner
- * check, nothing answered.
+ * `watchSession` for readers already authorised (held tails, GET …/stream following): no owner
+ * check, one statement for all of a process's tails.
  */
-export async function renewSessionWatch(sql: Sql, sessionId: string): Promise<void> {
+export async function renewSessionWatches(sql: Sql, sessionIds: string[]): Promise<void> {
   await sql`
     update sessions
     set watched_until = greatest(watched_until, now() + make_interval(secs => ${WATCH_SECONDS}))
-    where id = ${sessionId}`;
+    where id = any(${sql.array(sessionIds)}::uuid[])`;
 }
 
 /** Records that the user is looking at her sessions list (`user:<id>`) for the next WATCH_SECONDS. */
