@@ -1,10 +1,9 @@
 import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
-import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
 import { startRawReplay } from "./raw-replay.ts";
-import { benchSession, fmt } from "./support.ts";
+import { benchSession, completeBenchSession, fmt } from "./support.ts";
 
 const MIB = 1024 * 1024;
 
@@ -27,14 +26,7 @@ export async function sessionWithLog(
     });
     offset += Buffer.byteLength(piece);
   }
-  const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 60 });
-  await transitions.finish({
-    sessionId: started.sessionId,
-    epoch: started.epoch,
-    status: "completed",
-    run: null,
-    error: null,
-  });
+  await completeBenchSession(sql, started);
   return { sessionId: started.sessionId, bytes: offset };
 }
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { Sql } from "../lib/db/client.ts";
 import { type StartSessionInput, startSession } from "../lib/db/session-start.ts";
+import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
 import { sseEvents } from "../tests/support/api.ts";
 import { nowMs, percentile } from "./environment.ts";
 
@@ -28,6 +29,12 @@ export function printLatencyComparison(rawLatency: number[], liveLatency: number
 }
 
 /** A session row for Alice, live by default, to write a log into directly. */
+/** Completes a bench session through the lifecycle (the only writer of `sessions.status`). */
+export async function completeBenchSession(sql: Sql, session: { sessionId: string; epoch: number }) {
+  const transitions = createPostgresTransitions({ sql, observers: [], leaseSeconds: 60 });
+  await transitions.finish({ ...session, status: "completed", run: null, error: null });
+}
+
 export async function benchSession(sql: Sql, overrides: Partial<StartSessionInput> = {}) {
   const started = await startSession(sql, {
     userId: ALICE,

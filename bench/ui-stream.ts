@@ -4,7 +4,7 @@ import { createSql, type Sql } from "../lib/db/client.ts";
 import { appendCheckpoint } from "../lib/db/session-log.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
-import { benchSession, fmt, readRawPipe, readSsePieces, timeRead } from "./support.ts";
+import { benchSession, completeBenchSession, fmt, readRawPipe, readSsePieces, timeRead } from "./support.ts";
 import { latenciesOf, startRawPipe, startTimestampAgent, timestampAgentEnv } from "./timestamp-agent.ts";
 
 const MIB = 1024 * 1024;
@@ -28,7 +28,7 @@ async function answerOfOneMiB(sql: Sql): Promise<string> {
     });
     offset += bytes;
   }
-  await sql`update sessions set status = 'completed' where id = ${started.sessionId}`;
+  await completeBenchSession(sql, started);
   return started.sessionId;
 }
 
