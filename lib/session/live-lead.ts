@@ -10,7 +10,7 @@ type Held = { text: string; offset: number; mark?: undefined } | { mark: LogMark
  * chunks, and a dead producer's undurable chunks are covered by a fixed run of padding chunks at its
  * seam (`lib/ui-stream/sequence.ts`): this bound sizes that run.
  */
-export const LIVE_LEAD_EVENTS = 64;
+export const LIVE_LEAD_EVENTS = 128;
 
 /** One landed checkpoint write: the log is durable up to `to` and holds `marks`. */
 export interface LandedWrite {

@@ -211,7 +211,7 @@ export class UiChunkSequencer {
   #rewind(): UiChunk[] {
     const epoch = this.#stepEpoch;
     if (epoch === null || this.#journal === null || this.#clean.has(epoch)) return [];
-    const padding: UiChunk = { type: "data-rewind", data: { epoch, offset: this.#offset }, transient: true };
+    const padding: UiChunk = { type: "data-rewind", data: null, transient: true };
     const chunks: UiChunk[] = Array.from({ length: SEAM_PADDING }, () => padding);
     chunks.push({ type: "reset-step" }, ...this.#journal);
     return chunks;
