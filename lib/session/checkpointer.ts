@@ -212,7 +212,8 @@ export class Checkpointer {
     // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
     // log see it at once after a quiet spell, and a busy stream still costs one write per interval.
     // A flush skips the interval but never the backoff of a failed write.
-    const paced = urgent || this.#liveWaits ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
+    const paced =
+      urgent || this.#liveWaits ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
     const due = Math.max(now, paced, this.#retryAt);
     this.#clearTimer();
     this.#timer = this.#options.clock.setTimeout(() => {

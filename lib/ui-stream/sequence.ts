@@ -151,7 +151,8 @@ export class UiChunkSequencer {
       const last = journal.at(-1);
       if (chunk.type === "text-delta" && last?.type === "text-delta" && last.id === chunk.id)
         journal[journal.length - 1] = { ...last, delta: last.delta + chunk.delta };
-      else if (!(chunk.type.startsWith("data-") && "transient" in chunk && chunk.transient)) journal.push(chunk);
+      else if (!(chunk.type.startsWith("data-") && "transient" in chunk && chunk.transient))
+        journal.push(chunk);
     }
   }
 

@@ -8,7 +8,15 @@ import { freePort } from "../../dev/net.ts";
 import { stopService } from "../../dev/stack.ts";
 import { api, readSse, type SseEvent, signIn, textOfDeltas } from "../support/api.ts";
 import { startNextServer, startTestStack, type TestStack } from "../support/stack.ts";
-import { assemble, authedFetch, iterate, newChatId, newTurn, textOf, userMessage } from "../support/ui-stream.ts";
+import {
+  assemble,
+  authedFetch,
+  iterate,
+  newChatId,
+  newTurn,
+  textOf,
+  userMessage,
+} from "../support/ui-stream.ts";
 
 // A live reader is legitimately ahead of the durable log by up to one checkpoint interval. Long
 // intervals (and a lease long enough that the heartbeat does not flush at once) hold that window open.
@@ -148,7 +156,10 @@ describe("an AI SDK client holding a dead live producer's undurable chunks (issu
         }
       }
       expect(durableAtDeath, "the client held undurable text when the server died").toBeGreaterThan(0);
-      expect(reconnects.some((url) => /startIndex=[1-9]/.test(url)), reconnects.join(" ")).toBe(true);
+      expect(
+        reconnects.some((url) => /startIndex=[1-9]/.test(url)),
+        reconnects.join(" "),
+      ).toBe(true);
       const snapshot = await (await api(stack.appUrl, token).snapshot(sessionId)).json();
       expect(snapshot.status).toBe("completed");
       expect(snapshot.seams).toContain(durableAtDeath);

@@ -138,7 +138,9 @@ function replayOf(
     const end = rows.at(-1)?.endOffset ?? assembler.offset;
     const cursor = assembler.markCursor;
     const after = (m: StoredMark) =>
-      cursor === null || m.at > cursor.at || (m.at === cursor.at && (m.epoch > cursor.epoch || (m.epoch === cursor.epoch && m.seq > cursor.seq)));
+      cursor === null ||
+      m.at > cursor.at ||
+      (m.at === cursor.at && (m.epoch > cursor.epoch || (m.epoch === cursor.epoch && m.seq > cursor.seq)));
     const marks = log.marks.filter((m) => after(m) && m.at <= end);
     // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
     const emitText = (id: string, deltas: string[]) => {
