@@ -22,6 +22,14 @@ export interface CheckpointerOptions {
   onRetry?: (error: unknown, attempt: number) => void;
   /** Told after each append lands (its bytes are durable), in log order. */
   onDurable?: (append: { from: number; to: number; text: string }) => void;
+  /** Told after every write lands, bytes or not: the log's end and the marks it carried. */
+  onLanded?: (write: { to: number; marks: readonly LogMark[] }) => void;
+  /**
+   * A live runner's: write at once (never waiting for the interval) while this producer's step is not
+   * in the log yet (no write with a byte or a tool call landed), and whenever this many deltas and
+   * marks wait. Its client is held to what the log has (`LiveLead`), so these keep it from waiting.
+   */
+  live?: { maxEvents: number };
   /** Told once, when a write finds that another writer owns the session. */
   onFenced?: () => void;
 }
@@ -46,7 +54,7 @@ interface FlushWaiter {
 }
 
 const MAX_BACKOFF_MS = 5000;
-type Optional = "idleIntervalMs" | "onRetry" | "onDurable" | "onFenced";
+type Optional = "idleIntervalMs" | "onRetry" | "onDurable" | "onLanded" | "onFenced" | "live";
 
 /**
  * Batches a runner's output into log appends: at most one write every `intervalMs` (or the idle
@@ -86,6 +94,8 @@ export class Checkpointer {
   #attempt = 0;
   #timer: TimerHandle | undefined;
   #inFlight: Promise<void> | undefined;
+  /** Whether a write carrying a byte or a tool call of this producer landed. */
+  #opened = false;
   #fenced = false;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
@@ -202,13 +212,23 @@ export class Checkpointer {
     // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
     // log see it at once after a quiet spell, and a busy stream still costs one write per interval.
     // A flush skips the interval but never the backoff of a failed write.
-    const paced = urgent ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
+    const paced =
+      urgent || this.#liveWaits ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
     const due = Math.max(now, paced, this.#retryAt);
     this.#clearTimer();
     this.#timer = this.#options.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#startWrite();
     }, due - now);
+  }
+
+  /** A live runner's client waits for the next write (see `live`). */
+  get #liveWaits(): boolean {
+    const { live } = this.#options;
+    if (!live) return false;
+    const events = this.#bufferedEnds.length + this.#bufferedMarks.length;
+    if (events >= live.maxEvents) return true;
+    return !this.#opened && (this.#bufferedBytes > 0 || this.#bufferedMarks.some((m) => m.kind === "tool"));
   }
 
   #clearTimer(): void {
@@ -273,6 +293,8 @@ export class Checkpointer {
       this.#retryAt = Number.NEGATIVE_INFINITY;
       this.#settleFlushWaiters();
       const durable = { from: batch.startOffset, to: this.#durableOffset, text: batch.text };
+      if (batch.bytes > 0 || batch.marks.some((mark) => mark.kind === "tool")) this.#opened = true;
+      this.#options.onLanded?.({ to: this.#durableOffset, marks: batch.marks });
       if (batch.bytes > 0) this.#options.onDurable?.(durable);
     } catch (error) {
       this.#attempt += 1;

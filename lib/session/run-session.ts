@@ -6,7 +6,7 @@ import { readAgentEvent } from "./agent-read.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { sleep } from "./clock.ts";
 import { retryingStreamPorts } from "./database-retry.ts";
-import { LiveLead } from "./live-lead.ts";
+import { LIVE_LEAD_EVENTS, LiveLead } from "./live-lead.ts";
 import { type MeterStop, startRunMetering } from "./metering.ts";
 import type { FinishSessionInput, LogMarkKind, ObservedProgress } from "./ports.ts";
 import { blameAgent, outOfCredits } from "./run-failure.ts";
@@ -60,7 +60,7 @@ class SessionRun {
     const { ports, sessionId, checkpoint } = input;
     this.startedAt = input.startedAt ?? ports.clock.now();
     this.cursor = input.cursor;
-    this.live = new LiveLead(input.feed, input.startOffset, checkpoint.maxBytes);
+    this.live = new LiveLead(input.feed, input.startOffset, checkpoint.maxBytes, LIVE_LEAD_EVENTS);
     this.checkpointer = new Checkpointer({
       store: ports.log,
       sessionId,
@@ -70,8 +70,9 @@ class SessionRun {
       clock: ports.clock,
       onRetry: (error, attempt) =>
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),
+      ...(input.feed ? { live: { maxEvents: LIVE_LEAD_EVENTS } } : {}),
+      onLanded: (write) => this.live.landed(write),
       onDurable: (append) => {
-        this.live.durable(append.to);
         const watch = this.checkpointer.watch;
         notifyObservers(ports.observers, sessionId, (o) =>
           o.appended({ sessionId, ...append, epoch: input.epoch, ...(watch ? { watch } : {}) }),
@@ -225,6 +226,9 @@ class SessionRun {
   /** Flushes, then ends the session as the stream and the stop reason say. */
   async settle(): Promise<RunOutcome> {
     const reason = this.stop.signal.aborted ? (this.stop.signal.reason as StopReason) : undefined;
+    // A live producer that ends on its own says so in its last write: its client then held nothing
+    // the log lacks, so an AI SDK replay needs no `reset-step` at its seam (`lib/ui-stream/sequence.ts`).
+    if (this.input.feed && reason !== "fenced") this.mark("runner", { runner: "live", clean: true });
     this.sealed = true;
     const flushed = await this.checkpointer.flush();
     this.checkpointer.close();

@@ -90,7 +90,7 @@ export class LogChunkAssembler {
       }
       const text = this.#pending + pieces[i]!;
       this.#pending = "";
-      const id = emitText && text !== "" ? this.sequencer.appendText(row.epoch, end) : null;
+      const id = emitText && text !== "" ? this.sequencer.appendText(text, row.epoch, end) : null;
       if (id !== null) {
         if (run.id !== id) flush();
         run.id = id;

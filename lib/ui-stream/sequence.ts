@@ -24,8 +24,25 @@
  *   the end arrives), `data-handoff` between steps, and the terminal chunks from the final status.
  *   The live path therefore never sends what a replay could not rebuild: it opens no step before its
  *   first delta and closes none at a handoff (the next reader closes it when the next step begins).
+ * - A rewind (DESIGN §4a): a live client may hold chunks of its producer that never reached the log
+ *   (`LiveLead`: at most LIVE_LEAD_EVENTS deltas and marks, so at most SEAM_PADDING chunks, and never
+ *   before the producer's step is in the log). If that producer did not end on its own (its last write
+ *   has no `clean` runner mark: it died or was fenced), its step is closed by SEAM_PADDING transient
+ *   `data-rewind` chunks, `reset-step` and the step's durable content again (its text in one delta per
+ *   part). Chunk N is then the same on every read again from the `reset-step` on: a client that held k
+ *   undurable chunks reconnects at an index inside the padding, and whatever step it had open (the
+ *   dead producer's, durable and not) is reset to what the log holds. Only a step of the live runner
+ *   (`data-runner` "live") can need it; other producers' steps were only ever read from the log.
  */
 import type { UIMessageChunk } from "ai";
+import { LIVE_LEAD_EVENTS } from "../session/live-lead.ts";
+
+export { cutAtByteEnds } from "./byte-cuts.ts";
+
+/** The most chunks one delta or mark becomes (a tool call opening a step: 6). */
+const MAX_CHUNKS_PER_EVENT = 6;
+/** Transient chunks before a `reset-step`: more than a live client can hold past the log. */
+export const SEAM_PADDING = LIVE_LEAD_EVENTS * MAX_CHUNKS_PER_EVENT;
 
 /** What a reader needs to know about the session besides its text. */
 export interface UiMessageMeta {
@@ -83,6 +100,10 @@ export class UiChunkSequencer {
   #tools = 0;
   #texts = 0;
   #runners = new Map<number, unknown>();
+  /** Epochs whose producer ended on its own (a `clean` runner mark): nothing to rewind at their seam. */
+  #clean = new Set<number>();
+  /** The open step's chunks after `start-step`, text merged (live runner steps only, for a rewind). */
+  #journal: UiChunk[] | null = null;
   #credits: unknown;
 
   constructor(meta: UiMessageMeta) {
@@ -101,41 +122,60 @@ export class UiChunkSequencer {
   delta(text: string, epoch: number, endOffset: number): UiChunk[] {
     if (text === "") return [];
     const chunks = this.#enterStep(epoch);
-    chunks.push(...this.#closeTool());
+    const own: UiChunk[] = this.#closeTool();
     if (this.#textId === null) {
       this.#textId = `text-${this.#texts++}`;
-      chunks.push({ type: "text-start", id: this.#textId });
+      own.push({ type: "text-start", id: this.#textId });
     }
     this.#offset = endOffset;
-    chunks.push({ type: "text-delta", id: this.#textId, delta: text });
+    own.push({ type: "text-delta", id: this.#textId, delta: text });
+    this.#record(own);
+    chunks.push(...own);
     return chunks;
   }
 
   /**
-   * The open text part's id when a delta of `epoch` ending at `endOffset` is nothing but one more
-   * `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
+   * The open text part's id when a delta `text` of `epoch` ending at `endOffset` is nothing but one
+   * more `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
    */
-  appendText(epoch: number, endOffset: number): string | null {
+  appendText(text: string, epoch: number, endOffset: number): string | null {
     if (this.#stepEpoch !== epoch || this.#toolId !== null || this.#textId === null) return null;
     this.#offset = endOffset;
+    if (this.#journal !== null) this.#record([{ type: "text-delta", id: this.#textId, delta: text }]);
     return this.#textId;
+  }
+
+  /** Keeps the open step's chunks for a rewind, consecutive text of one part merged. */
+  #record(chunks: UiChunk[]): void {
+    const journal = this.#journal;
+    if (journal === null) return;
+    for (const chunk of chunks) {
+      const last = journal.at(-1);
+      if (chunk.type === "text-delta" && last?.type === "text-delta" && last.id === chunk.id)
+        journal[journal.length - 1] = { ...last, delta: last.delta + chunk.delta };
+      else if (!(chunk.type.startsWith("data-") && "transient" in chunk && chunk.transient))
+        journal.push(chunk);
+    }
   }
 
   /** One mark of the producer of `epoch`, in its place after the deltas before it. */
   mark(mark: UiMark, epoch: number): UiChunk[] {
     if (mark.kind === "runner") {
-      this.#runners.set(epoch, mark.data.runner ?? null);
+      if (mark.data.clean === true) this.#clean.add(epoch);
+      else this.#runners.set(epoch, mark.data.runner ?? null);
       return [];
     }
     if (mark.kind === "progress") return this.#progress(mark.data);
     const chunks = this.#enterStep(epoch);
-    chunks.push(...this.#closeTool(), ...this.#closeText());
+    const own = [...this.#closeTool(), ...this.#closeText()];
     const toolCallId = `tool-${this.#tools++}`;
     const toolName = toolNameOf(mark.data.name);
     this.#toolId = toolCallId;
     // Run by the agent, not the browser: `providerExecuted` keeps `useChat`'s `onToolCall` out of it.
     const tool = { toolCallId, toolName, dynamic: true, providerExecuted: true } as const;
-    chunks.push({ type: "tool-input-start", ...tool }, { type: "tool-input-available", ...tool, input: {} });
+    own.push({ type: "tool-input-start", ...tool }, { type: "tool-input-available", ...tool, input: {} });
+    this.#record(own);
+    chunks.push(...own);
     return chunks;
   }
 
@@ -146,6 +186,7 @@ export class UiChunkSequencer {
       this.#credits = credits;
       chunks.push({ type: "data-credits", id: "credits", data: { credits } });
     }
+    this.#record(chunks);
     return chunks;
   }
 
@@ -160,7 +201,22 @@ export class UiChunkSequencer {
     this.#stepEpoch = epoch;
     this.#steps += 1;
     const runner = this.#runners.get(epoch) ?? null;
-    chunks.push({ type: "start-step" }, { type: "data-runner", id: "runner", data: { runner, epoch } });
+    const runnerPart: UiChunk = { type: "data-runner", id: "runner", data: { runner, epoch } };
+    chunks.push({ type: "start-step" }, runnerPart);
+    this.#journal = runner === "live" ? [runnerPart] : null;
+    return chunks;
+  }
+
+  /**
+   * A step a live client may hold more of than the log (its producer did not end on its own): the
+   * padding, `reset-step`, and the step's durable content again (see the header).
+   */
+  #rewind(): UiChunk[] {
+    const epoch = this.#stepEpoch;
+    if (epoch === null || this.#journal === null || this.#clean.has(epoch)) return [];
+    const padding: UiChunk = { type: "data-rewind", data: null, transient: true };
+    const chunks: UiChunk[] = Array.from({ length: SEAM_PADDING }, () => padding);
+    chunks.push({ type: "reset-step" }, ...this.#journal);
     return chunks;
   }
 
@@ -205,43 +261,15 @@ export class UiChunkSequencer {
 
   #closeStep(): UiChunk[] {
     if (this.#stepEpoch === null) return [];
+    const chunks = this.#rewind();
     this.#stepEpoch = null;
-    return [...this.#closeTool(), ...this.#closeText(), { type: "finish-step" }];
+    this.#journal = null;
+    chunks.push(...this.#closeTool(), ...this.#closeText(), { type: "finish-step" });
+    return chunks;
   }
 }
 
 /** Whether a chunk ends the message for readers that wait for `finish`. */
 export function isFinishChunk(chunk: UiChunk): boolean {
   return chunk.type === "finish";
-}
-
-/**
- * `text` (starting at byte `start` of the log) cut at the byte offsets `ends` (ascending, on character
- * boundaries): one piece per end, plus the rest after the last end when there is one. It walks the
- * UTF-16 string counting UTF-8 bytes, so no buffer is made.
- */
-export function cutAtByteEnds(text: string, start: number, ends: number[]): string[] {
-  const pieces: string[] = [];
-  let bytes = start;
-  let from = 0;
-  let next = 0;
-  for (let i = 0; i < text.length && next < ends.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code < 0xdc00) {
-      bytes += 4;
-      i += 1;
-    } else bytes += 3;
-    while (next < ends.length && ends[next] === bytes) {
-      pieces.push(text.slice(from, i + 1));
-      from = i + 1;
-      next += 1;
-    }
-    if (next < ends.length && ends[next]! < bytes)
-      throw new Error(`delta end ${ends[next]} inside a character`);
-  }
-  while (next++ < ends.length) pieces.push("");
-  if (from < text.length) pieces.push(text.slice(from));
-  return pieces;
 }

@@ -1,4 +1,6 @@
 import type { ChildProcess } from "node:child_process";
+import { WorkflowChatTransport } from "@workflow/ai";
+import type { UIMessageChunk } from "ai";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -6,6 +8,15 @@ import { freePort } from "../../dev/net.ts";
 import { stopService } from "../../dev/stack.ts";
 import { api, readSse, type SseEvent, signIn, textOfDeltas } from "../support/api.ts";
 import { startNextServer, startTestStack, type TestStack } from "../support/stack.ts";
+import {
+  assemble,
+  authedFetch,
+  iterate,
+  newChatId,
+  newTurn,
+  textOf,
+  userMessage,
+} from "../support/ui-stream.ts";
 
 // A live reader is legitimately ahead of the durable log by up to one checkpoint interval. Long
 // intervals (and a lease long enough that the heartbeat does not flush at once) hold that window open.
@@ -102,6 +113,65 @@ describe("a resumed reader never splices bytes of a dead producer with its conti
       // The continuation wrote other bytes than the dead runner had streamed past its checkpoint.
       expect(snapshot.output.startsWith(liveText)).toBe(false);
       expect(textOfDeltas([...seen, ...resumed])).toBe(snapshot.output);
+    });
+  }
+});
+
+describe("an AI SDK client holding a dead live producer's undurable chunks (issue 18: reset-step)", () => {
+  for (const agent of ["sim-openclaw", "sim-chat"]) {
+    test(`${agent}: WorkflowChatTransport reconnects by index after the web server dies and ends with exactly the final log`, async () => {
+      const port = await freePort();
+      const doomed = await startNextServer(port, { ...stack.env, APP_URL: `http://127.0.0.1:${port}` });
+      servers.push(doomed);
+      const doomedUrl = `http://127.0.0.1:${port}`;
+      // The answer starts on the doomed server; the reconnect (GET …/stream?startIndex=N) reaches a live one.
+      const reconnects: string[] = [];
+      const routed: typeof fetch = (input, init = {}) => {
+        let url = String(input);
+        if (init.method !== "POST") {
+          url = url.replace(doomedUrl, stack.appUrl);
+          reconnects.push(url);
+        }
+        return authedFetch(token)(url, init);
+      };
+      const transport = new WorkflowChatTransport({
+        api: `${doomedUrl}/api/chat`,
+        fetch: routed,
+        prepareSendMessagesRequest: ({ messages }) => ({ body: { messages, agent, mode: "live" } }),
+      });
+      const turn = newTurn(newChatId(), [userMessage(`#sim tokens=1500 rate=60 seed=ui-rewind-${agent}`)]);
+      const chunks: UIMessageChunk[] = [];
+      let sessionId = "";
+      let held = 0;
+      let durableAtDeath = -1;
+      for await (const chunk of iterate(await transport.sendMessages(turn))) {
+        chunks.push(chunk);
+        if (chunk.type === "start") sessionId = chunk.messageId!;
+        if (durableAtDeath >= 0 || chunk.type !== "text-delta") continue;
+        held += Buffer.byteLength(chunk.delta);
+        const durable = await durableOffset(sessionId);
+        if (durable > 0 && held - durable >= 120) {
+          durableAtDeath = durable;
+          process.kill(-doomed.pid!, "SIGKILL");
+        }
+      }
+      expect(durableAtDeath, "the client held undurable text when the server died").toBeGreaterThan(0);
+      expect(
+        reconnects.some((url) => /startIndex=[1-9]/.test(url)),
+        reconnects.join(" "),
+      ).toBe(true);
+      const snapshot = await (await api(stack.appUrl, token).snapshot(sessionId)).json();
+      expect(snapshot.status).toBe("completed");
+      expect(snapshot.seams).toContain(durableAtDeath);
+      expect(chunks.some((chunk) => chunk.type === "reset-step")).toBe(true);
+      expect(chunks.at(-1)?.type).toBe("finish");
+      const stream = new ReadableStream<UIMessageChunk>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      expect(textOf(await assemble(stream))).toBe(snapshot.output);
     });
   }
 });

@@ -1,6 +1,7 @@
 // Issue 18: chunk N is the same chunk on every read, tool calls and data parts included. The live path
 // (LiveLead → feed → liveChunks) and the replay (rows and marks as the checkpointer writes them →
 // LogChunkAssembler, in pages of any size) must give the very same chunks.
+import { readUIMessageStream, type UIMessage } from "ai";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { splitOnCharacters } from "../../lib/db/session-log.ts";
@@ -11,7 +12,13 @@ import { LiveLead } from "../../lib/session/live-lead.ts";
 import type { LogMark } from "../../lib/session/ports.ts";
 import { liveChunks } from "../../lib/ui-stream/live.ts";
 import { LogChunkAssembler } from "../../lib/ui-stream/replay.ts";
-import { cutAtByteEnds, type UiChunk, UiChunkSequencer } from "../../lib/ui-stream/sequence.ts";
+import {
+  cutAtByteEnds,
+  SEAM_PADDING,
+  type UiChunk,
+  UiChunkSequencer,
+  type UiTerminal,
+} from "../../lib/ui-stream/sequence.ts";
 
 const meta = { sessionId: "s", conversationId: "c", agent: "sim-chat", mode: "auto" };
 
@@ -40,17 +47,22 @@ const step = fc.oneof(
 );
 
 /** What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. */
-function logOf(steps: Step[], maxBytes: number): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
+function logOf(
+  steps: Step[],
+  maxBytes: number,
+  { epoch = 1, start = 0, runner }: { epoch?: number; start?: number; runner?: string } = {},
+): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
   const rows: LogRowWithDeltas[] = [];
   const marks: StoredMark[] = [];
-  let offset = 0;
-  let batch = { start: 0, text: "", ends: [] as number[] };
+  if (runner) marks.push({ at: start, epoch, seq: 0, kind: "runner", data: { runner } });
+  let offset = start;
+  let batch = { start, text: "", ends: [] as number[] };
   const write = () => {
     let start = batch.start;
     for (const piece of splitOnCharacters(batch.text, maxBytes)) {
       const end = start + Buffer.byteLength(piece);
       const deltaEnds = batch.ends.filter((at) => at > start && at <= end);
-      rows.push({ startOffset: start, endOffset: end, text: piece, epoch: 1, deltaEnds });
+      rows.push({ startOffset: start, endOffset: end, text: piece, epoch, deltaEnds });
       start = end;
     }
     batch = { start: offset, text: "", ends: [] };
@@ -61,7 +73,7 @@ function logOf(steps: Step[], maxBytes: number): { rows: LogRowWithDeltas[]; mar
       offset += Buffer.byteLength(s.text);
       batch.ends.push(offset);
     } else if (s.kind === "checkpoint") write();
-    else marks.push({ at: offset, epoch: 1, seq: marks.length, ...markOf(s) });
+    else marks.push({ at: offset, epoch, seq: marks.length, ...markOf(s) });
   }
   write();
   return { rows, marks };
@@ -73,23 +85,39 @@ function markOf(s: Step): Pick<LogMark, "kind" | "data"> {
   throw new Error("not a mark");
 }
 
-/** The live response: deltas through the live lead (held past `lead` bytes until a checkpoint lands). */
-function liveOf(steps: Step[], lead: number): UiChunk[] {
+/**
+ * The live response: deltas through the live lead (held past `lead` bytes until a checkpoint lands).
+ * `dies`: the producer (the live runner, its runner mark first) dies after the script, its last
+ * checkpoint the last one the script made: what its client holds.
+ */
+function liveOf(steps: Step[], lead: number, dies = false): UiChunk[] {
   const feed = new SessionFeed();
   const sequencer = new UiChunkSequencer(meta);
   const chunks = sequencer.start();
   feed.subscribe((event: SessionEvent) => chunks.push(...liveChunks(sequencer, event, 1)));
   const liveLead = new LiveLead(feed, 0, lead);
   let offset = 0;
+  let marks: LogMark[] = [];
   let seq = 0;
+  if (dies) {
+    marks.push({ seq: seq++, at: 0, kind: "runner", data: { runner: "live" } });
+    liveLead.mark(marks[0]!);
+  }
   for (const s of steps) {
     if (s.kind === "text") {
       offset += Buffer.byteLength(s.text);
       liveLead.push(s.text, offset);
-    } else if (s.kind === "checkpoint") liveLead.durable(offset);
-    else liveLead.mark({ seq: seq++, at: offset, ...markOf(s) });
+    } else if (s.kind === "checkpoint") {
+      liveLead.landed({ to: offset, marks });
+      marks = [];
+    } else {
+      const mark = { seq: seq++, at: offset, ...markOf(s) };
+      marks.push(mark);
+      liveLead.mark(mark);
+    }
   }
-  liveLead.durable(offset);
+  if (dies) return chunks;
+  liveLead.landed({ to: offset, marks });
   chunks.push(
     ...liveChunks(sequencer, { type: "done", status: "completed", offset, usage: null, costUsd: null }, 1),
   );
@@ -101,6 +129,7 @@ function replayOf(
   log: { rows: LogRowWithDeltas[]; marks: StoredMark[] },
   pageRows: number,
   bulk: boolean,
+  terminal: UiTerminal = { status: "completed" },
 ): UiChunk[] {
   const assembler = new LogChunkAssembler(meta);
   const chunks = assembler.sequencer.start();
@@ -108,15 +137,32 @@ function replayOf(
     const rows = log.rows.slice(i, i + pageRows);
     const end = rows.at(-1)?.endOffset ?? assembler.offset;
     const cursor = assembler.markCursor;
-    const marks = log.marks.filter((m) => (cursor === null || m.seq > cursor.seq) && m.at <= end);
+    const after = (m: StoredMark) =>
+      cursor === null ||
+      m.at > cursor.at ||
+      (m.at === cursor.at && (m.epoch > cursor.epoch || (m.epoch === cursor.epoch && m.seq > cursor.seq)));
+    const marks = log.marks.filter((m) => after(m) && m.at <= end);
     // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
     const emitText = (id: string, deltas: string[]) => {
       for (const delta of deltas) chunks.push({ type: "text-delta", id, delta });
     };
     assembler.page(rows, marks, (chunk) => chunks.push(chunk), bulk ? emitText : undefined);
   }
-  chunks.push(...assembler.sequencer.finish({ status: "completed" }));
+  chunks.push(...assembler.sequencer.finish(terminal));
   return chunks;
+}
+
+/** The text of the message the AI SDK's own reader assembles from `chunks`. */
+async function assembledText(chunks: UiChunk[]): Promise<string> {
+  const stream = new ReadableStream<UiChunk>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  let message: UIMessage | undefined;
+  for await (const next of readUIMessageStream({ stream })) message = next;
+  return (message?.parts ?? []).map((part) => (part.type === "text" ? part.text : "")).join("");
 }
 
 describe("the AI SDK chunk sequence", () => {
@@ -144,5 +190,70 @@ describe("the AI SDK chunk sequence", () => {
       ),
       { numRuns: 300 },
     );
+  });
+  test("property: a client holding a dead live producer's undurable chunks resumes by index to exactly the log (reset-step)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.array(step, { minLength: 0, maxLength: 20 }),
+        fc.integer({ min: 4, max: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        async (steps, continuation, maxBytes, lead, pageRows, continued) => {
+          const held = liveOf(steps, lead, true);
+          const durable = steps.slice(0, steps.map((s) => s.kind).lastIndexOf("checkpoint") + 1);
+          const first = logOf(durable, maxBytes, { runner: "live" });
+          const start = first.rows.at(-1)?.endOffset ?? 0;
+          const second = continued
+            ? logOf(continuation, maxBytes, { epoch: 2, start, runner: "worker" })
+            : { rows: [], marks: [] };
+          const log = { rows: [...first.rows, ...second.rows], marks: [...first.marks, ...second.marks] };
+          const terminal: UiTerminal = continued
+            ? { status: "completed" }
+            : { status: "failed", error: { code: "internal:session", message: "The runner died." } };
+          const canonical = replayOf(log, pageRows, pageRows % 2 === 0, terminal);
+          const text = log.rows.map((row) => row.text).join("");
+          const reset = canonical.findIndex((chunk) => chunk.type === "reset-step");
+          // The dead producer's step is closed by padding and a reset; the client's count lies in it.
+          if (durable.some((s) => s.kind === "text" || s.kind === "tool")) {
+            expect(reset).toBeGreaterThanOrEqual(held.length);
+            expect(canonical[reset - SEAM_PADDING]?.type).toBe("data-rewind");
+          } else expect(reset).toBe(-1);
+          expect(await assembledText([...held, ...canonical.slice(held.length)])).toBe(text);
+          expect(await assembledText(canonical)).toBe(text);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a live producer that ended on its own (a clean runner mark) leaves no reset at its seam", () => {
+    const steps: Step[] = [{ kind: "text", text: "ab" }, { kind: "checkpoint" }, { kind: "text", text: "c" }];
+    const first = logOf(steps, 16, { runner: "live" });
+    const clean = { at: 3, epoch: 1, seq: 1, kind: "runner" as const, data: { runner: "live", clean: true } };
+    const second = logOf([{ kind: "text", text: "d" }], 16, { epoch: 2, start: 3, runner: "worker" });
+    const rows = [...first.rows, ...second.rows];
+    const dirty = replayOf({ rows, marks: [...first.marks, ...second.marks] }, 4, false);
+    const tidy = replayOf({ rows, marks: [...first.marks, clean, ...second.marks] }, 4, false);
+    expect(dirty.filter((chunk) => chunk.type === "reset-step")).toHaveLength(1);
+    expect(tidy.filter((chunk) => chunk.type === "reset-step" || chunk.type === "data-rewind")).toEqual([]);
+    expect(dirty.length - tidy.length).toBe(SEAM_PADDING + 1 + 3); // data-runner, text-start, the text
+  });
+
+  test("a live client holds at most LIVE_LEAD_EVENTS deltas and marks the log lacks, and nothing before its step is in the log", () => {
+    const feed = new SessionFeed();
+    const sent: SessionEvent[] = [];
+    feed.subscribe((event: SessionEvent) => sent.push(event));
+    const lead = new LiveLead(feed, 0, 1 << 20, 3);
+    lead.push("a", 1);
+    lead.landed({ to: 0, marks: [] });
+    expect(sent).toEqual([]);
+    lead.landed({ to: 1, marks: [] });
+    for (let offset = 2; offset <= 9; offset++) lead.push("a", offset);
+    // "a" at 1 is durable; three more may be out before the next write lands.
+    expect(sent.map((event) => (event.type === "delta" ? event.offset : null))).toEqual([1, 2, 3, 4]);
+    lead.landed({ to: 3, marks: [] });
+    expect(sent.at(-1)).toMatchObject({ type: "delta", offset: 6, ends: [5, 6] });
   });
 });
