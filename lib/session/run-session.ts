@@ -48,6 +48,8 @@ class SessionRun {
   readonly live: LiveLead;
   readonly startedAt: number;
   cursor: AgentCursor | undefined;
+  /** Whether the agent sent this run anything yet (an event, not just response headers). */
+  received = false;
   stage: string | null = null;
   lastProgressMarkAt = Number.NEGATIVE_INFINITY;
   /** Set by `settle`: a mark made after the last flush would reach the live client but never the log. */
@@ -126,14 +128,12 @@ class SessionRun {
       const retryable = await this.consumeOnce();
       // consumeOnce sets it; TypeScript keeps the loop condition's narrowing.
       const terminal = this.terminal as Terminal | undefined;
-      if (
-        terminal?.kind === "failed" &&
-        retryable &&
-        isDetachable(input.agent) &&
-        this.cursor &&
-        attempt < MAX_REATTACH
-      ) {
-        // A detachable run outlives our connection: re-attach at the cursor instead of failing.
+      // A detachable run outlives our connection: re-attach at the cursor instead of failing. A
+      // request that got no answer at all (a reset connect, a keep-alive socket the agent had just
+      // closed) is sent again as it was: nothing of it reached anyone. An HTTP error is the agent's word.
+      const unanswered = terminal?.kind === "failed" && !this.received && !terminal.status;
+      const again = (isDetachable(input.agent) && this.cursor !== undefined) || unanswered;
+      if (terminal?.kind === "failed" && retryable && again && attempt < MAX_REATTACH) {
         this.terminal = undefined;
         await sleep(input.ports.clock, 200 * 2 ** attempt, this.stop.signal);
       } else if (terminal === undefined && !this.stop.signal.aborted) {
@@ -164,6 +164,7 @@ class SessionRun {
           return again;
         }
         const { event } = read;
+        this.received = true;
         await this.metering.observe(event);
         if (event.type === "error") {
           retryable = event.retryable;

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { AgentHttpError } from "../../lib/agent/agent-http-error.ts";
+import type { AgentEvent } from "../../lib/agent/index.ts";
 import type { MeterStep } from "../../lib/db/run-billing.ts";
 import { type SessionEvent, SessionFeed } from "../../lib/session/events.ts";
 import type { RunPorts } from "../../lib/session/ports.ts";
@@ -245,5 +247,52 @@ describe("a taken-over producer stops at its metering step", () => {
     expect("w0w1w2".startsWith(heldText(run.events))).toBe(true);
     // Its own bill (the claimer's, from its last step, has the same key): the 6 bytes it read.
     expect(billed).toMatchObject([{ run: 1, usage: { outputTokens: 2, estimated: true } }]);
+  });
+});
+
+describe("an agent request that fails before the agent sent anything", () => {
+  const network = () => new AgentHttpError("fetch failed", { status: 0, code: "network", retryable: true });
+
+  /** An agent whose first request fails after `before` (events it sends first), then answers from the script. */
+  function failingOnce(before: AgentEvent[], error: () => Error = network) {
+    let calls = 0;
+    let run: ReturnType<typeof scriptedRun> | undefined;
+    const streamAgent: RunPorts["streamAgent"] = (_agent, _request, { signal }) => {
+      calls += 1;
+      if (calls > 1) return run!.script.stream(signal);
+      return (async function* () {
+        yield* before;
+        throw error();
+      })();
+    };
+    run = scriptedRun({ ports: { streamAgent } });
+    return { run, calls: () => calls };
+  }
+
+  test("a connection-bound request that failed at connect is sent again: the session completes", async () => {
+    const { run, calls } = failingOnce([]);
+    run.script.send(text("hello", 1), DONE);
+    run.script.end();
+    expect(await run.clock.run(run.outcome)).toEqual({ kind: "completed", offset: 5 });
+    expect(calls()).toBe(2);
+    expect(run.log.text()).toBe("hello");
+  });
+
+  test("an HTTP error before the stream is the agent's answer: not sent again, the session fails", async () => {
+    const { run, calls } = failingOnce(
+      [],
+      () => new AgentHttpError("overloaded", { status: 503, code: "unavailable", retryable: true }),
+    );
+    run.script.end();
+    expect(await run.clock.run(run.outcome)).toEqual({ kind: "failed", offset: 0 });
+    expect(calls()).toBe(1);
+  });
+
+  test("once the agent sent text, a connection-bound run is not sent again: it fails, its output kept", async () => {
+    const { run, calls } = failingOnce([text("half", 1)]);
+    run.script.end();
+    expect(await run.clock.run(run.outcome)).toEqual({ kind: "failed", offset: 4 });
+    expect(calls()).toBe(1);
+    expect(run.log.text()).toBe("half");
   });
 });
