@@ -3,7 +3,7 @@
 // LogChunkAssembler, in pages of any size) must give the very same chunks.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { splitOnCharacters } from "../../lib/db/session-log.ts";
+import { rowDeltaEnds, splitOnCharacters } from "../../lib/db/session-log.ts";
 import type { LogRowWithDeltas, StoredMark } from "../../lib/db/session-log-deltas.ts";
 import type { SessionEvent } from "../../lib/session/events.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
@@ -39,21 +39,29 @@ const step = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "checkpoint" } as Step) },
 );
 
-/** What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. */
-function logOf(steps: Step[], maxBytes: number): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
+/**
+ * What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. A
+ * live producer records where each delta ended; a background one (`recorded` false) records none.
+ */
+function logOf(
+  steps: Step[],
+  maxBytes: number,
+  recorded = true,
+): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
   const rows: LogRowWithDeltas[] = [];
   const marks: StoredMark[] = [];
   let offset = 0;
-  let batch = { start: 0, text: "", ends: [] as number[] };
+  let batch = { start: 0, text: "", ends: [] as number[], marks: [] as StoredMark[] };
   const write = () => {
-    let start = batch.start;
-    for (const piece of splitOnCharacters(batch.text, maxBytes)) {
-      const end = start + Buffer.byteLength(piece);
-      const deltaEnds = batch.ends.filter((at) => at > start && at <= end);
-      rows.push({ startOffset: start, endOffset: end, text: piece, epoch: 1, deltaEnds });
-      start = end;
+    const pieces = splitOnCharacters(batch.text, maxBytes);
+    const ends = pieces.map((_, i) => batch.start + Buffer.byteLength(pieces.slice(0, i + 1).join("")));
+    const starts = [batch.start, ...ends.slice(0, -1)];
+    const cuts = rowDeltaEnds(starts, ends, recorded ? batch.ends : undefined, batch.marks);
+    for (const [i, text] of pieces.entries()) {
+      const deltaEnds = cuts[i] === null ? null : cuts[i]!.split(",").filter(Boolean).map(Number);
+      rows.push({ startOffset: starts[i]!, endOffset: ends[i]!, text, epoch: 1, deltaEnds });
     }
-    batch = { start: offset, text: "", ends: [] };
+    batch = { start: offset, text: "", ends: [], marks: [] };
   };
   for (const s of steps) {
     if (s.kind === "text") {
@@ -61,7 +69,10 @@ function logOf(steps: Step[], maxBytes: number): { rows: LogRowWithDeltas[]; mar
       offset += Buffer.byteLength(s.text);
       batch.ends.push(offset);
     } else if (s.kind === "checkpoint") write();
-    else marks.push({ at: offset, epoch: 1, seq: marks.length, ...markOf(s) });
+    else {
+      marks.push({ at: offset, epoch: 1, seq: marks.length, ...markOf(s) });
+      batch.marks.push(marks.at(-1)!);
+    }
   }
   write();
   return { rows, marks };
@@ -145,4 +156,40 @@ describe("the AI SDK chunk sequence", () => {
       { numRuns: 300 },
     );
   });
+
+  test("property: a background producer's log (no delta ends) replays one delta per row, cut only at marks, to the same message", () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 4, max: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        (steps, maxBytes, pageRows, bulk) => {
+          const log = logOf(steps, maxBytes, false);
+          const replay = replayOf(log, pageRows, bulk);
+          expect(replay).toEqual(replayOf(log, 1, false));
+          const cuts = log.rows.reduce((sum, row) => sum + (row.deltaEnds?.length ?? 1), 0);
+          expect(replay.filter((c) => c.type === "text-delta")).toHaveLength(cuts);
+          expect(log.rows.filter((row) => row.deltaEnds !== null).length).toBeLessThanOrEqual(
+            log.marks.length,
+          );
+          // The same parts in the same places as a live reader got: only the cuts between deltas differ.
+          expect(joinedDeltas(replay)).toEqual(joinedDeltas(liveOf(steps, 1 << 20)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** Chunks with each run of `text-delta`s of one text part joined into one. */
+function joinedDeltas(chunks: UiChunk[]): UiChunk[] {
+  const joined: UiChunk[] = [];
+  for (const chunk of chunks) {
+    const last = joined.at(-1);
+    if (chunk.type === "text-delta" && last?.type === "text-delta" && last.id === chunk.id)
+      joined[joined.length - 1] = { ...last, delta: last.delta + chunk.delta };
+    else joined.push(chunk);
+  }
+  return joined;
+}
