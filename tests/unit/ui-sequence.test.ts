@@ -5,12 +5,19 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { rowDeltaEnds, splitOnCharacters } from "../../lib/db/session-log.ts";
 import type { LogRowWithDeltas, StoredMark } from "../../lib/db/session-log-deltas.ts";
+import { parseOffsetArray } from "../../lib/db/session-log-deltas.ts";
 import type { SessionEvent } from "../../lib/session/events.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
 import { LiveLead } from "../../lib/session/live-lead.ts";
 import type { LogMark } from "../../lib/session/ports.ts";
 import { liveChunks } from "../../lib/ui-stream/live.ts";
 import { LogChunkAssembler } from "../../lib/ui-stream/replay.ts";
+import {
+  createUiMessageStream,
+  textRunDeltas,
+  type UiChunkWriter,
+  type UiTextRun,
+} from "../../lib/ui-stream/response.ts";
 import { cutAtByteEnds, type UiChunk, UiChunkSequencer } from "../../lib/ui-stream/sequence.ts";
 
 const meta = { sessionId: "s", conversationId: "c", agent: "sim-chat", mode: "auto" };
@@ -121,8 +128,8 @@ function replayOf(
     const cursor = assembler.markCursor;
     const marks = log.marks.filter((m) => (cursor === null || m.seq > cursor.seq) && m.at <= end);
     // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
-    const emitText = (id: string, deltas: string[]) => {
-      for (const delta of deltas) chunks.push({ type: "text-delta", id, delta });
+    const emitText = (id: string, run: UiTextRun) => {
+      for (const delta of textRunDeltas(run)) chunks.push({ type: "text-delta", id, delta });
     };
     assembler.page(rows, marks, (chunk) => chunks.push(chunk), bulk ? emitText : undefined);
   }
@@ -193,3 +200,54 @@ function joinedDeltas(chunks: UiChunk[]): UiChunk[] {
   }
   return joined;
 }
+
+/** Deltas as a run of UTF-8 inside a larger buffer (a row's bytes, the run starting past its start). */
+function textRunOf(deltas: string[]): UiTextRun {
+  const bounds = [3];
+  for (const delta of deltas) bounds.push(bounds.at(-1)! + Buffer.byteLength(delta));
+  return { utf8: Buffer.from(`a\u00e9${deltas.join("")}z`), bounds };
+}
+
+/** The bytes of a UI message stream whose chunks `write` sends, read from `startIndex`. */
+async function streamBytes(startIndex: number, write: (writer: UiChunkWriter) => void): Promise<string> {
+  const body = createUiMessageStream(
+    (writer) => {
+      write(writer);
+      writer.done();
+    },
+    { startIndex },
+  );
+  return new Response(body).text();
+}
+
+describe("the UI chunk writer", () => {
+  test("property: text deltas written in bulk are the very bytes of writing each chunk, from any startIndex", async () => {
+    const characters = ["a", '"', "\\", "\n", "é", "🚀", String.fromCharCode(1), "\u2028", " "];
+    const delta = fc
+      .array(fc.constantFrom(...characters), { minLength: 1, maxLength: 5 })
+      .map((c) => c.join(""));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(delta, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (runs, startIndex) => {
+          const bulk = await streamBytes(startIndex, (writer) => {
+            for (const [i, deltas] of runs.entries()) writer.writeTextRun(`text-${i}`, textRunOf(deltas));
+          });
+          const each = await streamBytes(startIndex, (writer) => {
+            for (const [i, deltas] of runs.entries())
+              for (const text of deltas) writer.write({ type: "text-delta", id: `text-${i}`, delta: text });
+          });
+          expect(bulk).toBe(each);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("delta ends read as a bigint[] literal parse to the offsets", () => {
+    expect(parseOffsetArray("{}")).toEqual([]);
+    expect(parseOffsetArray("{7}")).toEqual([7]);
+    expect(parseOffsetArray("{64,128,4294967296}")).toEqual([64, 128, 4294967296]);
+  });
+});
