@@ -42,14 +42,15 @@ export async function readLogPageWithMarks(
       end_offset: string;
       text: string | null;
       epoch: number;
-      delta_ends: string[] | null;
+      delta_ends: string | null;
       seq: number | null;
       kind: LogMarkKind | null;
       data: Record<string, unknown> | null;
     }[]
   >`
     with page as (
-      select start_offset, end_offset, text, epoch, delta_ends from session_chunks
+      -- As text, parsed once (a live answer has 65,536 ends per MiB: no array parser per element).
+      select start_offset, end_offset, text, epoch, delta_ends::text as delta_ends from session_chunks
       where session_id = ${sessionId} and start_offset >= ${fromOffset}
       order by start_offset
       limit ${limit}
@@ -70,7 +71,7 @@ export async function readLogPageWithMarks(
         endOffset: Number(row.end_offset),
         text: row.text ?? "",
         epoch: row.epoch,
-        deltaEnds: row.delta_ends === null ? null : row.delta_ends.map(Number),
+        deltaEnds: row.delta_ends === null ? null : parseOffsetArray(row.delta_ends),
       });
     } else {
       page.marks.push({
@@ -86,4 +87,19 @@ export async function readLogPageWithMarks(
   page.rows.sort((a, b) => a.startOffset - b.startOffset);
   page.marks.sort((a, b) => a.at - b.at || a.epoch - b.epoch || a.seq - b.seq);
   return page;
+}
+
+/** A Postgres `bigint[]` literal of non-negative offsets (`{64,128}`, `{}`) as numbers. */
+export function parseOffsetArray(literal: string): number[] {
+  const offsets: number[] = [];
+  let value = -1;
+  for (let i = 1; i < literal.length; i++) {
+    const code = literal.charCodeAt(i);
+    if (code >= 48 && code <= 57) value = (value < 0 ? 0 : value * 10) + (code - 48);
+    else if (value >= 0) {
+      offsets.push(value);
+      value = -1;
+    }
+  }
+  return offsets;
 }

@@ -43,7 +43,7 @@ export async function writeCheckpoint(
 ): Promise<CheckpointOutcome | { outcome: "ok"; watchers: Watchers }> {
   const pieces = splitOnCharacters(write.text, write.maxChunkBytes ?? 8192);
   const { starts, ends, endOffset } = pieceOffsets(write.startOffset, pieces);
-  const rowMarks = rowDeltaEnds(starts, ends, write.deltaEnds);
+  const rowMarks = rowDeltaEnds(starts, ends, write.deltaEnds, write.marks);
   const cursor = write.agentCursor === undefined ? null : sql.json(write.agentCursor as never);
   const progress = write.progress === undefined ? null : sql.json(write.progress as never);
   const marks = sql.json((write.marks ?? []) as never);
@@ -111,13 +111,24 @@ function pieceOffsets(
   return { starts, ends, endOffset };
 }
 
-/** Each row's delta ends, comma-separated (null when the writer recorded none): those in (start, end]. */
-function rowDeltaEnds(starts: number[], ends: number[], deltaEnds: number[] | undefined): (string | null)[] {
-  return starts.map((start, index) =>
-    deltaEnds === undefined
-      ? null
-      : deltaEnds.filter((end) => end > start && end <= (ends[index] ?? start)).join(","),
-  );
+/**
+ * Each row's delta ends, comma-separated: those in (start, end]. A writer that recorded none (a
+ * background producer: no reader got its deltas one by one) has one delta per row (null), except a
+ * row that one of the write's marks falls inside: it is cut there and at its end, so a replay puts a
+ * tool call after the text written before it.
+ */
+export function rowDeltaEnds(
+  starts: number[],
+  ends: number[],
+  deltaEnds: number[] | undefined,
+  marks: { at: number }[] = [],
+): (string | null)[] {
+  return starts.map((start, index) => {
+    const end = ends[index] ?? start;
+    if (deltaEnds !== undefined) return deltaEnds.filter((at) => at > start && at <= end).join(",");
+    const cuts = [...new Set(marks.map((mark) => mark.at).filter((at) => at > start && at < end))];
+    return cuts.length === 0 ? null : [...cuts.sort((a, b) => a - b), end].join(",");
+  });
 }
 
 /** Whether a write that advanced nothing had in fact landed before (only its reply was lost). */

@@ -16,8 +16,8 @@ export interface SseWriter {
   send(event: string, data: unknown, id?: string | number): void;
   /** An unnamed event: `data: <text>` (the AI SDK's UI message stream sends only these). */
   sendData(text: string): void;
-  /** Events already formatted by the caller (`data: …\n\n` each, JSON without raw newlines). */
-  sendFrames(frames: string): void;
+  /** Events already formatted by the caller (`data: …\n\n` each, JSON without raw newlines), or their UTF-8. */
+  sendFrames(frames: string | Uint8Array): void;
   comment(text: string): void;
   /** Ends the stream early; the stream also ends by itself when `start` settles. */
   close(): void;
@@ -43,6 +43,26 @@ const encoder = new TextEncoder();
 const encode: (text: string) => Uint8Array =
   typeof Buffer === "undefined" ? (text) => encoder.encode(text) : (text) => Buffer.from(text, "utf8");
 
+/**
+ * One turn's writes as few pieces of bytes: text joined before it is encoded (one encode per turn),
+ * bytes as they are (a replay page of frames is megabytes: never copied again).
+ */
+function joinPieces(pieces: (string | Uint8Array)[]): Uint8Array[] {
+  const joined: Uint8Array[] = [];
+  let text: string[] = [];
+  for (const piece of pieces) {
+    if (typeof piece === "string") {
+      text.push(piece);
+      continue;
+    }
+    if (text.length > 0) joined.push(encode(text.join("")));
+    text = [];
+    joined.push(piece);
+  }
+  if (text.length > 0) joined.push(encode(text.join("")));
+  return joined;
+}
+
 function assertSingleLine(field: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`SSE ${field} must not contain a newline`);
 }
@@ -59,7 +79,11 @@ function formatEvent(event: string, data: unknown, id?: string | number): string
 }
 
 /** The writer handed to `start`, over the stream's raw `write` and `close`. */
-function sseWriter(write: (text: string) => void, close: () => void, ended: AbortSignal): SseWriter {
+function sseWriter(
+  write: (text: string | Uint8Array) => void,
+  close: () => void,
+  ended: AbortSignal,
+): SseWriter {
   return {
     send(event, data, id) {
       write(formatEvent(event, data, id));
@@ -116,18 +140,18 @@ export function createSseStream(start: SseStart, options: SseStreamOptions = {})
 
   // Writes made in one turn of the event loop go out as one piece (a replay page of thousands of
   // events costs one enqueue, not one each); a live event still leaves in the turn it was written.
-  let pending: string[] = [];
+  let pending: (string | Uint8Array)[] = [];
   const flush = () => {
     if (pending.length === 0 || ended.signal.aborted) return;
-    const text = pending.length === 1 ? pending[0]! : pending.join("");
+    const pieces = pending;
     pending = [];
     try {
-      controller.enqueue(encode(text));
+      for (const bytes of joinPieces(pieces)) controller.enqueue(bytes);
     } catch {
       finish();
     }
   };
-  const write = (text: string) => {
+  const write = (text: string | Uint8Array) => {
     if (ended.signal.aborted) return;
     if (pending.push(text) === 1) queueMicrotask(flush);
   };

@@ -16,6 +16,12 @@ export interface CheckpointerOptions {
   idleIntervalMs?: number;
   maxBytes: number;
   leaseSeconds: number;
+  /**
+   * Record where each pushed text ended (`deltaEnds`, default true). Only a producer with a live
+   * client needs it: that client got one UI chunk per delta, and a replay must cut where it did.
+   * A background producer's text is read only from the log, one delta per row (see `sequence.ts`).
+   */
+  recordDeltaEnds?: boolean;
   /** Unflushed bytes above which `push` callers should wait for `drained()` (backpressure). */
   maxBufferedBytes?: number;
   clock?: Clock;
@@ -54,7 +60,14 @@ interface FlushWaiter {
 }
 
 const MAX_BACKOFF_MS = 5000;
-type Optional = "idleIntervalMs" | "onRetry" | "onDurable" | "onLanded" | "onFenced" | "live";
+type Optional =
+  | "idleIntervalMs"
+  | "recordDeltaEnds"
+  | "onRetry"
+  | "onDurable"
+  | "onLanded"
+  | "onFenced"
+  | "live";
 
 /**
  * Batches a runner's output into log appends: at most one write every `intervalMs` (or the idle
@@ -153,7 +166,7 @@ export class Checkpointer {
     if (text) {
       this.#buffer.push(text);
       this.#bufferedBytes += Buffer.byteLength(text, "utf8");
-      this.#bufferedEnds.push(this.offset);
+      if (this.#options.recordDeltaEnds !== false) this.#bufferedEnds.push(this.offset);
     }
     this.#schedule();
   }
@@ -275,7 +288,7 @@ export class Checkpointer {
         epoch,
         startOffset: batch.startOffset,
         text: batch.text,
-        deltaEnds: batch.deltaEnds,
+        ...(this.#options.recordDeltaEnds !== false ? { deltaEnds: batch.deltaEnds } : {}),
         ...(batch.marks.length > 0 ? { marks: batch.marks } : {}),
         agentCursor: batch.cursor,
         progress: batch.progress,

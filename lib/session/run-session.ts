@@ -69,6 +69,8 @@ class SessionRun {
       epoch: input.epoch,
       startOffset: input.startOffset,
       ...checkpoint,
+      // Per-delta cuts only for a live client's epoch: it is the one reader that got chunks per delta.
+      recordDeltaEnds: input.feed !== undefined,
       clock: ports.clock,
       onRetry: (error, attempt) =>
         logError("checkpoint write failed; retrying", { sessionId, attempt, error }),

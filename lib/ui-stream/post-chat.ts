@@ -111,7 +111,7 @@ export function replayBody(
       await replayUiMessage(readers, {
         session,
         emit: (chunk) => writer.write(chunk),
-        emitText: (id, deltas) => writer.writeTextDeltas(id, deltas),
+        emitText: (id, run) => writer.writeTextRun(id, run),
         signal: stop.signal,
         follow,
         onRow: (row) => writer.state({ status: row.status, runner: row.runner, seams: row.seamOffsets }),

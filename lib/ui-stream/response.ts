@@ -12,6 +12,20 @@ export const UI_MESSAGE_STREAM_HEADERS: Record<string, string> = {
   "x-accel-buffering": "no",
 };
 
+/**
+ * Consecutive text deltas as UTF-8: delta k is `utf8` from `bounds[k]` to `bounds[k + 1]` (always on
+ * character boundaries). A replay passes the row's bytes cut where the deltas ended, decoding nothing.
+ */
+export interface UiTextRun {
+  utf8: Uint8Array;
+  bounds: number[];
+}
+/** The deltas of a run as strings. */
+export function textRunDeltas(run: UiTextRun): string[] {
+  const decoder = new TextDecoder();
+  return run.bounds.slice(1).map((to, k) => decoder.decode(run.utf8.subarray(run.bounds[k], to)));
+}
+
 /** The session's state as a reader shows it (status bar): not in the numbered sequence. */
 export interface UiSessionState {
   status: string;
@@ -32,8 +46,8 @@ export interface UiChunkWriter {
   write(chunk: UiChunk): void;
   /** A `data-session` part (transient, unnumbered), sent only to readers that asked for it. */
   state(state: UiSessionState): void;
-  /** `text-delta` chunks of the text part `id`, one per delta (what `write` would send, in bulk). */
-  writeTextDeltas(id: string, deltas: string[]): void;
+  /** `text-delta` chunks of the text part `id`, one per delta of `run` (what `write` would send, in bulk). */
+  writeTextRun(id: string, run: UiTextRun): void;
   /** `data: [DONE]`, then the end of the response. */
   done(): void;
   /** A failure after the headers went out: an `error` chunk with a sentence, then the end. */
@@ -50,6 +64,48 @@ function encodeChunk(chunk: UiChunk): string {
   return JSON.stringify(chunk);
 }
 
+const FRAME_TAIL = [0x22, 0x7d, 0x0a, 0x0a]; // `"}\n\n`
+
+/**
+ * The SSE frames of `text-delta` chunks of the text part `id`, one per delta of `run`. Text with
+ * nothing JSON escapes (JSON adds only its quotes) is copied as bytes between a fixed head and tail:
+ * no string, template and encode per delta (a replay of a live answer has 65,536 deltas per MiB).
+ * Anything else goes through JSON.stringify, delta by delta.
+ */
+function textDeltaFrames(id: string, run: UiTextRun): string | Uint8Array {
+  const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
+  const frames = plainTextDeltaFrames(`${head}"`, run);
+  return (
+    frames ??
+    textRunDeltas(run)
+      .map((delta) => `${head}${JSON.stringify(delta)}}\n\n`)
+      .join("")
+  );
+}
+
+/**
+ * The frames as UTF-8, or null when the text holds what JSON escapes in a string: a quote, a
+ * backslash or a control character. (UTF-8 of well-formed text holds no lone surrogate, and the bytes
+ * of every other character are 0x80 and above.)
+ */
+function plainTextDeltaFrames(head: string, { utf8, bounds }: UiTextRun): Uint8Array | null {
+  const open = new TextEncoder().encode(head);
+  const count = bounds.length - 1;
+  const frames = new Uint8Array(count * (open.length + FRAME_TAIL.length) + bounds[count]! - bounds[0]!);
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    frames.set(open, at);
+    at += open.length;
+    for (let i = bounds[k]!, to = bounds[k + 1]!; i < to; i++) {
+      const byte = utf8[i]!;
+      if (byte < 0x20 || byte === 0x22 || byte === 0x5c) return null;
+      frames[at++] = byte;
+    }
+    for (const byte of FRAME_TAIL) frames[at++] = byte;
+  }
+  return frames;
+}
+
 function uiChunkWriter(writer: SseWriter, startIndex: number, withState: boolean): UiChunkWriter {
   let index = 0;
   let lastState = "";
@@ -64,19 +120,12 @@ function uiChunkWriter(writer: SseWriter, startIndex: number, withState: boolean
       lastState = data;
       writer.sendData(`{"type":"data-session","transient":true,"data":${data}}`);
     },
-    writeTextDeltas(id, deltas) {
-      const head = `data: {"type":"text-delta","id":${JSON.stringify(id)},"delta":`;
-      // Text with nothing to escape (JSON adds only its quotes) is its own JSON in quotes: one
-      // escape check per run instead of one encoder call per delta.
-      const joined = deltas.join("");
-      const plain = JSON.stringify(joined).length === joined.length + 2;
-      const frames: string[] = [];
-      for (const delta of deltas) {
-        if (index >= startIndex)
-          frames.push(plain ? `${head}"${delta}"}\n\n` : `${head}${JSON.stringify(delta)}}\n\n`);
-        index += 1;
-      }
-      if (frames.length > 0) writer.sendFrames(frames.join(""));
+    writeTextRun(id, run) {
+      const count = run.bounds.length - 1;
+      const skip = Math.min(count, Math.max(0, startIndex - index));
+      index += count;
+      if (skip < count)
+        writer.sendFrames(textDeltaFrames(id, skip > 0 ? { ...run, bounds: run.bounds.slice(skip) } : run));
     },
     done() {
       writer.sendData("[DONE]");

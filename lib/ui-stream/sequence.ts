@@ -76,6 +76,16 @@ function finishMetadata(terminal: UiTerminal): Record<string, unknown> {
 
 export type UiChunk = UIMessageChunk;
 
+/** Bytes `from`–`to` of a row's UTF-8 text: a replay's delta, not decoded unless needed. */
+export interface Utf8Range {
+  utf8: Uint8Array;
+  from: number;
+  to: number;
+}
+
+/** A journal entry: a chunk, or the text of one part so far (strings and byte ranges, in order). */
+type JournalEntry = UiChunk | { type: "text-run"; id: string; pieces: (string | Utf8Range)[] };
+
 /** A mark of the log as the sequencer takes it (`session_marks`). */
 export interface UiMark {
   kind: "tool" | "runner" | "progress";
@@ -103,7 +113,7 @@ export class UiChunkSequencer {
   /** Epochs whose producer ended on its own (a `clean` runner mark): nothing to rewind at their seam. */
   #clean = new Set<number>();
   /** The open step's chunks after `start-step`, text merged (live runner steps only, for a rewind). */
-  #journal: UiChunk[] | null = null;
+  #journal: JournalEntry[] | null = null;
   #credits: unknown;
 
   constructor(meta: UiMessageMeta) {
@@ -135,27 +145,41 @@ export class UiChunkSequencer {
   }
 
   /**
-   * The open text part's id when a delta `text` of `epoch` ending at `endOffset` is nothing but one
-   * more `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
+   * The open text part's id when a delta `text` (or a function giving it) of `epoch` ending at
+   * `endOffset` is nothing but one more `text-delta` of it (what `delta` would return); null when it needs other chunks (use `delta`).
    */
-  appendText(text: string, epoch: number, endOffset: number): string | null {
+  appendText(text: string | Utf8Range, epoch: number, endOffset: number): string | null {
     if (this.#stepEpoch !== epoch || this.#toolId !== null || this.#textId === null) return null;
     this.#offset = endOffset;
-    if (this.#journal !== null) this.#record([{ type: "text-delta", id: this.#textId, delta: text }]);
+    this.#recordText(this.#textId, text);
     return this.#textId;
   }
 
-  /** Keeps the open step's chunks for a rewind, consecutive text of one part merged. */
+  /** Keeps the open step's chunks for a rewind (transient ones aside), consecutive text of a part merged. */
   #record(chunks: UiChunk[]): void {
+    if (this.#journal === null) return;
+    for (const chunk of chunks) {
+      if (chunk.type === "text-delta") this.#recordText(chunk.id, chunk.delta);
+      else if (!(chunk.type.startsWith("data-") && "transient" in chunk && chunk.transient))
+        this.#journal.push(chunk);
+    }
+  }
+
+  /** Text of part `id` for the journal: bytes of one row stay one range, decoded only at a rewind. */
+  #recordText(id: string, text: string | Utf8Range): void {
     const journal = this.#journal;
     if (journal === null) return;
-    for (const chunk of chunks) {
-      const last = journal.at(-1);
-      if (chunk.type === "text-delta" && last?.type === "text-delta" && last.id === chunk.id)
-        journal[journal.length - 1] = { ...last, delta: last.delta + chunk.delta };
-      else if (!(chunk.type.startsWith("data-") && "transient" in chunk && chunk.transient))
-        journal.push(chunk);
-    }
+    let run = journal.at(-1);
+    if (run?.type !== "text-run" || run.id !== id) journal.push((run = { type: "text-run", id, pieces: [] }));
+    const last = run.pieces.at(-1);
+    if (
+      typeof text !== "string" &&
+      typeof last === "object" &&
+      last.utf8 === text.utf8 &&
+      last.to === text.from
+    )
+      run.pieces[run.pieces.length - 1] = { ...last, to: text.to };
+    else run.pieces.push(text);
   }
 
   /** One mark of the producer of `epoch`, in its place after the deltas before it. */
@@ -216,7 +240,17 @@ export class UiChunkSequencer {
     if (epoch === null || this.#journal === null || this.#clean.has(epoch)) return [];
     const padding: UiChunk = { type: "data-rewind", data: null, transient: true };
     const chunks: UiChunk[] = Array.from({ length: SEAM_PADDING }, () => padding);
-    chunks.push({ type: "reset-step" }, ...this.#journal);
+    chunks.push({ type: "reset-step" });
+    const decoder = new TextDecoder();
+    for (const entry of this.#journal) {
+      if (entry.type !== "text-run") chunks.push(entry);
+      else {
+        const text = entry.pieces.map((piece) =>
+          typeof piece === "string" ? piece : decoder.decode(piece.utf8.subarray(piece.from, piece.to)),
+        );
+        chunks.push({ type: "text-delta", id: entry.id, delta: text.join("") });
+      }
+    }
     return chunks;
   }
 

@@ -4,14 +4,21 @@
 import { readUIMessageStream, type UIMessage } from "ai";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { splitOnCharacters } from "../../lib/db/session-log.ts";
+import { rowDeltaEnds, splitOnCharacters } from "../../lib/db/session-log.ts";
 import type { LogRowWithDeltas, StoredMark } from "../../lib/db/session-log-deltas.ts";
+import { parseOffsetArray } from "../../lib/db/session-log-deltas.ts";
 import type { SessionEvent } from "../../lib/session/events.ts";
 import { SessionFeed } from "../../lib/session/events.ts";
 import { LiveLead } from "../../lib/session/live-lead.ts";
 import type { LogMark } from "../../lib/session/ports.ts";
 import { liveChunks } from "../../lib/ui-stream/live.ts";
 import { LogChunkAssembler } from "../../lib/ui-stream/replay.ts";
+import {
+  createUiMessageStream,
+  textRunDeltas,
+  type UiChunkWriter,
+  type UiTextRun,
+} from "../../lib/ui-stream/response.ts";
 import {
   cutAtByteEnds,
   SEAM_PADDING,
@@ -46,26 +53,35 @@ const step = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "checkpoint" } as Step) },
 );
 
-/** What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. */
+/**
+ * What the checkpointer and the database make of a script: rows (split at `maxBytes`) and marks. A
+ * live producer records where each delta ended; a background one (`recorded` false) records none.
+ */
 function logOf(
   steps: Step[],
   maxBytes: number,
-  { epoch = 1, start = 0, runner }: { epoch?: number; start?: number; runner?: string } = {},
+  {
+    epoch = 1,
+    start = 0,
+    runner,
+    recorded = true,
+  }: { epoch?: number; start?: number; runner?: string; recorded?: boolean } = {},
 ): { rows: LogRowWithDeltas[]; marks: StoredMark[] } {
   const rows: LogRowWithDeltas[] = [];
   const marks: StoredMark[] = [];
   if (runner) marks.push({ at: start, epoch, seq: 0, kind: "runner", data: { runner } });
   let offset = start;
-  let batch = { start, text: "", ends: [] as number[] };
+  let batch = { start, text: "", ends: [] as number[], marks: [] as StoredMark[] };
   const write = () => {
-    let start = batch.start;
-    for (const piece of splitOnCharacters(batch.text, maxBytes)) {
-      const end = start + Buffer.byteLength(piece);
-      const deltaEnds = batch.ends.filter((at) => at > start && at <= end);
-      rows.push({ startOffset: start, endOffset: end, text: piece, epoch, deltaEnds });
-      start = end;
+    const pieces = splitOnCharacters(batch.text, maxBytes);
+    const ends = pieces.map((_, i) => batch.start + Buffer.byteLength(pieces.slice(0, i + 1).join("")));
+    const starts = [batch.start, ...ends.slice(0, -1)];
+    const cuts = rowDeltaEnds(starts, ends, recorded ? batch.ends : undefined, batch.marks);
+    for (const [i, text] of pieces.entries()) {
+      const deltaEnds = cuts[i] === null ? null : cuts[i]!.split(",").filter(Boolean).map(Number);
+      rows.push({ startOffset: starts[i]!, endOffset: ends[i]!, text, epoch, deltaEnds });
     }
-    batch = { start: offset, text: "", ends: [] };
+    batch = { start: offset, text: "", ends: [], marks: [] };
   };
   for (const s of steps) {
     if (s.kind === "text") {
@@ -73,7 +89,10 @@ function logOf(
       offset += Buffer.byteLength(s.text);
       batch.ends.push(offset);
     } else if (s.kind === "checkpoint") write();
-    else marks.push({ at: offset, epoch, seq: marks.length, ...markOf(s) });
+    else {
+      marks.push({ at: offset, epoch, seq: marks.length, ...markOf(s) });
+      batch.marks.push(marks.at(-1)!);
+    }
   }
   write();
   return { rows, marks };
@@ -143,8 +162,8 @@ function replayOf(
       (m.at === cursor.at && (m.epoch > cursor.epoch || (m.epoch === cursor.epoch && m.seq > cursor.seq)));
     const marks = log.marks.filter((m) => after(m) && m.at <= end);
     // The bulk path (runs of text deltas at once) must be the very same chunks as one by one.
-    const emitText = (id: string, deltas: string[]) => {
-      for (const delta of deltas) chunks.push({ type: "text-delta", id, delta });
+    const emitText = (id: string, run: UiTextRun) => {
+      for (const delta of textRunDeltas(run)) chunks.push({ type: "text-delta", id, delta });
     };
     assembler.page(rows, marks, (chunk) => chunks.push(chunk), bulk ? emitText : undefined);
   }
@@ -191,6 +210,31 @@ describe("the AI SDK chunk sequence", () => {
       { numRuns: 300 },
     );
   });
+
+  test("property: a background producer's log (no delta ends) replays one delta per row, cut only at marks, to the same message", () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 4, max: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        (steps, maxBytes, pageRows, bulk) => {
+          const log = logOf(steps, maxBytes, { recorded: false });
+          const replay = replayOf(log, pageRows, bulk);
+          expect(replay).toEqual(replayOf(log, 1, false));
+          const cuts = log.rows.reduce((sum, row) => sum + (row.deltaEnds?.length ?? 1), 0);
+          expect(replay.filter((c) => c.type === "text-delta")).toHaveLength(cuts);
+          expect(log.rows.filter((row) => row.deltaEnds !== null).length).toBeLessThanOrEqual(
+            log.marks.length,
+          );
+          // The same parts in the same places as a live reader got: only the cuts between deltas differ.
+          expect(joinedDeltas(replay)).toEqual(joinedDeltas(liveOf(steps, 1 << 20)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test("property: a client holding a dead live producer's undurable chunks resumes by index to exactly the log (reset-step)", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -255,5 +299,68 @@ describe("the AI SDK chunk sequence", () => {
     expect(sent.map((event) => (event.type === "delta" ? event.offset : null))).toEqual([1, 2, 3, 4]);
     lead.landed({ to: 3, marks: [] });
     expect(sent.at(-1)).toMatchObject({ type: "delta", offset: 6, ends: [5, 6] });
+  });
+});
+
+/** Chunks with each run of `text-delta`s of one text part joined into one. */
+function joinedDeltas(chunks: UiChunk[]): UiChunk[] {
+  const joined: UiChunk[] = [];
+  for (const chunk of chunks) {
+    const last = joined.at(-1);
+    if (chunk.type === "text-delta" && last?.type === "text-delta" && last.id === chunk.id)
+      joined[joined.length - 1] = { ...last, delta: last.delta + chunk.delta };
+    else joined.push(chunk);
+  }
+  return joined;
+}
+
+/** Deltas as a run of UTF-8 inside a larger buffer (a row's bytes, the run starting past its start). */
+function textRunOf(deltas: string[]): UiTextRun {
+  const bounds = [3];
+  for (const delta of deltas) bounds.push(bounds.at(-1)! + Buffer.byteLength(delta));
+  return { utf8: Buffer.from(`a\u00e9${deltas.join("")}z`), bounds };
+}
+
+/** The bytes of a UI message stream whose chunks `write` sends, read from `startIndex`. */
+async function streamBytes(startIndex: number, write: (writer: UiChunkWriter) => void): Promise<string> {
+  const body = createUiMessageStream(
+    (writer) => {
+      write(writer);
+      writer.done();
+    },
+    { startIndex },
+  );
+  return new Response(body).text();
+}
+
+describe("the UI chunk writer", () => {
+  test("property: text deltas written in bulk are the very bytes of writing each chunk, from any startIndex", async () => {
+    const characters = ["a", '"', "\\", "\n", "é", "🚀", String.fromCharCode(1), "\u2028", " "];
+    const delta = fc
+      .array(fc.constantFrom(...characters), { minLength: 1, maxLength: 5 })
+      .map((c) => c.join(""));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(delta, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (runs, startIndex) => {
+          const bulk = await streamBytes(startIndex, (writer) => {
+            for (const [i, deltas] of runs.entries()) writer.writeTextRun(`text-${i}`, textRunOf(deltas));
+          });
+          const each = await streamBytes(startIndex, (writer) => {
+            for (const [i, deltas] of runs.entries())
+              for (const text of deltas) writer.write({ type: "text-delta", id: `text-${i}`, delta: text });
+          });
+          expect(bulk).toBe(each);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("delta ends read as a bigint[] literal parse to the offsets", () => {
+    expect(parseOffsetArray("{}")).toEqual([]);
+    expect(parseOffsetArray("{7}")).toEqual([7]);
+    expect(parseOffsetArray("{64,128,4294967296}")).toEqual([64, 128, 4294967296]);
   });
 });
