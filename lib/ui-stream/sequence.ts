@@ -170,7 +170,10 @@ export class UiChunkSequencer {
     const journal = this.#journal;
     if (journal === null) return;
     let run = journal.at(-1);
-    if (run?.type !== "text-run" || run.id !== id) journal.push((run = { type: "text-run", id, pieces: [] }));
+    if (run?.type !== "text-run" || run.id !== id) {
+      run = { type: "text-run", id, pieces: [] };
+      journal.push(run);
+    }
     const last = run.pieces.at(-1);
     if (
       typeof text !== "string" &&
