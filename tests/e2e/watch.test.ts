@@ -76,7 +76,7 @@ test("the chat page following a running session posts its watch once every 30 s,
       await expect
         .poll(async () => (await page.getByTestId("assistant-raw").textContent()) ?? "", { timeout: 30_000 })
         .not.toBe("");
-      await expect.poll(posts).toEqual(["visible"]);
+      await expect.poll(posts, { timeout: 15_000 }).toEqual(["visible"]);
       // Three 30 s periods of a visible tab: one post each, from one poster (two would post six).
       await page.clock.runFor(90_000);
       expect(await posts()).toEqual(["visible", "visible", "visible", "visible"]);
@@ -103,7 +103,7 @@ test("the chat page showing a session it no longer follows (finished) keeps post
     await page.goto(`${stack.appUrl}/sessions/${sessionId}`);
     await page.locator('[data-testid="session-status"][data-status="completed"]').waitFor();
     // One post from the transport while it read the session's stream, one from the page once it ended.
-    await expect.poll(posts).toEqual(["visible", "visible"]);
+    await expect.poll(posts, { timeout: 15_000 }).toEqual(["visible", "visible"]);
     await page.clock.runFor(30_000);
     expect(await posts()).toEqual(["visible", "visible", "visible"]);
     await page.clock.runFor(30_000);
