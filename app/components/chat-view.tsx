@@ -37,10 +37,11 @@ export function ChatView({ initialSessionId }: { initialSessionId?: string }) {
   const [chosenAgent, setChosenAgent] = useState<string | null>(null);
   const [mode, setMode] = useState<SessionMode>("auto");
   const [maxCredits, setMaxCredits] = useState("");
-  const { view: state, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
+  const { view: state, following, send, stop } = useFollowedSession(initialSessionId, () => setDraft(""));
   const { earlierTurns, title, keepCurrentTurn } = useEarlierTurns(initialSessionId, state);
   useStickToBottom(state.text);
-  useWatch({ session: state.sessionId });
+  // While the transport follows the session it repeats the watch itself; the page does otherwise.
+  useWatch({ session: following ? null : state.sessionId });
 
   const agent = chosenAgent ?? state.agent ?? defaultAgent;
   const conversationId = state.conversationId;

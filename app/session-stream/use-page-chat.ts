@@ -1,8 +1,8 @@
 "use client";
 
 import { useChat } from "@ai-sdk/react";
-import { generateId, type UIMessage, UIMessageStreamError } from "ai";
-import { useEffect, useMemo, useRef } from "react";
+import { type ChatStatus, generateId, type UIMessage, UIMessageStreamError } from "ai";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { SessionProgress } from "@/lib/session/wire.ts";
 import { OvertimeChatTransport } from "@/lib/ui-stream/overtime-chat-transport.ts";
 import { ApiError } from "./api-client.ts";
@@ -77,7 +77,19 @@ export function usePageChat(
   stopReading.current = chat.stop;
   useEffect(() => () => void stopReading.current(), []);
   useRereadAfterBreak(chat, transport);
-  return { chat, transport };
+  const following = useFollowing(chat.status, initialSessionId !== undefined);
+  return { chat, transport, following };
+}
+
+/**
+ * Whether the transport reads the session's stream (it then repeats the session's watch itself, and
+ * its reads count as one): while a request or stream is in flight, and for an opened session from
+ * mount on, as `useChat` resumes it in an effect that runs before the page's own.
+ */
+function useFollowing(status: ChatStatus, resumes: boolean): boolean {
+  const [resumePending, setResumePending] = useState(resumes);
+  if (resumePending && status !== "ready") setResumePending(false);
+  return resumePending || status === "submitted" || status === "streaming";
 }
 
 /**

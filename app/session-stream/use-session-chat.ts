@@ -76,7 +76,7 @@ export function useSessionChat(initialSessionId: string | undefined, hooks: Sess
       setFacts((current) => ({ ...current, progress }));
     }
   });
-  const { chat, transport } = usePageChat(initialSessionId, channelFor, {
+  const { chat, transport, following } = usePageChat(initialSessionId, channelFor, {
     onSessionState: (state) => setFacts((current) => withSessionState(current, state)),
     onProgress: (progress) => setFacts((current) => ({ ...current, progress })),
     onUnauthorized: () => hooksRef.current.onUnauthorized(),
@@ -112,7 +112,7 @@ export function useSessionChat(initialSessionId: string | undefined, hooks: Sess
 
   const stop = useStopSession(sessionId, stopping, setStopping, setFacts, hooksRef);
 
-  return { view: { ...view, stopping: stopping && view.phase !== "finished" }, send, stop };
+  return { view: { ...view, stopping: stopping && view.phase !== "finished" }, following, send, stop };
 }
 
 /** A session started here: the page's URL should name it (once). */

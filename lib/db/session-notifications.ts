@@ -1,9 +1,10 @@
 import { logError } from "../log.ts";
 import type { Sql } from "./client.ts";
 import { ChannelListener } from "./listen.ts";
+import { ListenerRegistry } from "./listener-registry.ts";
 import { decodeNotify } from "./notify-payloads.ts";
 import { SESSION_LOG_CHANNEL } from "./session-log.ts";
-import { renewSessionWatches } from "./session-watches.ts";
+import { watchSessions } from "./session-watches.ts";
 
 /** A change to a session's log: the new durable offset and, on status changes, the status. */
 export interface SessionChange {
@@ -14,6 +15,15 @@ export interface SessionChange {
 
 type Listener = (change: SessionChange) => void;
 
+/**
+ * A watched session: its first `listened_until` mark (every subscriber waits for it) and the newest
+ * `updated_at` a reader has seen.
+ */
+interface WatchedSession {
+  readonly marked: Promise<void>;
+  seen?: number;
+}
+
 /** See `SessionNotifications.watch`. */
 export interface SessionWatch {
   reading(): void;
@@ -21,8 +31,6 @@ export interface SessionWatch {
   close(): void;
 }
 
-/** How often the process re-checks the sessions it watches, in case a notification was lost. */
-const SAFETY_CHECK_MS = 5000;
 /** How often a held tail renews its session's watch (a watch lasts WATCH_SECONDS, 60 s). */
 const WATCH_RENEW_MS = 30_000;
 /** How long a session stays marked as listened to (`listened_until`); the safety check renews it. */
@@ -33,7 +41,7 @@ const LISTENED_SECONDS = 30;
  * reader tails whichever process produces without polling. postgres.js re-listens after reconnects
  * (and then every listener is woken, as notifications may have been missed meanwhile). A change that
  * sends no notification (a claim) or one that was lost is caught by a safety check: one query per
- * process every SAFETY_CHECK_MS for all watched sessions, never one per reader.
+ * process every SAFETY_CHECK_MS for all watched sessions, never one per reader (`ListenerRegistry`).
  *
  * Checkpoint writes notify only sessions marked `listened_until` (lib/db/session-log.ts): the first
  * subscriber of a session in this process marks it before `subscribe` resolves, so before the
@@ -41,21 +49,20 @@ const LISTENED_SECONDS = 30;
  */
 export class SessionNotifications {
   readonly #sql: Sql;
-  readonly #listeners = new Map<string, Set<Listener>>();
-  /** The newest `updated_at` a reader has seen, per watched session. */
-  readonly #seen = new Map<string, number>();
-  /** Each watched session's first `listened_until` mark (every subscriber waits for it). */
-  readonly #marked = new Map<string, Promise<void>>();
+  readonly #readers: ListenerRegistry<string, Listener, WatchedSession>;
   readonly #listener: ChannelListener;
-  #safetyTimer: ReturnType<typeof setInterval> | undefined;
   /** Sessions with a held tail in this process, and how many. */
   readonly #held = new Map<string, number>();
   #renewTimer: ReturnType<typeof setInterval> | undefined;
-  #checking = false;
   #listening = false;
 
   constructor(sql: Sql) {
     this.#sql = sql;
+    this.#readers = new ListenerRegistry({
+      initial: (sessionId) => ({ marked: this.#firstMark(sessionId) }),
+      safetyCheck: (ids) => this.#safetyCheck(ids),
+      failure: "session safety check failed",
+    });
     this.#listener = new ChannelListener(
       sql,
       SESSION_LOG_CHANNEL,
@@ -67,36 +74,22 @@ export class SessionNotifications {
   /** Resolves once the LISTEN is active, so a reader that subscribes first misses nothing after. */
   async subscribe(sessionId: string, listener: Listener): Promise<() => void> {
     await this.#listener.ready();
-    let set = this.#listeners.get(sessionId);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(sessionId, set);
-      // A failed mark is logged; the safety check still wakes the reader within SAFETY_CHECK_MS
-      // and retries the mark.
-      this.#marked.set(
-        sessionId,
-        this.#markListened([sessionId]).then(
-          () => undefined,
-          (error: unknown) => logError("could not mark a session as listened to", { sessionId, error }),
-        ),
-      );
-    }
-    set.add(listener);
-    this.#safetyTimer ??= setInterval(() => void this.#safetyCheck(), SAFETY_CHECK_MS).unref();
+    const { state, remove } = this.#readers.add(sessionId, listener);
     // Invariant: the mark is committed before the reader's first read, or a checkpoint committing in
     // between would neither be seen by that read nor notify.
-    await this.#marked.get(sessionId);
-    return () => {
-      set.delete(listener);
-      if (set.size > 0) return;
-      this.#listeners.delete(sessionId);
-      this.#marked.delete(sessionId);
-      this.#seen.delete(sessionId);
-      if (this.#listeners.size === 0) {
-        clearInterval(this.#safetyTimer);
-        this.#safetyTimer = undefined;
-      }
-    };
+    await state.marked;
+    return remove;
+  }
+
+  /**
+   * A session's first subscriber marks it as listened to. A failed mark is logged; the safety check
+   * still wakes the reader within SAFETY_CHECK_MS and retries the mark.
+   */
+  #firstMark(sessionId: string): Promise<void> {
+    return this.#markListened([sessionId]).then(
+      () => undefined,
+      (error: unknown) => logError("could not mark a session as listened to", { sessionId, error }),
+    );
   }
 
   /**
@@ -160,15 +153,15 @@ export class SessionNotifications {
 
   #renewWatches(sessionIds: string[]): void {
     if (sessionIds.length === 0) return;
-    void renewSessionWatches(this.#sql, sessionIds).catch((error: unknown) =>
+    void watchSessions(this.#sql, sessionIds).catch((error: unknown) =>
       logError("could not renew the watch of held tails", { sessions: sessionIds.length, error }),
     );
   }
 
   /** A reader read the session row as of `updatedAt`; the safety check wakes it only for newer ones. */
   observe(sessionId: string, updatedAt: Date): void {
-    if (!this.#listeners.has(sessionId)) return;
-    this.#seen.set(sessionId, Math.max(this.#seen.get(sessionId) ?? 0, updatedAt.getTime()));
+    const session = this.#readers.state(sessionId);
+    if (session) session.seen = Math.max(session.seen ?? 0, updatedAt.getTime());
   }
 
   #onListen(): void {
@@ -179,30 +172,23 @@ export class SessionNotifications {
   }
 
   #wakeAll(): void {
-    for (const [sessionId, listeners] of this.#listeners) {
-      for (const listener of listeners) listener({ sessionId, offset: 0 });
+    for (const sessionId of this.#readers.keys()) {
+      for (const listener of this.#readers.listeners(sessionId)) listener({ sessionId, offset: 0 });
     }
   }
 
-  async #safetyCheck(): Promise<void> {
-    const ids = [...this.#listeners.keys()];
-    if (this.#checking || ids.length === 0) return;
-    this.#checking = true;
-    try {
-      const rows = await this.#markListened(ids);
-      for (const row of rows) {
-        const seen = this.#seen.get(row.id);
-        if (seen !== undefined && row.updated_at.getTime() <= seen) continue;
-        this.#seen.set(row.id, row.updated_at.getTime());
-        if (seen === undefined) continue;
-        for (const listener of this.#listeners.get(row.id) ?? []) {
-          listener({ sessionId: row.id, offset: row.durable_offset });
-        }
+  async #safetyCheck(ids: string[]): Promise<void> {
+    const rows = await this.#markListened(ids);
+    for (const row of rows) {
+      const session = this.#readers.state(row.id);
+      if (!session) continue;
+      const seen = session.seen;
+      if (seen !== undefined && row.updated_at.getTime() <= seen) continue;
+      session.seen = row.updated_at.getTime();
+      if (seen === undefined) continue;
+      for (const listener of this.#readers.listeners(row.id)) {
+        listener({ sessionId: row.id, offset: row.durable_offset });
       }
-    } catch (error) {
-      logError("session safety check failed", { sessions: ids.length, error });
-    } finally {
-      this.#checking = false;
     }
   }
 
@@ -217,9 +203,7 @@ export class SessionNotifications {
   #dispatch(payload: string): void {
     const parsed = decodeNotify(SESSION_LOG_CHANNEL, payload);
     if (!parsed) return;
-    const listeners = this.#listeners.get(parsed.s);
-    if (!listeners) return;
     const change: SessionChange = { sessionId: parsed.s, offset: parsed.o, status: parsed.st };
-    for (const listener of listeners) listener(change);
+    for (const listener of this.#readers.listeners(parsed.s)) listener(change);
   }
 }

@@ -4,28 +4,23 @@ import type { Sql } from "./client.ts";
 export const WATCH_SECONDS = 60;
 
 /**
- * Records that the owner is looking at the session for the next WATCH_SECONDS (`watched_until`;
- * never shortened). False when the session does not exist or is someone else's. Leaves
- * `updated_at` alone: a watch is not a change of the session.
+ * Records that someone is looking at these sessions for the next WATCH_SECONDS (`watched_until`;
+ * never shortened), in one statement: with `ownerId`, only the sessions that are hers (a watch
+ * POST); without, for readers already authorised (held tails: all of a process's in one go). Leaves
+ * `updated_at` alone: a watch is not a change of the session. Returns how many sessions it watched.
  */
-export async function watchSession(sql: Sql, sessionId: string, userId: string): Promise<boolean> {
-  const rows = await sql`
+export async function watchSessions(sql: Sql, sessionIds: string[], ownerId?: string): Promise<number> {
+  const result = await sql`
     update sessions
     set watched_until = greatest(watched_until, now() + make_interval(secs => ${WATCH_SECONDS}))
-    where id = ${sessionId} and user_id = ${userId}
-    returning id`;
-  return rows.length === 1;
+    where id = any(${sql.array(sessionIds)}::uuid[])
+      and (${ownerId ?? null}::uuid is null or user_id = ${ownerId ?? null}::uuid)`;
+  return result.count;
 }
 
-/**
- * `watchSession` for readers already authorised (held tails, GET …/stream following): no owner
- * check, one statement for all of a process's tails.
- */
-export async function renewSessionWatches(sql: Sql, sessionIds: string[]): Promise<void> {
-  await sql`
-    update sessions
-    set watched_until = greatest(watched_until, now() + make_interval(secs => ${WATCH_SECONDS}))
-    where id = any(${sql.array(sessionIds)}::uuid[])`;
+/** `watchSessions` of one session for its owner: false when it does not exist or is someone else's. */
+export async function watchSession(sql: Sql, sessionId: string, userId: string): Promise<boolean> {
+  return (await watchSessions(sql, [sessionId], userId)) === 1;
 }
 
 /** Records that the user is looking at her sessions list (`user:<id>`) for the next WATCH_SECONDS. */

@@ -24,7 +24,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Worker processes still running (a crashed worker's tsx wrapper exits with it). */
+/** Worker processes still running. */
 function liveWorkers(): ChildProcess[] {
   return workers.filter((child) => child.exitCode === null && child.signalCode === null);
 }

@@ -162,6 +162,50 @@ describe("a live reader is never far ahead of the log", () => {
     expect(run.events.at(-1)).toMatchObject({ type: "done", offset: Buffer.byteLength(sent) });
   });
 
+  test("slow writes, a pace change from unwatched to watched, a delta larger than the lead and marks: the client stays within CHECKPOINT_BYTES", async () => {
+    const log = new MemoryLog();
+    const plain = log.store({ before: () => new Promise<void>((resolve) => clock.setTimeout(resolve, 300)) });
+    let watched = false;
+    // Each write takes 300 ms and says who watches: nobody at first, then a tab (the pace shortens).
+    const store: RunPorts["log"] = async (write) => {
+      const outcome = await plain(write);
+      const result = typeof outcome === "string" ? outcome : outcome.outcome;
+      return { outcome: result, watchers: { sessionMs: watched ? 60_000 : 0, listMs: 0 } };
+    };
+    const run = scriptedRun({
+      ports: { log: store },
+      input: {
+        checkpoint: { intervalMs: 100, idleIntervalMs: 1000, maxBytes: LEAD_BYTES, leaseSeconds: 30 },
+      },
+    });
+    const { clock } = run;
+    const within = () =>
+      expect(Buffer.byteLength(heldText(run.events))).toBeLessThanOrEqual(log.durableOffset + LEAD_BYTES);
+    let sent = "";
+    let mostAhead = 0;
+    for (let i = 0; i < 120; i++) {
+      if (i === 60) watched = true;
+      // One event is larger than the whole lead; progress events are marks among the deltas.
+      const piece = i === 45 ? `${"L".repeat(LEAD_BYTES + 36)} ` : `word-${String(i).padStart(3, "0")} `;
+      sent += piece;
+      run.script.send(text(piece, i));
+      if (i % 7 === 0) run.script.send({ type: "progress", stage: `step ${i}` });
+      await clock.advance(20);
+      within();
+      mostAhead = Math.max(mostAhead, Buffer.byteLength(heldText(run.events)) - log.durableOffset);
+    }
+    // Writes (300 ms) fall behind the output (450 bytes/s): the client did run a full lead ahead.
+    expect(mostAhead).toBeGreaterThan(LEAD_BYTES - 10);
+    run.script.send(DONE);
+    run.script.end();
+    expect(await clock.run(run.outcome)).toEqual({ kind: "completed", offset: Buffer.byteLength(sent) });
+    within();
+    expect(heldText(run.events)).toBe(sent);
+    // Held deltas went out joined, and marks went out among them.
+    expect(run.events.some((event) => event.type === "delta" && (event.ends?.length ?? 0) > 1)).toBe(true);
+    expect(run.events.some((event) => event.type === "mark")).toBe(true);
+  });
+
   test("once its checkpointer is fenced, the runner sends its client nothing more; every cursor counts the bytes held", async () => {
     const run = scriptedRun();
     run.script.send(text("mine ", 1));

@@ -147,16 +147,18 @@ export async function startNextServer(port: number, env: Record<string, string>)
   throw new Error("next start did not answer within 60 s");
 }
 
+/**
+ * A worker (`scripts/worker.ts`) in a node of its own with tsx as a loader, not under the `tsx` CLI,
+ * which runs the script in a second process: so the child's pid is the worker's own, the one in its
+ * lease owner (`worker-<pid>-…`), and a test that kills a worker by it kills and forgets that child.
+ */
 async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    path.join(root, "node_modules", ".bin", "tsx"),
-    [path.join(root, "scripts", "worker.ts")],
-    {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "worker.ts")], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("worker did not start within 30 s")), 30_000);
     child.stdout?.on("data", (chunk: Buffer) => {

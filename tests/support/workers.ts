@@ -29,11 +29,16 @@ export async function workerRunning(
   });
 }
 
-/** SIGKILLs the worker process `pid` and takes an entry off the file's list of started workers. */
+/**
+ * SIGKILLs the started worker whose pid is `pid` (a lease owner's: the worker's own, see
+ * `startWorker`) and takes it off the file's list of started workers; throws if none has that pid.
+ */
 export function killWorker(workers: ChildProcess[], pid: number): void {
+  const index = workers.findIndex((child) => child.pid === pid);
+  if (index === -1) {
+    const started = workers.map((child) => child.pid).join(", ");
+    throw new Error(`No started worker has pid ${pid} (started: ${started}).`);
+  }
   process.kill(pid, "SIGKILL");
-  workers.splice(
-    workers.findIndex((child) => child.pid === pid),
-    1,
-  );
+  workers.splice(index, 1);
 }
