@@ -109,7 +109,9 @@ export async function startAgentSimulator(
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
+    // A thousand runners connect at once in the scale tests and benches: Node's default backlog (511)
+    // would drop or reset some of those connects.
+    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });
