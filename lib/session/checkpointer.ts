@@ -31,9 +31,10 @@ export interface CheckpointerOptions {
   /** Told after every write lands, bytes or not: the log's end and the marks it carried. */
   onLanded?: (write: { to: number; marks: readonly LogMark[] }) => void;
   /**
-   * A live runner's: write at once (never waiting for the interval) while this producer's step is not
-   * in the log yet (no write with a byte or a tool call landed), and whenever this many deltas and
-   * marks wait. Its client is held to what the log has (`LiveLead`), so these keep it from waiting.
+   * A live runner's: its client watches, so it writes every `intervalMs` even when no watch row says
+   * so; and at once (never waiting for the interval) while this producer's step is not in the log yet
+   * (no write with a byte or a tool call landed), and whenever this many deltas and marks wait. Its
+   * client is held to what the log has (`LiveLead`), so these keep it from waiting.
    */
   live?: { maxEvents: number };
   /** Told once, when a write finds that another writer owns the session. */
@@ -225,8 +226,11 @@ export class Checkpointer {
     // Leading edge: output is written as soon as the last write is `intervalMs` old, so readers of the
     // log see it at once after a quiet spell, and a busy stream still costs one write per interval.
     // A flush skips the interval but never the backoff of a failed write.
-    const paced =
-      urgent || this.#liveWaits ? now : this.#lastWriteAt + this.#pace.intervalMs(this.#bufferedBytes);
+    // A live runner's client watches it, whatever the watch rows say: the short interval.
+    const interval = this.#options.live
+      ? this.#options.intervalMs
+      : this.#pace.intervalMs(this.#bufferedBytes);
+    const paced = urgent || this.#liveWaits ? now : this.#lastWriteAt + interval;
     const due = Math.max(now, paced, this.#retryAt);
     this.#clearTimer();
     this.#timer = this.#options.clock.setTimeout(() => {

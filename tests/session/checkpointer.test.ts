@@ -246,6 +246,26 @@ describe("Checkpointer pace by watchers (issue 19)", () => {
     expect(log.text()).toBe(`${"x".repeat(60)}${"y".repeat(10)}`);
   });
 
+  test("a live runner's client watches it: the short interval with no watch row, and at once when 128 events wait", async () => {
+    const clock = new FakeClock();
+    const log = new MemoryLog();
+    const writeTimes: number[] = [];
+    const store = watchedStore(log, clock, writeTimes, () => 0);
+    const options = { intervalMs: 100, idleIntervalMs: 1000, maxBytes: 1 << 20, live: { maxEvents: 128 } };
+    const writer = checkpointer(clock, store, options);
+    for (let ms = 0; ms < 350; ms += 50) {
+      writer.push("x");
+      await clock.advance(50);
+    }
+    expect(writeTimes).toEqual([0, 100, 200, 300]);
+    // 128 deltas at once: written without waiting for the interval (due at 400).
+    for (let i = 0; i < 128; i++) writer.push("y");
+    await clock.advance(1);
+    expect(writeTimes.at(-1)).toBe(350);
+    expect(await clock.run(writer.flush())).toBe("ok");
+    expect(log.text()).toBe(`${"x".repeat(7)}${"y".repeat(128)}`);
+  });
+
   test("unwatched, a row's worth of unwritten output is written at the short interval", async () => {
     const clock = new FakeClock();
     const log = new MemoryLog();
