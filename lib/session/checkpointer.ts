@@ -108,7 +108,7 @@ export class Checkpointer {
   #attempt = 0;
   #timer: TimerHandle | undefined;
   #inFlight: Promise<void> | undefined;
-  /** Whether a write carrying a byte or a tool call of this producer landed. */
+  /** Whether a write carrying a byte, a runner mark or a tool call of this producer landed. */
   #opened = false;
   #fenced = false;
   #closed = false;
@@ -245,7 +245,9 @@ export class Checkpointer {
     if (!live) return false;
     const events = this.#bufferedEnds.length + this.#bufferedMarks.length;
     if (events >= live.maxEvents) return true;
-    return !this.#opened && (this.#bufferedBytes > 0 || this.#bufferedMarks.some((m) => m.kind === "tool"));
+    return (
+      !this.#opened && (this.#bufferedBytes > 0 || this.#bufferedMarks.some((m) => m.kind !== "progress"))
+    );
   }
 
   #clearTimer(): void {
@@ -310,7 +312,7 @@ export class Checkpointer {
       this.#retryAt = Number.NEGATIVE_INFINITY;
       this.#settleFlushWaiters();
       const durable = { from: batch.startOffset, to: this.#durableOffset, text: batch.text };
-      if (batch.bytes > 0 || batch.marks.some((mark) => mark.kind === "tool")) this.#opened = true;
+      if (batch.bytes > 0 || batch.marks.some((mark) => mark.kind !== "progress")) this.#opened = true;
       this.#options.onLanded?.({ to: this.#durableOffset, marks: batch.marks });
       if (batch.bytes > 0) this.#options.onDurable?.(durable);
     } catch (error) {

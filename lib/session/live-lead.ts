@@ -29,8 +29,9 @@ export interface LandedWrite {
  * place among the deltas; nothing goes out once the runner is fenced.
  *
  * For the AI SDK reader (issue 18, `reset-step`), two more: nothing undurable goes out before this
- * producer's step is in the log (a write carrying a byte or a tool call landed), so a step the client
- * saw always exists in every replay; and at most `maxAheadEvents` deltas and marks are out but not
+ * producer's step is in the log (a write carrying its runner mark, a byte or a tool call landed; the
+ * runner mark goes with the first write, at once, usually long before the agent's first token), so
+ * a step the client saw always exists in every replay; and at most `maxAheadEvents` deltas and marks are out but not
  * durable.
  */
 export class LiveLead {
@@ -41,7 +42,7 @@ export class LiveLead {
   #durable: number;
   /** The highest mark `seq` a landed write carried (marks land in the order they were made). */
   #durableMarkSeq = -1;
-  /** Whether a write of this producer carrying a byte or a tool call landed: its step is in the log. */
+  /** Whether a write of this producer carrying a byte, its runner mark or a tool call landed: its step is in the log. */
   #opened = false;
   #held: Held[] = [];
   #head = 0;
@@ -80,7 +81,7 @@ export class LiveLead {
   landed(write: LandedWrite): void {
     for (const mark of write.marks) {
       this.#durableMarkSeq = Math.max(this.#durableMarkSeq, mark.seq);
-      if (mark.kind === "tool") this.#opened = true;
+      if (mark.kind === "tool" || mark.kind === "runner") this.#opened = true;
     }
     if (write.to > this.#durable) this.#durable = write.to;
     if (this.#durable > this.#startOffset) this.#opened = true;

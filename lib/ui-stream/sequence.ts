@@ -26,7 +26,8 @@
  *   first delta and closes none at a handoff (the next reader closes it when the next step begins).
  * - A rewind (DESIGN §4a): a live client may hold chunks of its producer that never reached the log
  *   (`LiveLead`: at most LIVE_LEAD_EVENTS deltas and marks, so at most SEAM_PADDING chunks, and never
- *   before the producer's step is in the log). If that producer did not end on its own (its last write
+ *   before the producer's first write landed; the live runner's step opens at its runner mark, which
+ *   that write carries, so every read has the step the client saw). If that producer did not end on its own (its last write
  *   has no `clean` runner mark: it died or was fenced), its step is closed by SEAM_PADDING transient
  *   `data-rewind` chunks, `reset-step` and the step's durable content again (its text in one delta per
  *   part). Chunk N is then the same on every read again from the `reset-step` on: a client that held k
@@ -188,9 +189,14 @@ export class UiChunkSequencer {
   /** One mark of the producer of `epoch`, in its place after the deltas before it. */
   mark(mark: UiMark, epoch: number): UiChunk[] {
     if (mark.kind === "runner") {
-      if (mark.data.clean === true) this.#clean.add(epoch);
-      else this.#runners.set(epoch, mark.data.runner ?? null);
-      return [];
+      if (mark.data.clean === true) {
+        this.#clean.add(epoch);
+        return [];
+      }
+      this.#runners.set(epoch, mark.data.runner ?? null);
+      // The live runner's step opens with its first write (its client may get chunks of it before any
+      // text is durable, see the header); other producers' steps open at their first delta or tool.
+      return mark.data.runner === "live" ? this.#enterStep(epoch) : [];
     }
     if (mark.kind === "progress") return this.#progress(mark.data);
     const chunks = this.#enterStep(epoch);

@@ -259,11 +259,11 @@ describe("the AI SDK chunk sequence", () => {
           const canonical = replayOf(log, pageRows, pageRows % 2 === 0, terminal);
           const text = log.rows.map((row) => row.text).join("");
           const reset = canonical.findIndex((chunk) => chunk.type === "reset-step");
-          // The dead producer's step is closed by padding and a reset; the client's count lies in it.
-          if (durable.some((s) => s.kind === "text" || s.kind === "tool")) {
-            expect(reset).toBeGreaterThanOrEqual(held.length);
-            expect(canonical[reset - SEAM_PADDING]?.type).toBe("data-rewind");
-          } else expect(reset).toBe(-1);
+          // The dead producer's step (open from its runner mark) is closed by padding and a reset;
+          // the client's count lies before the reset.
+          expect(reset).toBeGreaterThanOrEqual(held.length);
+          expect(canonical[reset - SEAM_PADDING]?.type).toBe("data-rewind");
+          expect(canonical[reset - SEAM_PADDING - 1]?.type).not.toBe("data-rewind");
           expect(await assembledText([...held, ...canonical.slice(held.length)])).toBe(text);
           expect(await assembledText(canonical)).toBe(text);
         },
@@ -299,6 +299,22 @@ describe("the AI SDK chunk sequence", () => {
     expect(sent.map((event) => (event.type === "delta" ? event.offset : null))).toEqual([1, 2, 3, 4]);
     lead.landed({ to: 3, marks: [] });
     expect(sent.at(-1)).toMatchObject({ type: "delta", offset: 6, ends: [5, 6] });
+  });
+
+  test("the live runner's first write (its runner mark) puts its step in the log: undurable text may go out after it, not before", () => {
+    const feed = new SessionFeed();
+    const sent: SessionEvent[] = [];
+    feed.subscribe((event: SessionEvent) => sent.push(event));
+    const lead = new LiveLead(feed, 0, 1 << 20);
+    const runner = { seq: 0, at: 0, kind: "runner" as const, data: { runner: "live" } };
+    lead.mark(runner);
+    lead.push("a", 1);
+    expect(sent).toEqual([]);
+    lead.landed({ to: 0, marks: [runner] });
+    expect(sent.map((event) => event.type)).toEqual(["mark", "delta"]);
+    // Replayed, the runner mark alone opens the step the client saw.
+    const sequencer = new UiChunkSequencer(meta);
+    expect(sequencer.mark(runner, 1).map((chunk) => chunk.type)).toEqual(["start-step", "data-runner"]);
   });
 });
 
