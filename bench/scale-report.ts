@@ -6,7 +6,10 @@ import { benchSession, fmt } from "./support.ts";
 
 const verdict = (ok: boolean) => (ok ? "ok" : "OVER BUDGET");
 
-/** The scale run's size: SCALE_SESSIONS (1000), SCALE_WATCHED (50), SCALE_SECONDS (60), SCALE_WORKERS (2). */
+/**
+ * The scale run's size: SCALE_SESSIONS (1000), SCALE_WATCHED (50), SCALE_SECONDS (60), SCALE_WORKERS
+ * (2); SCALE_RUNS (watched,unwatched,notify) which of the three parts run.
+ */
 export function scaleOptionsFromEnv(env: Record<string, string | undefined> = process.env): ScaleOptions {
   const sessions = Number(env.SCALE_SESSIONS ?? 1000);
   return {
@@ -25,9 +28,11 @@ export function scaleOptionsFromEnv(env: Record<string, string | undefined> = pr
 export async function scaleBench(environment: BenchEnvironment): Promise<void> {
   const options = scaleOptionsFromEnv();
   const stack = { ...environment, env: environment.baseEnv };
-  printWatched(await runScale(stack, options));
-  printUnwatched(await runScale(stack, { ...options, watched: 0 }));
-  await notifyCost(environment, options.sessions);
+  // SCALE_RUNS picks some of the three (comma-separated), e.g. `watched` for a quick look at latency.
+  const runs = (process.env.SCALE_RUNS ?? "watched,unwatched,notify").split(",");
+  if (runs.includes("watched")) printWatched(await runScale(stack, options));
+  if (runs.includes("unwatched")) printUnwatched(await runScale(stack, { ...options, watched: 0 }));
+  if (runs.includes("notify")) await notifyCost(environment, options.sessions);
 }
 
 function printHeader(figures: ScaleFigures): void {
@@ -81,6 +86,14 @@ function printWatched(figures: ScaleFigures): void {
   console.log(
     `  watched follower latency, agent send → supabase-js subscriber: p50 ${fmt(p50, 1)} ms (budget ≤ 100) ${verdict(p50 <= 100)}, ` +
       `p99 ${fmt(p99, 1)} ms (budget ≤ 300) ${verdict(p99 <= 300)} (${samples} tokens)`,
+  );
+  const { durable, queued, answered, delivered } = figures.followerMs.stages;
+  const stage = (name: string, q: { p50: number; p99: number }) =>
+    `${name} ${fmt(q.p50, 1)} / ${fmt(q.p99, 1)}`;
+  console.log(
+    `    where it goes, p50 / p99 ms (no budget of their own): ${stage("agent send → durable", durable)}; ` +
+      `${stage("durable → broadcast sent", queued)}; ${stage("sent → Realtime's 202", answered)}; ` +
+      `${stage("sent → subscriber", delivered)}`,
   );
   printCosts(figures);
 }

@@ -8,6 +8,8 @@ import { readLogText } from "../lib/db/session-log.ts";
 import { watchSession } from "../lib/db/session-watches.ts";
 import { nowMs, percentile } from "./environment.ts";
 import { scaleMessage, scaleText } from "./scale-agent.ts";
+import { type FollowerLatency, followerLatency, type Received } from "./scale-latency.ts";
+import type { WorkerTrace } from "./scale-worker.ts";
 import { ALICE, aliceClient, benchSession, spawnUrlPrinter, treeCpuSeconds, treeRssKiB } from "./support.ts";
 import { timestampAgentEnv } from "./timestamp-agent.ts";
 
@@ -51,7 +53,7 @@ export interface ScaleFigures {
   walBytesPerSecond: number;
   checkpointsPerSecond: number;
   checkpointMs: { p50: number; p99: number };
-  followerMs: { p50: number; p99: number; samples: number };
+  followerMs: FollowerLatency;
   storedBytesPerOutputByte: number;
   /** Worker processes together: CPU cores busy in the window, resident memory idle and loaded. */
   workerCpuCores: number;
@@ -65,7 +67,7 @@ export interface ScaleFigures {
 
 interface Worker {
   child: ChildProcess;
-  stats(): Promise<number[]>;
+  stats(): Promise<{ latencies: number[]; trace: WorkerTrace }>;
   reset(): void;
 }
 
@@ -131,7 +133,12 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
       ...window,
       workerRssMiB: { idle: rssIdle / 1024, loaded: window.workerRssKiB / 1024 },
       realtimePerSecondWholeRun: (counts.quota - countsAtStart) / wholeRunSeconds,
-      followerMs: await followerLatency(agent.url, received),
+      followerMs: followerLatency(
+        await sentBySeed(agent.url, received),
+        received,
+        ids,
+        (await Promise.all(workers.map((worker) => worker.stats()))).map((stats) => stats.trace),
+      ),
       storedBytesPerOutputByte: ((await storedBytes(sql)) - storedBefore) / outputBytes,
       wholeRunSeconds,
       rampSeconds,
@@ -187,13 +194,6 @@ async function createSessions(
   return ids;
 }
 
-interface Received {
-  seed: number;
-  to: number;
-  from: number;
-  at: number;
-}
-
 /** A supabase-js client (a tab) following one session's `log` messages. */
 async function follow(supabaseUrl: string, sessionId: string, seed: number, received: Received[]) {
   const client = await aliceClient(supabaseUrl);
@@ -211,20 +211,14 @@ async function follow(supabaseUrl: string, sessionId: string, seed: number, rece
   return client;
 }
 
-/** Agent send → subscriber arrival for every token a `log` message delivered. */
-async function followerLatency(agentUrl: string, received: Received[]) {
-  const latencies: number[] = [];
+/** When the agent sent each token of the followed sessions: `[endByteOffset, sentAtMs][]` by seed. */
+async function sentBySeed(agentUrl: string, received: Received[]): Promise<Map<number, [number, number][]>> {
   const sent = new Map<number, [number, number][]>();
-  for (const message of received) {
-    if (!sent.has(message.seed)) {
-      const response = await fetch(`${agentUrl}/sent?seed=${message.seed}`);
-      sent.set(message.seed, (await response.json()) as [number, number][]);
-    }
-    for (const [end, at] of sent.get(message.seed)!) {
-      if (end > message.from && end <= message.to) latencies.push(message.at - at);
-    }
+  for (const seed of new Set(received.map((message) => message.seed))) {
+    const response = await fetch(`${agentUrl}/sent?seed=${seed}`);
+    sent.set(seed, (await response.json()) as [number, number][]);
   }
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
+  return sent;
 }
 
 /** Costs while every session runs: commits, WAL, Realtime, checkpoint writes, worker CPU and memory. */
@@ -241,7 +235,9 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const [db1, rt1, cpu1] = [await database(), stack.realtime.messageCounts(), cpu()];
   const elapsed = (performance.now() - t0) / 1000;
-  const latencies = (await Promise.all(workers.map((worker) => worker.stats()))).flat();
+  const latencies = (await Promise.all(workers.map((worker) => worker.stats()))).flatMap(
+    (stats) => stats.latencies,
+  );
   const broadcastsPerSecond = Object.fromEntries(
     Object.entries(rt1.published).map(([event, n]) => [event, (n - (rt0.published[event] ?? 0)) / elapsed]),
   );
@@ -298,7 +294,10 @@ export async function storedBytes(sql: Sql): Promise<number> {
 
 /** bench/scale-worker.ts in its own process, asked for its checkpoint timings over IPC. */
 async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench", "scale-worker.ts")], {
+  // SCALE_WORKER_NODE_ARGS adds Node flags to the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.SCALE_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const script = path.join(root, "bench", "scale-worker.ts");
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
@@ -314,7 +313,7 @@ async function startWorker(env: Record<string, string>): Promise<Worker> {
     reset: () => child.send("reset"),
     stats: () =>
       new Promise((resolve) => {
-        child.once("message", (message) => resolve((message as { latencies: number[] }).latencies));
+        child.once("message", (message) => resolve(message as { latencies: number[]; trace: WorkerTrace }));
         child.send("stats");
       }),
   };

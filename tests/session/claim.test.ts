@@ -104,3 +104,45 @@ test("a claim marks a seam at the durable offset for a connection-bound agent on
     expect({ agent, seams: claimed?.seamOffsets }).toEqual({ agent, seams });
   }
 });
+
+test("a worker with room for many takes the waiting sessions a batch per claim, not one per claim", async () => {
+  await sql`update sessions set status = 'completed' where status <> 'completed'`;
+  const ids = await waitingSessions(30, "#sim tokens=3 rate=0 seed=batch");
+  const env = parseEnv({
+    DATABASE_URL: databaseUrl,
+    ...simulatorAgentsEnv(simulatorUrl()),
+    LEASE_SECONDS: "30",
+  });
+  // Every claim the lifecycle is asked for, by how many sessions it took.
+  const takenPerClaim: number[] = [];
+  const runtime = testRuntime(sql, env, {
+    transitions: (postgres) => ({
+      ...postgres,
+      claimNext: async (options) => {
+        const row = await postgres.claimNext(options);
+        takenPerClaim.push(row ? 1 : 0);
+        return row;
+      },
+      claimWaiting: async (options, limit) => {
+        const rows = await postgres.claimWaiting(options, limit);
+        takenPerClaim.push(rows.length);
+        return rows;
+      },
+    }),
+  });
+  const worker = await startLocalWorker({ runtime, concurrency: 30, reconcileMs: 3_600_000 });
+  try {
+    const rows = await waitFor(async () => {
+      const found = await sql<{ status: string; epoch: number }[]>`
+        select status, epoch from sessions where id = any(${sql.array(ids)}::uuid[])`;
+      return found.every((row) => row.status === "completed") ? found : undefined;
+    }, 30_000);
+    expect(rows.map((row) => row.epoch)).toEqual(ids.map(() => 2));
+    const taking = takenPerClaim.filter((taken) => taken > 0);
+    // 30 sessions, up to 25 a statement: two claims took them all (one at a time took 30).
+    expect(taking.reduce((sum, taken) => sum + taken, 0)).toBe(30);
+    expect(taking.length).toBeLessThanOrEqual(2);
+  } finally {
+    await worker.stop();
+  }
+});
