@@ -70,6 +70,8 @@ export function followerLatency(
   received: Received[],
   ids: string[],
   traces: WorkerTrace[],
+  /** Only tokens the agent sent in this span (wall clock ms), e.g. while every session ran. */
+  span: [number, number] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
 ): FollowerLatency {
   const appends = bySession(
     traces.flatMap((trace) => trace.appends),
@@ -93,7 +95,7 @@ export function followerLatency(
   for (const message of received) {
     const id = ids[message.seed]!;
     for (const [end, at] of sent.get(message.seed) ?? []) {
-      if (end <= message.from || end > message.to) continue;
+      if (end <= message.from || end > message.to || at < span[0] || at > span[1]) continue;
       total.push(message.at - at);
       const durable = firstAtOrAfter(appends.get(id) ?? [], end);
       const log = firstAtOrAfter(logs.get(id) ?? [], end);
@@ -107,7 +109,7 @@ export function followerLatency(
       stages.delivered.push(message.at - sendAt);
     }
   }
-  if (process.env.SCALE_TRACE_FILE) writeFileSync(process.env.SCALE_TRACE_FILE, JSON.stringify(rows));
+  if (process.env.SCALE_TRACE_FILE && span[0] === Number.NEGATIVE_INFINITY) writeFileSync(process.env.SCALE_TRACE_FILE, JSON.stringify(rows));
   return {
     ...quantiles(total),
     samples: total.length,

@@ -53,7 +53,9 @@ export interface ScaleFigures {
   walBytesPerSecond: number;
   checkpointsPerSecond: number;
   checkpointMs: { p50: number; p99: number };
+  /** Over the whole run, and for the tokens sent in the window (every session running). */
   followerMs: FollowerLatency;
+  followerMsInWindow: FollowerLatency;
   storedBytesPerOutputByte: number;
   /** Worker processes together: CPU cores busy in the window, resident memory idle and loaded. */
   workerCpuCores: number;
@@ -121,6 +123,12 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
     await until(async () => (await progress(sql, ids)).done === ids.length, options.seconds * 4000 + 300_000);
     const wholeRunSeconds = (performance.now() - begin) / 1000;
     const counts = stack.realtime.messageCounts();
+    const sent = await sentBySeed(agent.url, received);
+    const traces = (await Promise.all(workers.map((worker) => worker.stats()))).map((stats) => stats.trace);
+    const follower = {
+      followerMs: followerLatency(sent, received, ids, traces),
+      followerMsInWindow: followerLatency(sent, received, ids, traces, window.span),
+    };
     const expected = ids.map((_, seed) => scaleText(seed, tokens));
     const outputBytes = expected.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     return {
@@ -133,12 +141,7 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
       ...window,
       workerRssMiB: { idle: rssIdle / 1024, loaded: window.workerRssKiB / 1024 },
       realtimePerSecondWholeRun: (counts.quota - countsAtStart) / wholeRunSeconds,
-      followerMs: followerLatency(
-        await sentBySeed(agent.url, received),
-        received,
-        ids,
-        (await Promise.all(workers.map((worker) => worker.stats()))).map((stats) => stats.trace),
-      ),
+      ...follower,
       storedBytesPerOutputByte: ((await storedBytes(sql)) - storedBefore) / outputBytes,
       wholeRunSeconds,
       rampSeconds,
@@ -232,6 +235,7 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
   const cpu = () => workers.reduce((sum, worker) => sum + treeCpuSeconds(worker.child.pid!), 0);
   for (const worker of workers) worker.reset();
   const [db0, rt0, cpu0, t0] = [await database(), stack.realtime.messageCounts(), cpu(), performance.now()];
+  const spanStart = nowMs();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const [db1, rt1, cpu1] = [await database(), stack.realtime.messageCounts(), cpu()];
   const elapsed = (performance.now() - t0) / 1000;
@@ -243,6 +247,7 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
   );
   return {
     windowSeconds: elapsed,
+    span: [spanStart, nowMs()] as [number, number],
     realtimePerSecond: (rt1.quota - rt0.quota) / elapsed,
     broadcastsPerSecond,
     commitsPerSecond: (db1.commits - db0.commits) / elapsed,
