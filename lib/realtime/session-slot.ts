@@ -29,6 +29,8 @@ export interface SessionSlot {
   idle: boolean;
   /** One message of a session in flight at a time, so subscribers get them in order. */
   sending: boolean;
+  /** Waiting in line for room in the process's in-flight limit (`SendGate`). */
+  queued: boolean;
   ended: boolean;
 }
 
@@ -42,6 +44,7 @@ export function newSlot(): SessionSlot {
     ended: false,
     idle: false,
     sending: false,
+    queued: false,
   };
 }
 
@@ -102,4 +105,10 @@ export function progressWait(slot: SessionSlot, now: number): number {
   if (slot.progress && slot.progress.stage !== slot.lastStage) return slot.lastSentAt - now;
   const flowing = now - slot.lastLogAt < PROGRESS_EVERY_MS;
   return slot.lastProgressAt + (flowing ? PROGRESS_WHILE_FLOWING_MS : PROGRESS_EVERY_MS) - now;
+}
+
+/** The `user:<id>` `session` message of a session. */
+export function sessionEvent(state: SessionState): Record<string, unknown> {
+  const { id, status, title, agent, updatedAt } = state;
+  return { id, status, title, agent, updatedAt };
 }
