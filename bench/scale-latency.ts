@@ -109,7 +109,8 @@ export function followerLatency(
       stages.delivered.push(message.at - sendAt);
     }
   }
-  if (process.env.SCALE_TRACE_FILE && span[0] === Number.NEGATIVE_INFINITY) writeFileSync(process.env.SCALE_TRACE_FILE, JSON.stringify(rows));
+  if (process.env.SCALE_TRACE_FILE && span[0] === Number.NEGATIVE_INFINITY)
+    writeFileSync(process.env.SCALE_TRACE_FILE, JSON.stringify(rows));
   return {
     ...quantiles(total),
     samples: total.length,

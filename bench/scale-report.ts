@@ -70,6 +70,12 @@ function printCosts(figures: ScaleFigures): void {
   console.log(
     `  stored bytes per output byte after compaction: ${fmt(figures.storedBytesPerOutputByte, 3)} (budget ≤ 1.2) ${verdict(figures.storedBytesPerOutputByte <= 1.2)} (${fmt(figures.outputBytes / 1024 / 1024, 1)} MiB of output)`,
   );
+  const { machine } = figures;
+  console.log(
+    `  machine in the window: ${machine.cores} cores, load average ${fmt(machine.loadAverage, 1)}; CPU busy ${fmt(machine.busyCores, 2)} cores, ` +
+      `of which this bench's processes (workers, agent, Postgres, Realtime stand-in, followers) ${fmt(machine.oursCores, 2)}` +
+      `${machine.busyCores > machine.cores * 0.9 ? " — SATURATED: latencies here are the machine's, not the design's" : ""}`,
+  );
   const perSession = ((figures.workerRssMiB.loaded - figures.workerRssMiB.idle) * 1024) / figures.concurrent;
   console.log(
     `  workers: CPU ${fmt(figures.workerCpuCores, 2)} cores (${fmt((figures.workerCpuCores * 1000) / figures.concurrent, 2)} ms CPU per session-second); ` +
@@ -90,7 +96,8 @@ function printWatched(figures: ScaleFigures): void {
       `whole run with ramp and ends: p50 ${fmt(whole.p50, 1)} ms ${verdict(whole.p50 <= 100)}, p99 ${fmt(whole.p99, 1)} ms ${verdict(whole.p99 <= 300)} (${whole.samples} tokens)`,
   );
   const { durable, queued, answered, delivered } = figures.followerMsInWindow.stages;
-  const stage = (name: string, q: { p50: number; p99: number }) => `${name} ${fmt(q.p50, 1)} / ${fmt(q.p99, 1)}`;
+  const stage = (name: string, q: { p50: number; p99: number }) =>
+    `${name} ${fmt(q.p50, 1)} / ${fmt(q.p99, 1)}`;
   console.log(
     `    where it goes in the window, p50 / p99 ms (no budget of their own): ${stage("agent send → durable", durable)}; ` +
       `${stage("durable → broadcast sent", queued)}; ${stage("sent → Realtime's 202", answered)}; ` +

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { RealtimeMessageCounts } from "../dev/realtime/server.ts";
@@ -59,6 +61,8 @@ export interface ScaleFigures {
   storedBytesPerOutputByte: number;
   /** Worker processes together: CPU cores busy in the window, resident memory idle and loaded. */
   workerCpuCores: number;
+  /** The machine in the window: its cores, 1-minute load average, cores busy (ours: this process tree). */
+  machine: { cores: number; loadAverage: number; busyCores: number; oursCores: number };
   workerRssMiB: { idle: number; loaded: number };
   wholeRunSeconds: number;
   /** From the first session released to the window's start (all started, or the first finished). */
@@ -235,9 +239,11 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
   const cpu = () => workers.reduce((sum, worker) => sum + treeCpuSeconds(worker.child.pid!), 0);
   for (const worker of workers) worker.reset();
   const [db0, rt0, cpu0, t0] = [await database(), stack.realtime.messageCounts(), cpu(), performance.now()];
+  const [machine0, ours0] = [machineBusySeconds(), treeCpuSeconds(process.pid)];
   const spanStart = nowMs();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const [db1, rt1, cpu1] = [await database(), stack.realtime.messageCounts(), cpu()];
+  const [machine1, ours1] = [machineBusySeconds(), treeCpuSeconds(process.pid)];
   const elapsed = (performance.now() - t0) / 1000;
   const latencies = (await Promise.all(workers.map((worker) => worker.stats()))).flatMap(
     (stats) => stats.latencies,
@@ -255,8 +261,21 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
     checkpointsPerSecond: latencies.length / elapsed,
     checkpointMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     workerCpuCores: (cpu1 - cpu0) / elapsed,
+    machine: {
+      cores: availableParallelism(),
+      loadAverage: loadavg()[0]!,
+      busyCores: (machine1 - machine0) / elapsed,
+      oursCores: (ours1 - ours0) / elapsed,
+    },
     workerRssKiB: workers.reduce((sum, worker) => sum + treeRssKiB(worker.child.pid!), 0),
   };
+}
+
+/** CPU seconds every core of the machine spent busy since boot (/proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return (total - fields[3]! - (fields[4] ?? 0)) / 100;
 }
 
 async function countMismatches(sql: Sql, ids: string[], expected: string[]): Promise<number> {
