@@ -178,14 +178,11 @@ export class RealtimeBroadcaster implements SessionObserver {
   }
 
   #waitForRoom(sessionId: string, slot: SessionSlot): void {
-    if (slot.queued) return;
-    slot.queued = true;
-    this.#gate.whenRoom(() => {
-      slot.queued = false;
+    this.#gate.line(slot, slot.log !== undefined, () => {
       // A timer armed while it waited is for this same tick (no send of this slot since).
       if (slot.timer) clearTimeout(slot.timer);
       this.#tick(sessionId, slot);
-    }, slot.log !== undefined);
+    });
   }
 
   #tickLater(sessionId: string, slot: SessionSlot, delayMs: number): void {

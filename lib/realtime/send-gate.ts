@@ -1,3 +1,9 @@
+/** A sender's place in line: which line it waits in (false: none), and its places taken so far. */
+export interface InLine {
+  queued: false | "first" | "then";
+  places: number;
+}
+
 /**
  * The broadcasts one process has in flight, at most `max` (hosted Realtime is a remote service: a
  * slow answer must not pile up requests). Work that finds no room waits in line and runs as soon as
@@ -23,6 +29,21 @@ export class SendGate {
   whenRoom(work: () => void, first = false): void {
     if (this.full) (first ? this.#first : this.#then).push(work);
     else work();
+  }
+
+  /**
+   * Puts a sender (a session's slot) in line once, `first` or not; one in line for the rest that has
+   * `first` work meanwhile moves up (its earlier place is then skipped). `work` runs at its turn.
+   */
+  line(sender: InLine, first: boolean, work: () => void): void {
+    if (sender.queued && (sender.queued === "first" || !first)) return;
+    sender.queued = first ? "first" : "then";
+    const place = ++sender.places;
+    this.whenRoom(() => {
+      if (place !== sender.places) return;
+      sender.queued = false;
+      work();
+    }, first);
   }
 
   /** A send starts. */

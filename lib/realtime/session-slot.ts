@@ -1,3 +1,4 @@
+import type { InLine } from "./send-gate.ts";
 import type { SessionProgress, SessionState } from "./session-observer.ts";
 
 /** Under a steady stream, progress is sent about this often; bytes take the other slots. */
@@ -29,8 +30,9 @@ export interface SessionSlot {
   idle: boolean;
   /** One message of a session in flight at a time, so subscribers get them in order. */
   sending: boolean;
-  /** Waiting in line for room in the process's in-flight limit (`SendGate`). */
-  queued: boolean;
+  /** In line for room in the process's in-flight limit (`SendGate.line`). */
+  queued: InLine["queued"];
+  places: number;
   ended: boolean;
 }
 
@@ -45,6 +47,7 @@ export function newSlot(): SessionSlot {
     idle: false,
     sending: false,
     queued: false,
+    places: 0,
   };
 }
 

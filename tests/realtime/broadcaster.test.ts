@@ -220,14 +220,15 @@ describe("RealtimeBroadcaster at its in-flight limit", () => {
       loadSession: async (id) => ({ ...state("background", 0), id }),
       onError: () => {},
     });
-    // Twenty sessions claimed at once: a status and a list event each.
+    // Twenty sessions claimed at once, the watched one last: a status and a list event each.
     const claimed = Array.from(
       { length: 20 },
       (_, i) => `5e551011-0000-4000-8000-0000000001${String(i).padStart(2, "0")}`,
     );
+    const watched = claimed.at(-1)!;
     for (const id of claimed) broadcaster.statusChanged(id);
     await vi.advanceTimersByTimeAsync(1);
-    const watched = "5e551011-0000-4000-8000-000000000999";
+    // Its first bytes arrive while its status still waits in line behind the others.
     broadcaster.appended({ sessionId: watched, from: 0, to: 5, text: "hello" });
     await vi.advanceTimersByTimeAsync(1);
     // Realtime answers one message at a time; every message goes out in the end.
@@ -238,7 +239,11 @@ describe("RealtimeBroadcaster at its in-flight limit", () => {
     }
     expect(mostInFlight).toBe(2);
     expect(sent.length).toBe(41);
-    // The two sent before the log arrived, then the log at the first free slot.
-    expect(sent.findIndex((message) => message.topic === `session:${watched}`)).toBe(2);
+    // The two sent before the bytes arrived, then the bytes at the first free place, then the rest.
+    const watchedTopic = sent.flatMap((message, index) =>
+      message.topic === `session:${watched}` ? [[index, message.event]] : [],
+    );
+    expect(watchedTopic[0]).toEqual([2, "log"]);
+    expect(watchedTopic[1]![1]).toBe("status");
   });
 });
