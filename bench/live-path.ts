@@ -1,5 +1,6 @@
 import { createSql } from "../lib/db/client.ts";
 import { createPostgresTransitions } from "../lib/db/session-transitions.ts";
+import { parseEnv } from "../lib/env.ts";
 import { statusList, TERMINAL_STATUSES } from "../lib/lifecycle.ts";
 import { signIn } from "../tests/support/api.ts";
 import { type BenchEnvironment, percentile } from "./environment.ts";
@@ -130,11 +131,14 @@ export async function liveScale(environment: BenchEnvironment): Promise<void> {
       signal,
     }),
   );
+  // A live chat longer than the live budget (default) goes to the background: its longest hold.
+  const liveBudgetSeconds = parseEnv({}).LIVE_BUDGET_SECONDS;
   console.log(
     `\n${streams} concurrent idle live streams on one server process (${fmt(live.seconds, 1)} s to open them all)`,
   );
   console.log(
-    `  server memory ${fmt(live.beforeMiB, 0)} → ${fmt(live.afterMiB, 0)} MiB: ${fmt(live.perConnectionKiB, 1)} KiB per additional idle live stream (budget < 64 KiB)`,
+    `  server memory ${fmt(live.beforeMiB, 0)} → ${fmt(live.afterMiB, 0)} MiB: ${fmt(live.perConnectionKiB, 1)} KiB per additional idle live stream (budget < 64 KiB) ${live.perConnectionKiB < 64 ? "ok" : "OVER BUDGET"}; ` +
+      `a ${liveBudgetSeconds} s live chat holds ${fmt((live.perConnectionKiB / 1024 / 1024) * liveBudgetSeconds, 3)} GB-seconds of it (Vercel Fluid: duration × memory added)`,
   );
   console.log(
     `  baseline, ${streams} idle readers of the stream endpoint (HTTP + SSE, no agent connection): ${fmt(readers.perConnectionKiB, 1)} KiB each; ratio ${fmt(live.perConnectionKiB / readers.perConnectionKiB, 2)}`,

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { RealtimeMessageCounts } from "../dev/realtime/server.ts";
@@ -8,6 +10,8 @@ import { readLogText } from "../lib/db/session-log.ts";
 import { watchSession } from "../lib/db/session-watches.ts";
 import { nowMs, percentile } from "./environment.ts";
 import { scaleMessage, scaleText } from "./scale-agent.ts";
+import { type FollowerLatency, followerLatency, type Received } from "./scale-latency.ts";
+import type { WorkerTrace } from "./scale-worker.ts";
 import { ALICE, aliceClient, benchSession, spawnUrlPrinter, treeCpuSeconds, treeRssKiB } from "./support.ts";
 import { timestampAgentEnv } from "./timestamp-agent.ts";
 
@@ -51,10 +55,14 @@ export interface ScaleFigures {
   walBytesPerSecond: number;
   checkpointsPerSecond: number;
   checkpointMs: { p50: number; p99: number };
-  followerMs: { p50: number; p99: number; samples: number };
+  /** Over the whole run, and for the tokens sent in the window (every session running). */
+  followerMs: FollowerLatency;
+  followerMsInWindow: FollowerLatency;
   storedBytesPerOutputByte: number;
   /** Worker processes together: CPU cores busy in the window, resident memory idle and loaded. */
   workerCpuCores: number;
+  /** The machine in the window: its cores, 1-minute load average, cores busy (ours: this process tree). */
+  machine: { cores: number; loadAverage: number; busyCores: number; oursCores: number };
   workerRssMiB: { idle: number; loaded: number };
   wholeRunSeconds: number;
   /** From the first session released to the window's start (all started, or the first finished). */
@@ -65,7 +73,7 @@ export interface ScaleFigures {
 
 interface Worker {
   child: ChildProcess;
-  stats(): Promise<number[]>;
+  stats(): Promise<{ latencies: number[]; trace: WorkerTrace }>;
   reset(): void;
 }
 
@@ -119,6 +127,12 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
     await until(async () => (await progress(sql, ids)).done === ids.length, options.seconds * 4000 + 300_000);
     const wholeRunSeconds = (performance.now() - begin) / 1000;
     const counts = stack.realtime.messageCounts();
+    const sent = await sentBySeed(agent.url, received);
+    const traces = (await Promise.all(workers.map((worker) => worker.stats()))).map((stats) => stats.trace);
+    const follower = {
+      followerMs: followerLatency(sent, received, ids, traces),
+      followerMsInWindow: followerLatency(sent, received, ids, traces, window.span),
+    };
     const expected = ids.map((_, seed) => scaleText(seed, tokens));
     const outputBytes = expected.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     return {
@@ -131,7 +145,7 @@ export async function runScale(stack: ScaleStack, options: ScaleOptions): Promis
       ...window,
       workerRssMiB: { idle: rssIdle / 1024, loaded: window.workerRssKiB / 1024 },
       realtimePerSecondWholeRun: (counts.quota - countsAtStart) / wholeRunSeconds,
-      followerMs: await followerLatency(agent.url, received),
+      ...follower,
       storedBytesPerOutputByte: ((await storedBytes(sql)) - storedBefore) / outputBytes,
       wholeRunSeconds,
       rampSeconds,
@@ -187,13 +201,6 @@ async function createSessions(
   return ids;
 }
 
-interface Received {
-  seed: number;
-  to: number;
-  from: number;
-  at: number;
-}
-
 /** A supabase-js client (a tab) following one session's `log` messages. */
 async function follow(supabaseUrl: string, sessionId: string, seed: number, received: Received[]) {
   const client = await aliceClient(supabaseUrl);
@@ -211,20 +218,14 @@ async function follow(supabaseUrl: string, sessionId: string, seed: number, rece
   return client;
 }
 
-/** Agent send → subscriber arrival for every token a `log` message delivered. */
-async function followerLatency(agentUrl: string, received: Received[]) {
-  const latencies: number[] = [];
+/** When the agent sent each token of the followed sessions: `[endByteOffset, sentAtMs][]` by seed. */
+async function sentBySeed(agentUrl: string, received: Received[]): Promise<Map<number, [number, number][]>> {
   const sent = new Map<number, [number, number][]>();
-  for (const message of received) {
-    if (!sent.has(message.seed)) {
-      const response = await fetch(`${agentUrl}/sent?seed=${message.seed}`);
-      sent.set(message.seed, (await response.json()) as [number, number][]);
-    }
-    for (const [end, at] of sent.get(message.seed)!) {
-      if (end > message.from && end <= message.to) latencies.push(message.at - at);
-    }
+  for (const seed of new Set(received.map((message) => message.seed))) {
+    const response = await fetch(`${agentUrl}/sent?seed=${seed}`);
+    sent.set(seed, (await response.json()) as [number, number][]);
   }
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
+  return sent;
 }
 
 /** Costs while every session runs: commits, WAL, Realtime, checkpoint writes, worker CPU and memory. */
@@ -238,15 +239,21 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
   const cpu = () => workers.reduce((sum, worker) => sum + treeCpuSeconds(worker.child.pid!), 0);
   for (const worker of workers) worker.reset();
   const [db0, rt0, cpu0, t0] = [await database(), stack.realtime.messageCounts(), cpu(), performance.now()];
+  const [machine0, ours0] = [machineBusySeconds(), treeCpuSeconds(process.pid)];
+  const spanStart = nowMs();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const [db1, rt1, cpu1] = [await database(), stack.realtime.messageCounts(), cpu()];
+  const [machine1, ours1] = [machineBusySeconds(), treeCpuSeconds(process.pid)];
   const elapsed = (performance.now() - t0) / 1000;
-  const latencies = (await Promise.all(workers.map((worker) => worker.stats()))).flat();
+  const latencies = (await Promise.all(workers.map((worker) => worker.stats()))).flatMap(
+    (stats) => stats.latencies,
+  );
   const broadcastsPerSecond = Object.fromEntries(
     Object.entries(rt1.published).map(([event, n]) => [event, (n - (rt0.published[event] ?? 0)) / elapsed]),
   );
   return {
     windowSeconds: elapsed,
+    span: [spanStart, nowMs()] as [number, number],
     realtimePerSecond: (rt1.quota - rt0.quota) / elapsed,
     broadcastsPerSecond,
     commitsPerSecond: (db1.commits - db0.commits) / elapsed,
@@ -254,8 +261,21 @@ async function measureWindow(sql: Sql, stack: ScaleStack, workers: Worker[], sec
     checkpointsPerSecond: latencies.length / elapsed,
     checkpointMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     workerCpuCores: (cpu1 - cpu0) / elapsed,
+    machine: {
+      cores: availableParallelism(),
+      loadAverage: loadavg()[0]!,
+      busyCores: (machine1 - machine0) / elapsed,
+      oursCores: (ours1 - ours0) / elapsed,
+    },
     workerRssKiB: workers.reduce((sum, worker) => sum + treeRssKiB(worker.child.pid!), 0),
   };
+}
+
+/** CPU seconds every core of the machine spent busy since boot (/proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return (total - fields[3]! - (fields[4] ?? 0)) / 100;
 }
 
 async function countMismatches(sql: Sql, ids: string[], expected: string[]): Promise<number> {
@@ -298,7 +318,10 @@ export async function storedBytes(sql: Sql): Promise<number> {
 
 /** bench/scale-worker.ts in its own process, asked for its checkpoint timings over IPC. */
 async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench", "scale-worker.ts")], {
+  // SCALE_WORKER_NODE_ARGS adds Node flags to the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.SCALE_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const script = path.join(root, "bench", "scale-worker.ts");
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
@@ -314,7 +337,7 @@ async function startWorker(env: Record<string, string>): Promise<Worker> {
     reset: () => child.send("reset"),
     stats: () =>
       new Promise((resolve) => {
-        child.once("message", (message) => resolve((message as { latencies: number[] }).latencies));
+        child.once("message", (message) => resolve(message as { latencies: number[]; trace: WorkerTrace }));
         child.send("stats");
       }),
   };

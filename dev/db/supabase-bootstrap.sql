@@ -108,6 +108,29 @@ create or replace function realtime.topic() returns text language sql stable as 
 $$;
 grant execute on function realtime.topic() to anon, authenticated, service_role;
 
+-- The Realtime stand-in's write check (dev/realtime/authorize.ts `canWrite`) in one call: Realtime's
+-- steps (the token's role and claims with realtime.topic set, then a probe insert RLS must allow),
+-- undone by the block's own exception, so a broadcast costs the stand-in one round trip, not four.
+-- Denied by RLS or privileges, an unknown role or a policy failing on odd input (classes 42, 22):
+-- false. Not part of Supabase: local stand-in only.
+create or replace function realtime.stand_in_can_write(p_topic text, p_role text, p_claims text, p_sub text)
+returns boolean language plpgsql as $$
+begin
+  begin
+    perform set_config('role', p_role, true), set_config('realtime.topic', p_topic, true),
+            set_config('request.jwt.claims', p_claims, true), set_config('request.jwt.claim.sub', p_sub, true),
+            set_config('request.jwt.claim.role', p_role, true), set_config('request.headers', '{}', true);
+    insert into realtime.messages (topic, extension, private) values (p_topic, 'broadcast', true);
+    raise exception using errcode = 'SIWOK';
+  exception
+    when sqlstate 'SIWOK' then return true;
+    when others then
+      if left(sqlstate, 2) in ('42', '22') then return false; end if;
+      raise;
+  end;
+end
+$$;
+
 create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
 returns void language plpgsql as $$
 begin

@@ -122,12 +122,26 @@ export async function claimSession(
  * the same session and never miss one another's leftovers. Null when none is waiting.
  */
 export async function claimNextSession(sql: Sql, options: ClaimOptions): Promise<SessionRow | null> {
-  const [row] = await sql`
+  return (await claimWaitingSessions(sql, options, 1))[0] ?? null;
+}
+
+/**
+ * Claims up to `limit` of the sessions waiting longest for a background runner, in one statement
+ * (as `claimNextSession`, SKIP LOCKED): a worker with room for many takes them in one round trip
+ * instead of one each. The longest-waiting are taken (returned in no particular order); empty when
+ * none is waiting.
+ */
+export async function claimWaitingSessions(
+  sql: Sql,
+  options: ClaimOptions,
+  limit: number,
+): Promise<SessionRow[]> {
+  const rows = await sql`
     update sessions s set ${claimed(sql, options)}
-    where s.id = (select s.id from sessions s where ${claimable(sql)} and ${runnable(sql, options)}
-                  order by s.updated_at limit 1 for update skip locked)
+    where s.id in (select s.id from sessions s where ${claimable(sql)} and ${runnable(sql, options)}
+                   order by s.updated_at limit ${limit} for update skip locked)
     returning *`;
-  return row ? toSessionRow(row as never) : null;
+  return rows.map((row) => toSessionRow(row as never));
 }
 
 /**

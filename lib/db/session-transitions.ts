@@ -6,6 +6,7 @@ import {
   bumpExpiredEpoch,
   claimNextSession,
   claimSession,
+  claimWaitingSessions,
   fenceOutRunner,
   handOffToBackground,
   releaseLease,
@@ -54,6 +55,11 @@ export function createPostgresTransitions(options: PostgresTransitionsOptions): 
       const row = await claimNextSession(sql, claimOptions);
       if (row) announce(row.id);
       return row;
+    },
+    async claimWaiting(claimOptions, limit) {
+      const rows = await claimWaitingSessions(sql, claimOptions, limit);
+      for (const row of rows) announce(row.id);
+      return rows;
     },
     expire: (sessionId, epoch) =>
       after(sessionId, bumpExpiredEpoch(sql, sessionId, epoch, leaseSeconds), applied),

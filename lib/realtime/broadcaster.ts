@@ -1,5 +1,6 @@
 import { isTerminal } from "../lifecycle.ts";
 import type { SessionObserver, WatchState } from "../session/ports.ts";
+import { SendGate } from "./send-gate.ts";
 import type { SessionProgress, SessionState } from "./session-observer.ts";
 import {
   type Kind,
@@ -9,6 +10,7 @@ import {
   pickNext,
   progressWait,
   type SessionSlot,
+  sessionEvent,
 } from "./session-slot.ts";
 
 /** Sends one broadcast; rejects on any failure (the broadcaster logs it and carries on). */
@@ -54,7 +56,7 @@ export class RealtimeBroadcaster implements SessionObserver {
   readonly #options: Required<Omit<BroadcasterOptions, "forgetTopic">> &
     Pick<BroadcasterOptions, "forgetTopic">;
   readonly #slots = new Map<string, SessionSlot>();
-  #inFlight = 0;
+  readonly #gate: SendGate;
   /** After a 429 (the project's messages-per-second limit) the whole process pauses briefly. */
   #pausedUntil = 0;
   #lastErrorLogAt = new Map<string, number>();
@@ -68,6 +70,7 @@ export class RealtimeBroadcaster implements SessionObserver {
       now: Date.now,
       ...options,
     };
+    this.#gate = new SendGate(this.#options.maxInFlight);
   }
 
   appended(append: {
@@ -101,7 +104,8 @@ export class RealtimeBroadcaster implements SessionObserver {
         slot.status = { state, attempts: 0 };
         this.#schedule(sessionId, slot);
         // The sessions list hears of it at once; one message per status change.
-        this.#send(sessionId, `user:${state.userId}`, "session", sessionEvent(state));
+        const event = sessionEvent(state);
+        this.#gate.whenRoom(() => this.#send(sessionId, `user:${state.userId}`, "session", event));
         if (isTerminal(state.status)) this.#listProgressAt.delete(sessionId);
       },
       (error: unknown) =>
@@ -119,7 +123,8 @@ export class RealtimeBroadcaster implements SessionObserver {
     this.#options.loadSession(sessionId).then(
       (state) => {
         if (!state || isTerminal(state.status)) return;
-        this.#send(sessionId, `user:${state.userId}`, "session", { ...sessionEvent(state), progress });
+        const event = { ...sessionEvent(state), progress };
+        this.#gate.whenRoom(() => this.#send(sessionId, `user:${state.userId}`, "session", event));
       },
       (error: unknown) => this.#logError(sessionId, "could not read the session for list progress", error),
     );
@@ -156,26 +161,28 @@ export class RealtimeBroadcaster implements SessionObserver {
     slot.timer = undefined;
     if (this.#slots.get(sessionId) !== slot) return;
     const kind = pickNext(slot, this.#options.now());
-    if (!kind) {
-      this.#rest(sessionId, slot);
-      return;
-    }
     const paused = this.#pausedUntil - this.#options.now();
-    if (paused > 0) {
-      this.#tickLater(sessionId, slot, paused);
-      return;
+    if (!kind) this.#rest(sessionId, slot);
+    else if (paused > 0) this.#tickLater(sessionId, slot, paused);
+    // The previous message is still on its way (look again shortly), or the process is at its
+    // limit (wait in line, bytes first): meanwhile new output merges into what is pending.
+    else if (slot.sending) this.#tickLater(sessionId, slot, BUSY_RETRY_MS);
+    else if (this.#gate.full) this.#waitForRoom(sessionId, slot);
+    else {
+      this.#noteSent(slot, kind);
+      if (kind === "log") this.#sendLog(sessionId, slot);
+      else if (kind === "progress") this.#sendProgress(sessionId, slot);
+      else this.#sendStatus(sessionId, slot);
+      this.#schedule(sessionId, slot);
     }
-    if (slot.sending || this.#inFlight >= this.#options.maxInFlight) {
-      // The previous message is still on its way, or the process is at its limit: look again
-      // shortly; meanwhile new output merges into what is pending.
-      this.#tickLater(sessionId, slot, BUSY_RETRY_MS);
-      return;
-    }
-    this.#noteSent(slot, kind);
-    if (kind === "log") this.#sendLog(sessionId, slot);
-    else if (kind === "progress") this.#sendProgress(sessionId, slot);
-    else this.#sendStatus(sessionId, slot);
-    this.#schedule(sessionId, slot);
+  }
+
+  #waitForRoom(sessionId: string, slot: SessionSlot): void {
+    this.#gate.line(slot, slot.log !== undefined, () => {
+      // A timer armed while it waited is for this same tick (no send of this slot since).
+      if (slot.timer) clearTimeout(slot.timer);
+      this.#tick(sessionId, slot);
+    });
   }
 
   #tickLater(sessionId: string, slot: SessionSlot, delayMs: number): void {
@@ -258,7 +265,7 @@ export class RealtimeBroadcaster implements SessionObserver {
     onFailure?: () => void,
     slot?: SessionSlot,
   ): void {
-    this.#inFlight += 1;
+    this.#gate.begin();
     if (slot) slot.sending = true;
     this.#options
       .publish(topic, event, payload)
@@ -271,8 +278,8 @@ export class RealtimeBroadcaster implements SessionObserver {
         this.#logError(sessionId, `realtime ${event} broadcast failed`, error);
       })
       .finally(() => {
-        this.#inFlight -= 1;
         if (slot) slot.sending = false;
+        this.#gate.end();
       });
   }
 
@@ -285,10 +292,4 @@ export class RealtimeBroadcaster implements SessionObserver {
     if (this.#lastErrorLogAt.size > 10_000) this.#lastErrorLogAt.clear();
     this.#options.onError(message, { sessionId, error });
   }
-}
-
-/** The `user:<id>` `session` message of a session. */
-function sessionEvent(state: SessionState): Record<string, unknown> {
-  const { id, status, title, agent, updatedAt } = state;
-  return { id, status, title, agent, updatedAt };
 }

@@ -1,3 +1,4 @@
+import type { InLine } from "./send-gate.ts";
 import type { SessionProgress, SessionState } from "./session-observer.ts";
 
 /** Under a steady stream, progress is sent about this often; bytes take the other slots. */
@@ -29,6 +30,9 @@ export interface SessionSlot {
   idle: boolean;
   /** One message of a session in flight at a time, so subscribers get them in order. */
   sending: boolean;
+  /** In line for room in the process's in-flight limit (`SendGate.line`). */
+  queued: InLine["queued"];
+  places: number;
   ended: boolean;
 }
 
@@ -42,6 +46,8 @@ export function newSlot(): SessionSlot {
     ended: false,
     idle: false,
     sending: false,
+    queued: false,
+    places: 0,
   };
 }
 
@@ -102,4 +108,10 @@ export function progressWait(slot: SessionSlot, now: number): number {
   if (slot.progress && slot.progress.stage !== slot.lastStage) return slot.lastSentAt - now;
   const flowing = now - slot.lastLogAt < PROGRESS_EVERY_MS;
   return slot.lastProgressAt + (flowing ? PROGRESS_WHILE_FLOWING_MS : PROGRESS_EVERY_MS) - now;
+}
+
+/** The `user:<id>` `session` message of a session. */
+export function sessionEvent(state: SessionState): Record<string, unknown> {
+  const { id, status, title, agent, updatedAt } = state;
+  return { id, status, title, agent, updatedAt };
 }

@@ -73,6 +73,26 @@ export async function claimNextForBackground(
   return (await withAgent(input.runtime, session, input)) ?? "unrunnable";
 }
 
+/**
+ * Claims up to `limit` of the sessions waiting longest for a background runner in one statement
+ * (the local worker filling its free slots); their agents are prepared side by side. Fewer than
+ * `limit` (perhaps none) when fewer wait; a session handed back as unrunnable is left out.
+ */
+export async function claimWaitingForBackground(
+  input: Omit<BackgroundRunInput, "sessionId">,
+  limit: number,
+): Promise<{ claimed: ClaimedSession[]; taken: number }> {
+  const sessions = await input.runtime.transitions.claimWaiting(
+    claimOptions(input, input.runtime.env),
+    limit,
+  );
+  const prepared = await Promise.all(sessions.map((session) => withAgent(input.runtime, session, input)));
+  return {
+    claimed: prepared.filter((claimed): claimed is ClaimedSession => claimed !== undefined),
+    taken: sessions.length,
+  };
+}
+
 function claimOptions(input: Pick<BackgroundRunInput, "runner" | "owner">, env: Env) {
   const agents = listAgents(env);
   return {

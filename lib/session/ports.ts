@@ -128,6 +128,8 @@ export interface SessionTransitions {
   claim(sessionId: string, options: ClaimOptions & { expectedEpoch?: number }): Promise<SessionRow | null>;
   /** Takes whichever session waits longest for a background runner, at epoch + 1. */
   claimNext(options: ClaimOptions): Promise<SessionRow | null>;
+  /** Takes up to `limit` of the sessions waiting longest, in one statement, each at epoch + 1. */
+  claimWaiting(options: ClaimOptions, limit: number): Promise<SessionRow[]>;
   /** A producer's lease expired: background at epoch + 1, unowned, for a re-dispatch. */
   expire(sessionId: string, epoch: number): Promise<number | null>;
   /** A runner that stops without finishing hands the session back for another to claim now. */

@@ -7,7 +7,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import {
   type BackgroundRunInput,
   type ClaimedSession,
-  claimNextForBackground,
+  claimWaitingForBackground,
   produceClaimedSession,
 } from "./background.ts";
 import { recoverExpiredSessions } from "./reconcile.ts";
@@ -75,6 +75,12 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   };
 }
 
+/**
+ * Sessions one claim statement takes at most: enough that a thousand waiting sessions start in a few
+ * dozen statements, few enough that several workers woken together share them out.
+ */
+const CLAIM_BATCH = 25;
+
 /** Claims sessions until the worker is full or none waits; a call during a claim runs it again after. */
 class ClaimLoop {
   readonly running = new Set<Promise<void>>();
@@ -107,10 +113,13 @@ class ClaimLoop {
 
   async #fill(): Promise<void> {
     while (!this.stopped && this.running.size < this.concurrency) {
-      // One statement finds and takes the session (SKIP LOCKED), so workers never race for one.
-      const claimed = await claimNextForBackground(this.runInput);
-      if (claimed === "none") return;
-      if (claimed !== "unrunnable") this.#start(claimed);
+      // One statement finds and takes as many sessions as there is room for, up to CLAIM_BATCH
+      // (SKIP LOCKED), so workers never race for one and a full start costs a few round trips, not
+      // a few per session.
+      const limit = Math.min(CLAIM_BATCH, this.concurrency - this.running.size);
+      const { claimed, taken } = await claimWaitingForBackground(this.runInput, limit);
+      for (const session of claimed) this.#start(session);
+      if (taken < limit) return;
     }
   }
 

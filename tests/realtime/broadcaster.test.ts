@@ -202,3 +202,48 @@ describe("RealtimeBroadcaster under the project's rate limit", () => {
     expect(sent[1]!.payload).toEqual({ from: 1, to: 10, text: "bbbbbbbbb" });
   });
 });
+
+describe("RealtimeBroadcaster at its in-flight limit", () => {
+  test("a burst of status changes never passes the limit, list events included, and a watched session's log goes first", async () => {
+    const sent: { topic: string; event: string }[] = [];
+    const answers: (() => void)[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const broadcaster = new RealtimeBroadcaster({
+      maxInFlight: 2,
+      publish: (topic, event) => {
+        sent.push({ topic, event });
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        return new Promise<void>((resolve) => answers.push(resolve));
+      },
+      loadSession: async (id) => ({ ...state("background", 0), id }),
+      onError: () => {},
+    });
+    // Twenty sessions claimed at once, the watched one last: a status and a list event each.
+    const claimed = Array.from(
+      { length: 20 },
+      (_, i) => `5e551011-0000-4000-8000-0000000001${String(i).padStart(2, "0")}`,
+    );
+    const watched = claimed.at(-1)!;
+    for (const id of claimed) broadcaster.statusChanged(id);
+    await vi.advanceTimersByTimeAsync(1);
+    // Its first bytes arrive while its status still waits in line behind the others.
+    broadcaster.appended({ sessionId: watched, from: 0, to: 5, text: "hello" });
+    await vi.advanceTimersByTimeAsync(1);
+    // Realtime answers one message at a time; every message goes out in the end.
+    while (answers.length > 0) {
+      inFlight -= 1;
+      answers.shift()!();
+      await vi.advanceTimersByTimeAsync(30);
+    }
+    expect(mostInFlight).toBe(2);
+    expect(sent.length).toBe(41);
+    // The two sent before the bytes arrived, then the bytes at the first free place, then the rest.
+    const watchedTopic = sent.flatMap((message, index) =>
+      message.topic === `session:${watched}` ? [[index, message.event]] : [],
+    );
+    expect(watchedTopic[0]).toEqual([2, "log"]);
+    expect(watchedTopic[1]![1]).toBe("status");
+  });
+});

@@ -24,6 +24,20 @@ async function waitingSessions(count: number, message: string): Promise<string[]
   return rows.map((row) => row.id);
 }
 
+/** The settings of a worker that runs the simulator's agents. */
+const workerEnv = () =>
+  parseEnv({ DATABASE_URL: databaseUrl, ...simulatorAgentsEnv(simulatorUrl()), LEASE_SECONDS: "30" });
+
+/** Waits until every session completed; their epochs (1 → 2: each claimed once). */
+async function epochsOnceCompleted(ids: string[]): Promise<number[]> {
+  const rows = await waitFor(async () => {
+    const found = await sql<{ status: string; epoch: number }[]>`
+      select status, epoch from sessions where id = any(${sql.array(ids)}::uuid[])`;
+    return found.every((row) => row.status === "completed") ? found : undefined;
+  }, 30_000);
+  return rows.map((row) => row.epoch);
+}
+
 test("claims racing on separate connections each take a different session in one statement: none is missed or taken twice", async () => {
   const callers = 8;
   const perCaller = 15;
@@ -59,23 +73,14 @@ test("claims racing on separate connections each take a different session in one
 
 test("several workers over many waiting sessions: each runs every session it claims exactly once, with no sweep", async () => {
   const ids = await waitingSessions(40, "#sim tokens=3 rate=0 seed=race");
-  const env = parseEnv({
-    DATABASE_URL: databaseUrl,
-    ...simulatorAgentsEnv(simulatorUrl()),
-    LEASE_SECONDS: "30",
-  });
+  const env = workerEnv();
   const workers: LocalWorker[] = [];
   try {
     // The sweep (the local reconciler) is an hour away: only the claim loop itself can pick them up.
     for (let i = 0; i < 4; i++)
       workers.push(await startLocalWorker({ runtime: testRuntime(sql, env), reconcileMs: 3_600_000 }));
-    const rows = await waitFor(async () => {
-      const found = await sql<{ status: string; epoch: number }[]>`
-        select status, epoch from sessions where id = any(${sql.array(ids)}::uuid[])`;
-      return found.every((row) => row.status === "completed") ? found : undefined;
-    }, 30_000);
     // Claimed once: epoch 1 → 2, never 3.
-    expect(rows.map((row) => row.epoch)).toEqual(ids.map(() => 2));
+    expect(await epochsOnceCompleted(ids)).toEqual(ids.map(() => 2));
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
@@ -102,5 +107,38 @@ test("a claim marks a seam at the durable offset for a connection-bound agent on
       values (${ALICE}, ${conversation!.id}, ${agent}, 'background', 3, 120)`;
     const claimed = await claimNextSession(sql, options);
     expect({ agent, seams: claimed?.seamOffsets }).toEqual({ agent, seams });
+  }
+});
+
+test("a worker with room for many takes the waiting sessions a batch per claim, not one per claim", async () => {
+  await sql`update sessions set status = 'completed' where status <> 'completed'`;
+  const ids = await waitingSessions(30, "#sim tokens=3 rate=0 seed=batch");
+  const env = workerEnv();
+  // Every claim the lifecycle is asked for, by how many sessions it took.
+  const takenPerClaim: number[] = [];
+  const runtime = testRuntime(sql, env, {
+    transitions: (postgres) => ({
+      ...postgres,
+      claimNext: async (options) => {
+        const row = await postgres.claimNext(options);
+        takenPerClaim.push(row ? 1 : 0);
+        return row;
+      },
+      claimWaiting: async (options, limit) => {
+        const rows = await postgres.claimWaiting(options, limit);
+        takenPerClaim.push(rows.length);
+        return rows;
+      },
+    }),
+  });
+  const worker = await startLocalWorker({ runtime, concurrency: 30, reconcileMs: 3_600_000 });
+  try {
+    expect(await epochsOnceCompleted(ids)).toEqual(ids.map(() => 2));
+    const taking = takenPerClaim.filter((taken) => taken > 0);
+    // 30 sessions, up to 25 a statement: two claims took them all (one at a time took 30).
+    expect(taking.reduce((sum, taken) => sum + taken, 0)).toBe(30);
+    expect(taking.length).toBeLessThanOrEqual(2);
+  } finally {
+    await worker.stop();
   }
 });
