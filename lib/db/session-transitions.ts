@@ -4,7 +4,6 @@ import type { Sql } from "./client.ts";
 import { finishSession, markInterrupted } from "./session-finish.ts";
 import {
   bumpExpiredEpoch,
-  claimNextSession,
   claimSession,
   claimWaitingSessions,
   fenceOutRunner,
@@ -40,6 +39,11 @@ export function createPostgresTransitions(options: PostgresTransitionsOptions): 
   };
   const applied = <T>(value: T | null | "fenced" | false) =>
     value !== null && value !== "fenced" && value !== false;
+  const claimWaiting: SessionTransitions["claimWaiting"] = async (claimOptions, limit) => {
+    const rows = await claimWaitingSessions(sql, claimOptions, limit);
+    for (const row of rows) announce(row.id);
+    return rows;
+  };
   return {
     async start(input) {
       const started = await startSession(sql, input);
@@ -51,16 +55,8 @@ export function createPostgresTransitions(options: PostgresTransitionsOptions): 
     async claim(sessionId, claimOptions) {
       return after(sessionId, claimSession(sql, sessionId, claimOptions), applied);
     },
-    async claimNext(claimOptions) {
-      const row = await claimNextSession(sql, claimOptions);
-      if (row) announce(row.id);
-      return row;
-    },
-    async claimWaiting(claimOptions, limit) {
-      const rows = await claimWaitingSessions(sql, claimOptions, limit);
-      for (const row of rows) announce(row.id);
-      return rows;
-    },
+    claimNext: async (claimOptions) => (await claimWaiting(claimOptions, 1))[0] ?? null,
+    claimWaiting,
     expire: (sessionId, epoch) =>
       after(sessionId, bumpExpiredEpoch(sql, sessionId, epoch, leaseSeconds), applied),
     release: (sessionId, epoch) =>

@@ -68,9 +68,9 @@ export async function claimForBackground(
 export async function claimNextForBackground(
   input: Omit<BackgroundRunInput, "sessionId">,
 ): Promise<ClaimedSession | "none" | "unrunnable"> {
-  const session = await input.runtime.transitions.claimNext(claimOptions(input, input.runtime.env));
-  if (!session) return "none";
-  return (await withAgent(input.runtime, session, input)) ?? "unrunnable";
+  const { claimed, taken } = await claimWaitingForBackground(input, 1);
+  if (taken === 0) return "none";
+  return claimed[0] ?? "unrunnable";
 }
 
 /**
