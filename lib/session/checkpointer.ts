@@ -1,5 +1,6 @@
 import { CheckpointPace } from "./checkpoint-pace.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { opensStep } from "./live-lead.ts";
 import type { CheckpointStore, LogMark, LogMarkKind, WatchState } from "./ports.ts";
 
 export type { CheckpointStore } from "./ports.ts";
@@ -245,9 +246,7 @@ export class Checkpointer {
     if (!live) return false;
     const events = this.#bufferedEnds.length + this.#bufferedMarks.length;
     if (events >= live.maxEvents) return true;
-    return (
-      !this.#opened && (this.#bufferedBytes > 0 || this.#bufferedMarks.some((m) => m.kind !== "progress"))
-    );
+    return !this.#opened && opensStep(this.#bufferedBytes, this.#bufferedMarks);
   }
 
   #clearTimer(): void {
@@ -312,7 +311,7 @@ export class Checkpointer {
       this.#retryAt = Number.NEGATIVE_INFINITY;
       this.#settleFlushWaiters();
       const durable = { from: batch.startOffset, to: this.#durableOffset, text: batch.text };
-      if (batch.bytes > 0 || batch.marks.some((mark) => mark.kind !== "progress")) this.#opened = true;
+      if (opensStep(batch.bytes, batch.marks)) this.#opened = true;
       this.#options.onLanded?.({ to: this.#durableOffset, marks: batch.marks });
       if (batch.bytes > 0) this.#options.onDurable?.(durable);
     } catch (error) {

@@ -12,6 +12,15 @@ type Held = { text: string; offset: number; mark?: undefined } | { mark: LogMark
  */
 export const LIVE_LEAD_EVENTS = 128;
 
+/**
+ * Whether a write of `bytes` bytes and `marks` puts its producer's step in the log: a byte, its
+ * runner mark or a tool call (progress alone opens no step). The checkpointer and the live lead
+ * both ask it.
+ */
+export function opensStep(bytes: number, marks: readonly LogMark[]): boolean {
+  return bytes > 0 || marks.some((mark) => mark.kind !== "progress");
+}
+
 /** One landed checkpoint write: the log is durable up to `to` and holds `marks`. */
 export interface LandedWrite {
   to: number;
@@ -38,7 +47,6 @@ export class LiveLead {
   readonly #feed: SessionFeed | undefined;
   readonly #maxAheadBytes: number;
   readonly #maxAheadEvents: number;
-  readonly #startOffset: number;
   #durable: number;
   /** The highest mark `seq` a landed write carried (marks land in the order they were made). */
   #durableMarkSeq = -1;
@@ -58,7 +66,6 @@ export class LiveLead {
   ) {
     this.#feed = feed;
     this.#durable = durableOffset;
-    this.#startOffset = durableOffset;
     this.#maxAheadBytes = maxAheadBytes;
     this.#maxAheadEvents = maxAheadEvents;
   }
@@ -79,12 +86,9 @@ export class LiveLead {
 
   /** A checkpoint write landed: the log is durable up to `write.to` with its marks; held output within the lead goes out. */
   landed(write: LandedWrite): void {
-    for (const mark of write.marks) {
-      this.#durableMarkSeq = Math.max(this.#durableMarkSeq, mark.seq);
-      if (mark.kind === "tool" || mark.kind === "runner") this.#opened = true;
-    }
+    for (const mark of write.marks) this.#durableMarkSeq = Math.max(this.#durableMarkSeq, mark.seq);
+    if (opensStep(write.to - this.#durable, write.marks)) this.#opened = true;
     if (write.to > this.#durable) this.#durable = write.to;
-    if (this.#durable > this.#startOffset) this.#opened = true;
     let durable = 0;
     while (durable < this.#undurable.length && this.#isDurable(this.#undurable[durable]!)) durable += 1;
     if (durable > 0) this.#undurable = this.#undurable.slice(durable);
