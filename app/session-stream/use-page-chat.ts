@@ -1,8 +1,8 @@
 "use client";
 
 import { useChat } from "@ai-sdk/react";
-import { type ChatStatus, generateId, type UIMessage, UIMessageStreamError } from "ai";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { generateId, type UIMessage, type UIMessageChunk, UIMessageStreamError } from "ai";
+import { useEffect, useMemo, useRef, useSyncExternalStore } from "react";
 import type { SessionProgress } from "@/lib/session/wire.ts";
 import { OvertimeChatTransport } from "@/lib/ui-stream/overtime-chat-transport.ts";
 import { ApiError } from "./api-client.ts";
@@ -17,14 +17,86 @@ const MAX_REREADS = 3;
 
 /**
  * `OvertimeChatTransport` whose resume names the followed session (a chat id names only a running
- * one): a page that re-reads a session from its start finds it even once it has finished.
+ * one): a page that re-reads a session from its start finds it even once it has finished. It also
+ * says whether it reads a stream (`readState`), from the call that opens a read to that stream's end:
+ * while it does, it repeats the session's watch itself.
  */
 class PageChatTransport extends OvertimeChatTransport<UIMessage> {
   sessionId: string | null = null;
+  #reads = 0;
+  #readBefore = false;
+  #listeners = new Set<() => void>();
 
   override reconnectToStream(options: Parameters<OvertimeChatTransport<UIMessage>["reconnectToStream"]>[0]) {
-    return super.reconnectToStream({ ...options, chatId: this.sessionId ?? options.chatId });
+    return this.#counted(() =>
+      super.reconnectToStream({ ...options, chatId: this.sessionId ?? options.chatId }),
+    );
   }
+
+  override sendMessages(options: Parameters<OvertimeChatTransport<UIMessage>["sendMessages"]>[0]) {
+    return this.#counted(() => super.sendMessages(options));
+  }
+
+  /** `reading` while a read is open; else `idle` once one was, `unread` before the first. */
+  readonly readState = (): ReadState => (this.#reads > 0 ? "reading" : this.#readBefore ? "idle" : "unread");
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  async #counted<T extends ReadableStream<UIMessageChunk> | null>(open: () => Promise<T>): Promise<T> {
+    this.#changeReads(1);
+    let stream: T;
+    try {
+      stream = await open();
+    } catch (error) {
+      this.#changeReads(-1);
+      throw error;
+    }
+    if (stream === null) {
+      this.#changeReads(-1);
+      return stream;
+    }
+    return onceEnded(stream, () => this.#changeReads(-1)) as T;
+  }
+
+  #changeReads(by: 1 | -1) {
+    this.#reads += by;
+    this.#readBefore = true;
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+type ReadState = "unread" | "reading" | "idle";
+
+/** `stream`'s chunks; `ended` is called once when it closes, errors or is cancelled. */
+function onceEnded<T>(stream: ReadableStream<T>, ended: () => void): ReadableStream<T> {
+  const reader = stream.getReader();
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    ended();
+  };
+  return new ReadableStream<T>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) {
+          end();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        end();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 export interface PageChatHandlers {
@@ -77,19 +149,19 @@ export function usePageChat(
   stopReading.current = chat.stop;
   useEffect(() => () => void stopReading.current(), []);
   useRereadAfterBreak(chat, transport);
-  const following = useFollowing(chat.status, initialSessionId !== undefined);
+  const following = useFollowing(transport, initialSessionId !== undefined);
   return { chat, transport, following };
 }
 
 /**
  * Whether the transport reads the session's stream (it then repeats the session's watch itself, and
- * its reads count as one): while a request or stream is in flight, and for an opened session from
- * mount on, as `useChat` resumes it in an effect that runs before the page's own.
+ * its reads count as one): while a read is open, and for an opened session from mount until its
+ * resume has been read, as `useChat` resumes it in an effect that runs before the page's own. Told by
+ * the transport itself, not by `useChat`'s status, whose `submitted` … `ready` a render may not see.
  */
-function useFollowing(status: ChatStatus, resumes: boolean): boolean {
-  const [resumePending, setResumePending] = useState(resumes);
-  if (resumePending && status !== "ready") setResumePending(false);
-  return resumePending || status === "submitted" || status === "streaming";
+function useFollowing(transport: PageChatTransport, resumes: boolean): boolean {
+  const state = useSyncExternalStore(transport.subscribe, transport.readState, () => "unread" as const);
+  return state === "reading" || (resumes && state === "unread");
 }
 
 /**
