@@ -106,11 +106,17 @@ export async function replayAndTail(
       hub.observe(current.id, current.updatedAt);
       await followSession(sql, current, position, emit);
       // Full pages are read back to back: the row is read again only once the log is caught up
-      // (log bytes are never replaced, so nothing a page holds needs the row's news).
+      // (log bytes are never replaced, so nothing a page holds needs the row's news). The next page
+      // is asked for while this one is sent, when the row says the log goes on past this one.
       let page: Awaited<ReturnType<typeof replayPage>>;
+      let next = readPage(sql, current.id, position.sent, pageBytes);
       do {
-        page = await replayPage(sql, current.id, position, pageBytes, emit);
+        const runs = await next.runs;
         pageBytes = PAGE_BYTES;
+        const after =
+          next.end < current.durableOffset ? readPage(sql, current.id, next.end, pageBytes) : null;
+        page = replayPage(current.id, position, runs, next.end, emit);
+        if (page === "more") next = after ?? readPage(sql, current.id, position.sent, pageBytes);
       } while (page === "more" && !signal.aborted);
       if (page === "unreadable") return;
       if (TERMINAL_STATUSES.includes(current.status) && position.sent >= current.durableOffset) {
@@ -152,19 +158,32 @@ async function followSession(
 }
 
 /**
- * Sends one page of the log as coalesced deltas: "more" when the page was full (read on at once),
- * "done" when the log ends here, "unreadable" after an error event.
+ * The runs of the rows starting below `end`, the first window boundary at least `pageBytes` past
+ * `from`. A page holds whole windows: where a page is cut never changes the runs a replay sends.
  */
-async function replayPage(
-  sql: Sql,
+function readPage(sql: Sql, sessionId: string, from: number, pageBytes: number) {
+  const end = Math.ceil((from + pageBytes) / REPLAY_RUN_BYTES) * REPLAY_RUN_BYTES;
+  const runs = readLogRuns(sql, sessionId, from, end - from, REPLAY_RUN_BYTES);
+  // Read ahead, it may be let go unread when a reader leaves: its failure is the next read's.
+  runs.catch(() => {});
+  return { end, runs };
+}
+
+/**
+ * Sends one page of the log as coalesced deltas (a run already sent, as one a page read ahead holds
+ * from the row before it, is skipped): "more" when the page was full (read on at once), "done" when
+ * the log ends here, "unreadable" after an error event.
+ */
+function replayPage(
   sessionId: string,
   position: ReaderPosition,
-  pageBytes: number,
+  runs: LogRun[],
+  pageEnd: number,
   emit: (event: SessionStreamEvent) => void,
-): Promise<"more" | "done" | "unreadable"> {
-  const pageEnd = position.sent + pageBytes;
-  const runs = await readLogRuns(sql, sessionId, position.sent, pageBytes, REPLAY_RUN_BYTES);
+): "more" | "done" | "unreadable" {
+  let sent = false;
   for (const run of runs) {
+    if (run.endOffset <= position.sent) continue;
     if (run.startOffset > position.sent)
       throw new Error(`log gap at ${position.sent} in session ${sessionId}`);
     const text = sliceRun(run, position.sent);
@@ -175,9 +194,10 @@ async function replayPage(
     const epoch = Math.max(position.epoch ?? 0, run.epoch);
     emit({ type: "delta", text, offset: run.endOffset, epoch });
     position.sent = run.endOffset;
+    sent = true;
   }
   // A page holds every row starting before its end: if the log goes on past it, read on.
-  return runs.length > 0 && position.sent >= pageEnd ? "more" : "done";
+  return sent && position.sent >= pageEnd ? "more" : "done";
 }
 
 function sliceRun(run: LogRun, from: number): string | null {

@@ -158,6 +158,28 @@ async function offsetsToTry(id: string, end: number, next: () => number): Promis
   return [...offsets].sort((a, b) => a - b);
 }
 
+/** The text of a replay's `delta` events (as `replay` records them). */
+function deltaText(sent: string): string {
+  return sent
+    .split("\nevent: delta\n")
+    .slice(1)
+    .map((event) => (JSON.parse(event.split("\ndata: ")[1]!.split("\n")[0]!) as { text: string }).text)
+    .join("");
+}
+
+/** Every plain-offset replay in `replays` sends exactly the log's bytes from its offset. */
+function expectLogBytesFromOffsets(replays: Map<string, string>, text: string) {
+  const bytes = Buffer.from(text);
+  let checked = 0;
+  for (const [key, sent] of replays) {
+    const [offset, generation] = key.split("/");
+    if (generation !== "null" || sent.split("\n")[1] !== "ok") continue;
+    expect({ key, text: deltaText(sent) }).toEqual({ key, text: bytes.subarray(Number(offset)).toString() });
+    checked += 1;
+  }
+  return checked;
+}
+
 /** Where two replays first differ (null when identical), short enough to read in a failure. */
 function firstDifference(key: string, after: string, before: string) {
   if (after === before) return null;
@@ -189,6 +211,12 @@ describe("compaction of a finished session's log", () => {
     for (const offset of offsets)
       for (const generation of [null, 1, 2])
         before.set(`${offset}/${generation}`, await replay(built.id, offset, generation));
+  });
+
+  test("a replay sends the log's bytes from its offset, across its read pages (read ahead)", () => {
+    // The log is longer than a first page and the page read ahead with it.
+    expect(Buffer.byteLength(textBefore)).toBeGreaterThan(400_000);
+    expect(expectLogBytesFromOffsets(before, textBefore)).toBeGreaterThan(50);
   });
 
   test("a running session's log is left as it is", async () => {
@@ -226,14 +254,17 @@ describe("compaction of a finished session's log", () => {
 
   test("every replay, from every offset and cursor generation, is byte for byte what it was", async () => {
     let deltas = 0;
+    const after = new Map<string, string>();
     for (const offset of offsets) {
       for (const generation of [null, 1, 2]) {
         const key = `${offset}/${generation}`;
-        const after = await replay(built.id, offset, generation);
-        deltas += after.split("event: delta").length - 1;
-        expect(firstDifference(key, after, before.get(key) ?? "")).toBeNull();
+        const sent = await replay(built.id, offset, generation);
+        after.set(key, sent);
+        deltas += sent.split("event: delta").length - 1;
+        expect(firstDifference(key, sent, before.get(key) ?? "")).toBeNull();
       }
     }
+    expect(expectLogBytesFromOffsets(after, textBefore)).toBeGreaterThan(50);
     // The comparison covered real output, and cursors an older producer's bytes must rewind.
     expect(deltas).toBeGreaterThan(offsets.length);
     expect([...before.values()].some((sent) => sent.includes('"rewound":true'))).toBe(true);
