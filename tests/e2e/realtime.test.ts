@@ -97,5 +97,6 @@ describe("following a background session over Realtime on two devices", () => {
     } finally {
       for (const page of pages) await page.close();
     }
-  });
+    // A deadline, not a timing: three browser sign-ins and a 15 s session on a busy CI machine.
+  }, 150_000);
 });

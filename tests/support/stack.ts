@@ -160,7 +160,11 @@ async function startWorkerProcess(env: Record<string, string>): Promise<ChildPro
     detached: true,
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("worker did not start within 30 s")), 30_000);
+    // A deadline for a starting process, not a timing: tsx compiles the worker's files on a busy CI.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("worker did not start within 90 s"));
+    }, 90_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("local worker started")) {
         clearTimeout(timer);
