@@ -162,18 +162,22 @@ export async function replayUiMessage(readers: UiReaders, options: UiReplayOptio
       if (!current) return;
       hub.observe(current.id, current.updatedAt);
       options.onRow?.(current);
-      const { rows, marks } = await readLogPageWithMarks(
-        sql,
-        current.id,
-        assembler.offset,
-        pageRows,
-        assembler.markCursor,
-      );
-      assembler.page(rows, marks, emit, options.emitText);
-      if (rows.length === pageRows) {
+      // Full pages are read back to back: the row is read again only once the log is caught up (log
+      // bytes are never replaced, so nothing a page holds needs the row's news).
+      let full: boolean;
+      do {
+        const { rows, marks } = await readLogPageWithMarks(
+          sql,
+          current.id,
+          assembler.offset,
+          pageRows,
+          assembler.markCursor,
+        );
+        assembler.page(rows, marks, emit, options.emitText);
+        full = rows.length === pageRows;
         pageRows = ROWS_PER_PAGE;
-        continue;
-      }
+      } while (full && !signal.aborted);
+      if (signal.aborted) return;
       const terminal = uiTerminal(current);
       if (terminal && assembler.offset >= current.durableOffset) {
         for (const chunk of assembler.sequencer.finish(terminal)) emit(chunk);
