@@ -1,33 +1,40 @@
 import type { FrameMapper } from "./frame-mapper.ts";
 import { withCursor } from "./frame-mapper.ts";
-import { readSseFrames, type SseFrame } from "./sse-frames.ts";
+import { SseFrameDecoder } from "./sse-frames.ts";
 import type { AgentEvent } from "./types.ts";
 
 /**
  * The protocol-independent half of every transport: bytes → SSE frames → agent events, until the
  * mapper sees the terminal event. Never throws for stream problems: a broken connection and a
  * stream that ends without its terminal event are error events. When `signal` is aborted the
- * iteration just ends — the caller asked for it.
+ * iteration just ends — the caller asked for it. Errors of the byte stream (connection drops,
+ * aborts) surface from its iteration. Frames are decoded chunk by chunk in one step
+ * (`SseFrameDecoder`): a token costs one promise here, not one per stage.
  */
 export async function* agentEventsFromBytes(
   chunks: AsyncIterable<Uint8Array>,
   mapper: FrameMapper,
   signal?: AbortSignal,
 ): AsyncGenerator<AgentEvent> {
-  const frames = readSseFrames(chunks);
+  const decoder = new SseFrameDecoder();
+  const bytes = chunks[Symbol.asyncIterator]();
+  let open = true;
   try {
-    while (true) {
-      let next: IteratorResult<SseFrame>;
+    while (open) {
+      let next: IteratorResult<Uint8Array>;
       try {
-        next = await frames.next();
+        next = await bytes.next();
       } catch (error) {
+        open = false;
         if (signal?.aborted) return;
         yield connectionLost(error, mapper);
         return;
       }
-      if (next.done) break;
-      for (const event of mapper.map(next.value)) yield storable(event);
-      if (mapper.ended) return;
+      open = !next.done;
+      for (const frame of next.done ? decoder.end() : decoder.feed(next.value)) {
+        for (const event of mapper.map(frame)) yield storable(event);
+        if (mapper.ended) return;
+      }
     }
     if (signal?.aborted) return;
     yield withCursor(
@@ -43,7 +50,15 @@ export async function* agentEventsFromBytes(
     // Closes the byte stream when we stop early (terminal event, consumer break): a
     // connection-bound agent is released instead of streaming into a socket nobody reads.
     // A byte stream that already failed may reject its cancel; that failure was reported above.
-    await frames.return(undefined).catch(() => undefined);
+    if (open) await closeQuietly(bytes);
+  }
+}
+
+async function closeQuietly(bytes: AsyncIterator<Uint8Array>): Promise<void> {
+  try {
+    await bytes.return?.();
+  } catch {
+    // Reported through the iteration already, or nobody is left to tell.
   }
 }
 

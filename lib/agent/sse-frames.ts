@@ -1,4 +1,4 @@
-import { createParser } from "eventsource-parser";
+import { createParser, type EventSourceParser } from "eventsource-parser";
 
 /** One server-sent event as the wire delivered it. */
 export interface SseFrame {
@@ -7,26 +7,39 @@ export interface SseFrame {
 }
 
 /**
- * Decodes a byte stream into SSE frames. There is exactly ONE streaming TextDecoder per stream:
- * a chunk boundary may fall inside a multi-byte character (or a CRLF pair, or a field name), and
- * only a decoder that carries its state across chunks reassembles it. Comments (`: ping`) and
- * `retry:` fields are dropped; an unterminated last event is discarded, as the SSE spec says.
- * Errors of the underlying byte stream (connection drops, aborts) propagate to the caller.
+ * Decodes a byte stream into SSE frames, chunk by chunk, without a promise per frame: `feed` answers
+ * the frames each chunk completes, `end` those the stream's end completes. There is exactly ONE
+ * streaming TextDecoder per stream: a chunk boundary may fall inside a multi-byte character (or a
+ * CRLF pair, or a field name), and only a decoder that carries its state across chunks reassembles
+ * it. Comments (`: ping`) and `retry:` fields are dropped; an unterminated last event is discarded,
+ * as the SSE spec says.
  */
-export async function* readSseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<SseFrame> {
-  const decoder = new TextDecoder("utf-8");
-  const pending: SseFrame[] = [];
-  const parser = createParser({
+export class SseFrameDecoder {
+  readonly #decoder = new TextDecoder("utf-8");
+  #frames: SseFrame[] = [];
+  readonly #parser: EventSourceParser = createParser({
     onEvent: (message) => {
-      pending.push(
+      this.#frames.push(
         message.event === undefined ? { data: message.data } : { event: message.event, data: message.data },
       );
     },
   });
-  for await (const chunk of chunks) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    while (pending.length > 0) yield pending.shift()!;
+
+  /** The frames this chunk completes, in order. */
+  feed(chunk: Uint8Array): SseFrame[] {
+    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    return this.#take();
   }
-  parser.feed(decoder.decode());
-  while (pending.length > 0) yield pending.shift()!;
+
+  /** The frames the end of the stream completes (bytes the decoder still held). */
+  end(): SseFrame[] {
+    this.#parser.feed(this.#decoder.decode());
+    return this.#take();
+  }
+
+  #take(): SseFrame[] {
+    const frames = this.#frames;
+    if (frames.length > 0) this.#frames = [];
+    return frames;
+  }
 }

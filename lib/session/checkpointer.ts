@@ -108,6 +108,8 @@ export class Checkpointer {
   #retryAt = Number.NEGATIVE_INFINITY;
   #attempt = 0;
   #timer: TimerHandle | undefined;
+  /** When the armed `#timer` fires (clock time). */
+  #timerDue = 0;
   #inFlight: Promise<void> | undefined;
   /** Whether a write carrying a byte, a runner mark or a tool call of this producer landed. */
   #opened = false;
@@ -233,7 +235,10 @@ export class Checkpointer {
       : this.#pace.intervalMs(this.#bufferedBytes);
     const paced = urgent || this.#liveWaits ? now : this.#lastWriteAt + interval;
     const due = Math.max(now, paced, this.#retryAt);
+    // A stream pushes many times per interval: the timer already armed for the same moment stays.
+    if (this.#timer !== undefined && this.#timerDue === due) return;
     this.#clearTimer();
+    this.#timerDue = due;
     this.#timer = this.#options.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#startWrite();

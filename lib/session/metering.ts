@@ -57,16 +57,21 @@ export class RunMeter {
   }
 
   /**
-   * Counts an event; at a metering step, stores it and resolves to the verdict ("ok" otherwise), or
-   * "stale" when the step found the session's epoch moved on (this producer was taken over).
+   * Counts an event; at a metering step, stores it and resolves to the verdict, or "stale" when the
+   * step found the session's epoch moved on (this producer was taken over). Between steps (nearly
+   * every token) it answers "ok" at once, without a promise.
    */
-  async observe(event: AgentEvent): Promise<MeterVerdict | "stale"> {
+  observe(event: AgentEvent): "ok" | Promise<MeterVerdict | "stale"> {
     if (event.type === "text") this.#outputBytes += Buffer.byteLength(event.text, "utf8");
     else if (event.type === "usage")
       this.#reported = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
     else return "ok";
     const micro = microCreditsFor(this.#runningCost());
     if (micro < this.#nextStepMicro) return "ok";
+    return this.#step(micro);
+  }
+
+  async #step(micro: number): Promise<MeterVerdict | "stale"> {
     this.#storedMicro = micro;
     const usage = { ...this.usage(), estimated: true };
     const reading = await this.#options.store(micro / MICROCREDITS_PER_CREDIT, {
@@ -167,10 +172,14 @@ export function startRunMetering(options: {
     },
     /** The run's token counts so far: the agent's own when it reported any, else estimated. */
     usage: () => meter.usage(),
-    async observe(event: AgentEvent): Promise<void> {
-      const verdict = await meter.observe(event);
-      if (verdict === "stale") options.stop("fenced");
-      else if (verdict !== "ok") options.stop(verdict);
+    /** Counts an event; a promise only when it is a metering step (the caller awaits it before reading on). */
+    observe(event: AgentEvent): Promise<void> | undefined {
+      const verdict = meter.observe(event);
+      if (verdict === "ok") return undefined;
+      return verdict.then((answer) => {
+        if (answer === "stale") options.stop("fenced");
+        else if (answer !== "ok") options.stop(answer);
+      });
     },
     /** The bill `finishSession` writes, or null when the agent refused the run before producing anything. */
     bill(status: "completed" | "failed" | "cancelled"): FinishSessionInput["run"] {

@@ -167,11 +167,16 @@ class SessionRun {
         }
         const { event } = read;
         this.received = true;
-        await this.metering.observe(event);
+        // Most tokens need no metering step and no wait: no promise is made for them.
+        const step = this.metering.observe(event);
+        if (step) await step;
         if (event.type === "error") {
           retryable = event.retryable;
           this.terminal = { kind: "failed", code: event.code, message: event.message };
-        } else await this.onEvent(event);
+        } else {
+          const waiting = this.onEvent(event);
+          if (waiting) await waiting;
+        }
         if (this.stop.signal.aborted) return false;
       }
     } finally {
@@ -179,16 +184,11 @@ class SessionRun {
     }
   }
 
-  async onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> {
+  /** Handles one agent event; a promise only when the runner must wait before reading on. */
+  onEvent(event: Exclude<AgentEvent, { type: "error" }>): Promise<void> | undefined {
     if (event.cursor) this.cursor = event.cursor;
-    if (event.type === "text") {
-      const text = await this.seam.join(event.text);
-      // A fenced checkpointer ignores pushes: its text must reach no one (a cursor counts held bytes).
-      if (this.checkpointer.fenced) return this.stopWith("fenced");
-      this.checkpointer.push(text, { cursor: event.cursor });
-      this.live.push(text, this.checkpointer.offset);
-      if (this.checkpointer.overLimit) await this.checkpointer.drained();
-    } else if (event.type === "progress") {
+    if (event.type === "text") return this.pushText(this.seam.join(event.text), event);
+    if (event.type === "progress") {
       // Each stage the agent names is one tool call (a step of the AI SDK message).
       this.stage = event.stage;
       this.mark("tool", { name: event.stage });
@@ -199,6 +199,20 @@ class SessionRun {
     } else if (event.type === "done") {
       this.terminal = { kind: "completed" };
     }
+    return undefined;
+  }
+
+  /** Writes an agent text (joined at a seam) and hands it to the live client; waits while over the memory bound. */
+  pushText(text: string | Promise<string>, event: { cursor?: AgentCursor }): Promise<void> | undefined {
+    if (typeof text !== "string") return text.then((joined) => this.pushText(joined, event));
+    // A fenced checkpointer ignores pushes: its text must reach no one (a cursor counts held bytes).
+    if (this.checkpointer.fenced) {
+      this.stopWith("fenced");
+      return undefined;
+    }
+    this.checkpointer.push(text, { cursor: event.cursor });
+    this.live.push(text, this.checkpointer.offset);
+    return this.checkpointer.overLimit ? this.checkpointer.drained() : undefined;
   }
 
   /** Progress with the agent's output tokens when it reported usage, else an estimate (one per text event). */

@@ -27,15 +27,19 @@ export function continuationSeam(options: {
 }) {
   let pending = options.precedingText !== undefined && options.precedingText !== "";
   return {
-    /** The text to write for this agent text: the first one with its joiner. */
-    async join(text: string): Promise<string> {
+    /**
+     * The text to write for this agent text: the first one with its joiner. A promise only while the
+     * joiner is recorded; every other text comes back as it is, at once.
+     */
+    join(text: string): string | Promise<string> {
       if (!pending || text === "") return text;
       pending = false;
       const joiner = seamJoiner(options.precedingText ?? "", text);
       if (joiner === "") return text;
       const { sessionId, epoch, seamOffset } = options;
-      await options.ports.recordSeamJoiner({ sessionId, epoch, seamOffset, joiner });
-      return joiner + text;
+      return options.ports
+        .recordSeamJoiner({ sessionId, epoch, seamOffset, joiner })
+        .then(() => joiner + text);
     },
   };
 }
