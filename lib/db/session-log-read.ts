@@ -14,6 +14,11 @@ export interface LogRun extends LogChunk {
   rows: number;
 }
 
+/** Where a page of `pageBytes` from `fromOffset` ends: rounded up to a whole `runBytes` window. */
+export function logPageEnd(fromOffset: number, pageBytes: number, runBytes: number): number {
+  return Math.ceil((fromOffset + pageBytes) / runBytes) * runBytes;
+}
+
 /**
  * Reads the log rows that end after `fromOffset` and start before `fromOffset + pageBytes` (rounded up
  * to a whole `runBytes` window), joined into runs: rows starting in the same `runBytes` window of the
@@ -39,7 +44,7 @@ export async function readLogRuns(
     where session_id = ${sessionId}
       and start_offset >= (select coalesce(max(start_offset), 0) from session_chunks
                            where session_id = ${sessionId} and start_offset <= ${fromOffset})
-      and start_offset < ${Math.ceil((fromOffset + pageBytes) / runBytes) * runBytes}
+      and start_offset < ${logPageEnd(fromOffset, pageBytes, runBytes)}
       and end_offset > ${fromOffset}
     group by start_offset / ${runBytes}
     order by 1`;

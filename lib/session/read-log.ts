@@ -1,6 +1,12 @@
 import type { Sql } from "../db/client.ts";
 import { readLogChunks, sliceChunkFrom } from "../db/session-log.ts";
-import { findNewerRowBelow, LOG_RUN_BYTES, type LogRun, readLogRuns } from "../db/session-log-read.ts";
+import {
+  findNewerRowBelow,
+  LOG_RUN_BYTES,
+  type LogRun,
+  logPageEnd,
+  readLogRuns,
+} from "../db/session-log-read.ts";
 import type { SessionNotifications } from "../db/session-notifications.ts";
 import { getSession, type SessionRow } from "../db/sessions.ts";
 import { TERMINAL_STATUSES } from "../lifecycle.ts";
@@ -162,8 +168,8 @@ async function followSession(
  * `from`. A page holds whole windows: where a page is cut never changes the runs a replay sends.
  */
 function readPage(sql: Sql, sessionId: string, from: number, pageBytes: number) {
-  const end = Math.ceil((from + pageBytes) / REPLAY_RUN_BYTES) * REPLAY_RUN_BYTES;
-  const runs = readLogRuns(sql, sessionId, from, end - from, REPLAY_RUN_BYTES);
+  const end = logPageEnd(from, pageBytes, REPLAY_RUN_BYTES);
+  const runs = readLogRuns(sql, sessionId, from, pageBytes, REPLAY_RUN_BYTES);
   // Read ahead, it may be let go unread when a reader leaves: its failure is the next read's.
   runs.catch(() => {});
   return { end, runs };
